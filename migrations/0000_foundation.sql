@@ -1,0 +1,5 @@
+CREATE TABLE `service_state` (
+	`key` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL,
+	`updated_at` integer NOT NULL
+);

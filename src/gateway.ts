@@ -1,0 +1,78 @@
+// Assembles a running gateway from a config: keys, database, policies, verifier, app, listener.
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from './config/load-config.ts';
+import { openStore, type Store } from './db/open-database.ts';
+import { createLogger, type Logger } from './logging/logger.ts';
+import { loadPolicies, type PolicySet } from './policy/load-policies.ts';
+import { TokenVerifier } from './auth/token-verifier.ts';
+import { devIssuerPolicy, initDevIssuer } from './auth/dev-issuer.ts';
+import { createApp, type VeilgateApp } from './http/create-app.ts';
+
+export interface Gateway {
+  app: VeilgateApp;
+  store: Store;
+  policies: PolicySet;
+  logger: Logger;
+  verifier: TokenVerifier;
+}
+
+/** Everything but the listener: what tests and the CLI share with `serve`. */
+export async function buildGateway(config: Readonly<Config>, options: { logger?: Logger; clock?: () => number } = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? Date.now;
+  // Policies first: an invalid policy must stop the start before anything is written.
+  const policies = loadPolicies(config.policiesDir);
+  if (config.dev) {
+    const { created } = await initDevIssuer(config.dataDir);
+    if (created) logger.warn('development issuer key pair created in the data directory');
+  }
+  const store = openStore(config.dataDir);
+  const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
+  const verifier = new TokenVerifier({ issuers, clock });
+  const app = createApp({ config, store, policies, verifier, logger, clock });
+  logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
+  return { app, store, policies, logger, verifier };
+}
+
+export interface RunningGateway extends Gateway {
+  url: string;
+  server: ServerType;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+  const gw = await buildGateway(config, options);
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: gw.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  gw.logger.info({ url }, 'listening');
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      // Stop accepting, let in-flight requests finish, then close the database.
+      server.close(() => {
+        gw.store.close();
+        gw.logger.info('stopped');
+        resolve();
+      });
+      // keep-alive connections would hold close() open forever
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    }));
+  return { ...gw, url, server, close };
+}
+
+/** SIGTERM/SIGINT: graceful close, then exit. */
+export function closeOnSignals(gw: RunningGateway): void {
+  const stop = (signal: string) => {
+    gw.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void gw.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

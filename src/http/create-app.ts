@@ -1,0 +1,94 @@
+// Builds the gateway's Hono app from its dependencies; no listening, no globals, no side effects.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config/load-config.ts';
+import type { Store } from '../db/open-database.ts';
+import { migrationStatus, probeWritable } from '../db/open-database.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { PolicySet } from '../policy/load-policies.ts';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import type { AppEnv } from './app-env.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { methodTable } from './method-table.ts';
+import { errorHandler, problemResponse } from './problem.ts';
+import { validationHook } from './validation.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { docsRoutes } from './routes/docs-routes.ts';
+import { meRoutes } from './routes/me-routes.ts';
+import { policyRoutes } from './routes/policy-routes.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  store: Store;
+  policies: PolicySet;
+  verifier: TokenVerifier;
+  logger: Logger;
+  clock: () => number;
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, store, policies, verifier, logger, clock } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ limitLength: 64 }));
+  app.use(requestLog(logger, clock));
+  app.use(secureHeaders());
+  app.use(
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: () => {
+        throw new AppError('request.body_too_large', `The body exceeds VEILGATE_MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`);
+      },
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use('/v1/*', authenticate(verifier));
+
+  app.route('/', healthRoutes({
+    readiness: [
+      { name: 'database', check: () => probeWritable(store.sqlite, clock()) },
+      { name: 'migrations', check: () => {
+        const s = migrationStatus(store.sqlite);
+        if (s.applied < s.shipped) throw new Error('pending migrations');
+      } },
+      { name: 'policies', check: () => { if (!policies.version) throw new Error('no policy'); } },
+    ],
+  }));
+  app.route('/', docsRoutes());
+  app.route('/', meRoutes({ policies }));
+  app.route('/', policyRoutes({ policies }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Veilgate',
+      version: '0.1.0',
+      description: 'Privacy-first customer segmentation gateway. Every error is application/problem+json (RFC 9457).',
+    },
+  });
+
+  const allowedMethods = methodTable(app);
+  app.notFound((c) => {
+    const allow = allowedMethods(c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      return problemResponse(c, 'request.method_not_allowed', `${c.req.method} is not allowed here.`, {
+        headers: { Allow: allow.join(', ') },
+      });
+    }
+    return problemResponse(c, 'request.not_found', 'No such resource.');
+  });
+  app.onError(errorHandler(logger));
+  return app;
+}
+
+export type VeilgateApp = ReturnType<typeof createApp>;

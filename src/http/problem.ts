@@ -1,0 +1,84 @@
+// Writes every error as application/problem+json (RFC 9457); the one onError and notFound.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, type FieldIssue } from '../errors/app-error.ts';
+import { catalogue, problemType, type ErrorCode } from '../errors/catalogue.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { AppEnv } from './app-env.ts';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  request_id: string;
+  instance?: string;
+  errors?: FieldIssue[];
+}
+
+export function problemBody(code: ErrorCode, requestId: string, detail?: string, errors?: FieldIssue[]): ProblemBody {
+  const { status, title } = catalogue[code];
+  return {
+    type: problemType(code),
+    title,
+    status,
+    ...(detail !== undefined && { detail }),
+    code,
+    request_id: requestId,
+    ...(errors && { errors }),
+  };
+}
+
+export function problemResponse(
+  c: Context,
+  code: ErrorCode,
+  detail?: string,
+  extra: { errors?: FieldIssue[]; headers?: Record<string, string> } = {},
+): Response {
+  const body = problemBody(code, requestIdOf(c), detail, extra.errors);
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { 'Content-Type': PROBLEM_JSON, 'Cache-Control': 'no-store', ...extra.headers },
+  });
+}
+
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'request.malformed',
+  401: 'auth.invalid_token',
+  403: 'auth.forbidden',
+  404: 'request.not_found',
+  405: 'request.method_not_allowed',
+  413: 'request.body_too_large',
+  415: 'request.unsupported_media_type',
+  422: 'request.validation_failed',
+  431: 'request.header_too_large',
+  503: 'server.unavailable',
+};
+
+export function errorHandler(fallbackLogger: Logger) {
+  return (err: Error, c: Context<AppEnv>): Response => {
+    const log = c.get('logger') ?? fallbackLogger;
+    if (err instanceof AppError) {
+      if (catalogue[err.code].status >= 500) log.error({ err }, 'request failed');
+      return problemResponse(c, err.code, err.detail, {
+        ...(err.errors && { errors: err.errors }),
+        ...(err.headers && { headers: err.headers }),
+      });
+    }
+    if (err instanceof HTTPException && HTTP_STATUS_CODES[err.status]) {
+      // Hono's own messages are replaced: our detail is fixed per status.
+      const code = HTTP_STATUS_CODES[err.status]!;
+      return problemResponse(c, code, code === 'request.malformed' ? 'The request body could not be parsed.' : undefined);
+    }
+    // Unexpected: log the class and code only, answer with nothing but the request id.
+    log.error({ err }, 'unexpected error');
+    return problemResponse(c, 'server.internal');
+  };
+}
+
+export function requestIdOf(c: Context): string {
+  return (c.get('requestId') as string | undefined) ?? 'unknown';
+}

@@ -1,0 +1,41 @@
+// Offline API reference: Swagger UI assets served from the installed package, no CDN.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Hono } from 'hono';
+import swaggerUi from 'swagger-ui-dist';
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+};
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Veilgate API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/init.js"></script></body></html>`;
+
+const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
+
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'";
+
+export function docsRoutes() {
+  const dir = swaggerUi.getAbsoluteFSPath();
+  const cache = new Map<string, Buffer>();
+  const app = new Hono();
+  app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));
+  app.get('/docs/assets/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get('/docs/assets/:file', (c) => {
+    const file = c.req.param('file');
+    const type = ASSETS[file];
+    if (!type) return c.notFound();
+    let body = cache.get(file);
+    if (!body) {
+      body = fs.readFileSync(path.join(dir, file));
+      cache.set(file, body);
+    }
+    return c.body(new Uint8Array(body), 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=3600' });
+  });
+  return app;
+}

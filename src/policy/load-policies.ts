@@ -1,0 +1,134 @@
+// Loads every policy file of a directory into one immutable, validated, versioned set.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PolicyError, type PolicyIssue } from './policy-error.ts';
+import { readYamlSource, validateSource, lineOf } from './yaml-source.ts';
+import { rolesFileSchema } from './schemas/roles-schema.ts';
+import { issuersFileSchema, publicJwksSchema, type AsymmetricAlgorithm } from './schemas/issuers-schema.ts';
+import type { Operation } from './operations.ts';
+import type { JSONWebKeySet } from 'jose';
+
+export interface RolePolicy {
+  name: string;
+  description: string;
+  operations: ReadonlySet<Operation>;
+}
+
+export interface IssuerPolicy {
+  id: string;
+  issuer: string;
+  audience: string[];
+  algorithms: AsymmetricAlgorithm[];
+  roles: string[];
+  keys: { kind: 'jwks'; jwks: JSONWebKeySet; file: string } | { kind: 'url'; url: string };
+}
+
+export interface PolicySet {
+  /** sha256 of the canonical effective policy: what audit entries and decisions cite. */
+  version: string;
+  dir: string;
+  roles: ReadonlyMap<string, RolePolicy>;
+  issuers: readonly IssuerPolicy[];
+  /** Roles that may call `op`; empty when none may. */
+  rolesFor(op: Operation): readonly string[];
+  /** The validated content, without key material, for review through the API. */
+  effective(): Record<string, unknown>;
+}
+
+export function loadPolicies(dir: string): PolicySet {
+  const issues: PolicyIssue[] = [];
+  const rolesSrc = readYamlSource(dir, 'roles.yaml', issues);
+  const issuersSrc = readYamlSource(dir, 'issuers.yaml', issues);
+  const rolesFile = rolesSrc && validateSource(rolesSrc, rolesFileSchema, issues);
+  const issuersFile = issuersSrc && validateSource(issuersSrc, issuersFileSchema, issues);
+
+  const roles = new Map<string, RolePolicy>();
+  for (const [name, r] of Object.entries(rolesFile?.roles ?? {})) {
+    roles.set(name, Object.freeze({ name, description: r.description, operations: new Set(r.operations) }));
+  }
+
+  const issuers: IssuerPolicy[] = [];
+  if (issuersSrc && issuersFile) {
+    const seenIds = new Set<string>();
+    const seenIss = new Set<string>();
+    issuersFile.issuers.forEach((e, i) => {
+      const at = (...p: PropertyKey[]) => ({ file: issuersSrc.file, path: `issuers[${i}]${p.map((k) => '.' + String(k)).join('')}`, line: lineOf(issuersSrc, ['issuers', i, ...p]) });
+      if (seenIds.has(e.id)) issues.push({ ...at('id'), message: 'issuer id is used twice' });
+      if (seenIss.has(e.issuer)) issues.push({ ...at('issuer'), message: 'issuer is listed twice' });
+      seenIds.add(e.id);
+      seenIss.add(e.issuer);
+      e.roles.forEach((role, j) => {
+        if (rolesFile && !roles.has(role)) issues.push({ ...at('roles', j), message: 'role is not defined in roles.yaml' });
+      });
+      let keys: IssuerPolicy['keys'] | undefined;
+      if (e.jwks_url) keys = { kind: 'url', url: e.jwks_url };
+      else if (e.jwks_file) {
+        const jwks = readJwksFile(dir, e.jwks_file, (message) => issues.push({ ...at('jwks_file'), message }));
+        if (jwks) keys = { kind: 'jwks', jwks, file: e.jwks_file };
+      }
+      if (keys) {
+        issuers.push(Object.freeze({
+          id: e.id,
+          issuer: e.issuer,
+          audience: Array.isArray(e.audience) ? e.audience : [e.audience],
+          algorithms: e.algorithms,
+          roles: e.roles,
+          keys,
+        }));
+      }
+    });
+  }
+
+  if (issues.length > 0) throw new PolicyError(issues);
+
+  const effective = {
+    roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
+    issuers: issuers.map((i) => ({
+      id: i.id, issuer: i.issuer, audience: i.audience, algorithms: i.algorithms, roles: i.roles,
+      keys: i.keys.kind === 'url' ? { jwks_url: i.keys.url } : { jwks_file: i.keys.file, kids: i.keys.jwks.keys.map((k) => k.kid ?? null) },
+    })),
+  };
+  const version = 'sha256:' + crypto.createHash('sha256').update(canonicalJson(effective)).digest('hex');
+  const byOp = new Map<Operation, string[]>();
+  for (const r of roles.values()) for (const op of r.operations) byOp.set(op, [...(byOp.get(op) ?? []), r.name]);
+
+  return Object.freeze({
+    version,
+    dir,
+    roles,
+    issuers: Object.freeze(issuers),
+    rolesFor: (op: Operation) => byOp.get(op) ?? [],
+    effective: () => structuredClone(effective),
+  });
+}
+
+function readJwksFile(dir: string, rel: string, fail: (m: string) => void): JSONWebKeySet | undefined {
+  const full = path.resolve(dir, rel);
+  if (!full.startsWith(path.resolve(dir) + path.sep)) {
+    fail('jwks_file must stay inside the policies directory');
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(full, 'utf8'));
+  } catch {
+    fail(`jwks_file ${rel} is missing or not valid JSON`);
+    return undefined;
+  }
+  const parsed = publicJwksSchema.safeParse(raw);
+  if (!parsed.success) {
+    fail(`jwks_file ${rel}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return undefined;
+  }
+  return parsed.data as unknown as JSONWebKeySet;
+}
+
+/** JSON with sorted keys, so the version hash does not depend on formatting or key order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,49 @@
+// issuers.yaml: the token issuers the gateway trusts, their keys, algorithms and grantable roles.
+import { z } from 'zod';
+import { roleName } from './roles-schema.ts';
+
+/** Asymmetric JWS algorithms only: a shared secret would let anyone holding it mint tokens. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+const jwksUrl = z
+  .url({ message: 'jwks_url must be a URL' })
+  .refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  }, 'jwks_url must use https (plain http only on loopback)');
+
+export const issuerEntrySchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'id must be a lower-case identifier'),
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    jwks_file: z.string().min(1).optional(),
+    jwks_url: jwksUrl.optional(),
+    algorithms: z
+      .array(z.enum(ASYMMETRIC_ALGORITHMS, { message: `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})` }))
+      .min(1),
+    roles: z.array(roleName).min(1),
+  })
+  .refine((e) => (e.jwks_file === undefined) !== (e.jwks_url === undefined), {
+    message: 'exactly one of jwks_file or jwks_url is required',
+  });
+
+export const issuersFileSchema = z.strictObject({
+  issuers: z.array(issuerEntrySchema),
+});
+
+export type IssuerEntry = z.infer<typeof issuerEntrySchema>;
+
+/** A JWKS holding public keys only: a private member in a trust file is a configuration error. */
+export const publicJwksSchema = z.strictObject({
+  keys: z
+    .array(
+      z
+        .looseObject({ kty: z.enum(['RSA', 'EC', 'OKP']), kid: z.string().min(1).optional(), alg: z.string().optional() })
+        .refine((k) => !('d' in k) && !('p' in k) && !('q' in k), 'a trusted JWKS must not contain private key material'),
+    )
+    .min(1),
+});

@@ -1,0 +1,112 @@
+// Builds a real gateway for tests: temp data dir, copied policies, real keys, captured logs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { stringify } from 'yaml';
+import { loadConfig, type Config } from '../../src/config/load-config.ts';
+import { buildGateway, type Gateway } from '../../src/gateway.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { mintDevToken } from '../../src/auth/dev-issuer.ts';
+
+export const REPO_POLICIES = path.resolve(import.meta.dirname, '../../policies');
+export const PARTNER_ISSUER = 'https://auth.partner-one.test';
+export const PARTNER_AUDIENCE = 'veilgate-test';
+
+export interface PartnerKeys {
+  id: string;
+  issuer: string;
+  kid: string;
+  privateKey: CryptoKey;
+  /** Signs a token for this partner; claims override the defaults (set one to undefined to drop it). */
+  sign(claims?: Partial<JWTPayload> & { roles?: unknown }, header?: Record<string, unknown>): Promise<string>;
+}
+
+export interface TestGateway extends Gateway {
+  dataDir: string;
+  policiesDir: string;
+  config: Readonly<Config>;
+  logs: string[];
+  now: () => number;
+  /** Moves the fixed clock. */
+  advance(ms: number): void;
+  partner: PartnerKeys;
+  mint(roles: string[], opts?: { sub?: string; ttlSeconds?: number }): Promise<string>;
+  request(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  cleanup(): void;
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `veilgate-${prefix}-`));
+}
+
+/** Copies the repository policies and adds a test partner issuer with a fresh ES256 key. */
+export async function makePolicies(dir = tempDir('policies')): Promise<{ dir: string; partner: PartnerKeys }> {
+  fs.cpSync(REPO_POLICIES, dir, { recursive: true });
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'partner-one-1';
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  fs.writeFileSync(path.join(dir, 'keys', 'partner-one.jwks.json'), JSON.stringify({ keys: [jwk] }));
+  const issuersFile = path.join(dir, 'issuers.yaml');
+  const { parse } = await import('yaml');
+  const doc = parse(fs.readFileSync(issuersFile, 'utf8')) as { issuers: unknown[] };
+  doc.issuers.push({
+    id: 'partner-one', issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE,
+    jwks_file: 'keys/partner-one.jwks.json', algorithms: ['ES256'], roles: ['partner'],
+  });
+  fs.writeFileSync(issuersFile, stringify(doc));
+  const partner: PartnerKeys = {
+    id: 'partner-one', issuer: PARTNER_ISSUER, kid, privateKey,
+    async sign(claims = {}, header = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload: Record<string, unknown> = {
+        iss: PARTNER_ISSUER, aud: PARTNER_AUDIENCE, sub: 'partner-one-client', exp: now + 600, iat: now, roles: ['partner'],
+        ...claims,
+      };
+      for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
+      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT', ...header }).sign(privateKey);
+    },
+  };
+  return { dir, partner };
+}
+
+export async function testGateway(options: { env?: Record<string, string>; clockStart?: number } = {}): Promise<TestGateway> {
+  const dataDir = tempDir('data');
+  const { dir: policiesDir, partner } = await makePolicies();
+  const config = loadConfig({
+    VEILGATE_DATA_DIR: dataDir,
+    VEILGATE_POLICIES_DIR: policiesDir,
+    VEILGATE_DEV: '1',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  let t = options.clockStart ?? Date.now();
+  const now = () => t;
+  const logger = createLogger({ level: 'info', destination });
+  const gw = await buildGateway(config, { logger, clock: now });
+  return {
+    ...gw,
+    dataDir, policiesDir, config, logs, now, partner,
+    advance: (ms) => { t += ms; },
+    mint: (roles, o = {}) =>
+      mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: t }),
+    request: (pathname, init = {}) => {
+      const { token, headers, ...rest } = init;
+      const h = new Headers(headers);
+      if (token) h.set('Authorization', `Bearer ${token}`);
+      return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }));
+    },
+    cleanup: () => {
+      gw.store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(policiesDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -7,6 +7,11 @@ import { loadPolicies, type PolicySet } from './policy/load-policies.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { devIssuerPolicy, initDevIssuer } from './auth/dev-issuer.ts';
 import { createApp, type VeilgateApp } from './http/create-app.ts';
+import { resolveKeyMaterial } from './vault/key-material.ts';
+import { VaultCipher } from './vault/vault-cipher.ts';
+import { Pseudonymizer } from './pseudonymization/pseudonymizer.ts';
+import { IngestService } from './ingest/ingest-service.ts';
+import { sqliteIngestStore } from './db/sqlite-ingest-store.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -14,6 +19,7 @@ export interface Gateway {
   policies: PolicySet;
   logger: Logger;
   verifier: TokenVerifier;
+  ingest: IngestService;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -26,12 +32,20 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     const { created } = await initDevIssuer(config.dataDir);
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
+  const keys = resolveKeyMaterial(config);
   const store = openStore(config.dataDir);
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const app = createApp({ config, store, policies, verifier, logger, clock });
+  const ingest = new IngestService({
+    store: sqliteIngestStore(store.sqlite),
+    dictionary: policies.dictionary,
+    pseudonymizer: new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion),
+    cipher: new VaultCipher(keys.master),
+    clock,
+  });
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier };
+  return { app, store, policies, logger, verifier, ingest };
 }
 
 export interface RunningGateway extends Gateway {

@@ -44,6 +44,7 @@ const envSchema = z.object({
   VEILGATE_MASTER_KEY: key32.optional(),
   VEILGATE_PSEUDONYM_KEY: key32.optional(),
   VEILGATE_AUDIT_KEY: key32.optional(),
+  VEILGATE_PSEUDONYM_KEY_VERSION: intIn(1, 999).default(1),
 });
 
 export interface Config {
@@ -56,6 +57,8 @@ export interface Config {
   maxBatchRows: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   keys: { master?: Buffer; pseudonym?: Buffer; audit?: Buffer };
+  /** Version stamped into every pseudonym, so a rotated pseudonymization key is recognisable. */
+  pseudonymKeyVersion: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -85,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     maxBodyBytes: e.VEILGATE_MAX_BODY_BYTES,
     maxBatchRows: e.VEILGATE_MAX_BATCH_ROWS,
     logLevel: e.VEILGATE_LOG_LEVEL,
+    pseudonymKeyVersion: e.VEILGATE_PSEUDONYM_KEY_VERSION,
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

@@ -11,6 +11,7 @@ export const catalogue = {
   'request.body_too_large': { status: 413, title: 'Payload too large' },
   'request.unsupported_media_type': { status: 415, title: 'Unsupported media type' },
   'request.validation_failed': { status: 422, title: 'Validation failed' },
+  'ingest.idempotency_key_reused': { status: 422, title: 'Idempotency key reused with another body' },
   'request.rate_limited': { status: 429, title: 'Too many requests' },
   'request.header_too_large': { status: 431, title: 'Request header fields too large' },
   'server.internal': { status: 500, title: 'Internal server error' },

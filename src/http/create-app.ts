@@ -20,6 +20,8 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { docsRoutes } from './routes/docs-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
+import { ingestRoutes } from './routes/ingest-routes.ts';
+import type { IngestService } from '../ingest/ingest-service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -28,10 +30,11 @@ export interface AppDeps {
   verifier: TokenVerifier;
   logger: Logger;
   clock: () => number;
+  ingest: IngestService;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock } = deps;
+  const { config, store, policies, verifier, logger, clock, ingest } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -64,6 +67,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes());
   app.route('/', meRoutes({ policies }));
   app.route('/', policyRoutes({ policies }));
+  app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',

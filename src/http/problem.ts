@@ -1,6 +1,7 @@
 // Writes every error as application/problem+json (RFC 9457); the one onError and notFound.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { StatusCode } from 'hono/utils/http-status';
 import { AppError, type FieldIssue } from '../errors/app-error.ts';
 import { catalogue, problemType, type ErrorCode } from '../errors/catalogue.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -39,9 +40,9 @@ export function problemResponse(
   extra: { errors?: FieldIssue[]; headers?: Record<string, string> } = {},
 ): Response {
   const body = problemBody(code, requestIdOf(c), detail, extra.errors);
-  return new Response(JSON.stringify(body), {
-    status: body.status,
-    headers: { 'Content-Type': PROBLEM_JSON, 'Cache-Control': 'no-store', ...extra.headers },
+  // c.newResponse, not new Response: it keeps headers middleware prepared (X-Request-Id).
+  return c.newResponse(JSON.stringify(body), body.status as StatusCode, {
+    'Content-Type': PROBLEM_JSON, 'Cache-Control': 'no-store', ...extra.headers,
   });
 }
 

@@ -8,6 +8,7 @@ import { rolesFileSchema } from './schemas/roles-schema.ts';
 import { issuersFileSchema, publicJwksSchema, type AsymmetricAlgorithm } from './schemas/issuers-schema.ts';
 import type { Operation } from './operations.ts';
 import type { JSONWebKeySet } from 'jose';
+import { loadDictionary, type Dictionary } from './load-dictionary.ts';
 
 export interface RolePolicy {
   name: string;
@@ -30,6 +31,7 @@ export interface PolicySet {
   dir: string;
   roles: ReadonlyMap<string, RolePolicy>;
   issuers: readonly IssuerPolicy[];
+  dictionary: Dictionary;
   /** Roles that may call `op`; empty when none may. */
   rolesFor(op: Operation): readonly string[];
   /** The validated content, without key material, for review through the API. */
@@ -42,6 +44,8 @@ export function loadPolicies(dir: string): PolicySet {
   const issuersSrc = readYamlSource(dir, 'issuers.yaml', issues);
   const rolesFile = rolesSrc && validateSource(rolesSrc, rolesFileSchema, issues);
   const issuersFile = issuersSrc && validateSource(issuersSrc, issuersFileSchema, issues);
+  const dictionarySrc = readYamlSource(dir, 'dictionary.yaml', issues);
+  const dictionary = dictionarySrc && loadDictionary(dictionarySrc, issues);
 
   const roles = new Map<string, RolePolicy>();
   for (const [name, r] of Object.entries(rolesFile?.roles ?? {})) {
@@ -80,7 +84,7 @@ export function loadPolicies(dir: string): PolicySet {
     });
   }
 
-  if (issues.length > 0) throw new PolicyError(issues);
+  if (issues.length > 0 || !dictionary) throw new PolicyError(issues);
 
   const effective = {
     roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
@@ -88,6 +92,13 @@ export function loadPolicies(dir: string): PolicySet {
       id: i.id, issuer: i.issuer, audience: i.audience, algorithms: i.algorithms, roles: i.roles,
       keys: i.keys.kind === 'url' ? { jwks_url: i.keys.url } : { jwks_file: i.keys.file, kids: i.keys.jwks.keys.map((k) => k.kid ?? null) },
     })),
+    dictionary: {
+      default_region: dictionary.defaultRegion,
+      linkage: dictionary.linkage,
+      validity_threshold: dictionary.validityThreshold,
+      record_types: Object.fromEntries(Object.values(dictionary.recordTypes).map((t) => [t.name, Object.fromEntries(t.fields)])),
+      features: Object.fromEntries(dictionary.features),
+    },
   };
   const version = 'sha256:' + crypto.createHash('sha256').update(canonicalJson(effective)).digest('hex');
   const byOp = new Map<Operation, string[]>();
@@ -98,6 +109,7 @@ export function loadPolicies(dir: string): PolicySet {
     dir,
     roles,
     issuers: Object.freeze(issuers),
+    dictionary,
     rolesFor: (op: Operation) => byOp.get(op) ?? [],
     effective: () => structuredClone(effective),
   });

@@ -1,7 +1,7 @@
 // Reads one YAML policy file keeping positions, so every problem can be reported with its line.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { PolicyIssue } from './policy-error.ts';
 
@@ -44,6 +44,14 @@ export function lineOf(src: YamlSource, p: readonly PropertyKey[]): number | und
   return undefined;
 }
 
+/** Line of the key itself when `p` ends at a mapping key (its value may start on a later line). */
+function keyLineOf(src: YamlSource, p: readonly PropertyKey[]): number | undefined {
+  const parent = p.length === 1 ? src.doc.contents : src.doc.getIn(p.slice(0, -1) as unknown[], true);
+  const pair = isMap(parent) ? parent.items.find((it) => isScalar(it.key) && it.key.value === p[p.length - 1]) : undefined;
+  if (pair && isNode(pair.key) && pair.key.range) return src.lines.linePos(pair.key.range[0]).line;
+  return lineOf(src, p);
+}
+
 export const dotted = (p: readonly PropertyKey[]): string =>
   p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
 
@@ -56,7 +64,10 @@ export function validateSource<T>(
   const result = schema.safeParse(src.doc.toJS({ maxAliasCount: 50 }));
   if (result.success) return result.data;
   for (const i of result.error.issues) {
-    issues.push({ file: src.file, path: dotted(i.path), line: lineOf(src, i.path), message: i.message });
+    // An unknown key is reported at its own line, not at the line of the object holding it.
+    const paths = i.code === 'unrecognized_keys' && i.keys.length > 0 ? i.keys.map((k) => [...i.path, k]) : [i.path];
+    const line = i.code === 'unrecognized_keys' ? keyLineOf : lineOf;
+    for (const p of paths) issues.push({ file: src.file, path: dotted(p), line: line(src, p), message: i.message });
   }
   return undefined;
 }

@@ -71,9 +71,18 @@ export async function makePolicies(dir = tempDir('policies')): Promise<{ dir: st
   return { dir, partner };
 }
 
-export async function testGateway(options: { env?: Record<string, string>; clockStart?: number } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** Overrides the test defaults; a variable set to undefined is unset (e.g. VEILGATE_DEV). */
+  env?: Record<string, string | undefined>;
+  clockStart?: number;
+  /** Runs on the fresh data and policy directories before the gateway is built. */
+  prepare?: (dirs: { dataDir: string; policiesDir: string }) => void | Promise<void>;
+}
+
+export async function testGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = tempDir('data');
   const { dir: policiesDir, partner } = await makePolicies();
+  await options.prepare?.({ dataDir, policiesDir });
   const config = loadConfig({
     VEILGATE_DATA_DIR: dataDir,
     VEILGATE_POLICIES_DIR: policiesDir,

@@ -1,2 +1,8 @@
 // Every table of the gateway, one file per aggregate; drizzle-kit reads this to generate migrations.
 export * from './service-state.ts';
+export * from './subjects.ts';
+export * from './subject-links.ts';
+export * from './vault.ts';
+export * from './transactions.ts';
+export * from './ingest-batches.ts';
+export * from './quality.ts';

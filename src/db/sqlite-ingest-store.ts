@@ -1,0 +1,95 @@
+// SQLite implementation of the ingest store: prepared statements on the hot path (see issue 3 bench).
+import type Database from 'better-sqlite3';
+import type { IngestStore, FeatureUpdate, VaultRow } from '../ingest/ingest-store.ts';
+
+/** Feature columns an upsert may set; anything else is a programming error. */
+const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days', 'tenure_as_of'] as const;
+
+export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
+  const st = {
+    findBatch: sqlite.prepare<[string, string, string], { requestHash: string; response: string }>(
+      'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?'),
+    findLink: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
+    putLink: sqlite.prepare(
+      `INSERT INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(key_hash) DO UPDATE SET pseudonym = excluded.pseudonym WHERE pseudonym <> excluded.pseudonym`),
+    getVault: sqlite.prepare<[string], VaultRow>(
+      'SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault WHERE pseudonym = ?'),
+    putVault: sqlite.prepare(
+      `INSERT INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(pseudonym) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+         ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`),
+    upsertFeatures: sqlite.prepare(
+      `INSERT INTO subject_features (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
+       VALUES (@pseudonym, @key_version, ${FEATURE_COLUMNS.map((c) => '@' + c).join(', ')}, @provenance, @now, @now)
+       ON CONFLICT(pseudonym) DO UPDATE SET
+         ${FEATURE_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, ${c})`).join(',\n         ')},
+         provenance = json_patch(provenance, excluded.provenance),
+         updated_at = excluded.updated_at`),
+    insertTransaction: sqlite.prepare(
+      `INSERT INTO transactions (pseudonym, source, source_txn_id, day, amount, currency, channel, category, batch_id)
+       VALUES (@pseudonym, @source, @sourceTxnId, @day, @amount, @currency, @channel, @category, @batchId)
+       ON CONFLICT(source, source_txn_id) DO NOTHING`),
+    addBehaviour: sqlite.prepare(
+      `UPDATE subject_features SET
+         first_purchase_day = min(coalesce(first_purchase_day, @firstDay), @firstDay),
+         last_purchase_day = max(coalesce(last_purchase_day, @lastDay), @lastDay),
+         frequency = frequency + @count, monetary = monetary + @amount,
+         n_web = n_web + @web, n_store = n_store + @store, n_phone = n_phone + @phone, n_app = n_app + @app,
+         provenance = json_patch(provenance, @provenance), updated_at = @now
+       WHERE pseudonym = @pseudonym`),
+    insertBatch: sqlite.prepare(
+      `INSERT INTO ingest_batches (batch_id, source, record_type, idempotency_key, request_hash, accepted, rejected, response, actor, created_at)
+       VALUES (@batchId, @source, @recordType, @idempotencyKey, @requestHash, @accepted, @rejected, @response, @actor, @createdAt)`),
+    fieldStats: sqlite.prepare<[string, string, string], { invalid_by_rule: string }>(
+      'SELECT invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?'),
+    putFieldStats: sqlite.prepare(
+      `INSERT INTO quality_field_stats (source, record_type, field, seen, present, valid, invalid_by_rule) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(source, record_type, field) DO UPDATE SET seen = seen + excluded.seen, present = present + excluded.present,
+         valid = valid + excluded.valid, invalid_by_rule = excluded.invalid_by_rule`),
+    sourceStats: sqlite.prepare<[string, string], { rejected_by_rule: string }>(
+      'SELECT rejected_by_rule FROM quality_source_stats WHERE source = ? AND record_type = ?'),
+    putSourceStats: sqlite.prepare(
+      `INSERT INTO quality_source_stats (source, record_type, batches, rows, accepted, rejected, duplicates, rejected_by_rule, first_batch_at, last_batch_at)
+       VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(source, record_type) DO UPDATE SET batches = batches + 1, rows = rows + excluded.rows,
+         accepted = accepted + excluded.accepted, rejected = rejected + excluded.rejected, duplicates = duplicates + excluded.duplicates,
+         rejected_by_rule = excluded.rejected_by_rule, last_batch_at = excluded.last_batch_at`),
+  };
+
+  const mergeCounts = (stored: string | undefined, add: Record<string, number>): string => {
+    const m = stored ? (JSON.parse(stored) as Record<string, number>) : {};
+    for (const [k, n] of Object.entries(add)) m[k] = (m[k] ?? 0) + n;
+    return JSON.stringify(m);
+  };
+
+  return {
+    transaction: (fn) => sqlite.transaction(fn).immediate(),
+    findBatch: (s, t, k) => st.findBatch.get(s, t, k),
+    findLink: (h) => st.findLink.get(h)?.pseudonym,
+    putLink: (h, kind, p, now) => void st.putLink.run(h, kind, p, now),
+    getVault: (p) => st.getVault.get(p),
+    putVault: (p, r, now) => void st.putVault.run(p, r.keyId, r.wrappedKey, r.ciphertext, r.fields, r.fieldMeta, now),
+    upsertFeatures: (u: FeatureUpdate) => {
+      const params: Record<string, unknown> = { pseudonym: u.pseudonym, key_version: u.keyVersion, provenance: JSON.stringify(u.provenance), now: u.now };
+      for (const c of FEATURE_COLUMNS) params[c] = u.values[c] ?? null;
+      st.upsertFeatures.run(params);
+    },
+    insertTransaction: (t) => st.insertTransaction.run(t).changes === 1,
+    addBehaviour: (d, now) =>
+      void st.addBehaviour.run({
+        pseudonym: d.pseudonym, firstDay: d.firstDay, lastDay: d.lastDay, count: d.count, amount: d.amount,
+        ...d.byChannel, now,
+        provenance: JSON.stringify({ behaviour: [d.source, now] }),
+      }),
+    insertBatch: (b) => void st.insertBatch.run(b),
+    addQuality: (q) => {
+      for (const [field, t] of q.fields) {
+        const merged = mergeCounts(st.fieldStats.get(q.source, q.recordType, field)?.invalid_by_rule, t.invalidByRule);
+        st.putFieldStats.run(q.source, q.recordType, field, t.seen, t.present, t.valid, merged);
+      }
+      const merged = mergeCounts(st.sourceStats.get(q.source, q.recordType)?.rejected_by_rule, q.rejectedByRule);
+      st.putSourceStats.run(q.source, q.recordType, q.rows, q.accepted, q.rejected, q.duplicates, merged, q.at, q.at);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// POST /v1/ingest/{source}/customers|transactions: thin HTTP edge of the ingest service.
+import crypto from 'node:crypto';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { IngestService } from '../../ingest/ingest-service.ts';
+import { decodeUtf8, formatOf, parseRecords } from '../../ingest/parse-records.ts';
+import type { RecordTypeName } from '../../policy/load-dictionary.ts';
+import type { PolicySet } from '../../policy/load-policies.ts';
+import type { AppEnv } from '../app-env.ts';
+import { authorize } from '../middleware/authorize.ts';
+
+export const SourceParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'source must be a lower-case identifier (a-z, 0-9, _ and -)');
+
+const RowErrorSchema = z.object({ row: z.number().int(), field: z.string(), code: z.string(), message: z.string() });
+export const IngestResultSchema = z
+  .object({
+    batch_id: z.string(),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    duplicates: z.number().int(),
+    errors: z.array(RowErrorSchema),
+    ignored_fields: z.array(z.string()),
+  })
+  .openapi('IngestResult');
+
+const bodyContent = {
+  // A plain JSON schema, not zod: the body is parsed once, by the ingest parser, from the raw bytes.
+  'application/json': { schema: { type: 'array' as const, items: { type: 'object' as const } } },
+  'application/x-ndjson': { schema: z.string().openapi({ description: 'one JSON object per line' }) },
+  'text/csv': { schema: z.string().openapi({ description: 'header row, then one record per row (comma or semicolon)' }) },
+};
+
+export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService; maxBatchRows: number }) {
+  const app = new OpenAPIHono<AppEnv>();
+  for (const type of ['customers', 'transactions'] as const satisfies RecordTypeName[]) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/ingest/{source}/${type}`,
+        tags: ['ingest'],
+        summary: `Push ${type} (JSON array, NDJSON or CSV)`,
+        security: [{ bearer: [] }],
+        middleware: [authorize(deps.policies, `ingest.${type}`)] as const,
+        request: {
+          params: z.object({ source: SourceParam }),
+          query: z.object({ atomic: z.enum(['true', 'false']).optional() }),
+          headers: z.object({ 'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII, at most 255 characters').optional() }),
+          body: { content: bodyContent, required: true },
+        },
+        responses: {
+          200: { description: 'Batch stored (valid rows), with per-row errors', content: { 'application/json': { schema: IngestResultSchema } } },
+          400: { description: 'Body cannot be parsed' },
+          413: { description: 'Body or batch larger than the configured limits' },
+          415: { description: 'Unsupported content type' },
+          422: { description: 'Atomic batch with invalid rows, or an Idempotency-Key reused with another body' },
+        },
+      }),
+      async (c) => {
+        const format = formatOf(c.req.header('content-type'));
+        const { source } = c.req.valid('param');
+        const { atomic } = c.req.valid('query');
+        const idempotencyKey = c.req.valid('header')['idempotency-key'];
+        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        const rows = parseRecords(decodeUtf8(bytes), format, deps.maxBatchRows);
+        const p = c.get('principal');
+        const outcome = deps.ingest.ingest({
+          source, recordType: type, rows, atomic: atomic === 'true',
+          ...(idempotencyKey !== undefined && { idempotencyKey }),
+          requestHash: crypto.createHash('sha256').update(bytes).digest('hex'),
+          actor: `${p.issuerId}:${p.subject}`,
+        });
+        if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
+        return c.json(outcome.result, 200);
+      },
+    );
+  }
+  return app;
+}

@@ -1,0 +1,28 @@
+// Generalizations of quasi-identifiers into features: age, age band, area, tenure.
+import { epochDay } from './field-value.ts';
+
+/** Departement from a French postcode; Corsica (20xxx) splits into 2A (200-201) and 2B (202-206). */
+export function departement(postcode: string): string | undefined {
+  if (!/^\d{5}$/.test(postcode)) return undefined;
+  if (postcode.startsWith('20')) return Number(postcode.slice(0, 3)) < 202 ? '2A' : '2B';
+  // Overseas departements (971-976) keep three digits: two would merge them all into "97".
+  if (postcode.startsWith('97')) return postcode.slice(0, 3);
+  return postcode.slice(0, 2);
+}
+
+export function ageYears(birthDate: string, todayIso: string): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = todayIso.split('-').map(Number) as [number, number, number];
+  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+}
+
+/** Band label for `age` given increasing lower bounds: [18,25,35] -> "<18", "18-24", "25-34", "35+". */
+export function ageBand(age: number, bands: readonly number[]): string {
+  if (age < bands[0]!) return `<${bands[0]}`;
+  for (let i = bands.length - 1; i >= 0; i--) {
+    if (age >= bands[i]!) return i === bands.length - 1 ? `${bands[i]}+` : `${bands[i]}-${bands[i + 1]! - 1}`;
+  }
+  return `<${bands[0]}`;
+}
+
+export const daysSince = (isoDate: string, todayIso: string): number => epochDay(todayIso) - epochDay(isoDate);

@@ -1,0 +1,259 @@
+// Validates, pseudonymizes and stores one batch of customers or transactions in one transaction.
+import crypto from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import type { Dictionary, RecordTypeName } from '../policy/load-dictionary.ts';
+import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
+import type { VaultCipher } from '../vault/vault-cipher.ts';
+import { epochDay, type Cell } from './field-value.ts';
+import type { BehaviourDelta, IngestStore, VaultRow } from './ingest-store.ts';
+import { compileValidator, type FieldTally, type RowError } from './record-validator.ts';
+import { customerFeatures } from './customer-features.ts';
+import { firstLinkageField, linkKeys } from './linkage.ts';
+import { NOT_AN_OBJECT } from './parse-records.ts';
+import { ERASED_SUBJECT, LINKAGE_MISSING, UNKNOWN_SUBJECT, rowError } from './ingest-errors.ts';
+
+export interface IngestRequest {
+  source: string;
+  recordType: RecordTypeName;
+  rows: readonly Record<string, unknown>[];
+  /** Row number of rows[0] minus one (the CLI sends a file in chunks). */
+  rowOffset?: number;
+  atomic?: boolean;
+  idempotencyKey?: string;
+  /** sha256 of the request body; an idempotency key replays only the same body. */
+  requestHash: string;
+  actor: string;
+}
+
+export interface IngestResult {
+  batch_id: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: RowError[];
+  ignored_fields: string[];
+}
+
+export interface IngestOutcome {
+  result: IngestResult;
+  replayed: boolean;
+  /** Pseudonyms touched by the batch, for the audit log. */
+  subjects: readonly string[];
+}
+
+export interface IngestDeps {
+  store: IngestStore;
+  dictionary: Dictionary;
+  pseudonymizer: Pseudonymizer;
+  cipher: VaultCipher;
+  clock: () => number;
+}
+
+interface PendingVault {
+  dataKey: Buffer;
+  wrappedKey: Buffer;
+  keyId: string;
+  record: Record<string, string>;
+  meta: Record<string, [string, number]>;
+}
+
+const IDENTITY = new Set(['direct_identifier', 'quasi_identifier']);
+
+export class IngestService {
+  constructor(private readonly deps: IngestDeps) {}
+
+  ingest(req: IngestRequest): IngestOutcome {
+    const { store, dictionary } = this.deps;
+    if (req.idempotencyKey) {
+      const prior = store.findBatch(req.source, req.recordType, req.idempotencyKey);
+      if (prior) return this.replay(prior, req.requestHash);
+    }
+    const now = this.deps.clock();
+    const today = new Date(now).toISOString().slice(0, 10);
+    const spec = dictionary.recordTypes[req.recordType];
+    const tally = new Map<string, FieldTally>();
+    const validate = compileValidator(spec, { region: dictionary.defaultRegion, today }, tally);
+    const errors: RowError[] = [];
+    const valid: { row: number; values: Record<string, Cell> }[] = [];
+    const ignored = new Set<string>();
+    const offset = req.rowOffset ?? 0;
+    req.rows.forEach((raw, i) => {
+      if ((raw as Record<symbol, unknown>)[NOT_AN_OBJECT]) {
+        errors.push(rowError(offset + i + 1, '(row)', 'type', 'must be an object'));
+        return;
+      }
+      for (const k of Object.keys(raw)) if (!spec.fields.has(k)) ignored.add(k);
+      const values = validate(raw, offset + i + 1, errors);
+      if (values) valid.push({ row: offset + i + 1, values });
+    });
+    if (req.atomic && errors.length > 0) throw atomicRejection(errors);
+
+    const batchId = crypto.randomUUID();
+    const outcome = store.transaction(() => {
+      const applied = req.recordType === 'customers'
+        ? this.applyCustomers(req.source, valid, errors, now, today)
+        : this.applyTransactions(req.source, batchId, valid, errors, now);
+      if (req.atomic && errors.length > 0) throw atomicRejection(errors);
+      errors.sort((a, b) => a.row - b.row);
+      const rejectedRows = new Set(errors.map((e) => e.row));
+      const result: IngestResult = {
+        batch_id: batchId,
+        accepted: req.rows.length - rejectedRows.size,
+        rejected: rejectedRows.size,
+        duplicates: applied.duplicates,
+        errors,
+        ignored_fields: [...ignored].sort(),
+      };
+      const rejectedByRule: Record<string, number> = {};
+      for (const e of errors) rejectedByRule[e.code] = (rejectedByRule[e.code] ?? 0) + 1;
+      store.addQuality({
+        source: req.source, recordType: req.recordType, fields: tally, rows: req.rows.length,
+        accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, rejectedByRule, at: now,
+      });
+      store.insertBatch({
+        batchId, source: req.source, recordType: req.recordType, idempotencyKey: req.idempotencyKey ?? null,
+        requestHash: req.requestHash, accepted: result.accepted, rejected: result.rejected,
+        response: JSON.stringify(result), actor: req.actor, createdAt: now,
+      });
+      return { result, replayed: false, subjects: applied.subjects };
+    });
+    return outcome;
+  }
+
+  private replay(prior: { requestHash: string; response: string }, requestHash: string): IngestOutcome {
+    if (prior.requestHash !== requestHash) {
+      throw new AppError('ingest.idempotency_key_reused', 'This Idempotency-Key was already used with a different body.');
+    }
+    return { result: JSON.parse(prior.response) as IngestResult, replayed: true, subjects: [] };
+  }
+
+  private applyCustomers(
+    source: string,
+    rows: { row: number; values: Record<string, Cell> }[],
+    errors: RowError[],
+    now: number,
+    today: string,
+  ): { duplicates: number; subjects: string[] } {
+    const { store, dictionary, pseudonymizer, cipher } = this.deps;
+    const spec = dictionary.recordTypes.customers;
+    const links = new Map<string, string>();
+    const pending = new Map<string, PendingVault>();
+    const erased = new Set<string>();
+    let duplicates = 0;
+    for (const { row, values } of rows) {
+      const keys = linkKeys(dictionary, pseudonymizer, source, values);
+      if (keys.length === 0) {
+        errors.push(rowError(row, firstLinkageField(dictionary), LINKAGE_MISSING, 'no linkage key is present'));
+        continue;
+      }
+      if (typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
+      let pseudonym: string | undefined;
+      for (const k of keys) if (k.kind !== 'phone' && (pseudonym = links.get(k.hash) ?? store.findLink(k.hash))) break;
+      pseudonym ??= keys[0]!.hash;
+
+      let vault = pending.get(pseudonym);
+      if (vault) duplicates++;
+      else {
+        const stored = erased.has(pseudonym) ? undefined : store.getVault(pseudonym);
+        if (stored && stored.wrappedKey === null) erased.add(pseudonym);
+        if (erased.has(pseudonym)) {
+          errors.push(rowError(row, keys[0]!.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
+          continue;
+        }
+        vault = stored ? this.openVault(pseudonym, stored) : this.newVault(pseudonym);
+        pending.set(pseudonym, vault);
+      }
+      for (const rule of spec.fields.values()) {
+        const v = values[rule.name];
+        if (v === undefined || !IDENTITY.has(rule.classification)) continue;
+        vault.record[rule.name] = String(v);
+        vault.meta[rule.name] = [source, now];
+      }
+      const { columns, features } = customerFeatures(spec, values, today);
+      store.upsertFeatures({
+        pseudonym, keyVersion: pseudonymizer.version, values: columns, now,
+        provenance: Object.fromEntries(features.map((f) => [f, [source, now] as [string, number]])),
+      });
+      for (const k of keys) {
+        if (links.get(k.hash) === pseudonym) continue;
+        store.putLink(k.hash, k.kind, pseudonym, now);
+        links.set(k.hash, pseudonym);
+      }
+    }
+    for (const [pseudonym, v] of pending) {
+      const { ciphertext, fields } = cipher.encryptRecord(v.dataKey, pseudonym, v.record);
+      store.putVault(pseudonym, { keyId: v.keyId, wrappedKey: v.wrappedKey, ciphertext, fields, fieldMeta: JSON.stringify(v.meta) }, now);
+      v.dataKey.fill(0);
+    }
+    return { duplicates, subjects: [...pending.keys()] };
+  }
+
+  private newVault(pseudonym: string): PendingVault {
+    const { cipher } = this.deps;
+    const dataKey = cipher.newDataKey();
+    return { dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
+  }
+
+  private openVault(pseudonym: string, stored: VaultRow): PendingVault {
+    const { cipher } = this.deps;
+    const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
+    const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
+    return { dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
+  }
+
+  private applyTransactions(
+    source: string,
+    batchId: string,
+    rows: { row: number; values: Record<string, Cell> }[],
+    errors: RowError[],
+    now: number,
+  ): { duplicates: number; subjects: string[] } {
+    const { store, dictionary, pseudonymizer } = this.deps;
+    const deltas = new Map<string, BehaviourDelta>();
+    const links = new Map<string, string | undefined>();
+    let duplicates = 0;
+    for (const { row, values } of rows) {
+      const keys = linkKeys(dictionary, pseudonymizer, source, values);
+      if (keys.length === 0) {
+        errors.push(rowError(row, firstLinkageField(dictionary), LINKAGE_MISSING, 'no linkage key is present'));
+        continue;
+      }
+      let pseudonym: string | undefined;
+      for (const k of keys) {
+        if (!links.has(k.hash)) links.set(k.hash, store.findLink(k.hash));
+        if ((pseudonym = links.get(k.hash))) break;
+      }
+      if (!pseudonym) {
+        errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
+        continue;
+      }
+      const day = epochDay(String(values['date']));
+      const amount = Number(values['amount']);
+      const channel = String(values['channel']) as keyof BehaviourDelta['byChannel'];
+      const inserted = store.insertTransaction({
+        pseudonym, source, sourceTxnId: values['transaction_id'] === undefined ? null : String(values['transaction_id']),
+        day, amount, currency: values['currency'] === undefined ? 'EUR' : String(values['currency']), channel,
+        category: values['category'] === undefined ? null : String(values['category']), batchId,
+      });
+      if (!inserted) {
+        duplicates++;
+        continue;
+      }
+      const d = deltas.get(pseudonym) ?? { pseudonym, source, firstDay: day, lastDay: day, count: 0, amount: 0, byChannel: { web: 0, store: 0, phone: 0, app: 0 } };
+      d.firstDay = Math.min(d.firstDay, day);
+      d.lastDay = Math.max(d.lastDay, day);
+      d.count++;
+      d.amount += amount;
+      d.byChannel[channel]++;
+      deltas.set(pseudonym, d);
+    }
+    for (const d of deltas.values()) store.addBehaviour(d, now);
+    return { duplicates, subjects: [...deltas.keys()] };
+  }
+}
+
+function atomicRejection(errors: RowError[]): AppError {
+  return new AppError('request.validation_failed', 'The batch was rejected as a whole (atomic=true): some rows are invalid.', {
+    errors: [...errors].sort((a, b) => a.row - b.row).map((e) => ({ path: e.field, ...e })),
+  });
+}

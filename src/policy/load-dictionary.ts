@@ -1,0 +1,84 @@
+// Validates dictionary.yaml beyond its shape: linkage, feature mappings, cross-references.
+import { dictionaryFileSchema, type FieldSpec } from './schemas/dictionary-schema.ts';
+import type { FeatureName } from './features.ts';
+import type { PolicyIssue } from './policy-error.ts';
+import { lineOf, validateSource, type YamlSource } from './yaml-source.ts';
+
+export type RecordTypeName = 'customers' | 'transactions';
+
+export interface FieldRule extends FieldSpec {
+  name: string;
+}
+
+export interface RecordTypeSpec {
+  name: RecordTypeName;
+  fields: ReadonlyMap<string, FieldRule>;
+}
+
+export interface FeatureSpec {
+  name: FeatureName;
+  kind: 'numeric' | 'categorical';
+  classification: 'feature' | 'sensitive_feature';
+  category: string;
+}
+
+export interface Dictionary {
+  defaultRegion: string;
+  /** Ordered linkage keys; each is a tuple of field names, `source` meaning the ingest source. */
+  linkage: readonly (readonly string[])[];
+  validityThreshold: number;
+  recordTypes: Readonly<Record<RecordTypeName, RecordTypeSpec>>;
+  features: ReadonlyMap<FeatureName, FeatureSpec>;
+}
+
+export function loadDictionary(src: YamlSource, issues: PolicyIssue[]): Dictionary | undefined {
+  const file = validateSource(src, dictionaryFileSchema, issues);
+  if (!file) return undefined;
+  const before = issues.length;
+  const at = (p: PropertyKey[], message: string) =>
+    issues.push({ file: src.file, path: p.map(String).join('.'), line: lineOf(src, p), message });
+
+  const features = new Map<FeatureName, FeatureSpec>();
+  for (const [name, f] of Object.entries(file.features)) features.set(name as FeatureName, { name: name as FeatureName, ...f });
+
+  const recordTypes = {} as Record<RecordTypeName, RecordTypeSpec>;
+  for (const type of ['customers', 'transactions'] as const) {
+    const fields = new Map<string, FieldRule>();
+    for (const [name, spec] of Object.entries(file.record_types[type].fields)) {
+      const p = ['record_types', type, 'fields', name];
+      fields.set(name, { name, ...spec });
+      const targets = [...(spec.feature ? [{ feature: spec.feature, path: [...p, 'feature'] }] : []),
+        ...(spec.generalization ?? []).map((g, i) => ({ feature: g.feature, path: [...p, 'generalization', i, 'feature'] }))];
+      for (const t of targets) {
+        if (!features.has(t.feature)) at(t.path, `feature ${t.feature} is not declared under features`);
+      }
+      if (spec.classification === 'direct_identifier' && (spec.feature || spec.generalization)) {
+        at(p, 'a direct identifier never becomes a feature');
+      }
+      if ((spec.validation.format === 'phone' || spec.normalization === 'phone_e164') && spec.type !== 'string') {
+        at([...p, 'type'], 'phone numbers are strings');
+      }
+    }
+    recordTypes[type] = { name: type, fields };
+  }
+
+  file.linkage.forEach((key, i) => {
+    key.forEach((f, j) => {
+      if (f === 'source') return;
+      for (const type of ['customers', 'transactions'] as const) {
+        const spec = recordTypes[type].fields.get(f);
+        if (!spec) at(['linkage', i, j], `linkage field ${f} is not a field of ${type}`);
+        else if (spec.classification !== 'direct_identifier') at(['linkage', i, j], `linkage field ${f} must be a direct identifier`);
+      }
+    });
+  });
+
+  if (issues.length > before) return undefined;
+  return Object.freeze({
+    defaultRegion: file.default_region,
+    linkage: file.linkage,
+    validityThreshold: file.quality.validity_threshold,
+    recordTypes,
+    features,
+  });
+}

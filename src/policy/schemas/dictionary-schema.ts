@@ -1,0 +1,60 @@
+// dictionary.yaml: fields per record type, their classification, normalization, generalization, validation.
+import { z } from 'zod';
+import { FEATURE_NAMES } from '../features.ts';
+
+export const CLASSIFICATIONS = ['direct_identifier', 'quasi_identifier', 'feature', 'sensitive_feature'] as const;
+export const NORMALIZERS = ['email', 'phone_e164', 'iban', 'name', 'trim', 'upper', 'lower', 'compact'] as const;
+export const FORMATS = ['email', 'phone', 'fr_postcode'] as const;
+export const CHECKSUMS = ['iban', 'nir', 'siret', 'luhn'] as const;
+export const GENERALIZERS = ['departement', 'age_years', 'age_band', 'days_since'] as const;
+
+const category = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'categories are dotted lower-case names (user.contact.email)');
+const dateBound = z.union([z.literal('today'), z.iso.date({ message: 'must be an ISO date (YYYY-MM-DD) or "today"' })]);
+const feature = z.enum(FEATURE_NAMES, { message: 'unknown feature (see src/policy/features.ts)' });
+
+const generalization = z.strictObject({
+  method: z.enum(GENERALIZERS),
+  feature,
+  bands: z.array(z.number().int().min(0).max(150)).min(1).optional(),
+}).refine((g) => g.method !== 'age_band' || (g.bands && g.bands.every((b, i, a) => i === 0 || b > a[i - 1]!)), {
+  message: 'age_band needs increasing bands',
+});
+
+export const fieldSpecSchema = z.strictObject({
+  type: z.enum(['string', 'number', 'date', 'boolean']),
+  classification: z.enum(CLASSIFICATIONS),
+  category,
+  normalization: z.enum(NORMALIZERS).optional(),
+  validation: z.strictObject({
+    required: z.boolean().optional(),
+    format: z.enum(FORMATS).optional(),
+    pattern: z.string().refine((p) => { try { new RegExp(p, 'u'); return true; } catch { return false; } }, 'not a valid regular expression').optional(),
+    enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    min: z.union([z.number(), dateBound]).optional(),
+    max: z.union([z.number(), dateBound]).optional(),
+    max_length: z.number().int().positive().optional(),
+    checksum: z.enum(CHECKSUMS).optional(),
+  }).default({}),
+  generalization: z.array(generalization).optional(),
+  feature: feature.optional(),
+});
+
+const fieldName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are lower-case identifiers');
+
+export const dictionaryFileSchema = z.strictObject({
+  default_region: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 region'),
+  linkage: z.array(z.array(fieldName).min(1)).min(1),
+  quality: z.strictObject({ validity_threshold: z.number().min(0).max(1) }),
+  record_types: z.strictObject({
+    customers: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
+    transactions: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
+  }),
+  features: z.record(feature, z.strictObject({
+    kind: z.enum(['numeric', 'categorical']),
+    classification: z.enum(['feature', 'sensitive_feature']),
+    category,
+  })),
+});
+
+export type DictionaryFile = z.infer<typeof dictionaryFileSchema>;
+export type FieldSpec = z.infer<typeof fieldSpecSchema>;

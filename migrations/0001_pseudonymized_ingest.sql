@@ -27,11 +27,9 @@ CREATE TABLE `subject_links` (
 	`key_hash` text PRIMARY KEY NOT NULL,
 	`kind` text NOT NULL,
 	`pseudonym` text NOT NULL,
-	`created_at` integer NOT NULL,
-	FOREIGN KEY (`pseudonym`) REFERENCES `subject_features`(`pseudonym`) ON UPDATE no action ON DELETE cascade
+	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `subject_links_pseudonym` ON `subject_links` (`pseudonym`);--> statement-breakpoint
 CREATE TABLE `vault` (
 	`pseudonym` text PRIMARY KEY NOT NULL,
 	`key_id` text NOT NULL,

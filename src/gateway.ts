@@ -32,10 +32,18 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     const { created } = await initDevIssuer(config.dataDir);
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
-  const keys = resolveKeyMaterial(config);
   const store = openStore(config.dataDir);
+  const { ingest } = buildServices(config, policies, store, clock);
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest });
+  logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
+  return { app, store, policies, logger, verifier, ingest };
+}
+
+/** The domain services over one store: shared by the HTTP app and the CLI. */
+export function buildServices(config: Readonly<Config>, policies: PolicySet, store: Store, clock: () => number) {
+  const keys = resolveKeyMaterial(config);
   const ingest = new IngestService({
     store: sqliteIngestStore(store.sqlite),
     dictionary: policies.dictionary,
@@ -43,9 +51,7 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     cipher: new VaultCipher(keys.master),
     clock,
   });
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest });
-  logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest };
+  return { ingest };
 }
 
 export interface RunningGateway extends Gateway {

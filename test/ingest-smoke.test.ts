@@ -14,12 +14,12 @@ describe('ingest smoke', () => {
     ];
     const res = await gw.request('/v1/ingest/crm/customers', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const out = await res.json();
-    console.log(res.status, JSON.stringify(out));
+
     const tx = 'email,date,amount,channel\njean.dupont@example.com,2026-11-01,42.5,web\njean.dupont@example.com,2026-11-15,10,store\n';
     const res2 = await gw.request('/v1/ingest/eshop/transactions', { method: 'POST', token, headers: { 'content-type': 'text/csv' }, body: tx });
-    console.log(res2.status, JSON.stringify(await res2.json()));
-    console.log(gw.store.sqlite.prepare('select * from subject_features').all());
-    console.log(gw.store.sqlite.prepare('select kind, pseudonym from subject_links').all());
+
+
+
     expect(res.status).toBe(200);
   });
 });

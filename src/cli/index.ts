@@ -6,6 +6,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerToken } from './commands/token.ts';
 import { registerPolicies } from './commands/policies.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerIngest } from './commands/ingest.ts';
 import { runCli } from './run-cli.ts';
 
 const program = new Command('veilgate')
@@ -13,7 +14,7 @@ const program = new Command('veilgate')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const register of [registerServe, registerMigrate, registerKeys, registerToken, registerPolicies, registerDemo]) {
+for (const register of [registerServe, registerMigrate, registerKeys, registerToken, registerPolicies, registerDemo, registerIngest]) {
   register(program);
 }
 

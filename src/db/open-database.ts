@@ -27,6 +27,9 @@ export function openStore(dataDir: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // Pseudonym keys are random: inserts touch pages all over the B-trees, so a larger cache pays.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
   // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (issue 3 bench).
   sqlite.pragma('wal_autocheckpoint = 10000');
   const db = drizzle(sqlite, { schema }) as Db;

@@ -22,6 +22,8 @@ import { meRoutes } from './routes/me-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
+import { qualityRoutes } from './routes/quality-routes.ts';
+import { sqliteQualityReader } from '../db/sqlite-quality-reader.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', meRoutes({ policies }));
   app.route('/', policyRoutes({ policies }));
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
+  app.route('/', qualityRoutes({ policies, quality: sqliteQualityReader(store.sqlite), clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',

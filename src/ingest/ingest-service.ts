@@ -82,7 +82,10 @@ export class IngestService {
         errors.push(rowError(offset + i + 1, '(row)', 'type', 'must be an object'));
         return;
       }
-      for (const k of Object.keys(raw)) if (!spec.fields.has(k)) ignored.add(k);
+      // A row naming no dictionary field has data for keys (a CSV sent without its header line):
+      // those names are values and must not be echoed in the answer, nor stored with it.
+      const keys = Object.keys(raw);
+      if (keys.some((k) => spec.fields.has(k))) for (const k of keys) if (!spec.fields.has(k)) ignored.add(k);
       const values = validate(raw, offset + i + 1, errors);
       if (values) valid.push({ row: offset + i + 1, values });
     });

@@ -3,6 +3,7 @@
  * Invariant: no direct identifier and no raw quasi-identifier ever lands here; the key is the
  * keyed pseudonym, generalized values (age band, area) replace the raw ones. Time-relative
  * features are stored with their reference day and derived on read.
+ * WITHOUT ROWID (migration 0002): keyed by the random pseudonym, one B-tree instead of two.
  */
 import { sqliteTable, text, integer, real } from 'drizzle-orm/sqlite-core';
 

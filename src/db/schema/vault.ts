@@ -2,6 +2,7 @@
  * The vault: a subject's direct identifiers and raw quasi-identifiers, AES-256-GCM encrypted
  * under the subject's own data key, itself wrapped by the master key `key_id`.
  * Invariant: ciphertext only. Destroying `wrapped_key` crypto-shreds the subject.
+ * WITHOUT ROWID (migration 0002): keyed by the random pseudonym, one B-tree instead of two.
  */
 import { sqliteTable, text, integer, blob } from 'drizzle-orm/sqlite-core';
 

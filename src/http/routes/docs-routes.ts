@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
-import swaggerUi from 'swagger-ui-dist';
+// absolute-path only: the package index would load the whole 1.5 MB bundle into the process.
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -21,7 +22,7 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui',
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'";
 
 export function docsRoutes() {
-  const dir = swaggerUi.getAbsoluteFSPath();
+  const dir = getAbsoluteFSPath();
   const cache = new Map<string, Buffer>();
   const app = new Hono();
   app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));

@@ -82,6 +82,21 @@ export interface TestGatewayOptions {
 export async function testGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = tempDir('data');
   const { dir: policiesDir, partner } = await makePolicies();
+  const removeDirs = () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(policiesDir, { recursive: true, force: true });
+  };
+  try {
+    return await assemble(options, dataDir, policiesDir, partner, removeDirs);
+  } catch (e) {
+    removeDirs(); // a gateway that failed to build leaves no temp dirs behind
+    throw e;
+  }
+}
+
+async function assemble(
+  options: TestGatewayOptions, dataDir: string, policiesDir: string, partner: PartnerKeys, removeDirs: () => void,
+): Promise<TestGateway> {
   await options.prepare?.({ dataDir, policiesDir });
   const config = loadConfig({
     VEILGATE_DATA_DIR: dataDir,
@@ -114,8 +129,7 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
     },
     cleanup: () => {
       gw.store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      fs.rmSync(policiesDir, { recursive: true, force: true });
+      removeDirs();
     },
   };
 }

@@ -12,6 +12,8 @@ import { VaultCipher } from './vault/vault-cipher.ts';
 import { Pseudonymizer } from './pseudonymization/pseudonymizer.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { sqliteIngestStore } from './db/sqlite-ingest-store.ts';
+import { sqliteConsentStore } from './db/sqlite-consent-store.ts';
+import { ConsentRegistry } from './consent/consent-registry.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -44,14 +46,17 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
 /** The domain services over one store: shared by the HTTP app and the CLI. */
 export function buildServices(config: Readonly<Config>, policies: PolicySet, store: Store, clock: () => number) {
   const keys = resolveKeyMaterial(config);
+  const consents = new ConsentRegistry(sqliteConsentStore(store.sqlite), policies.purposes, clock);
   const ingest = new IngestService({
     store: sqliteIngestStore(store.sqlite),
     dictionary: policies.dictionary,
+    consents,
+    purposes: new Set(policies.purposes.keys()),
     pseudonymizer: new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion),
     cipher: new VaultCipher(keys.master),
     clock,
   });
-  return { ingest };
+  return { ingest, consents, keys };
 }
 
 export interface RunningGateway extends Gateway {

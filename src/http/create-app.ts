@@ -42,6 +42,12 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ limitLength: 64 }));
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use('/v1/*', authenticate(verifier));
+  // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   app.use(
     bodyLimit({
       maxSize: config.maxBodyBytes,
@@ -50,11 +56,6 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.use('/v1/*', async (c, next) => {
-    await next();
-    c.header('Cache-Control', 'no-store');
-  });
-  app.use('/v1/*', authenticate(verifier));
 
   app.route('/', healthRoutes({
     readiness: [

@@ -11,7 +11,7 @@ const FALSE = new Set(['false', '0', 'no', 'non', 'n']);
 /** Empty string, null and undefined are all "absent" for an optional field. */
 export const isAbsent = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
-export function coerce(type: 'string' | 'number' | 'date' | 'boolean', raw: unknown): Coerced {
+export function coerce(type: 'string' | 'number' | 'date' | 'timestamp' | 'boolean', raw: unknown): Coerced {
   if (typeof raw === 'string' && (!raw.isWellFormed() || raw.includes('\u0000'))) {
     return { ok: false, code: 'invalid_unicode', message: 'contains a lone surrogate or NUL character' };
   }
@@ -28,6 +28,10 @@ export function coerce(type: 'string' | 'number' | 'date' | 'boolean', raw: unkn
     case 'date': {
       const day = typeof raw === 'string' ? isoDay(raw.trim()) : undefined;
       return day ? { ok: true, value: day } : { ok: false, code: 'type', message: 'must be an ISO-8601 date (YYYY-MM-DD)' };
+    }
+    case 'timestamp': {
+      const t = typeof raw === 'string' ? isoTimestamp(raw.trim()) : undefined;
+      return t ? { ok: true, value: t } : { ok: false, code: 'type', message: 'must be an ISO-8601 date or date-time' };
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };
@@ -52,6 +56,14 @@ export function isoDay(s: string): string | undefined {
     return new Date(t).toISOString().slice(0, 10);
   }
   return `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/** Canonical UTC ISO timestamp of an ISO date or date-time; a date alone is midnight UTC. */
+export function isoTimestamp(s: string): string | undefined {
+  const m = DATE.exec(s);
+  if (!m || !isoDay(m[0].slice(0, 10))) return undefined;
+  const t = m[4] === undefined ? Date.parse(m[0].slice(0, 10) + 'T00:00:00Z') : Date.parse(s.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2') + (m[7] === undefined ? 'Z' : ''));
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
 export const DAY_MS = 86_400_000;

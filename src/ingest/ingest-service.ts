@@ -4,6 +4,8 @@ import { AppError } from '../errors/app-error.ts';
 import type { Dictionary, RecordTypeName } from '../policy/load-dictionary.ts';
 import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultCipher } from '../vault/vault-cipher.ts';
+import { ConsentRegistry } from '../consent/consent-registry.ts';
+import type { ConsentStatus } from '../consent/coverage.ts';
 import { epochDay, type Cell } from './field-value.ts';
 import type { BehaviourDelta, IngestStore, VaultRow } from './ingest-store.ts';
 import { compileValidator, type FieldTally, type RowError } from './record-validator.ts';
@@ -46,6 +48,8 @@ export interface IngestDeps {
   dictionary: Dictionary;
   pseudonymizer: Pseudonymizer;
   cipher: VaultCipher;
+  consents: ConsentRegistry;
+  purposes: ReadonlySet<string>;
   clock: () => number;
 }
 
@@ -72,7 +76,7 @@ export class IngestService {
     const today = new Date(now).toISOString().slice(0, 10);
     const spec = dictionary.recordTypes[req.recordType];
     const tally = new Map<string, FieldTally>();
-    const validate = compileValidator(spec, { region: dictionary.defaultRegion, today }, tally);
+    const validate = compileValidator(spec, { region: dictionary.defaultRegion, today, nowIso: new Date(now).toISOString(), purposes: this.deps.purposes }, tally);
     const errors: RowError[] = [];
     const valid: { row: number; values: Record<string, Cell> }[] = [];
     const ignored = new Set<string>();
@@ -93,9 +97,12 @@ export class IngestService {
 
     const batchId = crypto.randomUUID();
     const outcome = store.transaction(() => {
+      const actor = req.actor;
       const applied = req.recordType === 'customers'
-        ? this.applyCustomers(req.source, valid, errors, now, today)
-        : this.applyTransactions(req.source, batchId, valid, errors, now);
+        ? this.applyCustomers(req.source, valid, errors, now, today, actor)
+        : req.recordType === 'transactions'
+          ? this.applyTransactions(req.source, batchId, valid, errors, now)
+          : this.applyConsents(req.source, valid, errors, now, actor);
       if (req.atomic && errors.length > 0) throw atomicRejection(errors);
       errors.sort((a, b) => a.row - b.row);
       const rejectedRows = new Set(errors.map((e) => e.row));
@@ -136,12 +143,14 @@ export class IngestService {
     errors: RowError[],
     now: number,
     today: string,
+    actor: string,
   ): { duplicates: number; subjects: string[] } {
     const { store, dictionary, pseudonymizer, cipher } = this.deps;
     const spec = dictionary.recordTypes.customers;
     const links = new Map<string, string>();
     const pending = new Map<string, PendingVault>();
     const erased = new Set<string>();
+    const consentFlags = [...spec.fields.values()].filter((f) => f.consent_purpose).map((f) => [f.name, f.consent_purpose!] as const);
     let duplicates = 0;
     for (const { row, values } of rows) {
       const keys = linkKeys(dictionary, pseudonymizer, source, values);
@@ -182,6 +191,14 @@ export class IngestService {
         store.putLink(k.hash, k.kind, pseudonym, now);
         links.set(k.hash, pseudonym);
       }
+      for (const [field, purpose] of consentFlags) {
+        const v = values[field];
+        if (typeof v !== 'boolean') continue;
+        this.deps.consents.appendIfChanged({
+          pseudonym, purpose, status: ConsentRegistry.statusOfFlag(v), legalBasis: 'consent', source,
+          collectedAt: now, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
+        });
+      }
     }
     for (const [pseudonym, v] of pending) {
       const { ciphertext, fields } = cipher.encryptRecord(v.dataKey, pseudonym, v.record);
@@ -204,6 +221,53 @@ export class IngestService {
     return { dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
   }
 
+  /** The subject a transaction or consent row links to, by the dictionary's linkage order. */
+  private resolveExisting(source: string, values: Record<string, Cell>, row: number, errors: RowError[], cache: Map<string, string | undefined>): string | undefined {
+    const { store, dictionary, pseudonymizer } = this.deps;
+    const keys = linkKeys(dictionary, pseudonymizer, source, values);
+    if (keys.length === 0) {
+      errors.push(rowError(row, firstLinkageField(dictionary), LINKAGE_MISSING, 'no linkage key is present'));
+      return undefined;
+    }
+    for (const k of keys) {
+      if (!cache.has(k.hash)) cache.set(k.hash, store.findLink(k.hash));
+      const p = cache.get(k.hash);
+      if (p) return p;
+    }
+    errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
+    return undefined;
+  }
+
+  private applyConsents(
+    source: string,
+    rows: { row: number; values: Record<string, Cell> }[],
+    errors: RowError[],
+    now: number,
+    actor: string,
+  ): { duplicates: number; subjects: string[] } {
+    const links = new Map<string, string | undefined>();
+    const subjects = new Set<string>();
+    for (const { row, values } of rows) {
+      const pseudonym = this.resolveExisting(source, values, row, errors, links);
+      if (!pseudonym) continue;
+      const expires = values['expires_at'] === undefined ? null : Date.parse(String(values['expires_at']));
+      const collected = Date.parse(String(values['collected_at']));
+      if (expires !== null && expires <= collected) {
+        errors.push(rowError(row, 'expires_at', 'range', 'must be after collected_at'));
+        continue;
+      }
+      this.deps.consents.append({
+        pseudonym, purpose: String(values['purpose']), status: String(values['status']) as ConsentStatus,
+        legalBasis: values['legal_basis'] === undefined ? 'consent' : String(values['legal_basis']), source,
+        collectedAt: collected, expiresAt: expires,
+        noticeVersion: values['notice_version'] === undefined ? null : String(values['notice_version']),
+        recordedAt: now, recordedBy: actor,
+      });
+      subjects.add(pseudonym);
+    }
+    return { duplicates: 0, subjects: [...subjects] };
+  }
+
   private applyTransactions(
     source: string,
     batchId: string,
@@ -211,25 +275,13 @@ export class IngestService {
     errors: RowError[],
     now: number,
   ): { duplicates: number; subjects: string[] } {
-    const { store, dictionary, pseudonymizer } = this.deps;
+    const { store } = this.deps;
     const deltas = new Map<string, BehaviourDelta>();
     const links = new Map<string, string | undefined>();
     let duplicates = 0;
     for (const { row, values } of rows) {
-      const keys = linkKeys(dictionary, pseudonymizer, source, values);
-      if (keys.length === 0) {
-        errors.push(rowError(row, firstLinkageField(dictionary), LINKAGE_MISSING, 'no linkage key is present'));
-        continue;
-      }
-      let pseudonym: string | undefined;
-      for (const k of keys) {
-        if (!links.has(k.hash)) links.set(k.hash, store.findLink(k.hash));
-        if ((pseudonym = links.get(k.hash))) break;
-      }
-      if (!pseudonym) {
-        errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
-        continue;
-      }
+      const pseudonym = this.resolveExisting(source, values, row, errors, links);
+      if (!pseudonym) continue;
       const day = epochDay(String(values['date']));
       const amount = Number(values['amount']);
       const channel = String(values['channel']) as keyof BehaviourDelta['byChannel'];

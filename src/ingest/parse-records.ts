@@ -42,6 +42,26 @@ export const CSV_OPTIONS = {
   relax_quotes: false,
 };
 
+/**
+ * The body's one delimiter, read from its header line (outside quotes): ';' when it has more
+ * semicolons than commas, else ','. Allowing both at once would split a French ';' file on its
+ * decimal commas, or a ',' file on a semicolon inside an unquoted cell.
+ */
+export function csvDelimiter(text: string): ',' | ';' {
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === '\n' || ch === '\r') break;
+    else if (ch === ',') commas++;
+    else if (ch === ';') semicolons++;
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
 /** Parses a whole body; `maxRows` is checked as rows are counted, before any validation. */
 export function parseRecords(text: string, format: BodyFormat, maxRows: number): Record<string, unknown>[] {
   const tooMany = () =>
@@ -76,7 +96,7 @@ export function parseRecords(text: string, format: BodyFormat, maxRows: number):
   }
   let rows: Record<string, unknown>[];
   try {
-    rows = parseCsv(text, { ...CSV_OPTIONS, to: maxRows + 1 }) as Record<string, unknown>[];
+    rows = parseCsv(text, { ...CSV_OPTIONS, delimiter: csvDelimiter(text), to: maxRows + 1 }) as Record<string, unknown>[];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
     throw malformed(`The CSV body cannot be parsed${line ? ` (near line ${line})` : ''}.`);

@@ -23,6 +23,10 @@ export interface ValidationContext {
   region: string;
   /** ISO date of "today" for `max: today` bounds. */
   today: string;
+  /** ISO timestamp of now: `today` as a bound of a timestamp field. */
+  nowIso: string;
+  /** Purposes of purposes.yaml, for `validation.purpose`. */
+  purposes: ReadonlySet<string>;
 }
 
 export type RecordValidator = (raw: Record<string, unknown>, row: number, out: RowError[]) => Record<string, Cell> | undefined;
@@ -51,12 +55,15 @@ function compileField(rule: FieldRule, ctx: ValidationContext): { normalize: (v:
     const list = v.enum.join(', ');
     checks.push((x) => (allowed.has(String(x)) ? undefined : { code: 'enum', message: `must be one of: ${list}` }));
   }
-  const bound = (b: number | string | undefined) => (b === 'today' ? ctx.today : b);
+  const bound = (b: number | string | undefined) => (b === 'today' ? (rule.type === 'timestamp' ? ctx.nowIso : ctx.today) : b);
   const min = bound(v.min);
   const max = bound(v.max);
   if (min !== undefined || max !== undefined) {
     const msg = `must be ${min !== undefined ? `>= ${min}` : ''}${min !== undefined && max !== undefined ? ' and ' : ''}${max !== undefined ? `<= ${max}` : ''}`;
     checks.push((x) => ((min !== undefined && x < min) || (max !== undefined && x > max) ? { code: 'range', message: msg } : undefined));
+  }
+  if (v.purpose) {
+    checks.push((x) => (ctx.purposes.has(String(x)) ? undefined : { code: 'enum', message: 'must name a purpose declared in purposes.yaml' }));
   }
   if (v.checksum !== undefined) {
     const fn = { iban: ibanValid, nir: nirValid, siret: siretValid, luhn: luhnValid }[v.checksum];

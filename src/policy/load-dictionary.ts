@@ -4,7 +4,7 @@ import type { FeatureName } from './features.ts';
 import type { PolicyIssue } from './policy-error.ts';
 import { lineOf, validateSource, type YamlSource } from './yaml-source.ts';
 
-export type RecordTypeName = 'customers' | 'transactions';
+export type RecordTypeName = 'customers' | 'transactions' | 'consents';
 
 export interface FieldRule extends FieldSpec {
   name: string;
@@ -31,7 +31,7 @@ export interface Dictionary {
   features: ReadonlyMap<FeatureName, FeatureSpec>;
 }
 
-export function loadDictionary(src: YamlSource, issues: PolicyIssue[]): Dictionary | undefined {
+export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes: ReadonlySet<string> | undefined): Dictionary | undefined {
   const file = validateSource(src, dictionaryFileSchema, issues);
   if (!file) return undefined;
   const before = issues.length;
@@ -42,7 +42,7 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[]): Dictiona
   for (const [name, f] of Object.entries(file.features)) features.set(name as FeatureName, { name: name as FeatureName, ...f });
 
   const recordTypes = {} as Record<RecordTypeName, RecordTypeSpec>;
-  for (const type of ['customers', 'transactions'] as const) {
+  for (const type of ['customers', 'transactions', 'consents'] as const) {
     const fields = new Map<string, FieldRule>();
     for (const [name, spec] of Object.entries(file.record_types[type].fields)) {
       const p = ['record_types', type, 'fields', name];
@@ -55,6 +55,10 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[]): Dictiona
       if (spec.classification === 'direct_identifier' && (spec.feature || spec.generalization)) {
         at(p, 'a direct identifier never becomes a feature');
       }
+      if (spec.consent_purpose !== undefined) {
+        if (spec.type !== 'boolean' || spec.classification !== 'consent') at(p, 'a consent flag is a boolean field classified consent');
+        if (purposes && !purposes.has(spec.consent_purpose)) at([...p, 'consent_purpose'], 'not a purpose of purposes.yaml');
+      }
       if ((spec.validation.format === 'phone' || spec.normalization === 'phone_e164') && spec.type !== 'string') {
         at([...p, 'type'], 'phone numbers are strings');
       }
@@ -65,7 +69,7 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[]): Dictiona
   file.linkage.forEach((key, i) => {
     key.forEach((f, j) => {
       if (f === 'source') return;
-      for (const type of ['customers', 'transactions'] as const) {
+      for (const type of ['customers', 'transactions', 'consents'] as const) {
         const spec = recordTypes[type].fields.get(f);
         if (!spec) at(['linkage', i, j], `linkage field ${f} is not a field of ${type}`);
         else if (spec.classification !== 'direct_identifier') at(['linkage', i, j], `linkage field ${f} must be a direct identifier`);

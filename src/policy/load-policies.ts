@@ -9,6 +9,9 @@ import { issuersFileSchema, publicJwksSchema, type AsymmetricAlgorithm } from '.
 import type { Operation } from './operations.ts';
 import type { JSONWebKeySet } from 'jose';
 import { loadDictionary, type Dictionary } from './load-dictionary.ts';
+import type { AccessPolicy, Purpose } from './access-policy.ts';
+import { loadAccess, loadPurposes } from './load-access.ts';
+import { runExamples, type ScenarioResult } from './run-examples.ts';
 
 export interface RolePolicy {
   name: string;
@@ -32,6 +35,10 @@ export interface PolicySet {
   roles: ReadonlyMap<string, RolePolicy>;
   issuers: readonly IssuerPolicy[];
   dictionary: Dictionary;
+  purposes: ReadonlyMap<string, Purpose>;
+  access: AccessPolicy;
+  /** Outcomes of policies/examples scenarios (all passed, or loading failed). */
+  examples: readonly ScenarioResult[];
   /** Roles that may call `op`; empty when none may. */
   rolesFor(op: Operation): readonly string[];
   /** The validated content, without key material, for review through the API. */
@@ -44,8 +51,9 @@ export function loadPolicies(dir: string): PolicySet {
   const issuersSrc = readYamlSource(dir, 'issuers.yaml', issues);
   const rolesFile = rolesSrc && validateSource(rolesSrc, rolesFileSchema, issues);
   const issuersFile = issuersSrc && validateSource(issuersSrc, issuersFileSchema, issues);
+  const purposes = loadPurposes(dir, issues);
   const dictionarySrc = readYamlSource(dir, 'dictionary.yaml', issues);
-  const dictionary = dictionarySrc && loadDictionary(dictionarySrc, issues);
+  const dictionary = dictionarySrc && loadDictionary(dictionarySrc, issues, purposes && new Set(purposes.keys()));
 
   const roles = new Map<string, RolePolicy>();
   for (const [name, r] of Object.entries(rolesFile?.roles ?? {})) {
@@ -84,7 +92,16 @@ export function loadPolicies(dir: string): PolicySet {
     });
   }
 
-  if (issues.length > 0 || !dictionary) throw new PolicyError(issues);
+  let version = '';
+  const access = dictionary && purposes && rolesFile && issuersFile
+    ? loadAccess(dir, issues, {
+        roles: new Set(roles.keys()),
+        issuerIds: new Set(issuersFile.issuers.map((i) => i.id)),
+        purposes, dictionary, version: () => version,
+      })
+    : undefined;
+  const examples = access && issues.length === 0 ? runExamples(dir, access, issues) : [];
+  if (issues.length > 0 || !dictionary || !purposes || !access) throw new PolicyError(issues);
 
   const effective = {
     roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
@@ -99,8 +116,14 @@ export function loadPolicies(dir: string): PolicySet {
       record_types: Object.fromEntries(Object.values(dictionary.recordTypes).map((t) => [t.name, Object.fromEntries(t.fields)])),
       features: Object.fromEntries(dictionary.features),
     },
+    purposes: Object.fromEntries(purposes),
+    privileges: Object.fromEntries([...roles.keys()].map((r) => {
+      const p = access.privilegeOf(r);
+      return [r, { purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes] }];
+    })),
+    access_rules: access.rules,
   };
-  const version = 'sha256:' + crypto.createHash('sha256').update(canonicalJson(effective)).digest('hex');
+  version = 'sha256:' + crypto.createHash('sha256').update(canonicalJson(effective)).digest('hex');
   const byOp = new Map<Operation, string[]>();
   for (const r of roles.values()) for (const op of r.operations) byOp.set(op, [...(byOp.get(op) ?? []), r.name]);
 
@@ -110,6 +133,9 @@ export function loadPolicies(dir: string): PolicySet {
     roles,
     issuers: Object.freeze(issuers),
     dictionary,
+    purposes,
+    access,
+    examples,
     rolesFor: (op: Operation) => byOp.get(op) ?? [],
     effective: () => structuredClone(effective),
   });

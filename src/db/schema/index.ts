@@ -6,3 +6,4 @@ export * from './vault.ts';
 export * from './transactions.ts';
 export * from './ingest-batches.ts';
 export * from './quality.ts';
+export * from './consents.ts';

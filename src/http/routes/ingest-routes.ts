@@ -31,7 +31,7 @@ const bodyContent = {
 
 export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService; maxBatchRows: number }) {
   const app = new OpenAPIHono<AppEnv>();
-  for (const type of ['customers', 'transactions'] as const satisfies RecordTypeName[]) {
+  for (const type of ['customers', 'transactions', 'consents'] as const satisfies RecordTypeName[]) {
     app.openapi(
       createRoute({
         method: 'post',

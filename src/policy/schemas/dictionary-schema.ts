@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { FEATURE_NAMES } from '../features.ts';
 
-export const CLASSIFICATIONS = ['direct_identifier', 'quasi_identifier', 'feature', 'sensitive_feature'] as const;
+export const CLASSIFICATIONS = ['direct_identifier', 'quasi_identifier', 'feature', 'sensitive_feature', 'consent'] as const;
 export const NORMALIZERS = ['email', 'phone_e164', 'iban', 'name', 'trim', 'upper', 'lower', 'compact'] as const;
 export const FORMATS = ['email', 'phone', 'fr_postcode'] as const;
 export const CHECKSUMS = ['iban', 'nir', 'siret', 'luhn'] as const;
@@ -21,7 +21,7 @@ const generalization = z.strictObject({
 });
 
 export const fieldSpecSchema = z.strictObject({
-  type: z.enum(['string', 'number', 'date', 'boolean']),
+  type: z.enum(['string', 'number', 'date', 'timestamp', 'boolean']),
   classification: z.enum(CLASSIFICATIONS),
   category,
   normalization: z.enum(NORMALIZERS).optional(),
@@ -34,9 +34,13 @@ export const fieldSpecSchema = z.strictObject({
     max: z.union([z.number(), dateBound]).optional(),
     max_length: z.number().int().positive().optional(),
     checksum: z.enum(CHECKSUMS).optional(),
+    /** The value must name a purpose of purposes.yaml. */
+    purpose: z.literal(true).optional(),
   }).default({}),
   generalization: z.array(generalization).optional(),
   feature: feature.optional(),
+  /** For a boolean consent flag on a record: the purpose it grants (true) or refuses (false). */
+  consent_purpose: z.string().optional(),
 });
 
 const fieldName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are lower-case identifiers');
@@ -48,6 +52,7 @@ export const dictionaryFileSchema = z.strictObject({
   record_types: z.strictObject({
     customers: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
     transactions: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
+    consents: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
   }),
   features: z.record(feature, z.strictObject({
     kind: z.enum(['numeric', 'categorical']),

@@ -1,0 +1,42 @@
+// Does a subject's current consent state cover a purpose? Pure: the basis decides the rule.
+import type { Purpose } from '../policy/access-policy.ts';
+import type { LegalBasis } from '../policy/schemas/purposes-schema.ts';
+
+export type ConsentStatus = 'granted' | 'denied' | 'withdrawn';
+
+export interface ConsentStateRow {
+  status: ConsentStatus;
+  legalBasis: string;
+  collectedAt: number;
+  expiresAt: number | null;
+}
+
+export interface Coverage {
+  covered: boolean;
+  basis: LegalBasis;
+  reason: 'basis_covers_all' | 'no_objection' | 'objected' | 'consent_granted' | 'no_consent' | 'consent_refused' | 'consent_expired';
+}
+
+export const DAY_MS = 86_400_000;
+
+/** When a consent stops counting: its own expiry, or the purpose's default validity. */
+export const consentExpiry = (purpose: Purpose, s: ConsentStateRow): number =>
+  s.expiresAt ?? s.collectedAt + purpose.consentValidityDays * DAY_MS;
+
+export function coverage(purpose: Purpose, state: ConsentStateRow | undefined, now: number): Coverage {
+  const basis = purpose.basis;
+  switch (basis) {
+    case 'contract':
+    case 'legal_obligation':
+      return { covered: true, basis, reason: 'basis_covers_all' };
+    case 'legitimate_interest':
+      return state && state.status !== 'granted'
+        ? { covered: false, basis, reason: 'objected' }
+        : { covered: true, basis, reason: 'no_objection' };
+    case 'consent':
+      if (!state) return { covered: false, basis, reason: 'no_consent' };
+      if (state.status !== 'granted') return { covered: false, basis, reason: 'consent_refused' };
+      if (consentExpiry(purpose, state) <= now) return { covered: false, basis, reason: 'consent_expired' };
+      return { covered: true, basis, reason: 'consent_granted' };
+  }
+}

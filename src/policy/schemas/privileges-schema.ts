@@ -1,0 +1,20 @@
+// privileges.yaml: per role (and optionally per issuer) purposes, export right, group minimum.
+import { z } from 'zod';
+import { purposeName } from './purposes-schema.ts';
+import { roleName } from './roles-schema.ts';
+
+const privilege = z.strictObject({
+  purposes: z.array(purposeName),
+  export_members: z.boolean(),
+  partner_scoped: z.boolean().optional(),
+  min_group_size: z.number().int().min(1).max(1_000_000),
+  reidentify: z.strictObject({ purposes: z.array(purposeName).min(1) }).optional(),
+});
+
+export const privilegesFileSchema = z.strictObject({
+  privileges: z.record(roleName, privilege.extend({
+    issuers: z.record(z.string(), privilege.partial()).optional(),
+  })),
+});
+
+export type PrivilegeEntry = z.infer<typeof privilege>;

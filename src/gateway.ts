@@ -14,6 +14,10 @@ import { IngestService } from './ingest/ingest-service.ts';
 import { sqliteIngestStore } from './db/sqlite-ingest-store.ts';
 import { sqliteConsentStore } from './db/sqlite-consent-store.ts';
 import { ConsentRegistry } from './consent/consent-registry.ts';
+import { CallerPseudonyms } from './subjects/caller-pseudonyms.ts';
+import { PartnerScope } from './pseudonymization/partner-scope.ts';
+import { SubjectService } from './subjects/subject-service.ts';
+import { sqliteSubjectStore } from './db/sqlite-subject-store.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -35,10 +39,10 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
   const store = openStore(config.dataDir);
-  const { ingest } = buildServices(config, policies, store, clock);
+  const { ingest, subjects } = buildServices(config, policies, store, clock);
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest });
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
   return { app, store, policies, logger, verifier, ingest };
 }
@@ -56,7 +60,9 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
     cipher: new VaultCipher(keys.master),
     clock,
   });
-  return { ingest, consents, keys };
+  const pseudonyms = new CallerPseudonyms(new PartnerScope(keys.pseudonym), policies.access);
+  const subjects = new SubjectService({ store: sqliteSubjectStore(store.sqlite), access: policies.access, consents, pseudonyms, clock });
+  return { ingest, consents, keys, subjects, pseudonyms };
 }
 
 export interface RunningGateway extends Gateway {

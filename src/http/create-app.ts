@@ -24,6 +24,8 @@ import { ingestRoutes } from './routes/ingest-routes.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
 import { qualityRoutes } from './routes/quality-routes.ts';
 import { sqliteQualityReader } from '../db/sqlite-quality-reader.ts';
+import { subjectRoutes } from './routes/subject-routes.ts';
+import type { SubjectService } from '../subjects/subject-service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -33,10 +35,11 @@ export interface AppDeps {
   logger: Logger;
   clock: () => number;
   ingest: IngestService;
+  subjects: SubjectService;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock, ingest } = deps;
+  const { config, store, policies, verifier, logger, clock, ingest, subjects } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', meRoutes({ policies }));
   app.route('/', policyRoutes({ policies }));
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
+  app.route('/', subjectRoutes({ policies, subjects }));
   app.route('/', qualityRoutes({ policies, quality: sqliteQualityReader(store.sqlite), clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -1,0 +1,106 @@
+// Reads one subject under a purpose: consent first, then only the features the caller may see.
+import { AppError } from '../errors/app-error.ts';
+import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
+import type { ConsentRegistry } from '../consent/consent-registry.ts';
+import type { ConsentStatus } from '../consent/coverage.ts';
+import { consentExpiry } from '../consent/coverage.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
+import type { CallerPseudonyms } from './caller-pseudonyms.ts';
+import { deriveFeatures, pickFeatures, type FeatureValues } from './derive-features.ts';
+import type { SubjectStore } from './subject-store.ts';
+
+export interface SubjectView {
+  pseudonym: string;
+  purpose: string;
+  legal_basis: string;
+  features: FeatureValues;
+  policy_version: string;
+}
+
+const notFound = () => new AppError('request.not_found', 'No such subject for this purpose.');
+
+export class SubjectService {
+  constructor(
+    private readonly deps: {
+      store: SubjectStore;
+      access: AccessPolicy;
+      consents: ConsentRegistry;
+      pseudonyms: CallerPseudonyms;
+      clock: () => number;
+    },
+  ) {}
+
+  /** Throws 422 for an unknown purpose and 403 for one the caller's roles may not invoke. */
+  assertPurpose(caller: Caller, purpose: string): void {
+    this.deps.consents.purpose(purpose);
+    if (!this.deps.access.callerPrivilege(caller).purposes.has(purpose)) {
+      throw new AppError('auth.forbidden', `The token's roles may not invoke the purpose ${purpose}.`);
+    }
+  }
+
+  read(caller: Caller, presented: string, purpose: string): { view: SubjectView; pseudonym: string } {
+    this.assertPurpose(caller, purpose);
+    const pseudonym = this.deps.pseudonyms.inbound(caller, presented);
+    const row = pseudonym ? this.deps.store.features(pseudonym) : undefined;
+    // Missing, unconsented and erased answer alike, so existence is never revealed.
+    if (!pseudonym || !row) throw notFound();
+    const now = this.deps.clock();
+    const cover = this.deps.consents.covers(pseudonym, purpose, now);
+    if (!cover.covered) throw notFound();
+    const visible = this.deps.access.allowedFeatures(caller, purpose, 'see');
+    const all = deriveFeatures(row, Math.floor(now / DAY_MS));
+    return {
+      pseudonym,
+      view: {
+        pseudonym: presented,
+        purpose,
+        legal_basis: cover.basis,
+        features: pickFeatures(all, visible),
+        policy_version: this.deps.access.version(),
+      },
+    };
+  }
+
+  /** The DPO's view: history, and per purpose the current state and coverage. */
+  consents(presented: string) {
+    const row = this.deps.store.features(presented);
+    if (!row) throw notFound();
+    const now = this.deps.clock();
+    const history = this.deps.consents.history(presented);
+    const purposes = Object.fromEntries([...this.deps.consents.purposes.values()].map((p) => {
+      const c = this.deps.consents.covers(presented, p.name, now);
+      const last = [...history].reverse().find((h) => h.purpose === p.name);
+      return [p.name, {
+        basis: c.basis, covered: c.covered, reason: c.reason,
+        ...(last && { status: last.status, expires_at: new Date(consentExpiry(p, last)).toISOString() }),
+      }];
+    }));
+    return {
+      pseudonym: presented,
+      current: purposes,
+      history: history.map((h) => ({
+        id: h.id, purpose: h.purpose, status: h.status, legal_basis: h.legalBasis, source: h.source,
+        collected_at: new Date(h.collectedAt).toISOString(),
+        expires_at: h.expiresAt === null ? null : new Date(h.expiresAt).toISOString(),
+        notice_version: h.noticeVersion, recorded_at: new Date(h.recordedAt).toISOString(), recorded_by: h.recordedBy,
+      })),
+    };
+  }
+
+  recordConsent(actor: string, presented: string, input: {
+    purpose: string; status: ConsentStatus; legal_basis?: string | undefined; collected_at?: string | undefined;
+    expires_at?: string | undefined; notice_version?: string | undefined;
+  }): { id: number } {
+    if (!this.deps.store.features(presented)) throw notFound();
+    const now = this.deps.clock();
+    const collectedAt = input.collected_at ? Date.parse(input.collected_at) : now;
+    const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
+    if (collectedAt > now) throw new AppError('request.validation_failed', 'collected_at is in the future.', { errors: [{ path: 'collected_at', code: 'range', message: 'must not be in the future' }] });
+    if (expiresAt !== null && expiresAt <= collectedAt) throw new AppError('request.validation_failed', 'expires_at must follow collected_at.', { errors: [{ path: 'expires_at', code: 'range', message: 'must be after collected_at' }] });
+    const id = this.deps.consents.append({
+      pseudonym: presented, purpose: input.purpose, status: input.status, legalBasis: input.legal_basis ?? 'consent',
+      source: 'dpo', collectedAt, expiresAt, noticeVersion: input.notice_version ?? null, recordedAt: now, recordedBy: actor,
+    });
+    return { id };
+  }
+}

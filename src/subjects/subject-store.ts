@@ -1,0 +1,6 @@
+// What subject reads need from storage.
+import type { FeatureRow } from './derive-features.ts';
+
+export interface SubjectStore {
+  features(pseudonym: string): FeatureRow | undefined;
+}

@@ -22,7 +22,7 @@ export interface IngestRequest {
   rowOffset?: number;
   atomic?: boolean;
   idempotencyKey?: string;
-  /** sha256 of the request body; an idempotency key replays only the same body. */
+  /** Keyed fingerprint of the request body; an idempotency key replays only the same body. */
   requestHash: string;
   actor: string;
 }
@@ -65,6 +65,11 @@ const IDENTITY = new Set(['direct_identifier', 'quasi_identifier']);
 
 export class IngestService {
   constructor(private readonly deps: IngestDeps) {}
+
+  /** Keyed fingerprint of a body, for Idempotency-Key replays (see Pseudonymizer.fingerprint). */
+  fingerprint(body: Uint8Array): string {
+    return this.deps.pseudonymizer.fingerprint(body);
+  }
 
   ingest(req: IngestRequest): IngestOutcome {
     const { store, dictionary } = this.deps;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
 import { AppError } from '../errors/app-error.ts';
-import { CSV_OPTIONS, type BodyFormat } from './parse-records.ts';
+import { CSV_OPTIONS, NOT_AN_OBJECT, csvDelimiter, type BodyFormat } from './parse-records.ts';
 
 export function formatOfFile(file: string): Exclude<BodyFormat, 'json'> {
   if (/\.csv$/i.test(file)) return 'csv';
@@ -20,7 +20,7 @@ export async function* streamRecords(
   const input = fs.createReadStream(file);
   input.on('data', (chunk) => onBytes(chunk.length));
   if (format === 'csv') {
-    const parser = input.pipe(parse({ ...CSV_OPTIONS }));
+    const parser = input.pipe(parse({ ...CSV_OPTIONS, delimiter: csvDelimiter(headerLine(file)) }));
     try {
       for await (const rec of parser) yield rec as Record<string, unknown>;
     } catch (e) {
@@ -36,9 +36,20 @@ export async function* streamRecords(
     n++;
     try {
       const v: unknown = JSON.parse(line);
-      yield v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+      yield v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { [NOT_AN_OBJECT]: true };
     } catch {
       throw new AppError('request.malformed', `Record ${n} of the NDJSON file is not valid JSON.`);
     }
+  }
+}
+
+/** The first 64 KiB of the file: enough to hold the header line the delimiter is read from. */
+function headerLine(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(65_536);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
   }
 }

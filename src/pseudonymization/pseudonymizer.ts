@@ -28,4 +28,9 @@ export class Pseudonymizer {
     for (const p of parts) h.update(`\u0000${p.length}:${p}`);
     return this.prefix + h.digest().subarray(0, 16).toString('base64url');
   }
+
+  /** Keyed fingerprint of a request body: a plain hash would let DB readers confirm guesses. */
+  fingerprint(body: Uint8Array): string {
+    return crypto.createHmac('sha256', this.key).update('veilgate/body-fingerprint\u0000').update(body).digest('base64url');
+  }
 }

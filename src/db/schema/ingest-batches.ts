@@ -9,7 +9,7 @@ export const ingestBatches = sqliteTable('ingest_batches', {
   source: text('source').notNull(),
   recordType: text('record_type').notNull(),
   idempotencyKey: text('idempotency_key'),
-  /** sha256 of the body: the same key with another body is a conflict, not a replay. */
+  /** Keyed HMAC of the body: the same key with another body is a conflict, not a replay. */
   requestHash: text('request_hash').notNull(),
   accepted: integer('accepted').notNull(),
   rejected: integer('rejected').notNull(),

@@ -1,5 +1,4 @@
 // POST /v1/ingest/{source}/customers|transactions: thin HTTP edge of the ingest service.
-import crypto from 'node:crypto';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { IngestService } from '../../ingest/ingest-service.ts';
 import { decodeUtf8, formatOf, parseRecords } from '../../ingest/parse-records.ts';
@@ -65,7 +64,7 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         const outcome = deps.ingest.ingest({
           source, recordType: type, rows, atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
-          requestHash: crypto.createHash('sha256').update(bytes).digest('hex'),
+          requestHash: deps.ingest.fingerprint(bytes),
           actor: `${p.issuerId}:${p.subject}`,
         });
         if (outcome.replayed) c.header('Idempotent-Replayed', 'true');

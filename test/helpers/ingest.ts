@@ -1,0 +1,193 @@
+// Shared by the ingest tests: body encoders, a POST helper that keeps every answer, table counts,
+// and a vault reader that decrypts through the real VaultCipher with the dev key file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { VaultCipher } from '../../src/vault/vault-cipher.ts';
+import type { TestGateway } from './test-gateway.ts';
+
+export type Format = 'json' | 'ndjson' | 'csv';
+export type Row = Record<string, unknown>;
+
+export const CONTENT_TYPE: Record<Format, string> = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv',
+};
+
+export interface RowError {
+  row: number;
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface IngestAnswer {
+  batch_id: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: RowError[];
+  ignored_fields: string[];
+}
+
+const csvCell = (v: unknown, delimiter: string): string => {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /["\r\n]/.test(s) || s.includes(delimiter) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** CSV with a header of every column any row uses (or `columns`); absent cells are empty. */
+export function toCsv(rows: readonly Row[], columns?: readonly string[], delimiter = ','): string {
+  const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return [cols.join(delimiter), ...rows.map((r) => cols.map((c) => csvCell(r[c], delimiter)).join(delimiter))].join('\n') + '\n';
+}
+
+export const toNdjson = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export function encode(rows: readonly Row[], format: Format): string {
+  return format === 'json' ? JSON.stringify(rows) : format === 'ndjson' ? toNdjson(rows) : toCsv(rows);
+}
+
+export interface Posted {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export interface IngestClient {
+  /** Every answer body received, for the leak scan. */
+  answers: string[];
+  post(
+    path: string,
+    body: NonNullable<RequestInit['body']>,
+    opts?: { contentType?: string | null; idempotencyKey?: string; token?: string | null; query?: string },
+  ): Promise<Posted>;
+  /** POSTs rows in `format` to /v1/ingest/{source}/{type} and expects a 200 answer. */
+  ingest(source: string, type: 'customers' | 'transactions', rows: readonly Row[], format?: Format, opts?: { idempotencyKey?: string; query?: string }): Promise<IngestAnswer>;
+}
+
+/** A client for `roles`; each request mints a fresh token, so tests may move the clock freely. */
+export async function ingestClient(gw: TestGateway, roles: string[] = ['ingest']): Promise<IngestClient> {
+  const answers: string[] = [];
+  const client: IngestClient = {
+    answers,
+    async post(p, body, opts = {}) {
+      const headers: Record<string, string> = {};
+      if (opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+      if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
+      const tok = opts.token === null ? undefined : (opts.token ?? (await gw.mint(roles)));
+      const res = await gw.request(p + (opts.query ? `?${opts.query}` : ''), { method: 'POST', headers, body, ...(tok && { token: tok }) });
+      const text = await res.text();
+      answers.push(text);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, json };
+    },
+    async ingest(source, type, rows, format = 'json', opts = {}) {
+      const r = await client.post(`/v1/ingest/${source}/${type}`, encode(rows, format), {
+        contentType: CONTENT_TYPE[format],
+        ...opts,
+      });
+      expect(r.status, r.text).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      return r.json as IngestAnswer;
+    },
+  };
+  return client;
+}
+
+export const TABLES = [
+  'subject_features', 'subject_links', 'vault', 'transactions', 'ingest_batches', 'quality_field_stats', 'quality_source_stats',
+] as const;
+
+export function counts(gw: TestGateway): Record<(typeof TABLES)[number], number> {
+  return Object.fromEntries(
+    TABLES.map((t) => [t, (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+  ) as Record<(typeof TABLES)[number], number>;
+}
+
+export interface FeatureRow {
+  pseudonym: string;
+  key_version: number;
+  age: number | null;
+  age_band: string | null;
+  area: string | null;
+  gender: string | null;
+  csp: string | null;
+  income: number | null;
+  channel_preference: string | null;
+  tenure_days: number | null;
+  tenure_as_of: number | null;
+  first_purchase_day: number | null;
+  last_purchase_day: number | null;
+  frequency: number;
+  monetary: number;
+  n_web: number;
+  n_store: number;
+  n_phone: number;
+  n_app: number;
+  provenance: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export const features = (gw: TestGateway): FeatureRow[] =>
+  gw.store.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all() as FeatureRow[];
+
+export interface VaultEntry {
+  pseudonym: string;
+  keyId: string;
+  fields: string[];
+  meta: Record<string, [string, number]>;
+  record: Record<string, string>;
+}
+
+/** Decrypts every vault row with the master key of the dev key file, through VaultCipher. */
+export function readVault(gw: TestGateway): Map<string, VaultEntry> {
+  const keys = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { master: string };
+  const cipher = new VaultCipher(Buffer.from(keys.master, 'base64'));
+  const rows = gw.store.sqlite
+    .prepare('SELECT pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta FROM vault')
+    .all() as { pseudonym: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; fields: string; field_meta: string }[];
+  const out = new Map<string, VaultEntry>();
+  for (const r of rows) {
+    const dataKey = cipher.unwrap(r.wrapped_key, r.pseudonym, r.key_id);
+    out.set(r.pseudonym, {
+      pseudonym: r.pseudonym,
+      keyId: r.key_id,
+      fields: r.fields === '' ? [] : r.fields.split(','),
+      meta: JSON.parse(r.field_meta) as Record<string, [string, number]>,
+      record: cipher.decryptRecord(dataKey, r.pseudonym, r.fields, r.ciphertext),
+    });
+  }
+  return out;
+}
+
+/** The vault entry holding `email` (normalized), or undefined. */
+export const vaultByEmail = (gw: TestGateway, email: string): VaultEntry | undefined =>
+  [...readVault(gw).values()].find((v) => v.record['email'] === email);
+
+export const featureOf = (gw: TestGateway, pseudonym: string): FeatureRow =>
+  gw.store.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonym) as FeatureRow;
+
+/** Epoch day of an ISO date, as the transactions and purchase-day columns store it. */
+export const epochDay = (iso: string): number => Math.floor(Date.parse(iso + 'T00:00:00Z') / 86_400_000);
+
+/** Asserts a row error exists and that its message does not echo `value`. */
+export function expectRowError(answer: { errors: RowError[] }, row: number, field: string, code: string, value?: unknown): RowError {
+  const e = answer.errors.find((x) => x.row === row && x.field === field);
+  expect(e, `no error for row ${row} field ${field} in ${JSON.stringify(answer.errors)}`).toBeDefined();
+  expect(e!.code).toBe(code);
+  expect(typeof e!.message).toBe('string');
+  expect(e!.message.length).toBeGreaterThan(0);
+  if (value !== undefined && String(value).trim() !== '') {
+    expect(e!.message).not.toContain(String(value));
+    expect(e!.message).not.toContain(String(value).trim());
+  }
+  return e!;
+}

@@ -69,11 +69,14 @@ export const STREET_NAMES: readonly string[] = [
   'Marie Curie', 'des Hortensias', "de l'Abbé Pierre", 'du Puits', 'Georges Clemenceau', 'Aristide Briand',
 ];
 
-/** ASCII, lower-case form of a name for an email local part: accents dropped, spaces removed. */
+const emailParts = new Map<string, string>();
+
+/** ASCII, lower-case form of a name for an email local part: accents dropped, spaces removed (memoized). */
 export function emailPart(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '');
+  let part = emailParts.get(name);
+  if (part === undefined) {
+    part = name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9-]/g, '');
+    if (emailParts.size < 10_000) emailParts.set(name, part);
+  }
+  return part;
 }

@@ -88,11 +88,12 @@ export interface DemoDataOptions {
   duplicateShare?: number;
   /** Mean number of transactions per valid customer. Default 8. */
   transactionsPerCustomer?: number;
-  /** "Today" of the data set, YYYY-MM-DD: nothing valid is later. Default: today (UTC). */
-  referenceDate?: string;
+  /** "Today" of the data set, YYYY-MM-DD or a Date (its UTC day): nothing valid is later. Default: today (UTC). */
+  referenceDate?: string | Date;
 }
 
-export interface ResolvedDemoOptions extends Required<DemoDataOptions> {
+export interface ResolvedDemoOptions extends Required<Omit<DemoDataOptions, 'referenceDate'>> {
+  referenceDate: string;
   /** referenceDate as days since 1970-01-01. */
   referenceDay: number;
 }
@@ -136,7 +137,8 @@ export function resolveDemoOptions(o: DemoDataOptions): ResolvedDemoOptions {
   if (!(duplicateShare >= 0 && duplicateShare <= 0.5)) fail('duplicate share must be a number in 0..0.5');
   const transactionsPerCustomer = o.transactionsPerCustomer ?? 8;
   if (!(transactionsPerCustomer >= 0 && transactionsPerCustomer <= 1000)) fail('transactions per customer must be a number in 0..1000');
-  const referenceDate = o.referenceDate ?? todayUtc();
+  const ref = o.referenceDate ?? todayUtc();
+  const referenceDate = ref instanceof Date ? (Number.isNaN(ref.getTime()) ? 'invalid' : ref.toISOString().slice(0, 10)) : ref;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(referenceDate);
   const referenceDay = m ? dayOf(referenceDate) : NaN;
   if (!m || Number.isNaN(referenceDay) || isoOf(referenceDay) !== referenceDate) fail('reference date must be a date YYYY-MM-DD');

@@ -28,7 +28,8 @@ export function customerCsvLine(r: CustomerRecord): string {
 
 const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const jsonString = (s: string): string => (JSON_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
-const jsonValue = (v: string | number): string => (typeof v === 'number' ? JSON.stringify(v) : jsonString(v));
+// String(n) is JSON's form of a finite number; non-finite ones never occur but would read as null.
+const jsonValue = (v: string | number): string => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : jsonString(v));
 
 /** One NDJSON line, keys in record order; same bytes as JSON.stringify, without its per-object overhead. */
 export function transactionJsonLine(t: TransactionRecord): string {
@@ -36,8 +37,7 @@ export function transactionJsonLine(t: TransactionRecord): string {
   for (const key in t) {
     const v = t[key as keyof TransactionRecord];
     if (v === undefined) continue;
-    if (line.length > 1) line += ',';
-    line += `"${key}":${jsonValue(v)}`;
+    line += `${line.length > 1 ? ',' : ''}"${key}":${jsonValue(v)}`;
   }
   return line + '}\n';
 }

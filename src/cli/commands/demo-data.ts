@@ -1,7 +1,7 @@
 // `veilgate demo-data`: writes a reproducible synthetic French retail data set (customers, transactions, manifest).
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
-import { MAX_CUSTOMERS, todayUtc } from '../../demo-data/generate.ts';
+import { MAX_CUSTOMERS, resolveDemoOptions, todayUtc, type ResolvedDemoOptions } from '../../demo-data/generate.ts';
 import { writeDemoData } from '../../demo-data/write-files.ts';
 import { CliError } from '../run-cli.ts';
 
@@ -46,7 +46,13 @@ export function registerDemoData(program: Command): void {
       const badShare = decimal(opts.badShare, '--bad-share', 0, 0.5);
       const duplicateShare = decimal(opts.duplicateShare, '--duplicate-share', 0, 0.5);
       const transactionsPerCustomer = decimal(opts.transactionsPerCustomer, '--transactions-per-customer', 0, 1000);
-      const referenceDate = opts.referenceDate ?? todayUtc();
+      let options: ResolvedDemoOptions;
+      try {
+        options = resolveDemoOptions({ count, seed, badShare, duplicateShare, transactionsPerCustomer, referenceDate: opts.referenceDate ?? todayUtc() });
+      } catch (e) {
+        if (e instanceof RangeError) throw new CliError(e.message.replace(/^reference date/, '--reference-date'), 2);
+        throw e;
+      }
 
       const started = process.hrtime.bigint();
       const progress = process.stderr.isTTY && count >= 200_000
@@ -56,10 +62,7 @@ export function registerDemoData(program: Command): void {
         : undefined;
       let result;
       try {
-        result = await writeDemoData(opts.out, { count, seed, badShare, duplicateShare, transactionsPerCustomer, referenceDate }, progress);
-      } catch (e) {
-        if (e instanceof RangeError) throw new CliError(e.message.replace(/^reference date/, '--reference-date'), 2);
-        throw e;
+        result = await writeDemoData(opts.out, options, progress);
       } finally {
         if (progress) process.stderr.write('\r\x1b[K');
       }

@@ -9,7 +9,7 @@ import { issuersFileSchema, publicJwksSchema, type AsymmetricAlgorithm } from '.
 import type { Operation } from './operations.ts';
 import type { JSONWebKeySet } from 'jose';
 import { loadDictionary, type Dictionary } from './load-dictionary.ts';
-import type { AccessPolicy, Purpose } from './access-policy.ts';
+import type { AccessPolicy, Privilege, Purpose } from './access-policy.ts';
 import { loadAccess, loadPurposes } from './load-access.ts';
 import { runExamples, type ScenarioResult } from './run-examples.ts';
 
@@ -118,8 +118,11 @@ export function loadPolicies(dir: string): PolicySet {
     },
     purposes: Object.fromEntries(purposes),
     privileges: Object.fromEntries([...roles.keys()].map((r) => {
-      const p = access.privilegeOf(r);
-      return [r, { purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes] }];
+      const show = (p: Privilege) => ({ purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes] });
+      const base = access.privilegeOf(r);
+      // Per-issuer narrowings are part of the policy: reviewable, and they move the version hash.
+      const narrowed = issuers.map((i) => [i.id, access.privilegeOf(r, i.id)] as const).filter(([, p]) => p !== base);
+      return [r, { ...show(base), ...(narrowed.length > 0 && { issuers: Object.fromEntries(narrowed.map(([id, p]) => [id, show(p)])) }) }];
     })),
     access_rules: access.rules,
   };

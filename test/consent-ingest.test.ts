@@ -1,0 +1,138 @@
+// Consent records pushed by sources: POST /v1/ingest/{source}/consents in JSON, NDJSON and CSV,
+// linked like transactions (email, or the same source's customer_id), with the customers'
+// per-row error shape; the current state is the latest record by collected_at, never by arrival.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRows, CONTENT_TYPE, Recorder, seedSubject, type Format, type IngestAnswer, type Seeded } from './helpers/access.ts';
+import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
+
+const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
+
+describe('consent ingest', () => {
+  let gw: TestGateway;
+  let rec: Recorder;
+  let a: Seeded;
+  let b: Seeded;
+  let c: Seeded;
+
+  const history = (s: Seeded, purpose: string) =>
+    gw.store.sqlite.prepare('SELECT status, source, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt, notice_version AS noticeVersion FROM consent_records WHERE pseudonym = ? AND purpose = ? ORDER BY id')
+      .all(s.pseudonym, purpose) as { status: string; source: string; legalBasis: string; collectedAt: number; expiresAt: number | null; noticeVersion: string | null }[];
+
+  const read = async (s: Seeded, purpose: string) => (await rec.get(`/v1/subjects/${s.pseudonym}?purpose=${purpose}`, await gw.mint(['dpo']))).status;
+
+  beforeAll(async () => {
+    gw = await testGateway({ clockStart: CLOCK });
+    rec = new Recorder(gw);
+    a = await seedSubject(rec, 'cingst', 1, { flags: {}, transactions: false });
+    b = await seedSubject(rec, 'cingst', 2, { flags: {}, transactions: false });
+    c = await seedSubject(rec, 'cingst', 3, { flags: {}, transactions: false, source: 'shop' });
+  });
+  afterAll(() => gw?.cleanup());
+
+  it.each<[Format, string]>([['json', 'marketing_email'], ['ndjson', 'marketing_sms'], ['csv', 'partner_sharing']])('%s: grants by email and by customer_id are recorded and cover', async (format, purpose) => {
+    expect(await read(a, purpose)).toBe(404);
+    const answer = await rec.ingest('crm', 'consents', [
+      { email: a.identity.record['email'], purpose, status: 'granted', legal_basis: 'consent', collected_at: '2025-11-02T10:15:00+01:00', notice_version: 'v2.1' },
+      { customer_id: b.identity.record['customer_id'], purpose: purpose.toUpperCase(), status: 'Granted', collected_at: '2025-12-01', expires_at: '2026-12-01T00:00:00Z' },
+    ], format);
+    expect(Object.keys(answer).sort()).toEqual(['accepted', 'batch_id', 'duplicates', 'errors', 'ignored_fields', 'rejected']);
+    expect(answer).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, errors: [] });
+    expect(answer.batch_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(history(a, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-11-02T09:15:00Z'), expiresAt: null, noticeVersion: 'v2.1' }]);
+    expect(history(b, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-12-01T00:00:00Z'), expiresAt: Date.parse('2026-12-01T00:00:00Z'), noticeVersion: null }]);
+    expect(await read(a, purpose)).toBe(200);
+    expect(await read(b, purpose)).toBe(200);
+  });
+
+  it.each<Format>(['json', 'ndjson', 'csv'])('%s: row errors carry row, field and code, never the value; valid rows still land', async (format) => {
+    const before = (gw.store.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n;
+    const email = a.identity.record['email'];
+    const answer = await rec.ingest('crm', 'consents', [
+      { email, purpose: 'telepathic_marketing', status: 'granted', collected_at: '2025-06-01' },
+      { email, purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01T00:00:00Z', expires_at: '2025-05-01T00:00:00Z' },
+      { email, purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01T00:00:00Z', expires_at: '2025-06-01T00:00:00Z' },
+      { email, purpose: 'customer_service', status: 'perhaps', collected_at: '2025-06-01' },
+      { email, purpose: 'customer_service', status: 'granted', collected_at: '2027-01-01' },
+      { email, purpose: 'customer_service', status: 'granted' },
+      { email, purpose: 'customer_service', status: 'granted', collected_at: 'last tuesday' },
+      { email, purpose: 'customer_service', status: 'granted', legal_basis: 'whim', collected_at: '2025-06-01' },
+      { purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01' },
+      { email: 'stranger-cingst@example.test', purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01' },
+      { email, purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01', notice_version: 'v1' },
+    ], format);
+    const codes = answer.errors.map((e) => [e.row, e.field, e.code]);
+    expect(codes).toEqual([
+      [1, 'purpose', 'enum'],
+      [2, 'expires_at', 'range'],
+      [3, 'expires_at', 'range'],
+      [4, 'status', 'enum'],
+      [5, 'collected_at', 'range'],
+      [6, 'collected_at', 'required'],
+      [7, 'collected_at', 'type'],
+      [8, 'legal_basis', 'enum'],
+      [9, 'email', 'linkage_missing'],
+      [10, 'email', 'unknown_subject'],
+    ]);
+    expect(answer).toMatchObject({ accepted: 1, rejected: 10, duplicates: 0 });
+    for (const e of answer.errors) {
+      expect(e.message.length).toBeGreaterThan(0);
+      for (const v of ['telepathic_marketing', 'perhaps', 'last tuesday', 'whim', 'stranger-cingst', String(email).trim()]) expect(e.message).not.toContain(v);
+    }
+    expect((gw.store.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n).toBe(before + 1);
+  });
+
+  it('customer_id links only within its own source', async () => {
+    const cid = c.identity.record['customer_id'];
+    const elsewhere = await rec.ingest('crm', 'consents', [{ customer_id: cid, purpose: 'marketing_email', status: 'granted', collected_at: '2025-12-01' }]);
+    expect(elsewhere.errors).toEqual([expect.objectContaining({ row: 1, field: 'customer_id', code: 'unknown_subject' })]);
+    expect(history(c, 'marketing_email')).toEqual([]);
+    const own = await rec.ingest('shop', 'consents', [{ customer_id: cid, purpose: 'marketing_email', status: 'granted', collected_at: '2025-12-01' }], 'csv');
+    expect(own).toMatchObject({ accepted: 1, errors: [] });
+    expect(history(c, 'marketing_email')).toHaveLength(1);
+    expect(await read(c, 'marketing_email')).toBe(200);
+  });
+
+  it('an older grant sent after a newer withdrawal does not resurrect coverage', async () => {
+    const email = b.identity.record['email'];
+    // b holds a marketing_email grant collected 2025-12-01 (first test)
+    await rec.ingest('crm', 'consents', [{ email, purpose: 'marketing_email', status: 'withdrawn', collected_at: '2026-01-10T08:00:00Z' }], 'ndjson');
+    expect(await read(b, 'marketing_email')).toBe(404);
+    // late delivery from another source: a grant collected before the withdrawal
+    const late = await rec.ingest('shop', 'consents', [{ email, purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-05T08:00:00Z', expires_at: '2030-01-01' }]);
+    expect(late).toMatchObject({ accepted: 1, errors: [] });
+    expect(await read(b, 'marketing_email')).toBe(404);
+    // same batch, newest first
+    await rec.ingest('crm', 'consents', [
+      { email, purpose: 'marketing_sms', status: 'denied', collected_at: '2026-01-12T00:00:00Z' },
+      { email, purpose: 'marketing_sms', status: 'granted', collected_at: '2026-01-11T00:00:00Z' },
+    ], 'csv');
+    expect(await read(b, 'marketing_sms')).toBe(404);
+
+    const view = (await rec.get(`/v1/subjects/${b.pseudonym}/consents`, await gw.mint(['dpo']))).json;
+    const email_ = view.history.filter((h: { purpose: string }) => h.purpose === 'marketing_email');
+    expect(email_.map((h: { status: string; collected_at: string }) => [h.status, h.collected_at])).toEqual([
+      ['granted', '2025-12-01T00:00:00.000Z'], ['granted', '2026-01-05T08:00:00.000Z'], ['withdrawn', '2026-01-10T08:00:00.000Z'],
+    ]);
+    expect(view.current.marketing_email).toMatchObject({ covered: false, reason: 'consent_refused', status: 'withdrawn' });
+    expect(view.current.marketing_sms).toMatchObject({ covered: false, reason: 'consent_refused', status: 'denied' });
+    // a grant collected after the withdrawal does cover again
+    gw.advance(60_000);
+    await rec.ingest('crm', 'consents', [{ email, purpose: 'marketing_email', status: 'granted', collected_at: new Date(gw.now()).toISOString() }]);
+    expect(await read(b, 'marketing_email')).toBe(200);
+  });
+
+  it('a consent flag that is not a boolean is a row error; the consents route needs ingest.consents', async () => {
+    const asMarketing = await rec.send('/v1/ingest/crm/consents', {
+      method: 'POST', token: await gw.mint(['marketing']), headers: { 'content-type': CONTENT_TYPE.json },
+      body: encodeRows([{ email: a.identity.record['email'], purpose: 'marketing_email', status: 'withdrawn', collected_at: '2026-01-15' }], 'json'),
+    });
+    expect(asMarketing.status).toBe(403);
+    const answer: IngestAnswer = await rec.ingest('crm', 'customers', [{ customer_id: a.identity.record['customer_id'], email: a.identity.record['email'], consent_marketing_email: 'maybe' }]);
+    expect(answer.errors).toEqual([expect.objectContaining({ row: 1, field: 'consent_marketing_email', code: 'type' })]);
+    expect(answer.errors[0]!.message).not.toContain('maybe');
+  });
+
+  it('no answer carries a raw identifier', () => {
+    expect(rec.leaks([a.identity, b.identity, c.identity])).toEqual([]);
+  });
+});

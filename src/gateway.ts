@@ -18,6 +18,10 @@ import { CallerPseudonyms } from './subjects/caller-pseudonyms.ts';
 import { PartnerScope } from './pseudonymization/partner-scope.ts';
 import { SubjectService } from './subjects/subject-service.ts';
 import { sqliteSubjectStore } from './db/sqlite-subject-store.ts';
+import { sqliteRunStore } from './db/sqlite-run-store.ts';
+import { sqlitePopulationReader } from './db/sqlite-population-reader.ts';
+import { JobQueue } from './segmentation/job-queue.ts';
+import { SegmentationService } from './segmentation/segmentation-service.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -26,6 +30,7 @@ export interface Gateway {
   logger: Logger;
   verifier: TokenVerifier;
   ingest: IngestService;
+  jobs: JobQueue;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -39,16 +44,16 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
   const store = openStore(config.dataDir);
-  const { ingest, subjects } = buildServices(config, policies, store, clock);
+  const { ingest, subjects, segmentations, queue } = buildServices(config, policies, store, clock, logger);
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects });
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest };
+  return { app, store, policies, logger, verifier, ingest, jobs: queue };
 }
 
 /** The domain services over one store: shared by the HTTP app and the CLI. */
-export function buildServices(config: Readonly<Config>, policies: PolicySet, store: Store, clock: () => number) {
+export function buildServices(config: Readonly<Config>, policies: PolicySet, store: Store, clock: () => number, logger: Logger = createLogger({ level: config.logLevel })) {
   const keys = resolveKeyMaterial(config);
   const consents = new ConsentRegistry(sqliteConsentStore(store.sqlite), policies.purposes, clock);
   const ingest = new IngestService({
@@ -62,7 +67,16 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   });
   const pseudonyms = new CallerPseudonyms(new PartnerScope(keys.pseudonym), policies.access);
   const subjects = new SubjectService({ store: sqliteSubjectStore(store.sqlite), access: policies.access, consents, pseudonyms, clock });
-  return { ingest, consents, keys, subjects, pseudonyms };
+  const runs = sqliteRunStore(store.sqlite);
+  for (const id of runs.interrupted()) {
+    runs.fail(id, { code: 'interrupted', message: 'The gateway stopped while this run was in progress; submit it again.' }, clock());
+  }
+  const queue = new JobQueue(runs, logger, clock);
+  const segmentations = new SegmentationService({
+    runs, queue, population: sqlitePopulationReader(store.sqlite), access: policies.access, dictionary: policies.dictionary,
+    consents, pseudonyms, dataDir: config.dataDir, clock, threads: config.segmentationThreads,
+  });
+  return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue };
 }
 
 export interface RunningGateway extends Gateway {
@@ -86,7 +100,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
     (closing ??= new Promise<void>((resolve) => {
       // Stop accepting, let in-flight requests finish, then close the database.
       server.close(() => {
-        gw.store.close();
+        void gw.jobs.close().then(() => gw.store.close());
         gw.logger.info('stopped');
         resolve();
       });

@@ -45,6 +45,7 @@ const envSchema = z.object({
   VEILGATE_PSEUDONYM_KEY: key32.optional(),
   VEILGATE_AUDIT_KEY: key32.optional(),
   VEILGATE_PSEUDONYM_KEY_VERSION: intIn(1, 999).default(1),
+  VEILGATE_SEGMENTATION_THREADS: intIn(1, 64).default(2),
 });
 
 export interface Config {
@@ -59,6 +60,8 @@ export interface Config {
   keys: { master?: Buffer; pseudonym?: Buffer; audit?: Buffer };
   /** Version stamped into every pseudonym, so a rotated pseudonymization key is recognisable. */
   pseudonymKeyVersion: number;
+  /** Threads a k-means job may use for assignment (the job itself already runs off the event loop). */
+  segmentationThreads: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -89,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     maxBatchRows: e.VEILGATE_MAX_BATCH_ROWS,
     logLevel: e.VEILGATE_LOG_LEVEL,
     pseudonymKeyVersion: e.VEILGATE_PSEUDONYM_KEY_VERSION,
+    segmentationThreads: e.VEILGATE_SEGMENTATION_THREADS,
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

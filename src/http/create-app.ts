@@ -26,6 +26,8 @@ import { qualityRoutes } from './routes/quality-routes.ts';
 import { sqliteQualityReader } from '../db/sqlite-quality-reader.ts';
 import { subjectRoutes } from './routes/subject-routes.ts';
 import type { SubjectService } from '../subjects/subject-service.ts';
+import { segmentationRoutes } from './routes/segmentation-routes.ts';
+import type { SegmentationService } from '../segmentation/segmentation-service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -36,10 +38,11 @@ export interface AppDeps {
   clock: () => number;
   ingest: IngestService;
   subjects: SubjectService;
+  segmentations: SegmentationService;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock, ingest, subjects } = deps;
+  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -75,6 +78,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', policyRoutes({ policies }));
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
   app.route('/', subjectRoutes({ policies, subjects }));
+  app.route('/', segmentationRoutes({ policies, segmentations }));
   app.route('/', qualityRoutes({ policies, quality: sqliteQualityReader(store.sqlite), clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -7,3 +7,4 @@ export * from './transactions.ts';
 export * from './ingest-batches.ts';
 export * from './quality.ts';
 export * from './consents.ts';
+export * from './segmentations.ts';

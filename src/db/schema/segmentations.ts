@@ -1,0 +1,34 @@
+/**
+ * Segmentation runs and their memberships. A run records who asked, for which purpose,
+ * under which policy version and consent snapshot; members hold pseudonyms only, and only
+ * for visible (not suppressed) segments.
+ */
+import { sqliteTable, text, integer, real, primaryKey } from 'drizzle-orm/sqlite-core';
+
+export const segmentationRuns = sqliteTable('segmentation_runs', {
+  id: text('id').primaryKey(),
+  /** issuer id + ':' + token subject of the caller. */
+  owner: text('owner').notNull(),
+  issuerId: text('issuer_id').notNull(),
+  /** JSON array of the caller's roles at request time. */
+  roles: text('roles').notNull(),
+  purpose: text('purpose').notNull(),
+  method: text('method').notNull(),
+  /** JSON of the validated request. */
+  params: text('params').notNull(),
+  status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
+  progress: real('progress').notNull().default(0),
+  result: text('result'),
+  /** JSON {code, message}: a reason for the caller, never internals. */
+  error: text('error'),
+  policyVersion: text('policy_version').notNull(),
+  createdAt: integer('created_at').notNull(),
+  startedAt: integer('started_at'),
+  finishedAt: integer('finished_at'),
+});
+
+export const segmentMembers = sqliteTable('segment_members', {
+  runId: text('run_id').notNull(),
+  segmentId: text('segment_id').notNull(),
+  pseudonym: text('pseudonym').notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.segmentId, t.pseudonym] })]);

@@ -1,0 +1,112 @@
+// Segmentation runs: submit (202), poll, list, and export members of visible segments.
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { FEATURE_NAMES } from '../../policy/features.ts';
+import type { PolicySet } from '../../policy/load-policies.ts';
+import type { CallerIdentity, SegmentationService } from '../../segmentation/segmentation-service.ts';
+import type { RunRow } from '../../segmentation/run-store.ts';
+import type { SegmentationSpec } from '../../segmentation/segmentation-spec.ts';
+import type { AppEnv } from '../app-env.ts';
+import type { Context } from 'hono';
+import { authorize } from '../middleware/authorize.ts';
+
+const Feature = z.enum(FEATURE_NAMES, { message: 'unknown feature' });
+const Value = z.union([z.string().max(200), z.number()]);
+const Condition = z.strictObject({
+  eq: Value.optional(),
+  in: z.array(Value).min(1).max(100).optional(),
+  gte: z.number().optional(),
+  lte: z.number().optional(),
+  between: z.tuple([z.number(), z.number()]).optional(),
+}).refine((c) => Object.keys(c).length > 0, 'a condition needs eq, in, gte, lte or between');
+const Where = z.partialRecord(Feature, Condition);
+const RuleSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  where: Where.optional(),
+  any: z.array(Where).min(1).max(20).optional(),
+}).refine((r) => r.where !== undefined || r.any !== undefined, 'a rule needs where or any');
+
+export const SegmentationRequest = z.strictObject({
+  purpose: z.string().min(1).max(64),
+  method: z.enum(['rules', 'tree', 'kmeans', 'rfm']),
+  features: z.array(Feature).max(16).default([]),
+  k: z.number().int().min(1).max(100).optional(),
+  k_range: z.tuple([z.number().int().min(2).max(50), z.number().int().min(2).max(50)]).refine(([a, b]) => a <= b, 'k_range is [min, max]').optional(),
+  seed: z.number().int().min(0).max(2 ** 31).optional(),
+  rules: z.array(RuleSchema).min(1).max(50).optional(),
+  target: Feature.optional(),
+  filters: Where.optional(),
+  max_depth: z.number().int().min(1).max(8).optional(),
+}).openapi('SegmentationRequest');
+
+const RunSchema = z.object({
+  id: z.string(), status: z.enum(['queued', 'running', 'succeeded', 'failed']), progress: z.number(),
+  method: z.string(), purpose: z.string(), created_at: z.string(),
+  result: z.unknown().optional(), error: z.object({ code: z.string(), message: z.string() }).optional(),
+}).openapi('SegmentationRun');
+
+const view = (r: RunRow, withResult: boolean) => ({
+  id: r.id, status: r.status, progress: r.progress, method: r.method, purpose: r.purpose,
+  created_at: new Date(r.createdAt).toISOString(),
+  ...(withResult && r.result !== null && { result: r.result }),
+  ...(r.error && { error: r.error }),
+});
+
+const identity = (c: Context<AppEnv>): CallerIdentity => {
+  const p = c.get('principal');
+  return { roles: p.roles, issuerId: p.issuerId, owner: `${p.issuerId}:${p.subject}` };
+};
+
+const csvCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+export function segmentationRoutes(deps: { policies: PolicySet; segmentations: SegmentationService }) {
+  const app = new OpenAPIHono<AppEnv>();
+  const sec = [{ bearer: [] }];
+  app.openapi(createRoute({
+    method: 'post', path: '/v1/segmentations', tags: ['segmentation'], summary: 'Start a segmentation run (rules, tree, kmeans, rfm)',
+    security: sec, middleware: [authorize(deps.policies, 'segmentations.create')] as const,
+    request: { body: { content: { 'application/json': { schema: SegmentationRequest } }, required: true } },
+    responses: {
+      202: { description: 'Queued', content: { 'application/json': { schema: z.object({ id: z.string(), status: z.string() }) } } },
+      403: { description: 'Purpose or feature not allowed for the role (the feature is named)' },
+      422: { description: 'Invalid request, unknown purpose, k larger than the population' },
+    },
+  }), (c) => {
+    const run = deps.segmentations.submit(identity(c), c.req.valid('json') as SegmentationSpec);
+    c.header('Location', `/v1/segmentations/${run.id}`);
+    return c.json({ id: run.id, status: run.status }, 202);
+  });
+  app.openapi(createRoute({
+    method: 'get', path: '/v1/segmentations', tags: ['segmentation'], summary: "The caller's runs (newest first, without results)",
+    security: sec, middleware: [authorize(deps.policies, 'segmentations.read')] as const,
+    responses: { 200: { description: 'Runs', content: { 'application/json': { schema: z.object({ runs: z.array(RunSchema) }) } } } },
+  }), (c) => c.json({ runs: deps.segmentations.list(identity(c)).map((r) => view(r, false)) }, 200));
+  app.openapi(createRoute({
+    method: 'get', path: '/v1/segmentations/{id}', tags: ['segmentation'], summary: 'Status, progress and result of a run',
+    security: sec, middleware: [authorize(deps.policies, 'segmentations.read')] as const,
+    request: { params: z.object({ id: z.string().max(64) }) },
+    responses: { 200: { description: 'Run', content: { 'application/json': { schema: RunSchema } } }, 404: { description: 'Unknown run (or not yours)' } },
+  }), (c) => c.json(view(deps.segmentations.get(identity(c), c.req.valid('param').id), true), 200));
+  app.openapi(createRoute({
+    method: 'get', path: '/v1/segmentations/{id}/segments/{segment_id}/members', tags: ['segmentation'],
+    summary: 'Pseudonymous members of a visible segment (partner-scoped for partners); JSON or CSV',
+    security: sec, middleware: [authorize(deps.policies, 'segmentations.members')] as const,
+    request: {
+      params: z.object({ id: z.string().max(64), segment_id: z.string().max(64) }),
+      query: z.strictObject({ cursor: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+    },
+    responses: {
+      200: { description: 'A page of members', content: { 'application/json': { schema: z.object({ members: z.array(z.string()), next_cursor: z.string().nullable() }) }, 'text/csv': { schema: z.string() } } },
+      403: { description: 'No export right' }, 404: { description: 'Unknown run or segment, or a suppressed segment' },
+    },
+  }), (c) => {
+    const { id, segment_id } = c.req.valid('param');
+    const { cursor, limit } = c.req.valid('query');
+    const page = deps.segmentations.members(identity(c), id, segment_id, cursor, limit);
+    if ((c.req.header('accept') ?? '').includes('text/csv')) {
+      if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
+      return c.body(['pseudonym', ...page.members.map(csvCell)].join('\r\n') + '\r\n', 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    }
+    return c.json(page, 200);
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+// End-to-end k-means: seeded k-means++ then Hamerly iterations, sharing one worker pool when threads > 1.
+import { LocalExecutor } from './executor.ts';
+import { checkOptions, iterate, kmeansUnchecked, type KMeansOptions, type KMeansResult } from './hamerly.ts';
+import { defaultTrials, rowsToCentroids, seedIndices } from './kmeans-plus-plus.ts';
+import { sharedPool } from './pool.ts';
+import { createRng } from './rng.ts';
+import { createWorkspace, toShared } from './workspace.ts';
+import { checkFinite, checkShape } from './validate.ts';
+
+export interface FitOptions extends Omit<KMeansOptions, 'initial'> {
+  /** Seed for k-means++: the same seed, data and options give the same result, whatever `threads` is. */
+  seed: number;
+  /**
+   * 'greedy-kmeans++' (default; scikit-learn's and ml-kmeans' choice: 2 + floor(ln k) candidates per centre),
+   * 'kmeans++' (plain D² sampling), or explicit k×d initial centroids.
+   */
+  init?: 'greedy-kmeans++' | 'kmeans++' | Float64Array;
+}
+
+export interface FitResult extends KMeansResult {
+  /** The k×d centroids the iterations started from. */
+  initial: Float64Array;
+}
+
+/**
+ * Clusters n×d (standardized) features into k groups, k-means++ to convergence. With threads > 1 and a pool that is
+ * still booting, k-means++ runs on the caller's thread while the workers start; the result is the same either way.
+ */
+export function fitKMeans(data: Float64Array, n: number, d: number, options: FitOptions): FitResult {
+  const { k } = options;
+  checkShape(data, n, d, k);
+  checkFinite(data, n * d);
+  const init = options.init ?? 'greedy-kmeans++';
+  const threads = options.pool?.threads ?? options.threads ?? 1;
+  if (typeof init !== 'string') {
+    const opts = { ...options, initial: init };
+    checkOptions(data, n, d, opts, true);
+    return { ...kmeansUnchecked(data, n, d, opts), initial: init.slice() };
+  }
+  const trials = init === 'kmeans++' ? 1 : defaultTrials(k);
+  const rng = createRng(options.seed);
+  if (threads === 1) {
+    const exec = new LocalExecutor(createWorkspace(data, n, d, k, 1, false));
+    const initial = rowsToCentroids(data, d, seedIndices(exec, k, rng, trials));
+    const opts = { ...options, initial };
+    checkOptions(data, n, d, opts, true);
+    return { ...iterate(exec, opts), initial };
+  }
+  const pool = options.pool ?? sharedPool(threads);
+  const sharedData = toShared(data);
+  if (!pool.ready) {
+    // Seeding alone on this thread overlaps the workers' boot; the iterations then use them.
+    const local = createWorkspace(sharedData, n, d, k, 1, false, { init: true, iterate: false });
+    const initial = rowsToCentroids(sharedData, d, seedIndices(new LocalExecutor(local), k, rng, trials));
+    const opts = { ...options, initial, pool };
+    checkOptions(sharedData, n, d, opts, true);
+    return { ...kmeansUnchecked(sharedData, n, d, opts), initial };
+  }
+  const exec = pool.attach(createWorkspace(sharedData, n, d, k, pool.threads, true));
+  try {
+    const initial = rowsToCentroids(sharedData, d, seedIndices(exec, k, rng, trials));
+    const opts = { ...options, initial };
+    checkOptions(sharedData, n, d, opts, true);
+    return { ...iterate(exec, opts), initial };
+  } finally {
+    exec.detach();
+  }
+}

@@ -1,0 +1,176 @@
+// A reusable pool of k-means worker threads and the executor that splits each phase across them; fully synchronous.
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { Executor } from './executor.ts';
+import { runPhase } from './kernels.ts';
+import { CTRL, PHASE, describe, type Workspace } from './workspace.ts';
+import type { BootData, RunMessage } from './worker.ts';
+
+const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+/** Booting takes ~0.4-1 s (tsx's register() starts a loader per thread); more than this means something hangs. */
+const BOOT_TIMEOUT_MS = 120_000;
+
+/**
+ * Worker threads for k-means, driven through shared memory only, so every call, boot included, is synchronous: the
+ * segmentation job that calls k-means is itself a synchronous worker. create() returns at once and the workers boot
+ * in the background, which lets k-means++ run on the caller's thread meanwhile. Idle workers are unref'd: a
+ * forgotten pool does not keep the process alive. One run at a time per pool.
+ */
+export class KMeansWorkerPool {
+  private busy = false;
+  private closed = false;
+  private booted = false;
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly bootFlags: Int32Array,
+    private readonly errorPorts: MessagePort[],
+  ) {}
+
+  /** A pool for `threads` threads in total: the caller's thread plus threads - 1 workers (none for threads = 1). */
+  static create(threads: number): KMeansWorkerPool {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+    const flags = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, threads - 1)));
+    const workers: Worker[] = [];
+    const ports: MessagePort[] = [];
+    for (let slot = 0; slot < threads - 1; slot++) {
+      const { port1, port2 } = new MessageChannel();
+      const data: BootData = { boot: flags.buffer as SharedArrayBuffer, slot, errors: port2 };
+      const w = new Worker(BOOT, { workerData: data, transferList: [port2] });
+      // An 'error' event can only fire once the caller yields; the boot flag and error port carry failures meanwhile.
+      w.on('error', () => {});
+      w.unref();
+      port1.unref();
+      workers.push(w);
+      ports.push(port1);
+    }
+    return new KMeansWorkerPool(workers, flags, ports);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** True once every worker has booted (never blocks). */
+  get ready(): boolean {
+    if (!this.booted) this.booted = this.bootFlags.every((f, i) => i >= this.workers.length || f === 1);
+    return this.booted;
+  }
+
+  /** Blocks until every worker has booted; throws if one failed. */
+  waitReady(): void {
+    if (this.ready) return;
+    for (let i = 0; i < this.workers.length; i++) {
+      const r = Atomics.wait(this.bootFlags, i, 0, BOOT_TIMEOUT_MS);
+      const flag = Atomics.load(this.bootFlags, i);
+      if (flag === 1) continue;
+      throw new Error(`k-means worker ${i + 1} failed to start${r === 'timed-out' ? ' (timed out)' : ''}: ${this.drainErrors() || 'no message'}`);
+    }
+    this.booted = true;
+  }
+
+  /** Hands `ws` (shared memory, ws.threads === this.threads) to the workers; detach() the executor when done. */
+  attach(ws: Workspace): PoolExecutor {
+    if (this.closed) throw new Error('KMeansWorkerPool is closed');
+    if (this.busy) throw new Error('KMeansWorkerPool is already running a k-means job');
+    if (ws.threads !== this.threads) throw new Error(`workspace is for ${ws.threads} threads, pool has ${this.threads}`);
+    if (this.threads > 1 && !(ws.ctrl.buffer instanceof SharedArrayBuffer)) throw new Error('a pool needs a shared-memory workspace');
+    this.waitReady();
+    this.busy = true;
+    const desc = describe(ws);
+    this.workers.forEach((w, i) => w.postMessage({ type: 'run', desc, t: i + 1 } satisfies RunMessage));
+    const others = this.workers.length;
+    for (;;) {
+      const ready = Atomics.load(ws.ctrl, CTRL.READY);
+      if (ready >= others) break;
+      if (Atomics.wait(ws.ctrl, CTRL.READY, ready, BOOT_TIMEOUT_MS) === 'timed-out') {
+        this.busy = false;
+        throw new Error(`k-means workers did not pick up the job: ${this.drainErrors() || 'no message'}`);
+      }
+    }
+    return new PoolExecutor(ws, () => this.drainErrors(), () => {
+      this.busy = false;
+    });
+  }
+
+  private drainErrors(): string {
+    const out: string[] = [];
+    for (const p of this.errorPorts) for (let m = receiveMessageOnPort(p); m; m = receiveMessageOnPort(p)) out.push(String(m.message));
+    return out.join('\n');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.errorPorts) p.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Runs each phase on all threads: posts it through `ctrl`, does share 0 itself, then blocks until all are done. */
+export class PoolExecutor implements Executor {
+  private detached = false;
+
+  constructor(readonly ws: Workspace, private readonly errors: () => string, private readonly onDetach: () => void) {}
+
+  run(phase: number, arg = 0): void {
+    if (this.detached) throw new Error('executor is detached');
+    this.dispatch(phase, arg);
+    if (Atomics.load(this.ws.ctrl, CTRL.ERROR) !== 0) {
+      this.detach();
+      throw new Error(`k-means worker failed: ${this.errors() || 'no message'}`);
+    }
+  }
+
+  /** Ends the run: workers return to their event loop, ready for the next attach(). Idempotent. */
+  detach(): void {
+    if (this.detached) return;
+    this.dispatch(PHASE.STOP, 0);
+    this.detached = true;
+    this.onDetach();
+  }
+
+  private dispatch(phase: number, arg: number): void {
+    const ctrl = this.ws.ctrl;
+    ctrl[CTRL.PHASE] = phase;
+    ctrl[CTRL.ARG] = arg;
+    Atomics.store(ctrl, CTRL.DONE, 0);
+    Atomics.add(ctrl, CTRL.GEN, 1);
+    Atomics.notify(ctrl, CTRL.GEN);
+    let failure: unknown;
+    if (phase !== PHASE.STOP) {
+      try {
+        runPhase(this.ws, 0);
+      } catch (e) {
+        failure = e; // still wait: the workers are writing into the same arrays
+      }
+    }
+    const others = this.ws.threads - 1;
+    for (;;) {
+      const done = Atomics.load(ctrl, CTRL.DONE);
+      if (done >= others) break;
+      Atomics.wait(ctrl, CTRL.DONE, done);
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+const shared = new Map<number, KMeansWorkerPool>();
+
+/**
+ * The calling thread's pool for `threads` threads, created on first use and kept: worker boot is paid once per
+ * thread, not per k-means call.
+ */
+export function sharedPool(threads: number): KMeansWorkerPool {
+  let p = shared.get(threads);
+  if (!p) {
+    p = KMeansWorkerPool.create(threads);
+    shared.set(threads, p);
+  }
+  return p;
+}
+
+/** Terminates the pools sharedPool() created (tests, benchmarks, shutdown). */
+export async function closeSharedPools(): Promise<void> {
+  const pools = [...shared.values()];
+  shared.clear();
+  await Promise.all(pools.map((p) => p.close()));
+}

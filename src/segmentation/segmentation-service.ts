@@ -1,0 +1,107 @@
+// Accepts segmentation requests under policy, queues them, and serves results and members.
+import crypto from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
+import type { Dictionary } from '../policy/load-dictionary.ts';
+import type { FeatureName } from '../policy/features.ts';
+import type { ConsentRegistry } from '../consent/consent-registry.ts';
+import type { CallerPseudonyms } from '../subjects/caller-pseudonyms.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { PopulationReader } from './population-reader.ts';
+import type { RunRow, RunStore } from './run-store.ts';
+import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
+
+export interface CallerIdentity extends Caller {
+  owner: string;
+  issuerId: string;
+}
+
+const notFound = () => new AppError('request.not_found', 'No such segmentation or segment.');
+const invalid = (path: string, message: string) =>
+  new AppError('request.validation_failed', message, { errors: [{ path, code: 'invalid', message }] });
+
+export class SegmentationService {
+  constructor(private readonly d: {
+    runs: RunStore; queue: JobQueue; population: PopulationReader; access: AccessPolicy; dictionary: Dictionary;
+    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; dataDir: string; clock: () => number; threads: number;
+  }) {}
+
+  submit(caller: CallerIdentity, spec: SegmentationSpec): RunRow {
+    const purpose = this.d.consents.purpose(spec.purpose);
+    const privilege = this.d.access.callerPrivilege(caller);
+    if (!privilege.purposes.has(spec.purpose)) throw new AppError('auth.forbidden', `The token's roles may not invoke the purpose ${spec.purpose}.`);
+    const read = featuresRead(spec);
+    for (const f of read) if (!this.d.dictionary.features.has(f)) throw invalid('features', `Unknown feature ${f}.`);
+    for (const f of read) {
+      const category = this.d.dictionary.features.get(f)!.category;
+      if (this.d.access.decide(caller, spec.purpose, 'use', category).decision !== 'ALLOW') {
+        throw new AppError('auth.forbidden', `The feature ${f} may not be used by this role under ${spec.purpose}.`, {
+          errors: [{ path: 'features', code: 'forbidden_feature', message: `${f} is not usable` }],
+        });
+      }
+    }
+    const kind = (f: FeatureName) => this.d.dictionary.features.get(f)!.kind;
+    if (spec.method === 'rules' && !spec.rules?.length) throw invalid('rules', 'method rules needs at least one rule.');
+    if (spec.method === 'tree') {
+      if (!spec.target) throw invalid('target', 'method tree needs a target feature.');
+      if (kind(spec.target) !== 'numeric') throw invalid('target', 'the target must be a numeric feature.');
+    }
+    if (spec.method === 'kmeans' && spec.k === undefined && spec.k_range === undefined) throw invalid('k', 'method kmeans needs k or k_range.');
+    if ((spec.method === 'kmeans' || spec.method === 'tree') && spec.features.length === 0) throw invalid('features', 'name at least one feature.');
+    const now = this.d.clock();
+    if (spec.k !== undefined) {
+      const n = this.d.population.count(purpose, now);
+      if (spec.k > n) throw invalid('k', `k is larger than the population covered by ${spec.purpose}.`);
+    }
+    const id = 'seg_' + crypto.randomUUID();
+    const row = {
+      id, owner: caller.owner, issuerId: caller.issuerId, roles: [...caller.roles], purpose: spec.purpose, method: spec.method,
+      params: spec, policyVersion: this.d.access.version(), createdAt: now,
+    };
+    this.d.runs.insert(row);
+    this.d.queue.submit({
+      runId: id, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize,
+      features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
+    });
+    return this.d.runs.get(id)!;
+  }
+
+  get(caller: CallerIdentity, id: string): RunRow {
+    const run = this.d.runs.get(id);
+    if (!run || run.owner !== caller.owner) throw notFound();
+    return run;
+  }
+
+  list(caller: CallerIdentity): RunRow[] {
+    return this.d.runs.listByOwner(caller.owner, 100);
+  }
+
+  /**
+   * One page of a visible segment's members, re-checked against consent now: a withdrawal
+   * after the run still takes the subject out of every later export.
+   */
+  members(caller: CallerIdentity, id: string, segmentId: string, cursor: string | undefined, limit: number): { members: string[]; next_cursor: string | null } {
+    const run = this.get(caller, id);
+    const privilege = this.d.access.callerPrivilege(caller);
+    if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
+    const result = run.result as { segments: { id: string }[] } | null;
+    if (run.status !== 'succeeded' || !result?.segments.some((s) => s.id === segmentId)) throw notFound();
+    let offset = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(offset) || offset < 0) throw invalid('cursor', 'cursor is not one this API returned.');
+    const purposes = privilege.partnerScoped ? [...new Set([run.purpose, 'partner_sharing'])] : [run.purpose];
+    const now = this.d.clock();
+    const out: string[] = [];
+    let exhausted = false;
+    while (out.length < limit) {
+      const page = this.d.runs.members(id, segmentId, offset, limit);
+      if (page.length === 0) { exhausted = true; break; }
+      for (const p of page) {
+        offset++;
+        if (purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) out.push(this.d.pseudonyms.outbound(caller, p));
+        if (out.length === limit) break;
+      }
+      if (page.length < limit && out.length < limit) { exhausted = true; break; }
+    }
+    return { members: out, next_cursor: exhausted ? null : String(offset) };
+  }
+}

@@ -1,0 +1,62 @@
+// Runs one segmentation job against its own database connection (called inside a worker).
+import crypto from 'node:crypto';
+import { openStore } from '../../db/open-database.ts';
+import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
+import { sqliteRunStore } from '../../db/sqlite-run-store.ts';
+import { runSegmentation } from '../run-segmentation.ts';
+import { SegmentationInputError } from '../segmentation-error.ts';
+import type { JobInput } from './job-input.ts';
+
+export function executeJob(input: JobInput, clock: () => number = Date.now): void {
+  const store = openStore(input.dataDir, { migrate: false });
+  const runs = sqliteRunStore(store.sqlite);
+  let last = 0;
+  const progress = (p: number) => {
+    const t = clock();
+    if (t - last < 250) return;
+    last = t;
+    runs.progress(input.runId, Math.round(p * 1000) / 1000);
+  };
+  try {
+    runs.markRunning(input.runId, clock());
+    const population = sqlitePopulationReader(store.sqlite).read({
+      purpose: input.purpose, features: input.features, now: input.now,
+      onProgress: () => progress(0.05),
+    });
+    progress(0.1);
+    const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads });
+    for (const [segmentId, rows] of out.members) {
+      runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!));
+    }
+    const digest = crypto.createHash('sha256');
+    for (const p of population.pseudonyms) digest.update(p).update('\n');
+    runs.succeed(input.runId, {
+      population: out.population,
+      segments: out.segments,
+      ...(out.quality && { quality: out.quality }),
+      receipt: {
+        purpose: input.purpose.name,
+        policy_version: input.policyVersion,
+        consent_snapshot: {
+          legal_basis: input.purpose.basis,
+          evaluated_at: new Date(input.now).toISOString(),
+          covered_subjects: population.n,
+          after_filters: out.matrix.n,
+          // sha256 of the covered pseudonyms in order: proves later which population was used
+          population_digest: digest.digest('hex'),
+        },
+        min_group_size: input.minGroupSize,
+        suppressed_segments: out.suppressed_segments,
+        features_used: input.spec.features,
+      },
+    }, clock());
+  } catch (e) {
+    const error = e instanceof SegmentationInputError
+      ? { code: e.code, message: e.message }
+      : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' };
+    runs.fail(input.runId, error, clock());
+    if (!(e instanceof SegmentationInputError)) throw e;
+  } finally {
+    store.close();
+  }
+}

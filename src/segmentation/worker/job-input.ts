@@ -1,0 +1,17 @@
+// What the main thread hands a segmentation worker (structured-cloneable).
+import type { Purpose } from '../../policy/access-policy.ts';
+import type { FeatureName } from '../../policy/features.ts';
+import type { SegmentationSpec } from '../segmentation-spec.ts';
+
+export interface JobInput {
+  runId: string;
+  dataDir: string;
+  purpose: Purpose;
+  features: { name: FeatureName; kind: 'numeric' | 'categorical' }[];
+  spec: SegmentationSpec;
+  minGroupSize: number;
+  policyVersion: string;
+  /** Run time: the instant consent is evaluated at. */
+  now: number;
+  threads: number;
+}

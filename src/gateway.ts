@@ -22,6 +22,14 @@ import { sqliteRunStore } from './db/sqlite-run-store.ts';
 import { sqlitePopulationReader } from './db/sqlite-population-reader.ts';
 import { JobQueue } from './segmentation/job-queue.ts';
 import { SegmentationService } from './segmentation/segmentation-service.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { sqliteAuditStore } from './db/sqlite-audit-store.ts';
+import { SYSTEM_ACTOR, actorFields } from './audit/audit-actor.ts';
+import { VaultReader } from './vault/vault-reader.ts';
+import { sqliteReidStore, sqliteVaultStore } from './db/sqlite-reid-store.ts';
+import { ReidentificationService } from './reidentification/reidentification-service.ts';
+import { DsrService } from './dsr/dsr-service.ts';
+import { sqliteDsrStore } from './db/sqlite-dsr-store.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -31,6 +39,7 @@ export interface Gateway {
   verifier: TokenVerifier;
   ingest: IngestService;
   jobs: JobQueue;
+  audit: AuditLog;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -44,29 +53,35 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
   const store = openStore(config.dataDir);
-  const { ingest, subjects, segmentations, queue } = buildServices(config, policies, store, clock, logger);
+  const { ingest, subjects, segmentations, queue, audit, reid, dsr } = buildServices(config, policies, store, clock, logger);
+  audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
+  audit.syncHead();
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations });
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest, jobs: queue };
+  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit };
 }
 
 /** The domain services over one store: shared by the HTTP app and the CLI. */
 export function buildServices(config: Readonly<Config>, policies: PolicySet, store: Store, clock: () => number, logger: Logger = createLogger({ level: config.logLevel })) {
   const keys = resolveKeyMaterial(config);
+  const cipher = new VaultCipher(keys.master);
+  const pseudonymizer = new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion);
+  const audit = new AuditLog(sqliteAuditStore(store.sqlite), keys.audit, config.dataDir, () => policies.version, clock);
   const consents = new ConsentRegistry(sqliteConsentStore(store.sqlite), policies.purposes, clock);
   const ingest = new IngestService({
     store: sqliteIngestStore(store.sqlite),
     dictionary: policies.dictionary,
     consents,
+    audit,
     purposes: new Set(policies.purposes.keys()),
-    pseudonymizer: new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion),
-    cipher: new VaultCipher(keys.master),
+    pseudonymizer,
+    cipher,
     clock,
   });
   const pseudonyms = new CallerPseudonyms(new PartnerScope(keys.pseudonym), policies.access);
-  const subjects = new SubjectService({ store: sqliteSubjectStore(store.sqlite), access: policies.access, consents, pseudonyms, clock });
+  const subjects = new SubjectService({ store: sqliteSubjectStore(store.sqlite), access: policies.access, consents, pseudonyms, audit, clock });
   const runs = sqliteRunStore(store.sqlite);
   for (const id of runs.interrupted()) {
     runs.fail(id, { code: 'interrupted', message: 'The gateway stopped while this run was in progress; submit it again.' }, clock());
@@ -74,9 +89,15 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   const queue = new JobQueue(runs, logger, clock);
   const segmentations = new SegmentationService({
     runs, queue, population: sqlitePopulationReader(store.sqlite), access: policies.access, dictionary: policies.dictionary,
-    consents, pseudonyms, dataDir: config.dataDir, clock, threads: config.segmentationThreads,
+    consents, pseudonyms, dataDir: config.dataDir, clock, threads: config.segmentationThreads, audit,
   });
-  return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue };
+  const vault = new VaultReader(sqliteVaultStore(store.sqlite), cipher);
+  const reid = new ReidentificationService({ store: sqliteReidStore(store.sqlite), vault, access: policies.access, consents, audit, clock });
+  const dsr = new DsrService({
+    store: sqliteDsrStore(store.sqlite), subjects: sqliteSubjectStore(store.sqlite), vault, consents, audit,
+    pseudonymizer, dictionary: policies.dictionary, clock,
+  });
+  return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
 }
 
 export interface RunningGateway extends Gateway {

@@ -7,6 +7,7 @@ import { registerToken } from './commands/token.ts';
 import { registerPolicies } from './commands/policies.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerDemoData } from './commands/demo-data.ts';
 import { runCli } from './run-cli.ts';
 
@@ -15,7 +16,7 @@ const program = new Command('veilgate')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const register of [registerServe, registerMigrate, registerKeys, registerToken, registerPolicies, registerDemo, registerIngest, registerDemoData]) {
+for (const register of [registerServe, registerMigrate, registerKeys, registerToken, registerPolicies, registerDemo, registerIngest, registerAudit, registerDemoData]) {
   register(program);
 }
 

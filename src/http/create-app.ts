@@ -28,6 +28,13 @@ import { subjectRoutes } from './routes/subject-routes.ts';
 import type { SubjectService } from '../subjects/subject-service.ts';
 import { segmentationRoutes } from './routes/segmentation-routes.ts';
 import type { SegmentationService } from '../segmentation/segmentation-service.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { auditRequests } from './middleware/audit-requests.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
+import { reidentificationRoutes } from './routes/reidentification-routes.ts';
+import { dsrRoutes } from './routes/dsr-routes.ts';
+import type { ReidentificationService } from '../reidentification/reidentification-service.ts';
+import type { DsrService } from '../dsr/dsr-service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -39,10 +46,13 @@ export interface AppDeps {
   ingest: IngestService;
   subjects: SubjectService;
   segmentations: SegmentationService;
+  audit: AuditLog;
+  reid: ReidentificationService;
+  dsr: DsrService;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations } = deps;
+  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -52,6 +62,7 @@ export function createApp(deps: AppDeps) {
     await next();
     c.header('Cache-Control', 'no-store');
   });
+  app.use('/v1/*', auditRequests(audit));
   app.use('/v1/*', authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   app.use(
@@ -79,6 +90,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
   app.route('/', subjectRoutes({ policies, subjects }));
   app.route('/', segmentationRoutes({ policies, segmentations }));
+  app.route('/', auditRoutes({ policies, audit }));
+  app.route('/', reidentificationRoutes({ policies, reid }));
+  app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: sqliteQualityReader(store.sqlite), clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -5,6 +5,8 @@ import type { Dictionary, RecordTypeName } from '../policy/load-dictionary.ts';
 import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultCipher } from '../vault/vault-cipher.ts';
 import { ConsentRegistry } from '../consent/consent-registry.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 import type { ConsentStatus } from '../consent/coverage.ts';
 import { epochDay, type Cell } from './field-value.ts';
 import type { BehaviourDelta, IngestStore, VaultRow } from './ingest-store.ts';
@@ -25,6 +27,7 @@ export interface IngestRequest {
   /** Keyed fingerprint of the request body; an idempotency key replays only the same body. */
   requestHash: string;
   actor: string;
+  auditActor: AuditActor;
 }
 
 export interface IngestResult {
@@ -50,6 +53,7 @@ export interface IngestDeps {
   cipher: VaultCipher;
   consents: ConsentRegistry;
   purposes: ReadonlySet<string>;
+  audit: AuditLog;
   clock: () => number;
 }
 
@@ -98,17 +102,33 @@ export class IngestService {
       const values = validate(raw, offset + i + 1, errors);
       if (values) valid.push({ row: offset + i + 1, values });
     });
-    if (req.atomic && errors.length > 0) throw atomicRejection(errors);
+    if (req.atomic && errors.length > 0) throw this.refuseAtomic(req, errors);
 
+    let outcome: IngestOutcome;
+    try {
+      outcome = this.commitBatch(req, valid, errors, tally, ignored, now, today);
+    } catch (e) {
+      // Linkage errors are only known inside the transaction; the refusal is audited after rollback.
+      if (e instanceof AtomicLinkageRejection) throw this.refuseAtomic(req, errors);
+      throw e;
+    }
+    return outcome;
+  }
+
+  private commitBatch(
+    req: IngestRequest, valid: { row: number; values: Record<string, Cell> }[], errors: RowError[],
+    tally: Map<string, FieldTally>, ignored: Set<string>, now: number, today: string,
+  ): IngestOutcome {
+    const { store } = this.deps;
     const batchId = crypto.randomUUID();
-    const outcome = store.transaction(() => {
+    return store.transaction(() => {
       const actor = req.actor;
       const applied = req.recordType === 'customers'
         ? this.applyCustomers(req.source, valid, errors, now, today, actor)
         : req.recordType === 'transactions'
           ? this.applyTransactions(req.source, batchId, valid, errors, now)
           : this.applyConsents(req.source, valid, errors, now, actor);
-      if (req.atomic && errors.length > 0) throw atomicRejection(errors);
+      if (req.atomic && errors.length > 0) throw new AtomicLinkageRejection();
       errors.sort((a, b) => a.row - b.row);
       const rejectedRows = new Set(errors.map((e) => e.row));
       const result: IngestResult = {
@@ -130,9 +150,21 @@ export class IngestService {
         requestHash: req.requestHash, accepted: result.accepted, rejected: result.rejected,
         response: JSON.stringify(result), actor: req.actor, createdAt: now,
       });
+      // Same transaction as the batch: the data and its audit entry commit together or not at all.
+      this.deps.audit.append({
+        ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'ok',
+        detail: { batch_id: batchId, source: req.source, rows: req.rows.length, accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, subjects: applied.subjects.length },
+      });
       return { result, replayed: false, subjects: applied.subjects };
     });
-    return outcome;
+  }
+
+  private refuseAtomic(req: IngestRequest, errors: RowError[]): AppError {
+    this.deps.audit.append({
+      ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'denied',
+      detail: { source: req.source, rows: req.rows.length, reason: 'atomic_batch_invalid', errors: errors.length },
+    });
+    return atomicRejection(errors);
   }
 
   private replay(prior: { requestHash: string; response: string }, requestHash: string): IngestOutcome {
@@ -164,6 +196,11 @@ export class IngestService {
         continue;
       }
       if (typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
+      const suppressed = keys.find((k) => store.isSuppressed(k.hash));
+      if (suppressed) {
+        errors.push(rowError(row, suppressed.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
+        continue;
+      }
       let pseudonym: string | undefined;
       for (const k of keys) if (k.kind !== 'phone' && (pseudonym = links.get(k.hash) ?? store.findLink(k.hash))) break;
       pseudonym ??= keys[0]!.hash;
@@ -311,6 +348,8 @@ export class IngestService {
     return { duplicates, subjects: [...deltas.keys()] };
   }
 }
+
+class AtomicLinkageRejection extends Error {}
 
 function atomicRejection(errors: RowError[]): AppError {
   return new AppError('request.validation_failed', 'The batch was rejected as a whole (atomic=true): some rows are invalid.', {

@@ -71,6 +71,8 @@ export interface IngestStore {
   transaction<T>(fn: () => T): T;
   findBatch(source: string, recordType: string, idempotencyKey: string): { requestHash: string; response: string } | undefined;
   findLink(keyHash: string): string | undefined;
+  /** True when the key belonged to an erased subject (a keyed hash, never the identifier). */
+  isSuppressed(keyHash: string): boolean;
   putLink(keyHash: string, kind: LinkKind, pseudonym: string, now: number): void;
   getVault(pseudonym: string): VaultRow | undefined;
   putVault(pseudonym: string, row: VaultRow, now: number): void;

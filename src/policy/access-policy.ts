@@ -19,6 +19,9 @@ export interface Privilege {
   partnerScoped: boolean;
   minGroupSize: number;
   reidentifyPurposes: ReadonlySet<string>;
+  minJustification: number;
+  dailyQuota: number;
+  fourEyesFields: ReadonlySet<string>;
 }
 
 export interface Caller {
@@ -28,6 +31,7 @@ export interface Caller {
 
 const NONE: Privilege = Object.freeze({
   purposes: new Set<string>(), exportMembers: false, partnerScoped: false, minGroupSize: Number.MAX_SAFE_INTEGER, reidentifyPurposes: new Set<string>(),
+  minJustification: Number.MAX_SAFE_INTEGER, dailyQuota: 0, fourEyesFields: new Set<string>(),
 });
 
 export class AccessPolicy {
@@ -59,6 +63,9 @@ export class AccessPolicy {
       partnerScoped: ps.some((p) => p.partnerScoped),
       minGroupSize: Math.max(...ps.map((p) => p.minGroupSize)),
       reidentifyPurposes: new Set(ps.flatMap((p) => [...p.reidentifyPurposes])),
+      minJustification: Math.max(...ps.map((p) => (p.reidentifyPurposes.size ? p.minJustification : 0))),
+      dailyQuota: Math.max(...ps.map((p) => p.dailyQuota)),
+      fourEyesFields: new Set(ps.flatMap((p) => [...p.fourEyesFields])),
     };
   }
 

@@ -69,6 +69,9 @@ function toPrivilege(e: PrivilegeEntry): Privilege {
     partnerScoped: e.partner_scoped ?? false,
     minGroupSize: e.min_group_size,
     reidentifyPurposes: new Set(e.reidentify?.purposes ?? []),
+    minJustification: e.reidentify?.min_justification ?? Number.MAX_SAFE_INTEGER,
+    dailyQuota: e.reidentify?.daily_quota ?? 0,
+    fourEyesFields: new Set(e.reidentify?.four_eyes_fields ?? []),
   });
 }
 
@@ -80,5 +83,8 @@ function narrowed(base: Privilege, n: Partial<PrivilegeEntry>): Privilege {
     partnerScoped: base.partnerScoped || (n.partner_scoped ?? false),
     minGroupSize: Math.max(base.minGroupSize, n.min_group_size ?? 0),
     reidentifyPurposes: new Set([...base.reidentifyPurposes].filter((p) => !n.reidentify || n.reidentify.purposes.includes(p))),
+    minJustification: Math.max(base.minJustification, n.reidentify?.min_justification ?? 0),
+    dailyQuota: Math.min(base.dailyQuota, n.reidentify?.daily_quota ?? Number.MAX_SAFE_INTEGER),
+    fourEyesFields: new Set([...base.fourEyesFields, ...(n.reidentify?.four_eyes_fields ?? [])]),
   });
 }

@@ -118,7 +118,8 @@ export function loadPolicies(dir: string): PolicySet {
     },
     purposes: Object.fromEntries(purposes),
     privileges: Object.fromEntries([...roles.keys()].map((r) => {
-      const show = (p: Privilege) => ({ purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes] });
+      const show = (p: Privilege) => ({ purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes],
+        ...(p.reidentifyPurposes.size > 0 && { min_justification: p.minJustification, daily_quota: p.dailyQuota, four_eyes_fields: [...p.fourEyesFields] }) });
       const base = access.privilegeOf(r);
       // Per-issuer narrowings are part of the policy: reviewable, and they move the version hash.
       const narrowed = issuers.map((i) => [i.id, access.privilegeOf(r, i.id)] as const).filter(([, p]) => p !== base);

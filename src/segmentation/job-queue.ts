@@ -41,15 +41,17 @@ export class JobQueue {
 
   private run(job: JobInput): Promise<void> {
     return new Promise<void>((resolve) => {
-      let reported = false;
+      let done = false;
       const worker = new Worker(BOOT, { workerData: job });
       worker.on('message', (m: { done: boolean; errorType?: string }) => {
-        reported = true;
+        done = m.done;
         if (!m.done) this.logger.error({ run: job.runId, err: { type: m.errorType } }, 'segmentation job failed');
       });
       worker.on('error', (e) => this.logger.error({ run: job.runId, err: e }, 'segmentation worker error'));
       worker.on('exit', (code) => {
-        if (!reported || code !== 0) {
+        // A job that reported a failure may have failed before it could record it (e.g. its
+        // store could not be opened): the run must not stay queued or running forever.
+        if (!done || code !== 0) {
           const row = this.runs.get(job.runId);
           if (row && row.status !== 'succeeded' && row.status !== 'failed') {
             this.runs.fail(job.runId, { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());

@@ -10,6 +10,8 @@ import type { JobQueue } from './job-queue.ts';
 import type { PopulationReader } from './population-reader.ts';
 import type { RunRow, RunStore } from './run-store.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 
 export interface CallerIdentity extends Caller {
   owner: string;
@@ -23,10 +25,10 @@ const invalid = (path: string, message: string) =>
 export class SegmentationService {
   constructor(private readonly d: {
     runs: RunStore; queue: JobQueue; population: PopulationReader; access: AccessPolicy; dictionary: Dictionary;
-    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; dataDir: string; clock: () => number; threads: number;
+    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; dataDir: string; clock: () => number; threads: number; audit: AuditLog;
   }) {}
 
-  submit(caller: CallerIdentity, spec: SegmentationSpec): RunRow {
+  submit(caller: CallerIdentity, actor: AuditActor, spec: SegmentationSpec): RunRow {
     const purpose = this.d.consents.purpose(spec.purpose);
     const privilege = this.d.access.callerPrivilege(caller);
     if (!privilege.purposes.has(spec.purpose)) throw new AppError('auth.forbidden', `The token's roles may not invoke the purpose ${spec.purpose}.`);
@@ -58,7 +60,13 @@ export class SegmentationService {
       id, owner: caller.owner, issuerId: caller.issuerId, roles: [...caller.roles], purpose: spec.purpose, method: spec.method,
       params: spec, policyVersion: this.d.access.version(), createdAt: now,
     };
-    this.d.runs.insert(row);
+    this.d.audit.transaction(() => {
+      this.d.runs.insert(row);
+      this.d.audit.append({
+        ...actorFields(actor), action: 'segmentation.create', outcome: 'ok', purpose: spec.purpose,
+        detail: { run_id: id, method: spec.method, features: read, min_group_size: privilege.minGroupSize },
+      });
+    });
     this.d.queue.submit({
       runId: id, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize,
       features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
@@ -80,7 +88,7 @@ export class SegmentationService {
    * One page of a visible segment's members, re-checked against consent now: a withdrawal
    * after the run still takes the subject out of every later export.
    */
-  members(caller: CallerIdentity, id: string, segmentId: string, cursor: string | undefined, limit: number): { members: string[]; next_cursor: string | null } {
+  members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): { members: string[]; next_cursor: string | null } {
     const run = this.get(caller, id);
     const privilege = this.d.access.callerPrivilege(caller);
     if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
@@ -91,17 +99,26 @@ export class SegmentationService {
     const purposes = privilege.partnerScoped ? [...new Set([run.purpose, 'partner_sharing'])] : [run.purpose];
     const now = this.d.clock();
     const out: string[] = [];
+    const internal: string[] = [];
     let exhausted = false;
     while (out.length < limit) {
       const page = this.d.runs.members(id, segmentId, offset, limit);
       if (page.length === 0) { exhausted = true; break; }
       for (const p of page) {
         offset++;
-        if (purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) out.push(this.d.pseudonyms.outbound(caller, p));
+        if (purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) {
+          out.push(this.d.pseudonyms.outbound(caller, p));
+          internal.push(p);
+        }
         if (out.length === limit) break;
       }
       if (page.length < limit && out.length < limit) { exhausted = true; break; }
     }
+    // Written before the list leaves; internal pseudonyms, so a DSR access finds partner exports.
+    this.d.audit.append({
+      ...actorFields(actor), action: 'segment.members.export', outcome: 'granted', purpose: run.purpose, subjects: internal,
+      detail: { run_id: id, segment_id: segmentId, count: internal.length, partner_scoped: privilege.partnerScoped },
+    });
     return { members: out, next_cursor: exhausted ? null : String(offset) };
   }
 }

@@ -8,6 +8,10 @@ import { DAY_MS } from '../ingest/field-value.ts';
 import type { CallerPseudonyms } from './caller-pseudonyms.ts';
 import { deriveFeatures, pickFeatures, type FeatureValues } from './derive-features.ts';
 import type { SubjectStore } from './subject-store.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
+import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
+import { SCOPED_PATTERN } from '../pseudonymization/partner-scope.ts';
 
 export interface SubjectView {
   pseudonym: string;
@@ -26,6 +30,7 @@ export class SubjectService {
       access: AccessPolicy;
       consents: ConsentRegistry;
       pseudonyms: CallerPseudonyms;
+      audit: AuditLog;
       clock: () => number;
     },
   ) {}
@@ -38,17 +43,27 @@ export class SubjectService {
     }
   }
 
-  read(caller: Caller, presented: string, purpose: string): { view: SubjectView; pseudonym: string } {
+  read(caller: Caller, actor: AuditActor, presented: string, purpose: string): { view: SubjectView; pseudonym: string } {
     this.assertPurpose(caller, purpose);
     const pseudonym = this.deps.pseudonyms.inbound(caller, presented);
     const row = pseudonym ? this.deps.store.features(pseudonym) : undefined;
+    const deny = (reason: string) => {
+      // Only a well-formed pseudonym is recorded: a path segment may hold whatever was typed.
+      const named = pseudonym ?? (PSEUDONYM_PATTERN.test(presented) || SCOPED_PATTERN.test(presented) ? presented : undefined);
+      this.deps.audit.append({ ...actorFields(actor), action: 'subject.read', outcome: 'denied', purpose, subjects: named ? [named] : [], detail: { reason } });
+      return notFound();
+    };
     // Missing, unconsented and erased answer alike, so existence is never revealed.
-    if (!pseudonym || !row) throw notFound();
+    if (!pseudonym || !row) throw deny('not_found');
     const now = this.deps.clock();
     const cover = this.deps.consents.covers(pseudonym, purpose, now);
-    if (!cover.covered) throw notFound();
+    if (!cover.covered) throw deny(cover.reason);
     const visible = this.deps.access.allowedFeatures(caller, purpose, 'see');
     const all = deriveFeatures(row, Math.floor(now / DAY_MS));
+    this.deps.audit.append({
+      ...actorFields(actor), action: 'subject.read', outcome: 'granted', purpose, subjects: [pseudonym],
+      detail: { legal_basis: cover.basis, features: visible },
+    });
     return {
       pseudonym,
       view: {
@@ -62,9 +77,10 @@ export class SubjectService {
   }
 
   /** The DPO's view: history, and per purpose the current state and coverage. */
-  consents(presented: string) {
+  consents(actor: AuditActor, presented: string) {
     const row = this.deps.store.features(presented);
     if (!row) throw notFound();
+    this.deps.audit.append({ ...actorFields(actor), action: 'consent.read', outcome: 'granted', subjects: [presented] });
     const now = this.deps.clock();
     const history = this.deps.consents.history(presented);
     const purposes = Object.fromEntries([...this.deps.consents.purposes.values()].map((p) => {
@@ -87,7 +103,7 @@ export class SubjectService {
     };
   }
 
-  recordConsent(actor: string, presented: string, input: {
+  recordConsent(actor: AuditActor, presented: string, input: {
     purpose: string; status: ConsentStatus; legal_basis?: string | undefined; collected_at?: string | undefined;
     expires_at?: string | undefined; notice_version?: string | undefined;
   }): { id: number } {
@@ -97,9 +113,13 @@ export class SubjectService {
     const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
     if (collectedAt > now) throw new AppError('request.validation_failed', 'collected_at is in the future.', { errors: [{ path: 'collected_at', code: 'range', message: 'must not be in the future' }] });
     if (expiresAt !== null && expiresAt <= collectedAt) throw new AppError('request.validation_failed', 'expires_at must follow collected_at.', { errors: [{ path: 'expires_at', code: 'range', message: 'must be after collected_at' }] });
-    const id = this.deps.consents.append({
-      pseudonym: presented, purpose: input.purpose, status: input.status, legalBasis: input.legal_basis ?? 'consent',
-      source: 'dpo', collectedAt, expiresAt, noticeVersion: input.notice_version ?? null, recordedAt: now, recordedBy: actor,
+    const id = this.deps.audit.transaction(() => {
+      const recordId = this.deps.consents.append({
+        pseudonym: presented, purpose: input.purpose, status: input.status, legalBasis: input.legal_basis ?? 'consent',
+        source: 'dpo', collectedAt, expiresAt, noticeVersion: input.notice_version ?? null, recordedAt: now, recordedBy: `${actor.issuer}:${actor.subject}`,
+      });
+      this.deps.audit.append({ ...actorFields(actor), action: 'consent.change', outcome: 'ok', purpose: input.purpose, subjects: [presented], detail: { status: input.status, record_id: recordId } });
+      return recordId;
     });
     return { id };
   }

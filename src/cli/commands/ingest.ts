@@ -35,7 +35,7 @@ export function registerIngest(program: Command): void {
       const config = loadConfig(process.env);
       const policies = loadPolicies(config.policiesDir);
       const store = openStore(config.dataDir);
-      const { ingest } = buildServices(config, policies, store, Date.now);
+      const { ingest, audit } = buildServices(config, policies, store, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;
       const bar = opts.progress && process.stderr.isTTY
@@ -51,6 +51,7 @@ export function registerIngest(program: Command): void {
         const { result } = ingest.ingest({
           source: opts.source, recordType: opts.type as 'customers' | 'transactions', rows: chunk, rowOffset: totals.rows,
           requestHash: `cli:${file}:${totals.rows}`, actor: `cli:${os.userInfo().username}`,
+          auditActor: { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null },
         });
         totals.rows += chunk.length;
         totals.accepted += result.accepted;
@@ -80,6 +81,7 @@ export function registerIngest(program: Command): void {
       bar?.update(size, { rows: totals.rows });
       bar?.stop();
       errorsOut?.end();
+      audit.syncHead();
       store.close();
       const secs = (performance.now() - started) / 1000;
       process.stdout.write(

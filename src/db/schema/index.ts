@@ -8,3 +8,6 @@ export * from './ingest-batches.ts';
 export * from './quality.ts';
 export * from './consents.ts';
 export * from './segmentations.ts';
+export * from './audit.ts';
+export * from './reidentifications.ts';
+export * from './erasures.ts';

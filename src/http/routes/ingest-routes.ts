@@ -6,6 +6,7 @@ import type { RecordTypeName } from '../../policy/load-dictionary.ts';
 import type { PolicySet } from '../../policy/load-policies.ts';
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
+import { auditActorOf } from '../caller.ts';
 
 export const SourceParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'source must be a lower-case identifier (a-z, 0-9, _ and -)');
 
@@ -66,6 +67,7 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),
           actor: `${p.issuerId}:${p.subject}`,
+          auditActor: auditActorOf(c),
         });
         if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(outcome.result, 200);

@@ -8,6 +8,7 @@ import type { SegmentationSpec } from '../../segmentation/segmentation-spec.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Context } from 'hono';
 import { authorize } from '../middleware/authorize.ts';
+import { auditActorOf } from '../caller.ts';
 
 const Feature = z.enum(FEATURE_NAMES, { message: 'unknown feature' });
 const Value = z.union([z.string().max(200), z.number()]);
@@ -71,7 +72,7 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
       422: { description: 'Invalid request, unknown purpose, k larger than the population' },
     },
   }), (c) => {
-    const run = deps.segmentations.submit(identity(c), c.req.valid('json') as SegmentationSpec);
+    const run = deps.segmentations.submit(identity(c), auditActorOf(c), c.req.valid('json') as SegmentationSpec);
     c.header('Location', `/v1/segmentations/${run.id}`);
     return c.json({ id: run.id, status: run.status }, 202);
   });
@@ -101,7 +102,7 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
   }), (c) => {
     const { id, segment_id } = c.req.valid('param');
     const { cursor, limit } = c.req.valid('query');
-    const page = deps.segmentations.members(identity(c), id, segment_id, cursor, limit);
+    const page = deps.segmentations.members(identity(c), auditActorOf(c), id, segment_id, cursor, limit);
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
       return c.body(['pseudonym', ...page.members.map(csvCell)].join('\r\n') + '\r\n', 200, { 'Content-Type': 'text/csv; charset=utf-8' });

@@ -4,7 +4,7 @@ import type { PolicySet } from '../../policy/load-policies.ts';
 import type { SubjectService } from '../../subjects/subject-service.ts';
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
-import { actorOf, callerOf } from '../caller.ts';
+import { auditActorOf, callerOf } from '../caller.ts';
 
 const PseudonymParam = z.object({ pseudonym: z.string().min(1).max(64) });
 
@@ -48,7 +48,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
     (c) => {
       const { pseudonym } = c.req.valid('param');
       const { purpose } = c.req.valid('query');
-      return c.json(deps.subjects.read(callerOf(c), pseudonym, purpose).view, 200);
+      return c.json(deps.subjects.read(callerOf(c), auditActorOf(c), pseudonym, purpose).view, 200);
     },
   );
   app.openapi(
@@ -59,7 +59,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       request: { params: PseudonymParam },
       responses: { 200: { description: 'History (append-only) and current state' }, 404: { description: 'Unknown subject' } },
     }),
-    (c) => c.json(deps.subjects.consents(c.req.valid('param').pseudonym), 200),
+    (c) => c.json(deps.subjects.consents(auditActorOf(c), c.req.valid('param').pseudonym), 200),
   );
   app.openapi(
     createRoute({
@@ -70,7 +70,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       responses: { 201: { description: 'Recorded' }, 404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' } },
     }),
     (c) => {
-      const { id } = deps.subjects.recordConsent(actorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
+      const { id } = deps.subjects.recordConsent(auditActorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
       return c.json({ id, status: 'recorded' }, 201);
     },
   );

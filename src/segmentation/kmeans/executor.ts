@@ -21,6 +21,6 @@ export class LocalExecutor implements Executor {
   run(phase: number, arg = 0): void {
     this.ws.ctrl[CTRL.PHASE] = phase;
     this.ws.ctrl[CTRL.ARG] = arg;
-    runPhase(this.ws, 0);
+    runPhase(this.ws, false);
   }
 }

@@ -40,7 +40,7 @@ export function fitKMeans(data: Float64Array, n: number, d: number, options: Fit
   const trials = init === 'kmeans++' ? 1 : defaultTrials(k);
   const rng = createRng(options.seed);
   if (threads === 1) {
-    const exec = new LocalExecutor(createWorkspace(data, n, d, k, 1, false));
+    const exec = new LocalExecutor(createWorkspace(data, n, d, k, 1, false, undefined, options.genericKernels));
     const initial = rowsToCentroids(data, d, seedIndices(exec, k, rng, trials));
     const opts = { ...options, initial };
     checkOptions(data, n, d, opts, true);
@@ -50,13 +50,13 @@ export function fitKMeans(data: Float64Array, n: number, d: number, options: Fit
   const sharedData = toShared(data);
   if (!pool.ready) {
     // Seeding alone on this thread overlaps the workers' boot; the iterations then use them.
-    const local = createWorkspace(sharedData, n, d, k, 1, false, { init: true, iterate: false });
+    const local = createWorkspace(sharedData, n, d, k, 1, false, { init: true, iterate: false }, options.genericKernels);
     const initial = rowsToCentroids(sharedData, d, seedIndices(new LocalExecutor(local), k, rng, trials));
     const opts = { ...options, initial, pool };
     checkOptions(sharedData, n, d, opts, true);
     return { ...kmeansUnchecked(sharedData, n, d, opts), initial };
   }
-  const exec = pool.attach(createWorkspace(sharedData, n, d, k, pool.threads, true));
+  const exec = pool.attach(createWorkspace(sharedData, n, d, k, pool.threads, true, undefined, options.genericKernels));
   try {
     const initial = rowsToCentroids(sharedData, d, seedIndices(exec, k, rng, trials));
     const opts = { ...options, initial };

@@ -1,7 +1,7 @@
 // Hamerly's exact k-means (same result as Lloyd / ml-kmeans, most distance computations skipped) on flat arrays.
 import { LocalExecutor, type Executor } from './executor.ts';
 import { sharedPool, type KMeansWorkerPool } from './pool.ts';
-import { CTRL, PHASE, createWorkspace, threadRange, toShared, type Workspace } from './workspace.ts';
+import { CHUNK, PHASE, createWorkspace, toShared, type Workspace } from './workspace.ts';
 import { checkFinite, checkShape } from './validate.ts';
 
 export interface KMeansOptions {
@@ -25,6 +25,8 @@ export interface KMeansOptions {
   threads?: number;
   /** Worker pool to use instead of the shared one; its size wins over `threads`. */
   pool?: KMeansWorkerPool;
+  /** Use the generic loops instead of those compiled for this d (tests check both give the same bits). */
+  genericKernels?: boolean;
 }
 
 export interface KMeansResult {
@@ -53,11 +55,11 @@ export function kmeans(data: Float64Array, n: number, d: number, options: KMeans
 export function kmeansUnchecked(data: Float64Array, n: number, d: number, options: KMeansOptions): KMeansResult {
   const threads = options.pool?.threads ?? options.threads ?? 1;
   if (threads === 1) {
-    const ws = createWorkspace(data, n, d, options.k, 1, false, { init: false, iterate: true });
+    const ws = createWorkspace(data, n, d, options.k, 1, false, { init: false, iterate: true }, options.genericKernels);
     return iterate(new LocalExecutor(ws), options);
   }
   const pool = options.pool ?? sharedPool(threads);
-  const ws = createWorkspace(toShared(data), n, d, options.k, threads, true, { init: false, iterate: true });
+  const ws = createWorkspace(toShared(data), n, d, options.k, threads, true, { init: false, iterate: true }, options.genericKernels);
   const exec = pool.attach(ws);
   try {
     return iterate(exec, options);
@@ -131,13 +133,13 @@ export function iterate(exec: Executor, options: KMeansOptions): KMeansResult {
   return { centroids: c.slice(0, k * d), assignments: ws.assign.slice(0, n), sizes: counts, inertia, iterations, converged };
 }
 
-/** Moves recorded by each thread, applied thread by thread: that is global point order for any thread count. */
+/** Moves are recorded per chunk and applied chunk by chunk: global point order, whoever computed them. */
 function applyMoves(ws: Workspace, sums: Float64Array, counts: Int32Array): number {
-  const { data, d, n, threads } = ws;
+  const { data, d } = ws;
   let total = 0;
-  for (let t = 0; t < threads; t++) {
-    const from = threadRange(n, threads, t)[0];
-    const m = ws.ctrl[CTRL.MOVES + t]!;
+  for (let c = 0; c < ws.chunks; c++) {
+    const from = c * CHUNK;
+    const m = ws.chunkMoves[c]!;
     total += m;
     for (let q = from; q < from + m; q++) {
       const i = ws.movedIdx[q]!;
@@ -165,6 +167,8 @@ function applyMoves(ws: Workspace, sums: Float64Array, counts: Int32Array): numb
  */
 function updateCentroids(ws: Workspace, sums: Float64Array, counts: Int32Array, prev: Float64Array, tolerance: number): boolean {
   const { centroids: c, d, k } = ws;
+  const order = new Int32Array(k);
+  const cc = new Float64Array(k);
   prev.set(c);
   for (let j = 0; j < k; j++) {
     const cnt = counts[j]!;
@@ -188,10 +192,17 @@ function updateCentroids(ws: Workspace, sums: Float64Array, counts: Int32Array, 
   ws.driftMax[0] = p1;
   ws.driftMax[1] = p2;
   ws.driftMax[2] = r;
+  // Neighbour lists for the pruned search (k² log k per iteration: nothing next to the n-point pass).
+  const km1 = k - 1;
   for (let j = 0; j < k; j++) {
-    let m = Infinity;
-    for (let q = 0; q < k; q++) if (q !== j) m = Math.min(m, sq(c, j * d, c, q * d, d));
-    ws.half[j] = 0.5 * Math.sqrt(m);
+    for (let q = 0, o = 0; q < k; q++) if (q !== j) order[o++] = q;
+    for (let q = 0; q < k; q++) if (q !== j) cc[q] = Math.sqrt(sq(c, j * d, c, q * d, d));
+    order.subarray(0, km1).sort((x, y) => cc[x]! - cc[y]! || x - y);
+    for (let o = 0; o < km1; o++) {
+      ws.nbIdx[j * km1 + o] = order[o]!;
+      ws.nbDist[j * km1 + o] = cc[order[o]!]!;
+    }
+    ws.half[j] = km1 > 0 ? 0.5 * ws.nbDist[j * km1]! : Infinity;
   }
   return converged;
 }

@@ -1,5 +1,14 @@
 // The per-point loops of k-means++ and Hamerly's k-means, each over a range of points so threads can split them.
-import { CHUNK, CTRL, MAX_TRIALS, PHASE, threadRange, type Workspace } from './workspace.ts';
+import { MAX_CODEGEN_D, compileKernels } from './codegen.ts';
+import { CHUNK, CTRL, MAX_TRIALS, PHASE, type Workspace } from './workspace.ts';
+
+/** The per-point loops; generic (any d) below, specialised per d in codegen.ts. Both give the same bits. */
+export interface Kernels {
+  fullAssign(ws: Workspace, from: number, to: number): void;
+  hamerly(ws: Workspace, from: number, to: number): number;
+  ppUpdate(ws: Workspace, from: number, to: number, center: number, first: boolean): void;
+  ppPots(ws: Workspace, from: number, to: number, nCand: number): void;
+}
 
 /**
  * A bound test must win by this relative margin before a distance computation is skipped. Bounds carry round-off
@@ -51,17 +60,18 @@ export function fullAssignRange(ws: Workspace, from: number, to: number): void {
  * Points that move are appended to movedIdx/movedFrom from `from` on. Returns how many moved.
  */
 export function hamerlyRange(ws: Workspace, from: number, to: number): number {
-  const { data, centroids, assign, upper, lower, half, drift, movedIdx, movedFrom, d, k } = ws;
+  const { data, centroids, assign, upper, lower, half, drift, movedIdx, movedFrom, nbIdx, nbDist, d, k } = ws;
   const p1 = ws.driftMax[0]!;
   const p2 = ws.driftMax[1]!;
   const r = ws.driftMax[2]! | 0;
+  const km1 = k - 1;
   let moves = 0;
   for (let i = from; i < to; i++) {
     const a = assign[i]!;
     let u = upper[i]! + drift[a]!;
     const l = lower[i]! - (a === r ? p2 : p1);
     const h = half[a]!;
-    const lim = (h > l ? h : l) * SAFE;
+    const lim = Math.max(h, l) * SAFE;
     if (u < lim) {
       upper[i] = u;
       lower[i] = l;
@@ -69,18 +79,26 @@ export function hamerlyRange(ws: Workspace, from: number, to: number): number {
     }
     const xb = i * d;
     // Tighten the upper bound to the true distance: often enough on its own to prove the point stays.
-    u = Math.sqrt(sqDist(data, xb, centroids, a * d, d));
+    const sa = sqDist(data, xb, centroids, a * d, d);
+    u = Math.sqrt(sa);
     if (u < lim) {
       upper[i] = u;
       lower[i] = l;
       continue;
     }
-    let best = Infinity;
+    // Search the other centroids nearest-to-c_a first. Centroid q is at least |c_a c_q| - u from the point (triangle
+    // inequality), so once that exceeds the second-best distance found, q and all after it can be neither the
+    // nearest nor the second nearest: best and second are still exact, with far fewer distances for large k.
+    let best = sa;
     let second = Infinity;
-    let bi = 0;
-    for (let j = 0; j < k; j++) {
+    let bi = a;
+    for (let q = a * km1, end = q + km1; q < end; q++) {
+      const g = nbDist[q]! - u;
+      if (g > 0 && g * g * SAFE > second) break;
+      const j = nbIdx[q]!;
       const s = sqDist(data, xb, centroids, j * d, d);
-      if (s < best) {
+      // Lowest index wins an exact tie, as in an index-order scan (ml-kmeans).
+      if (s < best || (s === best && j < bi)) {
         second = best;
         best = s;
         bi = j;
@@ -143,26 +161,56 @@ export function ppPotsRange(ws: Workspace, from: number, to: number, nCand: numb
   }
 }
 
-/** Runs thread `t`'s share of the phase currently posted in ws.ctrl; used by the caller's thread and by workers. */
-export function runPhase(ws: Workspace, t: number): void {
-  const [from, to] = threadRange(ws.n, ws.threads, t);
+export const GENERIC_KERNELS: Kernels = {
+  fullAssign: fullAssignRange,
+  hamerly: hamerlyRange,
+  ppUpdate: ppUpdateRange,
+  ppPots: ppPotsRange,
+};
+
+const compiled = new Map<number, Kernels>();
+
+/** Kernels for dimension d: compiled once per d and thread; `generic` forces the reference loops (tests). */
+export function kernelsFor(d: number, generic = false): Kernels {
+  if (generic || d > MAX_CODEGEN_D) return GENERIC_KERNELS;
+  let ks = compiled.get(d);
+  if (!ks) {
+    ks = compileKernels(d, SAFE);
+    compiled.set(d, ks);
+  }
+  return ks;
+}
+
+/**
+ * Runs the phase posted in ws.ctrl on chunks until none is left. With `shared`, chunks come from the atomic counter
+ * ctrl[NEXT] that all threads draw from; alone, they are simply taken in order. Used by the caller and by workers.
+ */
+export function runPhase(ws: Workspace, shared: boolean): void {
   const phase = ws.ctrl[CTRL.PHASE]!;
   const arg = ws.ctrl[CTRL.ARG]!;
-  switch (phase) {
-    case PHASE.FULL_ASSIGN:
-      fullAssignRange(ws, from, to);
-      break;
-    case PHASE.HAMERLY:
-      ws.ctrl[CTRL.MOVES + t] = hamerlyRange(ws, from, to);
-      break;
-    case PHASE.PP_INIT:
-    case PHASE.PP_UPDATE:
-      ppUpdateRange(ws, from, to, arg, phase === PHASE.PP_INIT);
-      break;
-    case PHASE.PP_POTS:
-      ppPotsRange(ws, from, to, arg);
-      break;
-    default:
-      throw new Error(`unknown k-means phase ${phase}`);
+  const ks = kernelsFor(ws.d, ws.generic);
+  const { n, chunks } = ws;
+  for (let next = 0; ; next++) {
+    const c = shared ? Atomics.add(ws.ctrl, CTRL.NEXT, 1) : next;
+    if (c >= chunks) return;
+    const from = c * CHUNK;
+    const to = Math.min(n, from + CHUNK);
+    switch (phase) {
+      case PHASE.FULL_ASSIGN:
+        ks.fullAssign(ws, from, to);
+        break;
+      case PHASE.HAMERLY:
+        ws.chunkMoves[c] = ks.hamerly(ws, from, to);
+        break;
+      case PHASE.PP_INIT:
+      case PHASE.PP_UPDATE:
+        ks.ppUpdate(ws, from, to, arg, phase === PHASE.PP_INIT);
+        break;
+      case PHASE.PP_POTS:
+        ks.ppPots(ws, from, to, arg);
+        break;
+      default:
+        throw new Error(`unknown k-means phase ${phase}`);
+    }
   }
 }

@@ -77,7 +77,7 @@ export class KMeansWorkerPool {
     this.waitReady();
     this.busy = true;
     const desc = describe(ws);
-    this.workers.forEach((w, i) => w.postMessage({ type: 'run', desc, t: i + 1 } satisfies RunMessage));
+    for (const w of this.workers) w.postMessage({ type: 'run', desc } satisfies RunMessage);
     const others = this.workers.length;
     for (;;) {
       const ready = Atomics.load(ws.ctrl, CTRL.READY);
@@ -105,7 +105,7 @@ export class KMeansWorkerPool {
   }
 }
 
-/** Runs each phase on all threads: posts it through `ctrl`, does share 0 itself, then blocks until all are done. */
+/** Runs each phase on all threads: posts it through `ctrl`, takes chunks itself too, then blocks until all are done. */
 export class PoolExecutor implements Executor {
   private detached = false;
 
@@ -133,12 +133,13 @@ export class PoolExecutor implements Executor {
     ctrl[CTRL.PHASE] = phase;
     ctrl[CTRL.ARG] = arg;
     Atomics.store(ctrl, CTRL.DONE, 0);
+    Atomics.store(ctrl, CTRL.NEXT, 0);
     Atomics.add(ctrl, CTRL.GEN, 1);
     Atomics.notify(ctrl, CTRL.GEN);
     let failure: unknown;
     if (phase !== PHASE.STOP) {
       try {
-        runPhase(this.ws, 0);
+        runPhase(this.ws, true);
       } catch (e) {
         failure = e; // still wait: the workers are writing into the same arrays
       }

@@ -6,8 +6,6 @@ import { CTRL, PHASE, fromDescriptor, type WorkspaceDescriptor } from './workspa
 export interface RunMessage {
   type: 'run';
   desc: WorkspaceDescriptor;
-  /** This worker's thread index (1..threads-1; the caller's thread is 0). */
-  t: number;
 }
 
 export interface BootData {
@@ -41,7 +39,7 @@ port.on('message', (msg: RunMessage) => {
     const phase = Atomics.load(ctrl, CTRL.PHASE);
     if (phase !== PHASE.STOP) {
       try {
-        runPhase(ws, msg.t);
+        runPhase(ws, true);
       } catch (e) {
         errors.postMessage(describeError(e));
         Atomics.store(ctrl, CTRL.ERROR, 1);

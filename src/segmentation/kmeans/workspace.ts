@@ -1,14 +1,15 @@
 // Flat typed-array state shared by the k-means driver and its worker threads; allocated once per run, never per point.
 
 /**
- * Points are processed in fixed chunks of this many rows. Partial sums (k-means++ potentials) are taken per chunk and
- * combined in chunk order, and threads receive whole chunks, so every floating-point sum is added in the same order
- * whatever the thread count: results are bit-identical for threads = 1, 2, ...
+ * Points are processed in fixed chunks of this many rows. Threads take chunks from a shared counter (so a thread
+ * that the OS preempts does not hold up the others), partial sums (k-means++ potentials) are taken per chunk and
+ * combined in chunk order, and moved points are recorded per chunk: every floating-point sum is added in the same
+ * order whatever the thread count or schedule, so results are bit-identical for threads = 1, 2, ...
  */
 export const CHUNK = 1024;
 
 /** Control-word slots in `ctrl` (an Int32Array over a SharedArrayBuffer when workers are used). */
-export const CTRL = { GEN: 0, PHASE: 1, DONE: 2, ARG: 3, ERROR: 4, READY: 5, MOVES: 8 } as const;
+export const CTRL = { GEN: 0, PHASE: 1, DONE: 2, ARG: 3, ERROR: 4, READY: 5, NEXT: 6, SIZE: 8 } as const;
 
 
 export const PHASE = { FULL_ASSIGN: 1, HAMERLY: 2, PP_INIT: 3, PP_UPDATE: 4, PP_POTS: 5, STOP: 6 } as const;
@@ -22,6 +23,8 @@ export interface Workspace {
   readonly k: number;
   readonly threads: number;
   readonly chunks: number;
+  /** Use the generic kernels instead of the ones compiled for d (for tests: both must agree bit for bit). */
+  readonly generic: boolean;
   /** n×d row-major points. */
   readonly data: Float64Array;
   /** k×d current centroids. */
@@ -30,6 +33,9 @@ export interface Workspace {
   readonly half: Float64Array;
   /** Per centroid: how far it moved in the last update (Euclidean, not squared). */
   readonly drift: Float64Array;
+  /** Per centroid j, the other centroids nearest first (k-1 each), and their distances from j. */
+  readonly nbIdx: Int32Array;
+  readonly nbDist: Float64Array;
   /** [largest drift, second largest drift, index of the largest]: the lower-bound decrement per point. */
   readonly driftMax: Float64Array;
   readonly assign: Int32Array;
@@ -37,9 +43,11 @@ export interface Workspace {
   readonly upper: Float64Array;
   /** Lower bound on the distance from each point to its second-closest centroid. */
   readonly lower: Float64Array;
-  /** Points that changed cluster, written by each thread from the start of its own range, in index order. */
+  /** Points that changed cluster, written from the start of their chunk, in index order. */
   readonly movedIdx: Int32Array;
   readonly movedFrom: Int32Array;
+  /** Per chunk: how many of its points moved in the last Hamerly step. */
+  readonly chunkMoves: Int32Array;
   /** k-means++: squared distance of each point to its closest chosen centre. */
   readonly closest: Float64Array;
   /** k-means++: per-chunk sum of `closest`. */
@@ -57,23 +65,16 @@ export interface WorkspaceDescriptor {
   d: number;
   k: number;
   threads: number;
+  generic: boolean;
   buffers: Record<BufferName, ArrayBufferLike>;
   /** Byte offset and length (in elements) of `data` inside its buffer: the caller's array may be a view. */
   dataOffset: number;
 }
 
-type BufferName = Exclude<keyof Workspace, 'n' | 'd' | 'k' | 'threads' | 'chunks'>;
+type BufferName = Exclude<keyof Workspace, 'n' | 'd' | 'k' | 'threads' | 'chunks' | 'generic'>;
 
 export function chunkCount(n: number): number {
   return Math.ceil(n / CHUNK);
-}
-
-/** Point range [from, to) of thread `t` of `threads`: whole chunks, split as evenly as possible. */
-export function threadRange(n: number, threads: number, t: number): [number, number] {
-  const chunks = chunkCount(n);
-  const c0 = Math.floor((t * chunks) / threads);
-  const c1 = Math.floor(((t + 1) * chunks) / threads);
-  return [Math.min(n, c0 * CHUNK), Math.min(n, c1 * CHUNK)];
 }
 
 /**
@@ -82,7 +83,7 @@ export function threadRange(n: number, threads: number, t: number): [number, num
  */
 export function createWorkspace(
   data: Float64Array, n: number, d: number, k: number, threads: number, shared: boolean,
-  parts: { init: boolean; iterate: boolean } = { init: true, iterate: true },
+  parts: { init: boolean; iterate: boolean } = { init: true, iterate: true }, generic: boolean | undefined = false,
 ): Workspace {
   const B = shared ? SharedArrayBuffer : ArrayBuffer;
   const f64 = (len: number) => new Float64Array(new B(Math.max(1, len) * 8));
@@ -92,33 +93,36 @@ export function createWorkspace(
   const it = parts.iterate ? n : 0;
   const pp = parts.init ? n : 0;
   return {
-    n, d, k, threads, chunks, data,
+    n, d, k, threads, chunks, generic: generic === true, data,
     centroids: f64(k * d),
     half: f64(k),
     drift: f64(k),
     driftMax: f64(3),
+    nbIdx: i32(k * (k - 1)),
+    nbDist: f64(k * (k - 1)),
     assign: i32(it),
     upper: f64(it),
     lower: f64(it),
     movedIdx: i32(it),
     movedFrom: i32(it),
+    chunkMoves: i32(parts.iterate ? chunks : 0),
     closest: f64(pp),
     chunkSum: f64(chunks),
     candPot: f64(chunks * MAX_TRIALS),
     candidates: i32(MAX_TRIALS),
-    ctrl: i32(CTRL.MOVES + threads),
+    ctrl: i32(CTRL.SIZE),
   };
 }
 
 const NAMES: BufferName[] = [
-  'data', 'centroids', 'half', 'drift', 'driftMax', 'assign', 'upper', 'lower',
-  'movedIdx', 'movedFrom', 'closest', 'chunkSum', 'candPot', 'candidates', 'ctrl',
+  'data', 'centroids', 'half', 'drift', 'nbIdx', 'nbDist', 'driftMax', 'assign', 'upper', 'lower',
+  'movedIdx', 'movedFrom', 'chunkMoves', 'closest', 'chunkSum', 'candPot', 'candidates', 'ctrl',
 ];
 
 export function describe(ws: Workspace): WorkspaceDescriptor {
   const buffers = {} as Record<BufferName, ArrayBufferLike>;
   for (const name of NAMES) buffers[name] = ws[name].buffer;
-  return { n: ws.n, d: ws.d, k: ws.k, threads: ws.threads, buffers, dataOffset: ws.data.byteOffset };
+  return { n: ws.n, d: ws.d, k: ws.k, threads: ws.threads, generic: ws.generic, buffers, dataOffset: ws.data.byteOffset };
 }
 
 /** Rebuilds the views in a worker; the buffers are the same shared memory, so nothing is copied. */
@@ -127,11 +131,12 @@ export function fromDescriptor(desc: WorkspaceDescriptor): Workspace {
   const f64 = (name: BufferName) => new Float64Array(b[name]);
   const i32 = (name: BufferName) => new Int32Array(b[name]);
   return {
-    n: desc.n, d: desc.d, k: desc.k, threads: desc.threads, chunks: chunkCount(desc.n),
+    n: desc.n, d: desc.d, k: desc.k, threads: desc.threads, chunks: chunkCount(desc.n), generic: desc.generic,
     data: new Float64Array(b.data, desc.dataOffset, desc.n * desc.d),
     centroids: f64('centroids'), half: f64('half'), drift: f64('drift'), driftMax: f64('driftMax'),
+    nbIdx: i32('nbIdx'), nbDist: f64('nbDist'),
     assign: i32('assign'), upper: f64('upper'), lower: f64('lower'),
-    movedIdx: i32('movedIdx'), movedFrom: i32('movedFrom'),
+    movedIdx: i32('movedIdx'), movedFrom: i32('movedFrom'), chunkMoves: i32('chunkMoves'),
     closest: f64('closest'), chunkSum: f64('chunkSum'), candPot: f64('candPot'), candidates: i32('candidates'),
     ctrl: i32('ctrl'),
   };

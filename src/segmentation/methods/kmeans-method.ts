@@ -57,6 +57,8 @@ export function kmeansPartition(
   let k = spec.k ?? 0;
   let byK: Record<string, number> | undefined;
   if (spec.k_range) {
+    // the silhouette search needs at least k_range[0] subjects: say so, not "failed unexpectedly"
+    if (spec.k_range[0] > m.n) throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more than the population (${m.n})`);
     const chosen = chooseK(data, m.n, d, spec.k_range, seed, SILHOUETTE_SAMPLE);
     k = chosen.k;
     byK = Object.fromEntries(Object.entries(chosen.scores).map(([kk, v]) => [kk, Math.round(Number(v) * 10_000) / 10_000]));

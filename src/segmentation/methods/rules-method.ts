@@ -3,6 +3,13 @@ import type { FeatureMatrix } from '../feature-matrix.ts';
 import { describeWhere, matchesRule, type Rule } from '../conditions.ts';
 import type { Partition } from '../partition.ts';
 
+/** "a AND ((b) OR (c))": the ORed alternatives are bracketed as a whole, as the rule means. */
+function describeRule(r: Rule): string {
+  const any = r.any && r.any.map((w) => `(${describeWhere(w)})`).join(' OR ');
+  if (!r.where) return any!;
+  return any ? `${describeWhere(r.where)} AND (${any})` : describeWhere(r.where);
+}
+
 export function rulesPartition(m: FeatureMatrix, rules: readonly Rule[], onProgress: (f: number) => void): Partition {
   const assignment = new Int32Array(m.n).fill(-1);
   for (let i = 0; i < m.n; i++) {
@@ -19,7 +26,7 @@ export function rulesPartition(m: FeatureMatrix, rules: readonly Rule[], onProgr
     groups: rules.map((r, i) => ({
       key: `rule-${i + 1}`,
       label: r.name,
-      rule: [r.where && describeWhere(r.where), r.any && `(${r.any.map(describeWhere).join(') OR (')})`].filter(Boolean).join(' AND '),
+      rule: describeRule(r),
     })),
   };
 }

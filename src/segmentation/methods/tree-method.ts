@@ -38,7 +38,10 @@ function columnsOf(m: FeatureMatrix, features: readonly FeatureName[]): Column[]
       const present = [...num].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
       const median = present.length ? present[Math.floor(present.length / 2)]! : 0;
       const round = (v: number) => Math.round(v * 100) / 100;
-      cols.push({ label: f, numeric: true, at: (i) => (Number.isNaN(num[i]!) ? median : num[i]!), describe: (s, l) => `${f} ${l ? '<' : '>='} ${round(s)}` });
+      // a missing value is read as the median: the rule must say which side it falls on
+      const missing = present.length < num.length;
+      const orMissing = (s: number, l: boolean) => (missing && (median < s) === l ? ` (or ${f} missing)` : '');
+      cols.push({ label: f, numeric: true, at: (i) => (Number.isNaN(num[i]!) ? median : num[i]!), describe: (s, l) => `${f} ${l ? '<' : '>='} ${round(s)}${orMissing(s, l)}` });
       continue;
     }
     const cat = m.categorical.get(f);

@@ -30,6 +30,12 @@ export function executeJob(input: JobInput, clock: () => number = Date.now): voi
     }
     const digest = crypto.createHash('sha256');
     for (const p of population.pseudonyms) digest.update(p).update('\n');
+    // Counts beside the population must not reveal what was hidden: covered - population would
+    // be the size of a suppressed remainder, covered - after_filters that of a small filtered-out
+    // group. They are given only when neither is a hidden group under the minimum.
+    const hiddenRows = out.matrix.n - out.population;
+    const filteredOut = population.n - out.matrix.n;
+    const countsSafe = hiddenRows === 0 && (filteredOut === 0 || filteredOut >= input.minGroupSize);
     runs.succeed(input.runId, {
       population: out.population,
       segments: out.segments,
@@ -40,14 +46,14 @@ export function executeJob(input: JobInput, clock: () => number = Date.now): voi
         consent_snapshot: {
           legal_basis: input.purpose.basis,
           evaluated_at: new Date(input.now).toISOString(),
-          covered_subjects: population.n,
-          after_filters: out.matrix.n,
+          ...(countsSafe && { covered_subjects: population.n, after_filters: out.matrix.n }),
           // sha256 of the covered pseudonyms in order: proves later which population was used
           population_digest: digest.digest('hex'),
         },
         min_group_size: input.minGroupSize,
         suppressed_segments: out.suppressed_segments,
-        features_used: input.spec.features,
+        // every feature the run read (its list, target, rule and filter features, RFM's three)
+        features_used: input.features.map((f) => f.name),
       },
     }, clock());
   } catch (e) {

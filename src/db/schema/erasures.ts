@@ -1,0 +1,18 @@
+/**
+ * Erasure records and suppressions. `suppressions` holds the keyed hashes of an erased
+ * person's linkage keys (never the identifiers), so a later ingest of them is refused;
+ * `erasures` marks the pseudonym whose consent history may then be deleted.
+ */
+import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core';
+
+export const suppressions = sqliteTable('suppressions', {
+  keyHash: text('key_hash').primaryKey(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const erasures = sqliteTable('erasures', {
+  pseudonym: text('pseudonym').primaryKey(),
+  erasedAt: integer('erased_at').notNull(),
+  /** JSON receipt of what was removed (counts only). */
+  receipt: text('receipt').notNull(),
+});

@@ -1,0 +1,59 @@
+// SQLite side of data-subject access and erasure.
+import type Database from 'better-sqlite3';
+import type { DsrStore, ErasureCounts, Membership } from '../dsr/dsr-store.ts';
+
+export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
+  const st = {
+    link: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
+    suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
+    memberships: sqlite.prepare<[string], Membership>(`SELECT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
+      FROM segment_members m JOIN segmentation_runs r ON r.id = m.run_id WHERE m.pseudonym = ? ORDER BY r.created_at`),
+    transactions: sqlite.prepare(`SELECT day, amount, currency, channel, category, source FROM transactions WHERE pseudonym = ? ORDER BY day`),
+    erasure: sqlite.prepare('INSERT INTO erasures (pseudonym, erased_at, receipt) VALUES (?, ?, ?)'),
+    linksOf: sqlite.prepare<[string], { key_hash: string }>('SELECT key_hash FROM subject_links WHERE pseudonym = ?'),
+    suppress: sqlite.prepare('INSERT OR IGNORE INTO suppressions (key_hash, created_at) VALUES (?, ?)'),
+    delLinks: sqlite.prepare('DELETE FROM subject_links WHERE pseudonym = ?'),
+    delTx: sqlite.prepare('DELETE FROM transactions WHERE pseudonym = ?'),
+    delConsents: sqlite.prepare('DELETE FROM consent_records WHERE pseudonym = ?'),
+    delConsentState: sqlite.prepare('DELETE FROM consent_state WHERE pseudonym = ?'),
+    delMembers: sqlite.prepare('DELETE FROM segment_members WHERE pseudonym = ?'),
+    delFeatures: sqlite.prepare('DELETE FROM subject_features WHERE pseudonym = ?'),
+    shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE pseudonym = ?`),
+  };
+  return {
+    transaction: (fn) => sqlite.transaction(fn).immediate(),
+    findLink: (h) => st.link.get(h)?.pseudonym,
+    isSuppressed: (h) => st.suppressed.get(h) !== undefined,
+    memberships: (p) => st.memberships.all(p),
+    transactionsOf: (p) => st.transactions.all(p) as ReturnType<DsrStore['transactionsOf']>,
+    erase: (p, at, receipt) => {
+      // secure_delete zeroes freed cells, so the destroyed data key does not linger in free pages
+      sqlite.pragma('secure_delete = ON');
+      try {
+        const links = st.linksOf.all(p);
+        for (const l of links) st.suppress.run(l.key_hash, at);
+        const counts: ErasureCounts = {
+          links: st.delLinks.run(p).changes,
+          transactions: st.delTx.run(p).changes,
+          consents: 0,
+          memberships: st.delMembers.run(p).changes,
+          features: 0,
+          vaultKeyDestroyed: false,
+        };
+        // the erasure row first: the consent history trigger allows deletion only for erased subjects
+        st.erasure.run(p, at, '{}');
+        counts.consents = st.delConsents.run(p).changes;
+        st.delConsentState.run(p);
+        counts.features = st.delFeatures.run(p).changes;
+        counts.vaultKeyDestroyed = st.shred.run(at, p).changes === 1;
+        sqlite.prepare('UPDATE erasures SET receipt = ? WHERE pseudonym = ?').run(receipt(counts), p);
+        return counts;
+      } finally {
+        sqlite.pragma('secure_delete = OFF');
+      }
+    },
+    compact: () => {
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    },
+  };
+}

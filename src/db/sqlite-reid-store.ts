@@ -1,0 +1,33 @@
+// SQLite storage of re-identification requests and vault reads.
+import type Database from 'better-sqlite3';
+import type { ReidRequest, ReidStore, RequestStatus } from '../reidentification/reidentification-store.ts';
+import type { VaultStore } from '../vault/vault-store.ts';
+import type { VaultRow } from '../ingest/ingest-store.ts';
+
+interface Raw { id: string; requester: string; issuer_id: string; roles: string; purpose: string; justification: string; pseudonyms: string; fields: string; status: RequestStatus; decided_by: string | null; decided_at: number | null; delivered_at: number | null; created_at: number }
+
+export function sqliteReidStore(sqlite: Database.Database): ReidStore {
+  const insert = sqlite.prepare(`INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
+    VALUES (@id, @requester, @issuerId, @roles, @purpose, @justification, @pseudonyms, @fields, @status, @createdAt)`);
+  const get = sqlite.prepare<[string], Raw>('SELECT * FROM reidentification_requests WHERE id = ?');
+  const decide = sqlite.prepare('UPDATE reidentification_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?');
+  const deliver = sqlite.prepare(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = ? WHERE id = ?`);
+  return {
+    insert: (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
+    get: (id) => {
+      const r = get.get(id);
+      return r && {
+        id: r.id, requester: r.requester, issuerId: r.issuer_id, roles: JSON.parse(r.roles) as string[], purpose: r.purpose,
+        justification: r.justification, pseudonyms: JSON.parse(r.pseudonyms) as string[], fields: JSON.parse(r.fields) as string[],
+        status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at, createdAt: r.created_at,
+      };
+    },
+    setStatus: (id, status, by, at) => void (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)),
+  };
+}
+
+export function sqliteVaultStore(sqlite: Database.Database): VaultStore {
+  const get = sqlite.prepare<[string], VaultRow>(
+    'SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault WHERE pseudonym = ?');
+  return { get: (p) => get.get(p) };
+}

@@ -1,0 +1,51 @@
+// Re-identification: request (granted or pending four-eyes approval), decide, collect once.
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { PolicySet } from '../../policy/load-policies.ts';
+import type { ReidentificationService } from '../../reidentification/reidentification-service.ts';
+import type { AppEnv } from '../app-env.ts';
+import { authorize } from '../middleware/authorize.ts';
+import { auditActorOf, callerOf } from '../caller.ts';
+
+// Justification is optional in the schema on purpose: a missing one is refused by the service,
+// so that refusal is audited like any other.
+const ReidBody = z.strictObject({
+  pseudonyms: z.array(z.string().max(64)).min(1).max(100),
+  fields: z.array(z.string().max(64)).min(1).max(20),
+  purpose: z.string().min(1).max(64),
+  justification: z.string().max(2000).optional(),
+}).openapi('ReidentificationRequest');
+
+export function reidentificationRoutes(deps: { policies: PolicySet; reid: ReidentificationService }) {
+  const app = new OpenAPIHono<AppEnv>();
+  const sec = [{ bearer: [] }];
+  app.openapi(createRoute({
+    method: 'post', path: '/v1/reidentifications', tags: ['re-identification'], summary: 'Re-identify pseudonyms (justified, audited)',
+    security: sec, middleware: [authorize(deps.policies, 'reidentifications.create')] as const,
+    request: { body: { content: { 'application/json': { schema: ReidBody } }, required: true } },
+    responses: {
+      201: { description: '{id, status: "granted", results: [{pseudonym, status, fields?}]}' },
+      202: { description: '{id, status: "pending_approval"}: a second DPO must approve' },
+      403: { description: 'No re-identification right, purpose or field not allowed' },
+      422: { description: 'Missing or short justification, unknown purpose or field' },
+      429: { description: 'Daily quota used up (Retry-After)' },
+    },
+  }), (c) => {
+    const out = deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json'));
+    return c.json(out.body, out.status);
+  });
+  app.openapi(createRoute({
+    method: 'get', path: '/v1/reidentifications/{id}', tags: ['re-identification'], summary: 'Status; the requester collects approved fields once',
+    security: sec, middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
+    request: { params: z.object({ id: z.string().max(64) }) },
+    responses: { 200: { description: 'Request status (and results once)' }, 404: { description: 'Unknown request' } },
+  }), (c) => c.json(deps.reid.get(auditActorOf(c), c.req.valid('param').id), 200));
+  for (const decision of ['approve', 'deny'] as const) {
+    app.openapi(createRoute({
+      method: 'post', path: `/v1/reidentifications/{id}/${decision}`, tags: ['re-identification'], summary: `${decision} a pending request (another DPO)`,
+      security: sec, middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
+      request: { params: z.object({ id: z.string().max(64) }) },
+      responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 409: { description: 'Not pending' } },
+    }), (c) => c.json(deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
+  }
+  return app;
+}

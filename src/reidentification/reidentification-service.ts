@@ -1,0 +1,133 @@
+// Turning pseudonyms back into identities: role, purpose, justification, quota, field rules,
+// optional four-eyes approval; every request, decision and delivery is one audit entry.
+import crypto from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
+import type { ConsentRegistry } from '../consent/consent-registry.ts';
+import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
+import type { VaultReader, SealedIdentity } from '../vault/vault-reader.ts';
+import type { ReidRequest, ReidStore } from './reidentification-store.ts';
+
+export interface ReidInput { pseudonyms: string[]; fields: string[]; purpose: string; justification?: string | undefined }
+
+export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent'; fields?: Record<string, string> }
+
+const DAY_MS = 86_400_000;
+
+export class ReidentificationService {
+  constructor(private readonly d: {
+    store: ReidStore; vault: VaultReader; access: AccessPolicy; consents: ConsentRegistry; audit: AuditLog; clock: () => number;
+  }) {}
+
+  request(caller: Caller, actor: AuditActor, input: ReidInput): { status: 201 | 202; body: Record<string, unknown> } {
+    const { access, audit } = this.d;
+    const privilege = access.callerPrivilege(caller);
+    const subjects = input.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p));
+    const refuse = (err: AppError, reason: string): AppError => {
+      audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'denied', purpose: input.purpose,
+        justification: input.justification ?? null, subjects, detail: { reason, fields: input.fields } });
+      return err;
+    };
+    if (privilege.reidentifyPurposes.size === 0) throw refuse(new AppError('auth.forbidden', 'The token\'s roles have no re-identification right.'), 'no_right');
+    if (!this.d.consents.purposes.has(input.purpose)) {
+      throw refuse(new AppError('request.validation_failed', 'Unknown purpose.', { errors: [{ path: 'purpose', code: 'enum', message: 'not a purpose of the policy' }] }), 'unknown_purpose');
+    }
+    if (!privilege.reidentifyPurposes.has(input.purpose)) throw refuse(new AppError('auth.forbidden', `Re-identification is not allowed under ${input.purpose}.`), 'purpose_not_allowed');
+    const justification = (input.justification ?? '').trim();
+    if (justification.length < privilege.minJustification) {
+      throw refuse(new AppError('request.validation_failed', `A justification of at least ${privilege.minJustification} characters is required.`, {
+        errors: [{ path: 'justification', code: 'too_short', message: `at least ${privilege.minJustification} characters` }],
+      }), 'justification_missing');
+    }
+    for (const f of input.fields) {
+      const category = access.fieldCategory(f);
+      if (!category) throw refuse(new AppError('request.validation_failed', `Unknown vault field ${f}.`, { errors: [{ path: 'fields', code: 'enum', message: `${f} is not a vault field` }] }), 'unknown_field');
+      if (access.decide(caller, input.purpose, 'reidentify', category).decision !== 'ALLOW') {
+        throw refuse(new AppError('auth.forbidden', `The field ${f} may not be re-identified by this role under ${input.purpose}.`), 'field_forbidden');
+      }
+    }
+    const now = this.d.clock();
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    const used = audit.reidentifiedSince(actor.issuer, actor.subject, dayStart);
+    if (used + input.pseudonyms.length > privilege.dailyQuota) {
+      throw refuse(new AppError('request.rate_limited', `The daily re-identification quota (${privilege.dailyQuota} pseudonyms) is used up.`, {
+        headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
+      }), 'quota_exceeded');
+    }
+    const r: ReidRequest = {
+      id: 'reid_' + crypto.randomUUID(), requester: `${actor.issuer}:${actor.subject}`, issuerId: actor.issuer, roles: [...caller.roles],
+      purpose: input.purpose, justification, pseudonyms: input.pseudonyms, fields: input.fields,
+      status: 'pending_approval', decidedBy: null, decidedAt: null, deliveredAt: null, createdAt: now,
+    };
+    const fourEyes = input.fields.some((f) => privilege.fourEyesFields.has(f));
+    if (fourEyes) {
+      audit.transaction(() => {
+        this.d.store.insert(r);
+        audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'pending', purpose: r.purpose,
+          justification, subjects, detail: { request_id: r.id, fields: r.fields, four_eyes: true } });
+      });
+      return { status: 202, body: { id: r.id, status: 'pending_approval' } };
+    }
+    // Decision, audit entry and ciphertext read commit together; decryption comes after.
+    const sealed = audit.transaction(() => {
+      this.d.store.insert({ ...r, status: 'delivered', deliveredAt: now });
+      audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'granted', purpose: r.purpose,
+        justification, subjects, detail: { request_id: r.id, fields: r.fields } });
+      return this.fetchAll(r);
+    });
+    return { status: 201, body: { id: r.id, status: 'granted', results: this.open(r, sealed) } };
+  }
+
+  decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): { id: string; status: string } {
+    const r = this.d.store.get(id);
+    if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
+    const me = `${actor.issuer}:${actor.subject}`;
+    if (me === r.requester) {
+      this.d.audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'denied', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id, reason: 'own_request' } });
+      throw new AppError('auth.forbidden', 'A request cannot be decided by the person who made it.');
+    }
+    if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is already ${r.status}.`);
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    this.d.audit.transaction(() => {
+      this.d.store.setStatus(id, status, me, this.d.clock());
+      this.d.audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'ok', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id } });
+    });
+    return { id, status };
+  }
+
+  /** The requester collects approved fields once; afterwards, and for anyone else, only the status. */
+  get(actor: AuditActor, id: string): Record<string, unknown> {
+    const r = this.d.store.get(id);
+    const me = `${actor.issuer}:${actor.subject}`;
+    if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
+    const base = { id: r.id, status: r.status, purpose: r.purpose, fields: r.fields, created_at: new Date(r.createdAt).toISOString() };
+    if (r.status !== 'approved' || me !== r.requester) return base;
+    const sealed = this.d.audit.transaction(() => {
+      this.d.store.setStatus(id, 'delivered', null, this.d.clock());
+      this.d.audit.append({ ...actorFields(actor), action: 'reidentification.deliver', outcome: 'granted', purpose: r.purpose,
+        justification: r.justification, subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)), detail: { request_id: id, fields: r.fields } });
+      return this.fetchAll(r);
+    });
+    return { ...base, status: 'delivered', results: this.open(r, sealed) };
+  }
+
+  private fetchAll(r: ReidRequest): (SealedIdentity & { covered: boolean })[] {
+    const purpose = this.d.consents.purpose(r.purpose);
+    return r.pseudonyms.map((p) => {
+      const sealed = PSEUDONYM_PATTERN.test(p) ? this.d.vault.fetch(p) : { pseudonym: p, status: 'not_found' as const };
+      // Under a consent-based purpose (marketing) only subjects whose consent covers it are revealed.
+      const covered = purpose.basis !== 'consent' || (sealed.status === 'found' && this.d.consents.covers(p, r.purpose).covered);
+      return { ...sealed, covered };
+    });
+  }
+
+  private open(r: ReidRequest, sealed: (SealedIdentity & { covered: boolean })[]): ReidResult[] {
+    return sealed.map((s) => {
+      if (s.status !== 'found') return { pseudonym: s.pseudonym, status: s.status };
+      if (!s.covered) return { pseudonym: s.pseudonym, status: 'no_consent' };
+      return { pseudonym: s.pseudonym, status: 'found', fields: this.d.vault.open(s, r.fields) };
+    });
+  }
+}

@@ -79,4 +79,19 @@ export async function runDemoScenario(base: string, tokens: Tokens, opts: { cust
       break;
     }
   }
+
+  // The DPO's side: a justified, audited re-identification, then the audit chain verified.
+  const d = tokens['dpo']!;
+  const someone = seg && (await api.ok<{ members: string[] }>(m, 'GET', `/v1/segmentations/${rules.id}/segments/${seg.id}/members?limit=1`)).members[0];
+  if (someone) {
+    const reid = await api.ok<{ id: string; status: string; results: { pseudonym: string; status: string; fields?: Record<string, string> }[] }>(d, 'POST', '/v1/reidentifications', {
+      pseudonyms: [someone], fields: ['first_name', 'city'], purpose: 'customer_service',
+      justification: 'Customer called about a delivery and asked which details we hold (ticket DEMO-1).',
+    });
+    const r0 = reid.results[0]!;
+    say(`\nRe-identification by the DPO (customer_service, justified, audited): ${reid.status}, ${r0.pseudonym} -> ${r0.status}` +
+      (r0.fields ? ` (fields revealed: ${Object.keys(r0.fields).join(', ')}; values shown only to the requester)` : ''));
+  }
+  const v = await api.ok<{ ok: boolean; entries: number; head: { seq: number; hash: string } | null; first_invalid_seq: number | null }>(d, 'GET', '/v1/audit/verify');
+  say(`Audit chain: ${v.ok ? 'verified' : `BROKEN at seq ${v.first_invalid_seq}`}, ${v.entries} entries, head seq ${v.head?.seq} ${v.head?.hash.slice(0, 16)}...`);
 }

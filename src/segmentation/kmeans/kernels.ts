@@ -175,7 +175,11 @@ export function kernelsFor(d: number, generic = false): Kernels {
   if (generic || d > MAX_CODEGEN_D) return GENERIC_KERNELS;
   let ks = compiled.get(d);
   if (!ks) {
-    ks = compileKernels(d, SAFE);
+    try {
+      ks = compileKernels(d, SAFE);
+    } catch {
+      ks = GENERIC_KERNELS; // e.g. node --disallow-code-generation-from-strings: slower, same results
+    }
     compiled.set(d, ks);
   }
   return ks;

@@ -50,6 +50,10 @@ export class KMeansWorkerPool {
     return this.workers.length + 1;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** True once every worker has booted (never blocks). */
   get ready(): boolean {
     if (!this.booted) this.booted = this.bootFlags.every((f, i) => i >= this.workers.length || f === 1);
@@ -63,6 +67,8 @@ export class KMeansWorkerPool {
       const r = Atomics.wait(this.bootFlags, i, 0, BOOT_TIMEOUT_MS);
       const flag = Atomics.load(this.bootFlags, i);
       if (flag === 1) continue;
+      // A pool with a dead worker is useless; closing it also makes sharedPool() build a fresh one next time.
+      void this.close();
       throw new Error(`k-means worker ${i + 1} failed to start${r === 'timed-out' ? ' (timed out)' : ''}: ${this.drainErrors() || 'no message'}`);
     }
     this.booted = true;
@@ -162,7 +168,7 @@ const shared = new Map<number, KMeansWorkerPool>();
  */
 export function sharedPool(threads: number): KMeansWorkerPool {
   let p = shared.get(threads);
-  if (!p) {
+  if (!p || p.isClosed) {
     p = KMeansWorkerPool.create(threads);
     shared.set(threads, p);
   }

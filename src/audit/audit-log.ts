@@ -47,7 +47,11 @@ export class AuditLog {
   append(input: AuditInput): AuditEntry {
     try {
       const entry = this.store.transaction(() => {
-        const last = this.store.last();
+        // A head file ahead of the table means committed entries were cut off: number on from
+        // the head, so the gap stays detectable instead of being papered over by new entries.
+        const stored = this.store.last();
+        const head = this.readHead();
+        const last = head && (!stored || head.seq > stored.seq) ? head : stored;
         const e: Omit<AuditEntry, 'hash'> = {
           seq: (last?.seq ?? 0) + 1,
           at: this.clock(),
@@ -144,7 +148,8 @@ export class AuditLog {
 
   private readHead(): { seq: number; hash: string } | undefined {
     try {
-      return JSON.parse(fs.readFileSync(this.headFile, 'utf8')) as { seq: number; hash: string };
+      const h = JSON.parse(fs.readFileSync(this.headFile, 'utf8')) as { seq: unknown; hash: unknown };
+      return Number.isSafeInteger(h.seq) && typeof h.hash === 'string' ? { seq: h.seq as number, hash: h.hash } : undefined;
     } catch {
       return undefined;
     }

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/load-config.ts';
 import { openStore } from '../../db/open-database.ts';
 import { loadPolicies } from '../../policy/load-policies.ts';
-import { buildServices } from '../../gateway.ts';
+import { buildServices } from '../../services.ts';
 import { formatOfFile, streamRecords } from '../../ingest/stream-records.ts';
 import { isAppError } from '../../errors/app-error.ts';
 import { CliError } from '../run-cli.ts';

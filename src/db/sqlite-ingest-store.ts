@@ -11,6 +11,7 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
       'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?'),
     findLink: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
+    anySuppressed: sqlite.prepare<[], { n: number }>('SELECT 1 AS n FROM suppressions LIMIT 1'),
     putLink: sqlite.prepare(
       `INSERT INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(key_hash) DO UPDATE SET pseudonym = excluded.pseudonym WHERE pseudonym <> excluded.pseudonym`),
@@ -69,6 +70,7 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     findBatch: (s, t, k) => st.findBatch.get(s, t, k),
     findLink: (h) => st.findLink.get(h)?.pseudonym,
     isSuppressed: (h) => st.suppressed.get(h) !== undefined,
+    hasSuppressions: () => st.anySuppressed.get() !== undefined,
     putLink: (h, kind, p, now) => void st.putLink.run(h, kind, p, now),
     getVault: (p) => st.getVault.get(p),
     putVault: (p, r, now) => void st.putVault.run(p, r.keyId, r.wrappedKey, r.ciphertext, r.fields, r.fieldMeta, now),

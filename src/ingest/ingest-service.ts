@@ -58,6 +58,8 @@ export interface IngestDeps {
 }
 
 interface PendingVault {
+  /** A subject first created by this batch: no consent state can exist for it yet. */
+  fresh: boolean;
   dataKey: Buffer;
   wrappedKey: Buffer;
   keyId: string;
@@ -187,6 +189,8 @@ export class IngestService {
     const links = new Map<string, string>();
     const pending = new Map<string, PendingVault>();
     const erased = new Set<string>();
+    // Most stores have never erased anyone: one query per batch instead of one per key.
+    const anySuppressed = store.hasSuppressions();
     const consentFlags = [...spec.fields.values()].filter((f) => f.consent_purpose).map((f) => [f.name, f.consent_purpose!] as const);
     let duplicates = 0;
     for (const { row, values } of rows) {
@@ -196,7 +200,7 @@ export class IngestService {
         continue;
       }
       if (typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
-      const suppressed = keys.find((k) => store.isSuppressed(k.hash));
+      const suppressed = anySuppressed ? keys.find((k) => store.isSuppressed(k.hash)) : undefined;
       if (suppressed) {
         errors.push(rowError(row, suppressed.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
         continue;
@@ -236,11 +240,15 @@ export class IngestService {
       for (const [field, purpose] of consentFlags) {
         const v = values[field];
         if (typeof v !== 'boolean') continue;
-        this.deps.consents.appendIfChanged({
+        const record = {
           pseudonym, purpose, status: ConsentRegistry.statusOfFlag(v), legalBasis: 'consent', source,
           collectedAt: now, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
-        });
+        };
+        // A subject created by this very row has no state to compare with: skip the lookup.
+        if (vault.fresh) this.deps.consents.append(record);
+        else this.deps.consents.appendIfChanged(record);
       }
+      vault.fresh = false;
     }
     for (const [pseudonym, v] of pending) {
       const { ciphertext, fields } = cipher.encryptRecord(v.dataKey, pseudonym, v.record);
@@ -253,14 +261,14 @@ export class IngestService {
   private newVault(pseudonym: string): PendingVault {
     const { cipher } = this.deps;
     const dataKey = cipher.newDataKey();
-    return { dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
+    return { fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
   }
 
   private openVault(pseudonym: string, stored: VaultRow): PendingVault {
     const { cipher } = this.deps;
     const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
     const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
-    return { dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
+    return { fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
   }
 
   /** The subject a transaction or consent row links to, by the dictionary's linkage order. */

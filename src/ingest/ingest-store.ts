@@ -73,6 +73,7 @@ export interface IngestStore {
   findLink(keyHash: string): string | undefined;
   /** True when the key belonged to an erased subject (a keyed hash, never the identifier). */
   isSuppressed(keyHash: string): boolean;
+  hasSuppressions(): boolean;
   putLink(keyHash: string, kind: LinkKind, pseudonym: string, now: number): void;
   getVault(pseudonym: string): VaultRow | undefined;
   putVault(pseudonym: string, row: VaultRow, now: number): void;

@@ -19,7 +19,7 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string, options: { migrate?: boolean } = {}): Store {
+export function openStore(dataDir: string, options: { migrate?: boolean; cacheMiB?: number } = {}): Store {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DB_FILE);
   const sqlite = new Database(file);
@@ -28,7 +28,7 @@ export function openStore(dataDir: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   // Pseudonym keys are random: inserts touch pages all over the B-trees, so a larger cache pays.
-  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`);
   sqlite.pragma('temp_store = MEMORY');
   // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (issue 3 bench).
   sqlite.pragma('wal_autocheckpoint = 10000');

@@ -34,7 +34,8 @@ export function registerIngest(program: Command): void {
 
       const config = loadConfig(process.env);
       const policies = loadPolicies(config.policiesDir);
-      const store = openStore(config.dataDir);
+      // A smaller page cache than the server's: the CLI promises a flat memory profile.
+      const store = openStore(config.dataDir, { cacheMiB: 16 });
       const { ingest, audit } = buildServices(config, policies, store, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;

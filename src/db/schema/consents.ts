@@ -1,7 +1,8 @@
 /**
  * Consent registry. `consent_records` is the append-only history (a trigger refuses UPDATE
  * and DELETE); `consent_state` is derived from it: the latest record per subject and purpose
- * by collection time, kept in step on every append so reads need no aggregation.
+ * by collection time, kept in step on every append so reads need no aggregation; it is
+ * WITHOUT ROWID (migration 0011) since every customer row with consent flags writes it.
  * Invariant: pseudonyms only.
  */
 import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
@@ -28,4 +29,4 @@ export const consentState = sqliteTable('consent_state', {
   collectedAt: integer('collected_at').notNull(),
   expiresAt: integer('expires_at'),
   recordId: integer('record_id').notNull(),
-}, (t) => [primaryKey({ columns: [t.pseudonym, t.purpose] }), index('consent_state_purpose').on(t.purpose, t.status)]);
+}, (t) => [primaryKey({ columns: [t.pseudonym, t.purpose] })]);

@@ -1,5 +1,5 @@
 // How the drivers run a phase over all points: inline on the caller's thread, or split across a worker pool.
-import { runPhase } from './kernels.ts';
+import { runPhaseLocal } from './kernels.ts';
 import { CTRL, type Workspace } from './workspace.ts';
 
 /**
@@ -21,6 +21,6 @@ export class LocalExecutor implements Executor {
   run(phase: number, arg = 0): void {
     this.ws.ctrl[CTRL.PHASE] = phase;
     this.ws.ctrl[CTRL.ARG] = arg;
-    runPhase(this.ws, false);
+    runPhaseLocal(this.ws);
   }
 }

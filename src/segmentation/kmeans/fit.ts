@@ -23,8 +23,8 @@ export interface FitResult extends KMeansResult {
 }
 
 /**
- * Clusters n×d (standardized) features into k groups, k-means++ to convergence. With threads > 1 and a pool that is
- * still booting, k-means++ runs on the caller's thread while the workers start; the result is the same either way.
+ * Clusters n×d (standardized) features into k groups, k-means++ to convergence. The result depends on the data,
+ * k, seed and init only: not on `threads`, nor on when the pool's workers joined.
  */
 export function fitKMeans(data: Float64Array, n: number, d: number, options: FitOptions): FitResult {
   const { k } = options;
@@ -46,16 +46,9 @@ export function fitKMeans(data: Float64Array, n: number, d: number, options: Fit
     checkOptions(data, n, d, opts, true);
     return { ...iterate(exec, opts), initial };
   }
+  // A pool that is still booting is fine: this thread does the work until the workers join.
   const pool = options.pool ?? sharedPool(threads);
   const sharedData = toShared(data);
-  if (!pool.ready) {
-    // Seeding alone on this thread overlaps the workers' boot; the iterations then use them.
-    const local = createWorkspace(sharedData, n, d, k, 1, false, { init: true, iterate: false }, options.genericKernels);
-    const initial = rowsToCentroids(sharedData, d, seedIndices(new LocalExecutor(local), k, rng, trials));
-    const opts = { ...options, initial, pool };
-    checkOptions(sharedData, n, d, opts, true);
-    return { ...kmeansUnchecked(sharedData, n, d, opts), initial };
-  }
   const exec = pool.attach(createWorkspace(sharedData, n, d, k, pool.threads, true, undefined, options.genericKernels));
   try {
     const initial = rowsToCentroids(sharedData, d, seedIndices(exec, k, rng, trials));

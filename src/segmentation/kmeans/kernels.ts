@@ -185,36 +185,56 @@ export function kernelsFor(d: number, generic = false): Kernels {
   return ks;
 }
 
-/**
- * Runs the phase posted in ws.ctrl on chunks until none is left. With `shared`, chunks come from the atomic counter
- * ctrl[NEXT] that all threads draw from; alone, they are simply taken in order. Used by the caller and by workers.
- */
-export function runPhase(ws: Workspace, shared: boolean): void {
+function runChunk(ws: Workspace, ks: Kernels, phase: number, arg: number, c: number): void {
+  const from = c * CHUNK;
+  const to = Math.min(ws.n, from + CHUNK);
+  switch (phase) {
+    case PHASE.FULL_ASSIGN:
+      ks.fullAssign(ws, from, to);
+      break;
+    case PHASE.HAMERLY:
+      ws.chunkMoves[c] = ks.hamerly(ws, from, to);
+      break;
+    case PHASE.PP_INIT:
+    case PHASE.PP_UPDATE:
+      ks.ppUpdate(ws, from, to, arg, phase === PHASE.PP_INIT);
+      break;
+    case PHASE.PP_POTS:
+      ks.ppPots(ws, from, to, arg);
+      break;
+    default:
+      throw new Error(`unknown k-means phase ${phase}`);
+  }
+}
+
+/** Runs the phase posted in ws.ctrl over every chunk, in order, on this thread alone. */
+export function runPhaseLocal(ws: Workspace): void {
+  const ks = kernelsFor(ws.d, ws.generic);
   const phase = ws.ctrl[CTRL.PHASE]!;
   const arg = ws.ctrl[CTRL.ARG]!;
+  for (let c = 0; c < ws.chunks; c++) runChunk(ws, ks, phase, arg, c);
+}
+
+/**
+ * Claims chunks of the open phase from ctrl[NEXT] and runs them until none is left; the caller's thread and every
+ * worker run this. The phase and its argument are read after each claim: the poster writes them before it resets
+ * NEXT and leaves them alone until all chunks are done (ctrl[DONE] = chunks), so a claimed chunk always runs with its
+ * own phase, even on a worker that woke up late. No thread ever waits for another to start, only for chunks in
+ * flight: a worker that is still booting or was preempted costs nothing but its share of the work.
+ */
+export function workChunks(ws: Workspace, onError: (e: unknown) => void): void {
   const ks = kernelsFor(ws.d, ws.generic);
-  const { n, chunks } = ws;
-  for (let next = 0; ; next++) {
-    const c = shared ? Atomics.add(ws.ctrl, CTRL.NEXT, 1) : next;
-    if (c >= chunks) return;
-    const from = c * CHUNK;
-    const to = Math.min(n, from + CHUNK);
-    switch (phase) {
-      case PHASE.FULL_ASSIGN:
-        ks.fullAssign(ws, from, to);
-        break;
-      case PHASE.HAMERLY:
-        ws.chunkMoves[c] = ks.hamerly(ws, from, to);
-        break;
-      case PHASE.PP_INIT:
-      case PHASE.PP_UPDATE:
-        ks.ppUpdate(ws, from, to, arg, phase === PHASE.PP_INIT);
-        break;
-      case PHASE.PP_POTS:
-        ks.ppPots(ws, from, to, arg);
-        break;
-      default:
-        throw new Error(`unknown k-means phase ${phase}`);
+  const ctrl = ws.ctrl;
+  for (;;) {
+    const c = Atomics.add(ctrl, CTRL.NEXT, 1);
+    if (c >= ws.chunks) return;
+    try {
+      runChunk(ws, ks, Atomics.load(ctrl, CTRL.PHASE), Atomics.load(ctrl, CTRL.ARG), c);
+    } catch (e) {
+      Atomics.store(ctrl, CTRL.ERROR, 1);
+      onError(e);
     }
+    // Counted even after a failure, so the poster never waits for a chunk that will not come.
+    if (Atomics.add(ctrl, CTRL.DONE, 1) + 1 === ws.chunks) Atomics.notify(ctrl, CTRL.DONE);
   }
 }

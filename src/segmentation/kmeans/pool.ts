@@ -1,7 +1,7 @@
 // A reusable pool of k-means worker threads and the executor that splits each phase across them; fully synchronous.
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Executor } from './executor.ts';
-import { runPhase } from './kernels.ts';
+import { workChunks } from './kernels.ts';
 import { CTRL, PHASE, describe, type Workspace } from './workspace.ts';
 import type { BootData, RunMessage } from './worker.ts';
 
@@ -10,10 +10,10 @@ const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 const BOOT_TIMEOUT_MS = 120_000;
 
 /**
- * Worker threads for k-means, driven through shared memory only, so every call, boot included, is synchronous: the
- * segmentation job that calls k-means is itself a synchronous worker. create() returns at once and the workers boot
- * in the background, which lets k-means++ run on the caller's thread meanwhile. Idle workers are unref'd: a
- * forgotten pool does not keep the process alive. One run at a time per pool.
+ * Worker threads for k-means, driven through shared memory only, so every call is synchronous (the segmentation job
+ * that calls k-means is itself a synchronous worker). create() returns at once and the workers boot in the
+ * background; nothing waits for them: the caller's thread works through the chunks alone until a worker joins.
+ * Idle workers are unref'd, so a forgotten pool does not keep the process alive. One run at a time per pool.
  */
 export class KMeansWorkerPool {
   private busy = false;
@@ -74,25 +74,22 @@ export class KMeansWorkerPool {
     this.booted = true;
   }
 
-  /** Hands `ws` (shared memory, ws.threads === this.threads) to the workers; detach() the executor when done. */
+  /**
+   * Hands `ws` (shared memory) to the workers and returns at once; detach() the executor when done. Throws if a
+   * worker has failed to boot (the pool is then closed, and sharedPool() makes a new one next time).
+   */
   attach(ws: Workspace): PoolExecutor {
     if (this.closed) throw new Error('KMeansWorkerPool is closed');
     if (this.busy) throw new Error('KMeansWorkerPool is already running a k-means job');
-    if (ws.threads !== this.threads) throw new Error(`workspace is for ${ws.threads} threads, pool has ${this.threads}`);
-    if (this.threads > 1 && !(ws.ctrl.buffer instanceof SharedArrayBuffer)) throw new Error('a pool needs a shared-memory workspace');
-    this.waitReady();
+    if (this.workers.length > 0 && !(ws.ctrl.buffer instanceof SharedArrayBuffer)) throw new Error('a pool needs a shared-memory workspace');
+    const failed = this.bootFlags.findIndex((f, i) => i < this.workers.length && f === -1);
+    if (failed >= 0) {
+      void this.close();
+      throw new Error(`k-means worker ${failed + 1} failed to start: ${this.drainErrors() || 'no message'}`);
+    }
     this.busy = true;
     const desc = describe(ws);
     for (const w of this.workers) w.postMessage({ type: 'run', desc } satisfies RunMessage);
-    const others = this.workers.length;
-    for (;;) {
-      const ready = Atomics.load(ws.ctrl, CTRL.READY);
-      if (ready >= others) break;
-      if (Atomics.wait(ws.ctrl, CTRL.READY, ready, BOOT_TIMEOUT_MS) === 'timed-out') {
-        this.busy = false;
-        throw new Error(`k-means workers did not pick up the job: ${this.drainErrors() || 'no message'}`);
-      }
-    }
     return new PoolExecutor(ws, () => this.drainErrors(), () => {
       this.busy = false;
     });
@@ -111,52 +108,47 @@ export class KMeansWorkerPool {
   }
 }
 
-/** Runs each phase on all threads: posts it through `ctrl`, takes chunks itself too, then blocks until all are done. */
+/** Posts each phase through `ctrl`, works on it like any worker, then waits only for chunks still in flight. */
 export class PoolExecutor implements Executor {
   private detached = false;
+  private failure: unknown;
 
   constructor(readonly ws: Workspace, private readonly errors: () => string, private readonly onDetach: () => void) {}
 
   run(phase: number, arg = 0): void {
     if (this.detached) throw new Error('executor is detached');
-    this.dispatch(phase, arg);
-    if (Atomics.load(this.ws.ctrl, CTRL.ERROR) !== 0) {
-      this.detach();
-      throw new Error(`k-means worker failed: ${this.errors() || 'no message'}`);
-    }
-  }
-
-  /** Ends the run: workers return to their event loop, ready for the next attach(). Idempotent. */
-  detach(): void {
-    if (this.detached) return;
-    this.dispatch(PHASE.STOP, 0);
-    this.detached = true;
-    this.onDetach();
-  }
-
-  private dispatch(phase: number, arg: number): void {
     const ctrl = this.ws.ctrl;
-    ctrl[CTRL.PHASE] = phase;
-    ctrl[CTRL.ARG] = arg;
+    // Order matters (see workChunks): phase and argument first, then DONE, and NEXT last, which opens the phase.
+    Atomics.store(ctrl, CTRL.PHASE, phase);
+    Atomics.store(ctrl, CTRL.ARG, arg);
     Atomics.store(ctrl, CTRL.DONE, 0);
     Atomics.store(ctrl, CTRL.NEXT, 0);
     Atomics.add(ctrl, CTRL.GEN, 1);
     Atomics.notify(ctrl, CTRL.GEN);
-    let failure: unknown;
-    if (phase !== PHASE.STOP) {
-      try {
-        runPhase(this.ws, true);
-      } catch (e) {
-        failure = e; // still wait: the workers are writing into the same arrays
-      }
-    }
-    const others = this.ws.threads - 1;
+    workChunks(this.ws, (e) => {
+      this.failure ??= e;
+    });
+    const chunks = this.ws.chunks;
     for (;;) {
       const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= others) break;
+      if (done >= chunks) break;
       Atomics.wait(ctrl, CTRL.DONE, done);
     }
-    if (failure !== undefined) throw failure;
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) {
+      this.detach();
+      if (this.failure !== undefined) throw this.failure;
+      throw new Error(`k-means worker failed: ${this.errors() || 'no message'}`);
+    }
+  }
+
+  /** Ends the run: workers go back to their event loop, ready for the next attach(). Idempotent. */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    Atomics.store(this.ws.ctrl, CTRL.PHASE, PHASE.STOP);
+    Atomics.add(this.ws.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ws.ctrl, CTRL.GEN);
+    this.onDetach();
   }
 }
 

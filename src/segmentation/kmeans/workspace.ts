@@ -8,8 +8,11 @@
  */
 export const CHUNK = 1024;
 
-/** Control-word slots in `ctrl` (an Int32Array over a SharedArrayBuffer when workers are used). */
-export const CTRL = { GEN: 0, PHASE: 1, DONE: 2, ARG: 3, ERROR: 4, READY: 5, NEXT: 6, SIZE: 8 } as const;
+/**
+ * Control-word slots in `ctrl` (an Int32Array over a SharedArrayBuffer when workers are used): GEN is bumped to
+ * wake workers, PHASE/ARG say what to run, NEXT hands out chunks, DONE counts finished chunks, ERROR flags a failure.
+ */
+export const CTRL = { GEN: 0, PHASE: 1, ARG: 2, NEXT: 3, DONE: 4, ERROR: 5, SIZE: 8 } as const;
 
 
 export const PHASE = { FULL_ASSIGN: 1, HAMERLY: 2, PP_INIT: 3, PP_UPDATE: 4, PP_POTS: 5, STOP: 6 } as const;
@@ -92,7 +95,7 @@ export function createWorkspace(
   // Arrays of a part that is not run stay one element long: 36 bytes per point saved for a k-means++-only call.
   const it = parts.iterate ? n : 0;
   const pp = parts.init ? n : 0;
-  return {
+  const ws: Workspace = {
     n, d, k, threads, chunks, generic: generic === true, data,
     centroids: f64(k * d),
     half: f64(k),
@@ -112,6 +115,9 @@ export function createWorkspace(
     candidates: i32(MAX_TRIALS),
     ctrl: i32(CTRL.SIZE),
   };
+  // No phase is open until the first post: a worker that attaches early finds no chunk to claim.
+  ws.ctrl[CTRL.NEXT] = chunks;
+  return ws;
 }
 
 const NAMES: BufferName[] = [

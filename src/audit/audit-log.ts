@@ -1,4 +1,5 @@
 // Appends keyed, chained entries (before any answer leaves) and verifies the whole chain.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,8 +27,11 @@ export class AuditUnavailable extends AppError {
 export class AuditLog {
   private readonly key: crypto.KeyObject;
   private readonly headFile: string;
-  /** Entries appended per request id, so the HTTP edge adds no second entry for one request. */
-  private readonly perRequest = new Map<string, number>();
+  /**
+   * Entries appended while one request is handled, so the HTTP edge adds no second entry for it.
+   * Scoped by async context, not by request id: a client may send the same X-Request-Id twice.
+   */
+  private readonly requests = new AsyncLocalStorage<{ appended: number }>();
 
   constructor(
     private readonly store: AuditStore,
@@ -72,7 +76,8 @@ export class AuditLog {
         this.store.insert(full);
         return full;
       });
-      if (input.requestId) this.perRequest.set(input.requestId, (this.perRequest.get(input.requestId) ?? 0) + 1);
+      const scope = this.requests.getStore();
+      if (scope) scope.appended++;
       return entry;
     } catch (e) {
       throw new AuditUnavailable(e);
@@ -91,11 +96,9 @@ export class AuditLog {
     return this.store.aboutSubject(pseudonym, actions);
   }
 
-  /** How many entries a request appended; forgets the request (called once, as it ends). */
-  takeRequestCount(requestId: string): number {
-    const n = this.perRequest.get(requestId) ?? 0;
-    this.perRequest.delete(requestId);
-    return n;
+  /** Runs one request's handling; `scope.appended` counts the entries appended inside it. */
+  withinRequest<T>(scope: { appended: number }, fn: () => Promise<T>): Promise<T> {
+    return this.requests.run(scope, fn);
   }
 
   /** Runs `fn` and the entries it appends in one transaction. */

@@ -9,13 +9,12 @@ import { problemResponse } from '../problem.ts';
 
 export function auditRequests(audit: AuditLog): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    await next();
+    const scope = { appended: 0 };
+    await audit.withinRequest(scope, next);
     try {
       const status = c.res.status;
-      const requestId = c.get('requestId');
-      const audited = requestId ? audit.takeRequestCount(requestId) : 0;
       // A service that refused already wrote its own entry: one request, one entry.
-      if ((status === 401 || status === 403) && audited === 0) {
+      if ((status === 401 || status === 403) && scope.appended === 0) {
         const p = c.get('principal');
         const err = c.error;
         audit.append({

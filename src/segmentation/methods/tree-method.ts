@@ -3,7 +3,7 @@ import { DecisionTreeRegression, type TreeNode } from 'ml-cart';
 import type { FeatureName } from '../../policy/features.ts';
 import type { FeatureMatrix } from '../feature-matrix.ts';
 import type { Partition } from '../partition.ts';
-import { createRandom } from '../random.ts';
+import { createRng } from '../kmeans/rng.ts';
 
 interface Column {
   label: string;
@@ -65,7 +65,8 @@ export function treePartition(
   const cols = columnsOf(m, features.filter((f) => f !== target));
   const rows: number[] = [];
   for (let i = 0; i < m.n; i++) if (!Number.isNaN(y[i]!)) rows.push(i);
-  const rand = createRandom(opts.seed);
+  const rng = createRng(opts.seed);
+  const rand = () => rng.nextFloat();
   for (let i = rows.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [rows[i], rows[j]] = [rows[j]!, rows[i]!];

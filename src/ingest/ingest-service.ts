@@ -284,7 +284,9 @@ export class IngestService {
       const p = cache.get(k.hash);
       if (p) return p;
     }
-    errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
+    const erased = keys.find((k) => store.isSuppressed(k.hash));
+    if (erased) errors.push(rowError(row, erased.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
+    else errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
     return undefined;
   }
 

@@ -60,19 +60,20 @@ export function createApp(deps: AppDeps) {
   app.use(secureHeaders());
   app.use('/v1/*', async (c, next) => {
     await next();
-    c.header('Cache-Control', 'no-store');
+    // on the finished response: c.header() after next() would rebuild it around the body
+    c.res.headers.set('Cache-Control', 'no-store');
   });
   app.use('/v1/*', auditRequests(audit));
   app.use('/v1/*', authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
-  app.use(
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new AppError('request.body_too_large', `The body exceeds VEILGATE_MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new AppError('request.body_too_large', `The body exceeds VEILGATE_MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`);
+    },
+  });
+  // GET and HEAD carry no body; touching it would make the Node adapter build a full Request.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.route('/', healthRoutes({
     readiness: [

@@ -61,7 +61,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 
 export function errorHandler(fallbackLogger: Logger) {
   return (err: Error, c: Context<AppEnv>): Response => {
-    const log = c.get('logger') ?? fallbackLogger;
+    const log = fallbackLogger.child({ req_id: c.get('requestId') });
     if (err instanceof AppError) {
       if (catalogue[err.code].status >= 500) log.error({ err }, 'request failed');
       return problemResponse(c, err.code, err.detail, {

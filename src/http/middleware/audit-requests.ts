@@ -31,8 +31,10 @@ export function auditRequests(audit: AuditLog): MiddlewareHandler<AppEnv> {
             ...(isAppError(err) && !(err instanceof TokenError) && { code: err.code }),
           },
         });
+        scope.appended++;
       }
-      audit.syncHead();
+      // Only a request that appended moves the head: others skip the file write.
+      if (scope.appended > 0) audit.syncHead();
     } catch {
       c.res = problemResponse(c, 'server.unavailable', 'The audit log cannot be written; nothing was returned.');
     }

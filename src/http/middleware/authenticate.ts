@@ -16,7 +16,6 @@ export function authenticate(verifier: TokenVerifier): MiddlewareHandler<AppEnv>
     if (!m) throw new TokenError('malformed_header');
     const principal = await verifier.verify(m[1]!);
     c.set('principal', principal);
-    c.set('logger', c.get('logger').child({ actor: { iss: principal.issuerId, sub: principal.subject } }));
     await next();
   };
 }

@@ -1,11 +1,11 @@
 // End-to-end k-means: seeded k-means++ then Hamerly iterations, sharing one worker pool when threads > 1.
 import { LocalExecutor } from './executor.ts';
-import { checkOptions, iterate, kmeansUnchecked, type KMeansOptions, type KMeansResult } from './hamerly.ts';
+import { iterate, kmeansUnchecked, type KMeansOptions, type KMeansResult } from './hamerly.ts';
 import { defaultTrials, rowsToCentroids, seedIndices } from './kmeans-plus-plus.ts';
 import { sharedPool } from './pool.ts';
 import { createRng } from './rng.ts';
 import { createWorkspace, toShared } from './workspace.ts';
-import { checkFinite, checkShape } from './validate.ts';
+import { checkFinite, checkOptions, checkShape } from './validate.ts';
 
 export interface FitOptions extends Omit<KMeansOptions, 'initial'> {
   /** Seed for k-means++: the same seed, data and options give the same result, whatever `threads` is. */
@@ -40,7 +40,7 @@ export function fitKMeans(data: Float64Array, n: number, d: number, options: Fit
   const trials = init === 'kmeans++' ? 1 : defaultTrials(k);
   const rng = createRng(options.seed);
   if (threads === 1) {
-    const exec = new LocalExecutor(createWorkspace(data, n, d, k, 1, false, undefined, options.genericKernels));
+    const exec = new LocalExecutor(createWorkspace(data, n, d, k, { shared: false, generic: options.genericKernels }));
     const initial = rowsToCentroids(data, d, seedIndices(exec, k, rng, trials));
     const opts = { ...options, initial };
     checkOptions(data, n, d, opts, true);
@@ -49,7 +49,7 @@ export function fitKMeans(data: Float64Array, n: number, d: number, options: Fit
   // A pool that is still booting is fine: this thread does the work until the workers join.
   const pool = options.pool ?? sharedPool(threads);
   const sharedData = toShared(data);
-  const exec = pool.attach(createWorkspace(sharedData, n, d, k, pool.threads, true, undefined, options.genericKernels));
+  const exec = pool.attach(createWorkspace(sharedData, n, d, k, { shared: true, generic: options.genericKernels }));
   try {
     const initial = rowsToCentroids(sharedData, d, seedIndices(exec, k, rng, trials));
     const opts = { ...options, initial };

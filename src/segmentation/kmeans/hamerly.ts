@@ -2,7 +2,7 @@
 import { LocalExecutor, type Executor } from './executor.ts';
 import { sharedPool, type KMeansWorkerPool } from './pool.ts';
 import { CHUNK, PHASE, createWorkspace, toShared, type Workspace } from './workspace.ts';
-import { checkFinite, checkShape } from './validate.ts';
+import { checkOptions } from './validate.ts';
 
 export interface KMeansOptions {
   k: number;
@@ -18,9 +18,10 @@ export interface KMeansOptions {
   /** Called after each iteration with its 1-based number and how many points changed cluster (n on the first). */
   onIteration?: (iteration: number, changed: number) => void;
   /**
-   * Threads for the assignment step, the caller's included (default 1: no workers). Results are bit-identical for
-   * every thread count. threads > 1 uses this thread's shared pool (booted on first use, ~0.5 s) unless `pool` is
-   * given, and needs `data` in a SharedArrayBuffer (else it is copied once; see allocSharedMatrix).
+   * Threads for the per-point passes, the caller's included (default 1: no workers). Results are bit-identical for
+   * every thread count. threads > 1 uses this thread's shared pool (created on first use; its workers take ~0.5 s
+   * to boot and join the work when ready) unless `pool` is given, and wants `data` in a SharedArrayBuffer (else
+   * it is copied once per call; see allocSharedMatrix).
    */
   threads?: number;
   /** Worker pool to use instead of the shared one; its size wins over `threads`. */
@@ -55,32 +56,17 @@ export function kmeans(data: Float64Array, n: number, d: number, options: KMeans
 export function kmeansUnchecked(data: Float64Array, n: number, d: number, options: KMeansOptions): KMeansResult {
   const threads = options.pool?.threads ?? options.threads ?? 1;
   if (threads === 1) {
-    const ws = createWorkspace(data, n, d, options.k, 1, false, { init: false, iterate: true }, options.genericKernels);
+    const ws = createWorkspace(data, n, d, options.k, { shared: false, init: false, generic: options.genericKernels });
     return iterate(new LocalExecutor(ws), options);
   }
   const pool = options.pool ?? sharedPool(threads);
-  const ws = createWorkspace(toShared(data), n, d, options.k, threads, true, { init: false, iterate: true }, options.genericKernels);
+  const ws = createWorkspace(toShared(data), n, d, options.k, { shared: true, init: false, generic: options.genericKernels });
   const exec = pool.attach(ws);
   try {
     return iterate(exec, options);
   } finally {
     exec.detach();
   }
-}
-
-export function checkOptions(data: Float64Array, n: number, d: number, o: KMeansOptions, dataChecked = false): void {
-  if (!dataChecked) {
-    checkShape(data, n, d, o.k);
-    checkFinite(data, n * d);
-  }
-  if (!(o.initial instanceof Float64Array) || o.initial.length !== o.k * d) throw new RangeError(`initial must be a Float64Array of k×d = ${o.k * d} values`);
-  checkFinite(o.initial, o.initial.length);
-  const it = o.maxIterations ?? 300;
-  if (!Number.isInteger(it) || it < 1) throw new RangeError(`maxIterations must be an integer >= 1, got ${it}`);
-  const tol = o.tolerance ?? 1e-6;
-  if (!(tol >= 0)) throw new RangeError(`tolerance must be >= 0, got ${tol}`);
-  const th = o.threads ?? 1;
-  if (!Number.isInteger(th) || th < 1) throw new RangeError(`threads must be an integer >= 1, got ${th}`);
 }
 
 /**

@@ -28,7 +28,7 @@ export function greedyKmeansPlusPlus(data: Float64Array, n: number, d: number, k
 
 function seedWith(data: Float64Array, n: number, d: number, k: number, rng: Rng, trials: number): Float64Array {
   checkShape(data, n, d, k);
-  const ws = createWorkspace(data, n, d, k, 1, false, { init: true, iterate: false });
+  const ws = createWorkspace(data, n, d, k, { shared: false, iterate: false });
   return rowsToCentroids(data, d, seedIndices(new LocalExecutor(ws), k, rng, trials));
 }
 

@@ -1,7 +1,7 @@
 // A reusable pool of k-means worker threads and the executor that splits each phase across them; fully synchronous.
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Executor } from './executor.ts';
-import { workChunks } from './kernels.ts';
+import { workChunks } from './phases.ts';
 import { CTRL, PHASE, describe, type Workspace } from './workspace.ts';
 import type { BootData, RunMessage } from './worker.ts';
 
@@ -18,6 +18,7 @@ const BOOT_TIMEOUT_MS = 120_000;
 export class KMeansWorkerPool {
   private busy = false;
   private closed = false;
+  private helped = 0;
   private booted = false;
 
   private constructor(
@@ -48,6 +49,11 @@ export class KMeansWorkerPool {
 
   get threads(): number {
     return this.workers.length + 1;
+  }
+
+  /** Chunks of work the workers (rather than the calling thread) have run, over all finished runs. */
+  get chunksByWorkers(): number {
+    return this.helped;
   }
 
   get isClosed(): boolean {
@@ -92,6 +98,7 @@ export class KMeansWorkerPool {
     for (const w of this.workers) w.postMessage({ type: 'run', desc } satisfies RunMessage);
     return new PoolExecutor(ws, () => this.drainErrors(), () => {
       this.busy = false;
+      this.helped += Atomics.load(ws.ctrl, CTRL.HELPED);
     });
   }
 
@@ -127,7 +134,7 @@ export class PoolExecutor implements Executor {
     Atomics.notify(ctrl, CTRL.GEN);
     workChunks(this.ws, (e) => {
       this.failure ??= e;
-    });
+    }, false);
     const chunks = this.ws.chunks;
     for (;;) {
       const done = Atomics.load(ctrl, CTRL.DONE);

@@ -1,6 +1,6 @@
 // Worker side of the k-means pool: joins each posted phase through shared memory and claims chunks of it.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { workChunks } from './kernels.ts';
+import { workChunks } from './phases.ts';
 import { CTRL, PHASE, fromDescriptor, type WorkspaceDescriptor } from './workspace.ts';
 
 export interface RunMessage {
@@ -31,7 +31,7 @@ port.on('message', (msg: RunMessage) => {
   let seen = Atomics.load(ctrl, CTRL.GEN);
   for (;;) {
     if (Atomics.load(ctrl, CTRL.PHASE) === PHASE.STOP) break;
-    workChunks(ws, report);
+    workChunks(ws, report, true);
     Atomics.wait(ctrl, CTRL.GEN, seen);
     seen = Atomics.load(ctrl, CTRL.GEN);
   }

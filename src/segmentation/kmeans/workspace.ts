@@ -10,10 +10,10 @@ export const CHUNK = 1024;
 
 /**
  * Control-word slots in `ctrl` (an Int32Array over a SharedArrayBuffer when workers are used): GEN is bumped to
- * wake workers, PHASE/ARG say what to run, NEXT hands out chunks, DONE counts finished chunks, ERROR flags a failure.
+ * wake workers, PHASE/ARG say what to run, NEXT hands out chunks, DONE counts finished chunks, ERROR flags a failure,
+ * HELPED counts chunks that workers (not the caller) ran: a statistic, nothing depends on it.
  */
-export const CTRL = { GEN: 0, PHASE: 1, ARG: 2, NEXT: 3, DONE: 4, ERROR: 5, SIZE: 8 } as const;
-
+export const CTRL = { GEN: 0, PHASE: 1, ARG: 2, NEXT: 3, DONE: 4, ERROR: 5, HELPED: 6, SIZE: 8 } as const;
 
 export const PHASE = { FULL_ASSIGN: 1, HAMERLY: 2, PP_INIT: 3, PP_UPDATE: 4, PP_POTS: 5, STOP: 6 } as const;
 
@@ -24,7 +24,6 @@ export interface Workspace {
   readonly n: number;
   readonly d: number;
   readonly k: number;
-  readonly threads: number;
   readonly chunks: number;
   /** Use the generic kernels instead of the ones compiled for d (for tests: both must agree bit for bit). */
   readonly generic: boolean;
@@ -67,28 +66,32 @@ export interface WorkspaceDescriptor {
   n: number;
   d: number;
   k: number;
-  threads: number;
   generic: boolean;
   buffers: Record<BufferName, ArrayBufferLike>;
   /** Byte offset and length (in elements) of `data` inside its buffer: the caller's array may be a view. */
   dataOffset: number;
 }
 
-type BufferName = Exclude<keyof Workspace, 'n' | 'd' | 'k' | 'threads' | 'chunks' | 'generic'>;
+type BufferName = Exclude<keyof Workspace, 'n' | 'd' | 'k' | 'chunks' | 'generic'>;
 
 export function chunkCount(n: number): number {
   return Math.ceil(n / CHUNK);
 }
 
-/**
- * Allocates the state for one run. With `shared`, every array lives in a SharedArrayBuffer so workers can use it
- * without copying; `data` must then already be shared (see toShared).
- */
-export function createWorkspace(
-  data: Float64Array, n: number, d: number, k: number, threads: number, shared: boolean,
-  parts: { init: boolean; iterate: boolean } = { init: true, iterate: true }, generic: boolean | undefined = false,
-): Workspace {
-  const B = shared ? SharedArrayBuffer : ArrayBuffer;
+export interface WorkspaceOptions {
+  /** Every array in a SharedArrayBuffer, for workers; `data` must then be shared already (see toShared). */
+  shared: boolean;
+  /** Allocate the k-means++ arrays (default true). */
+  init?: boolean;
+  /** Allocate the per-point iteration arrays (default true). */
+  iterate?: boolean;
+  generic?: boolean;
+}
+
+/** Allocates the state for one run (about 45 bytes per point besides the data). */
+export function createWorkspace(data: Float64Array, n: number, d: number, k: number, o: WorkspaceOptions): Workspace {
+  const parts = { init: o.init ?? true, iterate: o.iterate ?? true };
+  const B = o.shared ? SharedArrayBuffer : ArrayBuffer;
   const f64 = (len: number) => new Float64Array(new B(Math.max(1, len) * 8));
   const i32 = (len: number) => new Int32Array(new B(Math.max(1, len) * 4));
   const chunks = chunkCount(n);
@@ -96,7 +99,7 @@ export function createWorkspace(
   const it = parts.iterate ? n : 0;
   const pp = parts.init ? n : 0;
   const ws: Workspace = {
-    n, d, k, threads, chunks, generic: generic === true, data,
+    n, d, k, chunks, generic: o.generic === true, data,
     centroids: f64(k * d),
     half: f64(k),
     drift: f64(k),
@@ -128,7 +131,7 @@ const NAMES: BufferName[] = [
 export function describe(ws: Workspace): WorkspaceDescriptor {
   const buffers = {} as Record<BufferName, ArrayBufferLike>;
   for (const name of NAMES) buffers[name] = ws[name].buffer;
-  return { n: ws.n, d: ws.d, k: ws.k, threads: ws.threads, generic: ws.generic, buffers, dataOffset: ws.data.byteOffset };
+  return { n: ws.n, d: ws.d, k: ws.k, generic: ws.generic, buffers, dataOffset: ws.data.byteOffset };
 }
 
 /** Rebuilds the views in a worker; the buffers are the same shared memory, so nothing is copied. */
@@ -137,7 +140,7 @@ export function fromDescriptor(desc: WorkspaceDescriptor): Workspace {
   const f64 = (name: BufferName) => new Float64Array(b[name]);
   const i32 = (name: BufferName) => new Int32Array(b[name]);
   return {
-    n: desc.n, d: desc.d, k: desc.k, threads: desc.threads, chunks: chunkCount(desc.n), generic: desc.generic,
+    n: desc.n, d: desc.d, k: desc.k, chunks: chunkCount(desc.n), generic: desc.generic,
     data: new Float64Array(b.data, desc.dataOffset, desc.n * desc.d),
     centroids: f64('centroids'), half: f64('half'), drift: f64('drift'), driftMax: f64('driftMax'),
     nbIdx: i32('nbIdx'), nbDist: f64('nbDist'),

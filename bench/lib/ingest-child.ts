@@ -1,0 +1,150 @@
+// One ingest benchmark variant in its own process: prints {rows, seconds, maxRssMb} as JSON.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { serve } from '@hono/node-server';
+import { generateCustomers } from '../../src/demo-data/generate.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { openStore } from '../../src/db/open-database.ts';
+import { loadPolicies } from '../../src/policy/load-policies.ts';
+import { buildGateway } from '../../src/gateway.ts';
+import { buildServices } from '../../src/services.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { mintDevToken } from '../../src/auth/dev-issuer.ts';
+import { resolveKeyMaterial } from '../../src/vault/key-material.ts';
+import { Pseudonymizer } from '../../src/pseudonymization/pseudonymizer.ts';
+import { VaultCipher } from '../../src/vault/vault-cipher.ts';
+import { CUSTOMER_COLUMNS } from '../../src/demo-data/generate.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const [variant, ...args] = process.argv.slice(2);
+const rssMb = () => process.resourceUsage().maxRSS / 1024;
+const done = (r: Record<string, number>) => process.stdout.write(JSON.stringify({ maxRssMb: rssMb(), ...r }) + '\n');
+
+async function readRecords(file: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for await (const line of readline.createInterface({ input: fs.createReadStream(file) })) if (line) out.push(JSON.parse(line));
+  return out;
+}
+
+const env = (dataDir: string) => loadConfig({ VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'), VEILGATE_LOG_LEVEL: 'silent', VEILGATE_MAX_BATCH_ROWS: '100000', VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024) });
+const actor = { issuer: 'bench', subject: 'bench', roles: ['ingest'], requestId: null };
+
+switch (variant) {
+  case 'generate': {
+    const [file, count, seed] = args as [string, string, string];
+    const t = performance.now();
+    const outS = fs.createWriteStream(file);
+    let n = 0;
+    for (const c of generateCustomers({ count: Number(count), seed: Number(seed), duplicateShare: 0 })) { outS.write(JSON.stringify(c.record) + '\n'); n++; }
+    await new Promise<void>((r) => outS.end(() => r()));
+    done({ rows: n, seconds: (performance.now() - t) / 1000 });
+    break;
+  }
+  case 'floor': {
+    // The same per-row crypto as the ingest path (3 keyed hashes, data key, wrap, one record
+    // encryption) and the same four prepared inserts, with no parsing or validation.
+    const [file, dataDir, batch] = args as [string, string, string];
+    const rows = await readRecords(file);
+    const config = env(dataDir);
+    const store = openStore(config.dataDir);
+    const keys = resolveKeyMaterial(config);
+    const ps = new Pseudonymizer(keys.pseudonym, 1);
+    const cipher = new VaultCipher(keys.master);
+    const sq = store.sqlite;
+    const feat = sq.prepare(`INSERT OR IGNORE INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_days, tenure_as_of, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 100, 20000, '{}', 1, 1)`);
+    const link = sq.prepare('INSERT OR IGNORE INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, 1)');
+    const vault = sq.prepare(`INSERT OR IGNORE INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, '{}', 1)`);
+    const ids = ['customer_id', 'email', 'first_name', 'last_name', 'phone', 'street', 'city', 'postcode', 'country', 'birth_date', 'signup_date', 'iban', 'nir', 'siret'];
+    const t = performance.now();
+    const B = Number(batch);
+    for (let i = 0; i < rows.length; i += B) {
+      sq.transaction(() => {
+        for (const r of rows.slice(i, i + B)) {
+          const p = ps.keyHash('email', String(r['email']));
+          const cid = ps.keyHash('customer_id', 'crm', String(r['customer_id']));
+          const ph = ps.keyHash('phone', String(r['phone']));
+          const dek = cipher.newDataKey();
+          const rec: Record<string, string> = {};
+          for (const f of ids) if (r[f] !== undefined && r[f] !== '') rec[f] = String(r[f]);
+          const enc = cipher.encryptRecord(dek, p, rec);
+          feat.run(p, String(r['gender']), String(r['csp']), Number(r['income']) || null, String(r['channel_preference']));
+          link.run(p, 'email', p); link.run(cid, 'customer_id', p); link.run(ph, 'phone', p);
+          vault.run(p, cipher.keyId, cipher.wrap(dek, p), enc.ciphertext, enc.fields);
+        }
+      }).immediate();
+    }
+    done({ rows: rows.length, seconds: (performance.now() - t) / 1000 });
+    store.close();
+    break;
+  }
+  case 'library': {
+    const [file, dataDir, batch] = args as [string, string, string];
+    const rows = await readRecords(file);
+    const config = env(dataDir);
+    const store = openStore(config.dataDir);
+    const { ingest } = buildServices(config, loadPolicies(config.policiesDir), store, Date.now, createLogger({ level: 'silent' }));
+    const B = Number(batch);
+    let accepted = 0;
+    const t = performance.now();
+    for (let i = 0; i < rows.length; i += B) {
+      accepted += ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), actor: 'bench', auditActor: actor }).result.accepted;
+    }
+    done({ rows: rows.length, accepted, seconds: (performance.now() - t) / 1000 });
+    store.close();
+    break;
+  }
+  case 'http': {
+    // Server and client in one process would share one core: the server runs in a child of its own.
+    const [file, dataDir, batch] = args as [string, string, string];
+    if (process.env['INGEST_BENCH_SERVER']) {
+      const gw = await buildGateway(env(dataDir), { logger: createLogger({ level: 'silent' }) });
+      const server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write(`PORT ${info.port}\n`));
+      process.on('message', () => { server.close(); gw.store.close(); process.stdout.write(JSON.stringify({ maxRssMb: rssMb() }) + '\n'); process.exit(0); });
+      break;
+    }
+    const { spawn } = await import('node:child_process');
+    const srv = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'http', file, dataDir, batch], { env: { ...process.env, INGEST_BENCH_SERVER: '1' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let buf = '';
+    const port = await new Promise<number>((resolve) => srv.stdout!.on('data', (d) => { buf += d; const m = /PORT (\d+)/.exec(buf); if (m) resolve(Number(m[1])); }));
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const token = await mintDevToken(dataDir, { roles: ['ingest'], subject: 'bench', ttlSeconds: 3600 });
+    const B = Number(batch);
+    const bodies: string[] = [];
+    for (let i = 0; i < lines.length; i += B) bodies.push(lines.slice(i, i + B).join('\n'));
+    const t = performance.now();
+    let accepted = 0;
+    for (const body of bodies) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/ingest/crm/customers`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      accepted += ((await res.json()) as { accepted: number }).accepted;
+    }
+    const seconds = (performance.now() - t) / 1000;
+    buf = '';
+    const serverRss = await new Promise<number>((resolve) => { srv.stdout!.on('data', (d) => { buf += d; const m = /"maxRssMb":([\d.]+)/.exec(buf); if (m) resolve(Number(m[1])); }); srv.send('stop'); });
+    process.stdout.write(JSON.stringify({ rows: lines.length, accepted, seconds, maxRssMb: serverRss }) + '\n');
+    break;
+  }
+  case 'csv': {
+    // Repeats the generated customers with fresh ids and emails up to N rows (fast, unlike generating 1M).
+    const [file, out, count] = args as [string, string, string];
+    const rows = await readRecords(file);
+    const t = performance.now();
+    const o = fs.createWriteStream(out);
+    o.write(CUSTOMER_COLUMNS.join(',') + '\n');
+    const cell = (v: unknown) => { const s = v === null || v === undefined ? '' : String(v); return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+    for (let i = 0; i < Number(count); i++) {
+      const r = { ...rows[i % rows.length]! };
+      const round = Math.floor(i / rows.length);
+      if (round > 0) { r['customer_id'] = `${r['customer_id']}-${round}`; r['email'] = String(r['email']).replace('@', `.${round}@`); r['phone'] = ''; }
+      if (!o.write(CUSTOMER_COLUMNS.map((c) => cell(r[c])).join(',') + '\n')) await new Promise<void>((res) => o.once('drain', () => res()));
+    }
+    await new Promise<void>((r) => o.end(() => r()));
+    done({ rows: Number(count), seconds: (performance.now() - t) / 1000 });
+    break;
+  }
+  default:
+    throw new Error(`unknown variant ${variant}`);
+}
+

@@ -11,6 +11,8 @@ const toRow = (r: Raw): RunRow => ({
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
 });
 
+const MULTI = 250;
+
 export function sqliteRunStore(sqlite: Database.Database): RunStore {
   const st = {
     insert: sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, created_at)
@@ -22,6 +24,8 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     succeed: sqlite.prepare(`UPDATE segmentation_runs SET status = 'succeeded', progress = 1, result = ?, finished_at = ? WHERE id = ?`),
     fail: sqlite.prepare(`UPDATE segmentation_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`),
     member: sqlite.prepare('INSERT INTO segment_members (run_id, segment_id, pseudonym) VALUES (?, ?, ?)'),
+    // Multi-row insert: a 1M-member run is dominated by per-statement overhead otherwise.
+    members: sqlite.prepare(`INSERT INTO segment_members (run_id, segment_id, pseudonym) VALUES ${Array.from({ length: MULTI }, () => '(?, ?, ?)').join(', ')}`),
     clear: sqlite.prepare('DELETE FROM segment_members WHERE run_id = ? AND segment_id = ?'),
     page: sqlite.prepare<[string, string, number, number], { pseudonym: string }>(
       'SELECT pseudonym FROM segment_members WHERE run_id = ? AND segment_id = ? ORDER BY pseudonym LIMIT ? OFFSET ?'),
@@ -41,7 +45,14 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
       // Commits in chunks: the API's own writes wait at most one chunk for the lock.
       for (let i = 0; i < pseudonyms.length; i += CHUNK) {
         sqlite.transaction(() => {
-          for (let j = i; j < Math.min(pseudonyms.length, i + CHUNK); j++) st.member.run(id, segmentId, pseudonyms[j]!);
+          const end = Math.min(pseudonyms.length, i + CHUNK);
+          let j = i;
+          const params: string[] = new Array<string>(MULTI * 3);
+          for (; j + MULTI <= end; j += MULTI) {
+            for (let m = 0; m < MULTI; m++) { params[m * 3] = id; params[m * 3 + 1] = segmentId; params[m * 3 + 2] = pseudonyms[j + m]!; }
+            st.members.run(params);
+          }
+          for (; j < end; j++) st.member.run(id, segmentId, pseudonyms[j]!);
         }).immediate();
       }
     },

@@ -1,6 +1,6 @@
 // Unsupervised segmentation: standardized numerics + one-hot categoricals, k-means++ (seeded),
 // k by silhouette when a range is given; clusters under the group minimum are dissolved.
-import { chooseK, createRng, kmeans, kmeansPlusPlus } from '../kmeans/index.ts';
+import { allocSharedMatrix, chooseK, createRng, greedyKmeansPlusPlus, kmeans } from '../kmeans/index.ts';
 import { silhouetteSample } from '../kmeans/index.ts';
 import type { FeatureMatrix } from '../feature-matrix.ts';
 import type { Partition, Suppressed, VisibleGroup } from '../partition.ts';
@@ -11,7 +11,7 @@ import { SegmentationInputError } from '../segmentation-error.ts';
 const SILHOUETTE_SAMPLE = 2000;
 
 /** Row-major n x d design matrix; a missing numeric value sits at the mean (0 after scaling). */
-export function designMatrix(m: FeatureMatrix, features: readonly string[]): { data: Float64Array; d: number } {
+export function designMatrix(m: FeatureMatrix, features: readonly string[], shared = false): { data: Float64Array; d: number } {
   const cols: ((i: number, out: Float64Array, at: number) => void)[] = [];
   let d = 0;
   for (const f of features) {
@@ -31,7 +31,8 @@ export function designMatrix(m: FeatureMatrix, features: readonly string[]): { d
     d += cat.levels.length;
     cols.push((i, out, at) => { const code = cat.codes[i]!; if (code >= 0) out[at + base + code] = 1; });
   }
-  const data = new Float64Array(m.n * d);
+  // shared memory when the engine splits assignment across threads: no copy per call
+  const data = shared ? allocSharedMatrix(m.n, d) : new Float64Array(m.n * d);
   for (let i = 0; i < m.n; i++) for (const c of cols) c(i, data, i * d);
   return { data, d };
 }
@@ -52,7 +53,7 @@ export function kmeansPartition(
   spec: SegmentationSpec,
   opts: { minGroupSize: number; onProgress: (f: number) => void; threads?: number },
 ): { partition: Partition; suppressed: Suppressed } {
-  const { data, d } = designMatrix(m, spec.features);
+  const { data, d } = designMatrix(m, spec.features, (opts.threads ?? 1) > 1);
   const seed = spec.seed ?? 1;
   let k = spec.k ?? 0;
   let byK: Record<string, number> | undefined;
@@ -66,7 +67,8 @@ export function kmeansPartition(
   if (k < 1) throw new SegmentationInputError('k_required', 'kmeans needs k or k_range');
   if (k > m.n) throw new SegmentationInputError('k_exceeds_population', `k (${k}) is larger than the population (${m.n})`);
   opts.onProgress(0.1);
-  const initial = kmeansPlusPlus(data, m.n, d, k, createRng(seed));
+  // greedy k-means++ (as scikit-learn and ml-kmeans seed): better starts than plain D² sampling
+  const initial = greedyKmeansPlusPlus(data, m.n, d, k, createRng(seed));
   const fit = kmeans(data, m.n, d, {
     k, initial, ...(opts.threads !== undefined && { threads: opts.threads }),
     onIteration: (iter: number) => opts.onProgress(0.1 + 0.8 * Math.min(1, iter / 50)),

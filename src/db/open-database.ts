@@ -30,6 +30,9 @@ export function openStore(dataDir: string, options: { migrate?: boolean; cacheMi
   // Pseudonym keys are random: inserts touch pages all over the B-trees, so a larger cache pays.
   sqlite.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`);
   sqlite.pragma('temp_store = MEMORY');
+  // Updated and deleted cells are zeroed in their page (FAST: no extra I/O), so no stale copy
+  // of a wrapped data key or ciphertext survives in free space for an erasure to miss.
+  sqlite.pragma('secure_delete = FAST');
   // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (issue 3 bench).
   sqlite.pragma('wal_autocheckpoint = 10000');
   const db = drizzle(sqlite, { schema }) as Db;

@@ -49,11 +49,16 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         sqlite.prepare('UPDATE erasures SET receipt = ? WHERE pseudonym = ?').run(receipt(counts), p);
         return counts;
       } finally {
-        sqlite.pragma('secure_delete = OFF');
+        sqlite.pragma('secure_delete = FAST');
       }
     },
     compact: () => {
-      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      // A reader on another connection (a segmentation job) can hold old frames: retry briefly.
+      for (let i = 0; i < 20; i++) {
+        const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        if (!r || r.busy === 0) return;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      }
     },
   };
 }

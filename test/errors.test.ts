@@ -176,13 +176,22 @@ describe('problem+json on every error path', () => {
     expect(res.headers.get('x-frame-options')).toBeTruthy();
   });
 
+  it('logs the route pattern, never the path: an identifier typed into a path stays out of the logs', async () => {
+    const token = await gw.mint(['marketing']);
+    const res = await gw.request('/v1/subjects/jane.canary-path@example.com?purpose=segmentation_analytics', { token });
+    expect(res.status).toBe(404);
+    const logs = gw.logs.join('');
+    expect(logs).toContain('"route":"/v1/subjects/:pseudonym"');
+    expect(logs).not.toContain('jane.canary-path');
+  });
+
   it('never logs a bearer token', async () => {
     const partnerToken = await gw.partner.sign();
     tokens.push(partnerToken);
     await gw.request('/v1/me', { token: partnerToken });
     await gw.request('/v1/policies', { token: partnerToken });
     const logs = gw.logs.join('');
-    expect(logs).toContain('"path":"/v1/me"');
+    expect(logs).toContain('"route":"/v1/me"');
     for (const t of tokens) {
       expectNoneOf(logs, [t, ...t.split('.').filter((s) => s.length >= 12)], 'logs');
     }

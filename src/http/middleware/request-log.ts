@@ -11,7 +11,8 @@ export function requestLog(logger: Logger, clock: () => number): MiddlewareHandl
     // One flat line, no per-request child logger: child creation costs more than the line.
     const p = c.get('principal');
     const line = {
-      req_id: c.get('requestId'), method: c.req.method, path: c.req.path, status, ms: clock() - started,
+      // the route pattern, not the path: a caller may type an identifier into a path segment
+      req_id: c.get('requestId'), method: c.req.method, route: c.req.routePath, status, ms: clock() - started,
       ...(p && { actor: { iss: p.issuerId, sub: p.subject } }),
     };
     if (status >= 500) logger.error(line, 'request');

@@ -3,7 +3,7 @@
 // Every change (withdrawal, objection, expiry) holds for every later read, by every role.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ISSUER_ID } from '../src/auth/dev-issuer.ts';
-import { DAY_MS } from '../src/consent/coverage.ts';
+import { DAY_MS } from '../src/ingest/field-value.ts';
 import { partnerScopeOf, problemShape, Recorder, seedSubject, type Answer, type Seeded } from './helpers/access.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 

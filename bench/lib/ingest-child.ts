@@ -89,7 +89,7 @@ switch (variant) {
     let accepted = 0;
     const t = performance.now();
     for (let i = 0; i < rows.length; i += B) {
-      accepted += ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), actor: 'bench', auditActor: actor }).result.accepted;
+      accepted += ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), auditActor: actor }).result.accepted;
     }
     done({ rows: rows.length, accepted, seconds: (performance.now() - t) / 1000 });
     store.close();

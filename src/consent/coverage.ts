@@ -1,6 +1,7 @@
 // Does a subject's current consent state cover a purpose? Pure: the basis decides the rule.
 import type { Purpose } from '../policy/access-policy.ts';
 import type { LegalBasis } from '../policy/schemas/purposes-schema.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
 
 export type ConsentStatus = 'granted' | 'denied' | 'withdrawn';
 
@@ -17,7 +18,6 @@ export interface Coverage {
   reason: 'basis_covers_all' | 'no_objection' | 'objected' | 'consent_granted' | 'no_consent' | 'consent_refused' | 'consent_expired';
 }
 
-export const DAY_MS = 86_400_000;
 
 /** When a consent stops counting: its own expiry, or the purpose's default validity. */
 export const consentExpiry = (purpose: Purpose, s: ConsentStateRow): number =>

@@ -4,8 +4,8 @@ import type { Purpose } from '../policy/access-policy.ts';
 import type { FeatureName } from '../policy/features.ts';
 import type { CategoricalColumn, FeatureMatrix } from '../segmentation/feature-matrix.ts';
 import type { PopulationQuery, PopulationReader } from '../segmentation/population-reader.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
 
-const DAY_MS = 86_400_000;
 
 /** SQL for each feature as of :today (epoch day); time-relative ones are derived here. */
 export const FEATURE_SQL: Record<FeatureName, string> = {

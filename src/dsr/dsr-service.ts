@@ -11,10 +11,10 @@ import { deriveFeatures } from '../subjects/derive-features.ts';
 import type { SubjectStore } from '../subjects/subject-store.ts';
 import type { VaultReader } from '../vault/vault-reader.ts';
 import type { DsrStore } from './dsr-store.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
 
 export interface Identifier { type: 'email' | 'phone' | 'customer_id'; value: string; source?: string | undefined }
 
-const DAY_MS = 86_400_000;
 const nothingHeld = () => new AppError('request.not_found', 'Nothing is held on this person.');
 const iso = (t: number) => new Date(t).toISOString();
 

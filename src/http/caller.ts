@@ -9,11 +9,6 @@ export const callerOf = (c: Context<AppEnv>): Caller => {
   return { roles: p.roles, issuerId: p.issuerId };
 };
 
-export const actorOf = (c: Context<AppEnv>): string => {
-  const p = c.get('principal');
-  return `${p.issuerId}:${p.subject}`;
-};
-
 /** The audit log's view of the caller (token issuer and subject, roles, request id). */
 export const auditActorOf = (c: Context<AppEnv>): AuditActor => {
   const p = c.get('principal');

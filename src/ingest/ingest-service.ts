@@ -26,7 +26,6 @@ export interface IngestRequest {
   idempotencyKey?: string;
   /** Keyed fingerprint of the request body; an idempotency key replays only the same body. */
   requestHash: string;
-  actor: string;
   auditActor: AuditActor;
 }
 
@@ -124,7 +123,7 @@ export class IngestService {
     const { store } = this.deps;
     const batchId = crypto.randomUUID();
     return store.transaction(() => {
-      const actor = req.actor;
+      const actor = `${req.auditActor.issuer}:${req.auditActor.subject}`;
       const applied = req.recordType === 'customers'
         ? this.applyCustomers(req.source, valid, errors, now, today, actor)
         : req.recordType === 'transactions'
@@ -150,7 +149,7 @@ export class IngestService {
       store.insertBatch({
         batchId, source: req.source, recordType: req.recordType, idempotencyKey: req.idempotencyKey ?? null,
         requestHash: req.requestHash, accepted: result.accepted, rejected: result.rejected,
-        response: JSON.stringify(result), actor: req.actor, createdAt: now,
+        response: JSON.stringify(result), actor, createdAt: now,
       });
       // Same transaction as the batch: the data and its audit entry commit together or not at all.
       this.deps.audit.append({

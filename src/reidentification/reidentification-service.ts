@@ -9,12 +9,12 @@ import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultReader, SealedIdentity } from '../vault/vault-reader.ts';
 import type { ReidRequest, ReidStore } from './reidentification-store.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
 
 export interface ReidInput { pseudonyms: string[]; fields: string[]; purpose: string; justification?: string | undefined }
 
 export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent'; fields?: Record<string, string> }
 
-const DAY_MS = 86_400_000;
 
 export class ReidentificationService {
   constructor(private readonly d: {

@@ -44,13 +44,6 @@ export function matchesRule(m: FeatureMatrix, i: number, r: Rule): boolean {
   return true;
 }
 
-/** Features a rule set or filter reads: each must be usable by the caller. */
-export function featuresOf(wheres: readonly (Where | undefined)[]): FeatureName[] {
-  const s = new Set<FeatureName>();
-  for (const w of wheres) if (w) for (const f of Object.keys(w)) s.add(f as FeatureName);
-  return [...s];
-}
-
 export function describeWhere(w: Where): string {
   return Object.entries(w).map(([f, c]) => {
     const parts: string[] = [];

@@ -51,7 +51,7 @@ export function registerIngest(program: Command): void {
         if (chunk.length === 0) return;
         const { result } = ingest.ingest({
           source: opts.source, recordType: opts.type as 'customers' | 'transactions', rows: chunk, rowOffset: totals.rows,
-          requestHash: `cli:${file}:${totals.rows}`, actor: `cli:${os.userInfo().username}`,
+          requestHash: `cli:${file}:${totals.rows}`,
           auditActor: { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null },
         });
         totals.rows += chunk.length;

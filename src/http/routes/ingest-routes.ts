@@ -66,7 +66,6 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
           source, recordType: type, rows, atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),
-          actor: `${p.issuerId}:${p.subject}`,
           auditActor: auditActorOf(c),
         });
         if (outcome.replayed) c.header('Idempotent-Replayed', 'true');

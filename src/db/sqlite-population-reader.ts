@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Purpose } from '../policy/access-policy.ts';
 import type { FeatureName } from '../policy/features.ts';
 import type { CategoricalColumn, FeatureMatrix } from '../segmentation/feature-matrix.ts';
-import type { PopulationQuery, PopulationReader } from '../segmentation/population-reader.ts';
+import type { KeyRange, PopulationQuery, PopulationReader } from '../segmentation/population-reader.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 
 
@@ -47,16 +47,25 @@ export function sqlitePopulationReader(sqlite: Database.Database): PopulationRea
       const bound = c.join ? p : {};
       return (sqlite.prepare(`SELECT count(*) AS n FROM subject_features f ${c.join} WHERE ${c.where}`).get(bound) as { n: number }).n;
     },
-    read(q: PopulationQuery): FeatureMatrix {
+    splitKey() {
+      const n = (sqlite.prepare('SELECT count(*) AS n FROM subject_features').get() as { n: number }).n;
+      if (n < 2) return undefined;
+      const mid = sqlite.prepare('SELECT pseudonym FROM subject_features ORDER BY pseudonym LIMIT 1 OFFSET ?').pluck().get(Math.floor(n / 2)) as string;
+      return { key: mid, subjects: n };
+    },
+    read(q: PopulationQuery, range: KeyRange = {}): FeatureMatrix {
       const c = coverageSql(q.purpose);
       const cols = q.features.map((f) => FEATURE_SQL[f.name]);
-      const sql = `SELECT f.pseudonym${cols.map((x) => ', ' + x).join('')} FROM subject_features f ${c.join} WHERE ${c.where} ORDER BY f.pseudonym`;
+      const within = [range.from !== undefined && 'f.pseudonym >= @from', range.below !== undefined && 'f.pseudonym < @below'].filter(Boolean).map((x) => ` AND ${x}`).join('');
+      const sql = `SELECT f.pseudonym${cols.map((x) => ', ' + x).join('')} FROM subject_features f ${c.join} WHERE ${c.where}${within} ORDER BY f.pseudonym`;
       const p = params(q.purpose, q.now);
       const usesToday = cols.some((x) => x.includes('@today'));
       const bound: Record<string, unknown> = {};
       if (c.join) Object.assign(bound, { purpose: p.purpose, now: p.now, validity: p.validity });
       if (c.join && q.purpose.basis !== 'consent') { delete bound['now']; delete bound['validity']; }
       if (usesToday) bound['today'] = p.today;
+      if (range.from !== undefined) bound['from'] = range.from;
+      if (range.below !== undefined) bound['below'] = range.below;
       const stmt = sqlite.prepare(sql).raw(true);
       // Grow-by-doubling typed arrays: the population size is only known after the scan.
       let cap = 1024;

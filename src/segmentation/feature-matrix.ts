@@ -40,3 +40,32 @@ export function valueAt(m: FeatureMatrix, f: FeatureName, i: number): number | s
   }
   return null;
 }
+
+/** Rows of `a` then rows of `b` (same features); b's categorical codes are mapped onto a's levels. */
+export function concatRows(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
+  const n = a.n + b.n;
+  const numeric = new Map<FeatureName, Float64Array>();
+  for (const [f, col] of a.numeric) {
+    const out = new Float64Array(n);
+    out.set(col.subarray(0, a.n));
+    out.set(b.numeric.get(f)!.subarray(0, b.n), a.n);
+    numeric.set(f, out);
+  }
+  const categorical = new Map<FeatureName, CategoricalColumn>();
+  for (const [f, col] of a.categorical) {
+    const other = b.categorical.get(f)!;
+    const levels = [...col.levels];
+    const index = new Map(levels.map((l, i) => [l, i]));
+    const remap = other.levels.map((l) => {
+      let code = index.get(l);
+      if (code === undefined) { code = levels.length; levels.push(l); index.set(l, code); }
+      return code;
+    });
+    const codes = new Int32Array(n);
+    codes.set(col.codes.subarray(0, a.n));
+    for (let i = 0; i < b.n; i++) { const c = other.codes[i]!; codes[a.n + i] = c < 0 ? -1 : remap[c]!; }
+    categorical.set(f, { codes, levels });
+  }
+  const pseudonyms = a.pseudonyms.concat(b.pseudonyms);
+  return { n, pseudonyms, numeric, categorical };
+}

@@ -1,11 +1,11 @@
 // Runs one segmentation job against its own database connection (called inside a worker).
 import crypto from 'node:crypto';
 import { openStore } from '../../db/open-database.ts';
-import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
 import { sqliteRunStore } from '../../db/sqlite-run-store.ts';
 import { runSegmentation } from '../run-segmentation.ts';
 import { SegmentationInputError } from '../segmentation-error.ts';
 import type { JobInput } from './job-input.ts';
+import { readPopulation } from './parallel-population-read.ts';
 
 export function executeJob(input: JobInput, clock: () => number = Date.now): void {
   const store = openStore(input.dataDir, { migrate: false });
@@ -21,9 +21,7 @@ export function executeJob(input: JobInput, clock: () => number = Date.now): voi
     runs.markRunning(input.runId, clock());
     const t0 = performance.now();
     // No progress writes during the scan: the connection is busy iterating.
-    const population = sqlitePopulationReader(store.sqlite).read({
-      purpose: input.purpose, features: input.features, now: input.now,
-    });
+    const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir });
     progress(0.1);
     const t1 = performance.now();
     const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads });

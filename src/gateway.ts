@@ -61,6 +61,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   gw.logger.info({ url }, 'listening');
+  gw.jobs.prewarm();
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {

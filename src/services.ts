@@ -49,7 +49,7 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   for (const id of runs.interrupted()) {
     runs.fail(id, { code: 'interrupted', message: 'The gateway stopped while this run was in progress; submit it again.' }, clock());
   }
-  const queue = new JobQueue(runs, logger, clock);
+  const queue = new JobQueue(runs, logger, clock, { dataDir: config.dataDir, threads: config.segmentationThreads });
   const segmentations = new SegmentationService({
     runs, queue, population: sqlitePopulationReader(store.sqlite), access: policies.access, dictionary: policies.dictionary,
     consents, pseudonyms, dataDir: config.dataDir, clock, threads: config.segmentationThreads, audit,

@@ -35,7 +35,12 @@ describe('data-subject erasure', () => {
   let devKeys: Record<string, Buffer>;
 
   const vaultRow = (p: string) => gw.store.sqlite.prepare('SELECT key_id, wrapped_key, ciphertext, fields, field_meta FROM vault WHERE pseudonym = ?').get(p) as VaultRaw;
-  const perSubject = (p: string) => Object.fromEntries(PER_SUBJECT.map((t) => [t, (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE pseudonym = ?`).get(p) as { n: number }).n]));
+  // members are chunks of newline-joined pseudonyms: a member is a whole line of one
+  const memberSlots = (p: string) => (gw.store.sqlite.prepare('SELECT members FROM segment_member_chunks').all() as { members: string }[])
+    .reduce((n, c) => n + c.members.split('\n').filter((m) => m === p).length, 0);
+  const perSubject = (p: string) => Object.fromEntries(PER_SUBJECT.map((t) => [t, t === 'segment_members'
+    ? memberSlots(p)
+    : (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE pseudonym = ?`).get(p) as { n: number }).n]));
   const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) => rec.postJson(`/v1/dsr/${kind}`, dpo, { identifier });
 
   beforeAll(async () => {

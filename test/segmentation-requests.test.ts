@@ -17,7 +17,7 @@ const ALL_FEATURES = [
   'frequency', 'monetary', 'avg_basket', 'share_web', 'share_store', 'share_phone', 'share_app',
 ];
 /** Words that would betray internals in an error a caller reads. */
-const INTERNALS = /select |insert |update |delete |segment_members|segmentation_runs|subject_features|consent_state|sqlite|no such table|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
+const INTERNALS = /select |insert |update |delete |segment_member|segmentation_runs|subject_features|consent_state|sqlite|no such table|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
 
 function expectProblem(a: Answer, status: number, code: string): void {
   expect(a.status, a.text).toBe(status);
@@ -205,6 +205,30 @@ describe('segmentation requests and jobs', () => {
       }
     });
 
+    it('a prewarmed queue runs jobs on a worker booted ahead, keeps the next one ready, and gives the same results', async () => {
+      const warm = await testGateway({ clockStart: SEG_CLOCK });
+      try {
+        const r = new Recorder(warm);
+        const c = new SegClient(warm, r);
+        await ingestPopulation(r, pop);
+        const token = await c.marketing();
+        const body = { purpose: PURPOSE, method: 'kmeans', features: ['age', 'monetary', 'recency_days'], k: 3, seed: 4 };
+        const cold = await c.run(token, body);
+        warm.jobs.prewarm();
+        expect(warm.jobs.hasStandby).toBe(true);
+        const first = await c.run(token, body);
+        expect(warm.jobs.hasStandby).toBe(true);
+        const second = await c.run(token, { ...body, method: 'rfm', features: [] });
+        expect(second.status).toBe('succeeded');
+        expect(first.result.segments.map((s) => [s.size, s.profile])).toEqual(cold.result.segments.map((s) => [s.size, s.profile]));
+        expect(first.result.quality).toEqual(cold.result.quality);
+        await warm.jobs.close();
+        expect(warm.jobs.hasStandby).toBe(false);
+      } finally {
+        warm.cleanup();
+      }
+    });
+
     it('a storage failure inside the worker fails the run with internal_error and a message free of SQL and table names', async () => {
       const fresh = await testGateway({ clockStart: SEG_CLOCK });
       try {
@@ -217,7 +241,7 @@ describe('segmentation requests and jobs', () => {
         // the job's member write must fail: its table is gone before the worker starts
         const a = await c.submit(token, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'all', where: { frequency: { gte: 0 } } }] });
         expect(a.status, a.text).toBe(202);
-        fresh.store.sqlite.exec('DROP TABLE segment_members');
+        fresh.store.sqlite.exec('DROP TABLE segment_member_chunks');
         await fresh.jobs.idle();
         const v = await c.get(token, a.json.id);
         expect(v.status).toBe('failed');

@@ -6,8 +6,13 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
   const st = {
     link: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
-    memberships: sqlite.prepare<[string], Membership>(`SELECT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
-      FROM segment_members m JOIN segmentation_runs r ON r.id = m.run_id WHERE m.pseudonym = ? ORDER BY r.created_at`),
+    // A slot is a whole line of a chunk: delimiters on both sides, so no partial match.
+    memberships: sqlite.prepare<[string], Membership>(`SELECT DISTINCT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
+      FROM segment_member_chunks m JOIN segmentation_runs r ON r.id = m.run_id
+      WHERE instr(char(10) || m.members || char(10), char(10) || ? || char(10)) > 0 ORDER BY r.created_at, m.segment_id`),
+    chunksOf: sqlite.prepare<[string], { run_id: string; segment_id: string; chunk: number; members: string }>(
+      `SELECT run_id, segment_id, chunk, members FROM segment_member_chunks WHERE instr(char(10) || members || char(10), char(10) || ? || char(10)) > 0`),
+    putChunk: sqlite.prepare('UPDATE segment_member_chunks SET members = ? WHERE run_id = ? AND segment_id = ? AND chunk = ?'),
     transactions: sqlite.prepare(`SELECT day, amount, currency, channel, category, source FROM transactions WHERE pseudonym = ? ORDER BY day`),
     erasure: sqlite.prepare('INSERT INTO erasures (pseudonym, erased_at, receipt) VALUES (?, ?, ?)'),
     linksOf: sqlite.prepare<[string], { key_hash: string }>('SELECT key_hash FROM subject_links WHERE pseudonym = ?'),
@@ -16,9 +21,18 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     delTx: sqlite.prepare('DELETE FROM transactions WHERE pseudonym = ?'),
     delConsents: sqlite.prepare('DELETE FROM consent_records WHERE pseudonym = ?'),
     delConsentState: sqlite.prepare('DELETE FROM consent_state WHERE pseudonym = ?'),
-    delMembers: sqlite.prepare('DELETE FROM segment_members WHERE pseudonym = ?'),
     delFeatures: sqlite.prepare('DELETE FROM subject_features WHERE pseudonym = ?'),
     shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE pseudonym = ?`),
+  };
+  /** Empties the subject's member slots (other slots keep their offsets); returns how many. */
+  const emptySlots = (p: string): number => {
+    let n = 0;
+    for (const c of st.chunksOf.all(p)) {
+      const slots = c.members.split('\n');
+      for (let i = 0; i < slots.length; i++) if (slots[i] === p) { slots[i] = ''; n++; }
+      st.putChunk.run(slots.join('\n'), c.run_id, c.segment_id, c.chunk);
+    }
+    return n;
   };
   return {
     transaction: (fn) => sqlite.transaction(fn).immediate(),
@@ -36,7 +50,7 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
           links: st.delLinks.run(p).changes,
           transactions: st.delTx.run(p).changes,
           consents: 0,
-          memberships: st.delMembers.run(p).changes,
+          memberships: emptySlots(p),
           features: 0,
           vaultKeyDestroyed: false,
         };

@@ -1,6 +1,7 @@
 // SQLite storage of segmentation runs and members.
 import type Database from 'better-sqlite3';
 import type { RunRow, RunStore } from '../segmentation/run-store.ts';
+import { MEMBER_CHUNK } from './schema/segmentations.ts';
 
 interface Raw { id: string; owner: string; issuer_id: string; roles: string; purpose: string; method: string; params: string; status: RunRow['status']; progress: number; result: string | null; error: string | null; policy_version: string; created_at: number; started_at: number | null; finished_at: number | null }
 
@@ -10,8 +11,6 @@ const toRow = (r: Raw): RunRow => ({
   error: r.error === null ? null : (JSON.parse(r.error) as RunRow['error']), policyVersion: r.policy_version,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
 });
-
-const MULTI = 250;
 
 export function sqliteRunStore(sqlite: Database.Database): RunStore {
   const st = {
@@ -23,15 +22,14 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     progress: sqlite.prepare('UPDATE segmentation_runs SET progress = ? WHERE id = ?'),
     succeed: sqlite.prepare(`UPDATE segmentation_runs SET status = 'succeeded', progress = 1, result = ?, finished_at = ? WHERE id = ?`),
     fail: sqlite.prepare(`UPDATE segmentation_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`),
-    member: sqlite.prepare('INSERT INTO segment_members (run_id, segment_id, pseudonym) VALUES (?, ?, ?)'),
-    // Multi-row insert: a 1M-member run is dominated by per-statement overhead otherwise.
-    members: sqlite.prepare(`INSERT INTO segment_members (run_id, segment_id, pseudonym) VALUES ${Array.from({ length: MULTI }, () => '(?, ?, ?)').join(', ')}`),
-    clear: sqlite.prepare('DELETE FROM segment_members WHERE run_id = ? AND segment_id = ?'),
-    page: sqlite.prepare<[string, string, number, number], { pseudonym: string }>(
-      'SELECT pseudonym FROM segment_members WHERE run_id = ? AND segment_id = ? ORDER BY pseudonym LIMIT ? OFFSET ?'),
+    chunk: sqlite.prepare('INSERT INTO segment_member_chunks (run_id, segment_id, chunk, members) VALUES (?, ?, ?, ?)'),
+    clear: sqlite.prepare('DELETE FROM segment_member_chunks WHERE run_id = ? AND segment_id = ?'),
+    chunks: sqlite.prepare<[string, string, number, number], { members: string }>(
+      'SELECT members FROM segment_member_chunks WHERE run_id = ? AND segment_id = ? AND chunk BETWEEN ? AND ? ORDER BY chunk'),
     interrupted: sqlite.prepare<[], { id: string }>(`SELECT id FROM segmentation_runs WHERE status IN ('queued', 'running')`),
   };
-  const CHUNK = 50_000;
+  /** Chunks per write transaction: the API's own writes wait at most one of these for the lock. */
+  const CHUNKS_PER_COMMIT = 64;
   return {
     insert: (r) => void st.insert.run({ ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params) }),
     get: (id) => { const r = st.get.get(id); return r && toRow(r); },
@@ -42,21 +40,23 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     fail: (id, error, at) => void st.fail.run(JSON.stringify(error), at, id),
     writeMembers: (id, segmentId, pseudonyms) => {
       st.clear.run(id, segmentId);
-      // Commits in chunks: the API's own writes wait at most one chunk for the lock.
-      for (let i = 0; i < pseudonyms.length; i += CHUNK) {
+      const chunks = Math.ceil(pseudonyms.length / MEMBER_CHUNK);
+      for (let c0 = 0; c0 < chunks; c0 += CHUNKS_PER_COMMIT) {
         sqlite.transaction(() => {
-          const end = Math.min(pseudonyms.length, i + CHUNK);
-          let j = i;
-          const params: string[] = new Array<string>(MULTI * 3);
-          for (; j + MULTI <= end; j += MULTI) {
-            for (let m = 0; m < MULTI; m++) { params[m * 3] = id; params[m * 3 + 1] = segmentId; params[m * 3 + 2] = pseudonyms[j + m]!; }
-            st.members.run(params);
+          for (let c = c0; c < Math.min(chunks, c0 + CHUNKS_PER_COMMIT); c++) {
+            st.chunk.run(id, segmentId, c, pseudonyms.slice(c * MEMBER_CHUNK, (c + 1) * MEMBER_CHUNK).join('\n'));
           }
-          for (; j < end; j++) st.member.run(id, segmentId, pseudonyms[j]!);
         }).immediate();
       }
     },
-    members: (id, segmentId, offset, limit) => st.page.all(id, segmentId, limit, offset).map((r) => r.pseudonym),
+    members: (id, segmentId, offset, limit) => {
+      if (limit <= 0) return [];
+      const first = Math.floor(offset / MEMBER_CHUNK);
+      const rows = st.chunks.all(id, segmentId, first, Math.floor((offset + limit - 1) / MEMBER_CHUNK));
+      const slots = rows.flatMap((r) => r.members.split('\n'));
+      const from = offset - first * MEMBER_CHUNK;
+      return slots.slice(from, from + limit).map((p) => (p === '' ? null : p));
+    },
     interrupted: () => st.interrupted.all().map((r) => r.id),
   };
 }

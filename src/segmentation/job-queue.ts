@@ -1,8 +1,11 @@
 // Runs segmentation jobs one at a time in worker threads, so the event loop keeps answering.
+// Each job gets a fresh worker (its memory goes back when it ends); a server keeps the next one
+// booted ahead (prewarm), so a job does not wait ~1 s for threads to start.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging/logger.ts';
 import type { RunStore } from './run-store.ts';
 import type { JobInput } from './worker/job-input.ts';
+import type { WorkerBoot } from './worker/segmentation-worker.ts';
 
 const BOOT = new URL('./worker/boot.mjs', import.meta.url);
 
@@ -10,8 +13,38 @@ export class JobQueue {
   private readonly pending: JobInput[] = [];
   private active: Promise<void> | undefined;
   private closed = false;
+  private warm = false;
+  private standby: Worker | undefined;
 
-  constructor(private readonly runs: RunStore, private readonly logger: Logger, private readonly clock: () => number) {}
+  constructor(
+    private readonly runs: RunStore, private readonly logger: Logger, private readonly clock: () => number,
+    private readonly boot: WorkerBoot,
+  ) {}
+
+  /**
+   * Keeps one worker booted ahead of the next job, from now on. A server calls it at start; it
+   * costs idle threads (the worker, its k-means threads and its read helper), so tests do not.
+   */
+  prewarm(): void {
+    if (this.closed) return;
+    this.warm = true;
+    this.standby ??= this.spawn(true);
+  }
+
+  /** Whether a worker is booted (or booting) ahead of the next job. */
+  get hasStandby(): boolean {
+    return this.standby !== undefined;
+  }
+
+  /** `ahead`: the worker starts its k-means threads and read helper while it waits for a job. */
+  private spawn(ahead: boolean): Worker {
+    const worker = new Worker(BOOT, { workerData: { ...this.boot, ahead } satisfies WorkerBoot });
+    // idle, it must not keep the process alive; run() refs it when it takes a job
+    worker.unref();
+    worker.once('exit', () => { if (this.standby === worker) this.standby = undefined; });
+    worker.on('error', (e) => { if (this.standby === worker) this.logger.error({ err: e }, 'segmentation standby worker error'); });
+    return worker;
+  }
 
   submit(job: JobInput): void {
     if (this.closed) throw new Error('job queue closed');
@@ -27,7 +60,9 @@ export class JobQueue {
   async close(): Promise<void> {
     this.closed = true;
     this.pending.length = 0;
-    await this.idle();
+    const standby = this.standby;
+    this.standby = undefined;
+    await Promise.all([this.idle(), standby?.terminate()]);
   }
 
   private pump(): void {
@@ -42,7 +77,9 @@ export class JobQueue {
   private run(job: JobInput): Promise<void> {
     return new Promise<void>((resolve) => {
       let done = false;
-      const worker = new Worker(BOOT, { workerData: job });
+      const worker = this.standby ?? this.spawn(false);
+      this.standby = undefined;
+      worker.ref();
       worker.on('message', (m: { done: boolean; errorType?: string }) => {
         done = m.done;
         if (!m.done) this.logger.error({ run: job.runId, err: { type: m.errorType } }, 'segmentation job failed');
@@ -57,8 +94,10 @@ export class JobQueue {
             this.runs.fail(job.runId, { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());
           }
         }
+        if (this.warm && !this.closed) this.standby ??= this.spawn(true);
         resolve();
       });
+      worker.postMessage(job);
     });
   }
 }

@@ -29,8 +29,11 @@ export interface RunStore {
   fail(id: string, error: { code: string; message: string }, at: number): void;
   /** Replaces the members of a run; `pseudonyms` in segment order, sorted inside a segment. */
   writeMembers(id: string, segmentId: string, pseudonyms: readonly string[]): void;
-  /** Members of a segment in pseudonym order, from `offset` (offsets reveal nothing; pseudonyms would). */
-  members(id: string, segmentId: string, offset: number, limit: number): string[];
+  /**
+   * Member slots of a segment in pseudonym order, from `offset` (offsets reveal nothing; pseudonyms
+   * would). An erased subject's slot is null: offsets already handed out keep their meaning.
+   */
+  members(id: string, segmentId: string, offset: number, limit: number): (string | null)[];
   /** Runs left queued or running by a process that stopped. */
   interrupted(): string[];
 }

@@ -106,7 +106,7 @@ export class SegmentationService {
       if (page.length === 0) { exhausted = true; break; }
       for (const p of page) {
         offset++;
-        if (purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) {
+        if (p !== null && purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) {
           out.push(this.d.pseudonyms.outbound(caller, p));
           internal.push(p);
         }

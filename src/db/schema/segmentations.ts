@@ -27,8 +27,16 @@ export const segmentationRuns = sqliteTable('segmentation_runs', {
   finishedAt: integer('finished_at'),
 });
 
-export const segmentMembers = sqliteTable('segment_members', {
+/**
+ * A segment's members in pseudonym order, MEMBER_CHUNK slots per row, joined by newlines: a
+ * 1M-member run is ~1000 rows instead of 1M, and a page at any offset is one keyed lookup.
+ * An erased subject's slot is left empty, so offsets handed out as cursors stay valid.
+ */
+export const segmentMemberChunks = sqliteTable('segment_member_chunks', {
   runId: text('run_id').notNull(),
   segmentId: text('segment_id').notNull(),
-  pseudonym: text('pseudonym').notNull(),
-}, (t) => [primaryKey({ columns: [t.runId, t.segmentId, t.pseudonym] })]);
+  chunk: integer('chunk').notNull(),
+  members: text('members').notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.segmentId, t.chunk] })]);
+
+export const MEMBER_CHUNK = 1024;

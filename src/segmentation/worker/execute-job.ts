@@ -5,9 +5,9 @@ import { sqliteRunStore } from '../../db/sqlite-run-store.ts';
 import { runSegmentation } from '../run-segmentation.ts';
 import { SegmentationInputError } from '../segmentation-error.ts';
 import type { JobInput } from './job-input.ts';
-import { readPopulation } from './parallel-population-read.ts';
+import { readPopulation, type ReadHelper } from './parallel-population-read.ts';
 
-export function executeJob(input: JobInput, clock: () => number = Date.now): void {
+export function executeJob(input: JobInput, clock: () => number = Date.now, helper?: ReadHelper): void {
   const store = openStore(input.dataDir, { migrate: false });
   const runs = sqliteRunStore(store.sqlite);
   let last = 0;
@@ -21,7 +21,7 @@ export function executeJob(input: JobInput, clock: () => number = Date.now): voi
     runs.markRunning(input.runId, clock());
     const t0 = performance.now();
     // No progress writes during the scan: the connection is busy iterating.
-    const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir });
+    const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir, ...(helper && { helper }) });
     progress(0.1);
     const t1 = performance.now();
     const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads });

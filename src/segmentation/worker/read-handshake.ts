@@ -19,6 +19,11 @@ export function signal(flag: Int32Array, state: number): void {
   Atomics.notify(flag, 0);
 }
 
+import type { PopulationQuery } from '../population-reader.ts';
+
+/** What the job thread asks of its helper, posted before it signals go. */
+export interface HalfRequest { query: PopulationQuery; from: string }
+
 /** The upper half's columns as they cross threads: buffers are transferred, pseudonyms joined. */
 export interface HalfMessage {
   n: number;

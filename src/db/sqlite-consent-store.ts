@@ -6,11 +6,11 @@ import type { ConsentStateRow } from '../consent/coverage.ts';
 export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
   const insert = sqlite.prepare(
     `INSERT INTO consent_records (pseudonym, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
-     VALUES (@pseudonym, @purpose, @status, @legalBasis, @source, @collectedAt, @expiresAt, @noticeVersion, @recordedAt, @recordedBy)`);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // Newest by collection time wins; a record collected at the same instant wins by arrival.
   const moveState = sqlite.prepare(
     `INSERT INTO consent_state (pseudonym, purpose, status, legal_basis, collected_at, expires_at, record_id)
-     VALUES (@pseudonym, @purpose, @status, @legalBasis, @collectedAt, @expiresAt, @id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(pseudonym, purpose) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis,
        collected_at = excluded.collected_at, expires_at = excluded.expires_at, record_id = excluded.record_id
      WHERE excluded.collected_at >= consent_state.collected_at`);
@@ -22,9 +22,10 @@ export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
             notice_version AS noticeVersion, recorded_at AS recordedAt, recorded_by AS recordedBy
      FROM consent_records WHERE pseudonym = ? ORDER BY collected_at, id`);
   return {
+    // Positional parameters: ingest appends three records per new customer (named ones cost more).
     append: (r: ConsentRecordInput) => {
-      const id = Number(insert.run(r).lastInsertRowid);
-      moveState.run({ ...r, id });
+      const id = Number(insert.run(r.pseudonym, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
+      moveState.run(r.pseudonym, r.purpose, r.status, r.legalBasis, r.collectedAt, r.expiresAt, id);
       return id;
     },
     state: (p, purpose) => state.get(p, purpose),

@@ -23,7 +23,7 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
          ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`),
     upsertFeatures: sqlite.prepare(
       `INSERT INTO subject_features (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
-       VALUES (@pseudonym, @key_version, ${FEATURE_COLUMNS.map((c) => '@' + c).join(', ')}, @provenance, @now, @now)
+       VALUES (?, ?, ${FEATURE_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?)
        ON CONFLICT(pseudonym) DO UPDATE SET
          ${FEATURE_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, ${c})`).join(',\n         ')},
          provenance = json_patch(provenance, excluded.provenance),
@@ -75,8 +75,10 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     getVault: (p) => st.getVault.get(p),
     putVault: (p, r, now) => void st.putVault.run(p, r.keyId, r.wrappedKey, r.ciphertext, r.fields, r.fieldMeta, now),
     upsertFeatures: (u: FeatureUpdate) => {
-      const params: Record<string, unknown> = { pseudonym: u.pseudonym, key_version: u.keyVersion, provenance: JSON.stringify(u.provenance), now: u.now };
-      for (const c of FEATURE_COLUMNS) params[c] = u.values[c] ?? null;
+      // positional: one bound array per customer row, no parameter-name lookups
+      const params: unknown[] = [u.pseudonym, u.keyVersion];
+      for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
+      params.push(JSON.stringify(u.provenance), u.now, u.now);
       st.upsertFeatures.run(params);
     },
     insertTransaction: (t) => st.insertTransaction.run(t).changes === 1,

@@ -10,10 +10,12 @@ export function departement(postcode: string): string | undefined {
   return postcode.slice(0, 2);
 }
 
+const monthDay = (iso: string) => Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10));
+
+/** Whole years from an ISO birth date (YYYY-MM-DD, validated upstream) to an ISO day. */
 export function ageYears(birthDate: string, todayIso: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [ty, tm, td] = todayIso.split('-').map(Number) as [number, number, number];
-  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+  const md = monthDay;
+  return Number(todayIso.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (md(todayIso) < md(birthDate) ? 1 : 0);
 }
 
 /** Band label for `age` given increasing lower bounds: [18,25,35] -> "<18", "18-24", "25-34", "35+". */

@@ -1,9 +1,12 @@
 // Envelope encryption: a random data key per subject (AES-256-GCM), wrapped by the master key.
 import crypto from 'node:crypto';
+import { RandomPool } from './random-pool.ts';
 
 const FORMAT = 1;
 const IV = 12;
 const TAG = 16;
+/** One pool per process: data keys and nonces come from the same CSPRNG, in larger draws. */
+const random = new RandomPool();
 
 export class VaultCipher {
   private readonly master: crypto.KeyObject;
@@ -17,7 +20,7 @@ export class VaultCipher {
   }
 
   newDataKey(): Buffer {
-    return crypto.randomBytes(32);
+    return random.take(32);
   }
 
   wrap(dataKey: Buffer, pseudonym: string): Buffer {
@@ -50,7 +53,7 @@ export class VaultKeyError extends Error {
 const recordAad = (pseudonym: string, fields: string) => `veilgate/record/${FORMAT}\u0000${pseudonym}\u0000${fields}`;
 
 function seal(key: crypto.KeyObject | Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = crypto.randomBytes(IV);
+  const iv = random.take(IV);
   const c = crypto.createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.from(aad));
   const body = c.update(plaintext);

@@ -44,7 +44,9 @@ switch (variant) {
   }
   case 'floor': {
     // The same per-row crypto as the ingest path (3 keyed hashes, data key, wrap, one record
-    // encryption) and the same four prepared inserts, with no parsing or validation.
+    // encryption) and prepared inserts of the same rows it stores: features, three links, the
+    // vault row, and per consent flag a history record plus its state row. No parsing,
+    // validation, normalization, linkage lookups or provenance.
     const [file, dataDir, batch] = args as [string, string, string];
     const rows = await readRecords(file);
     const config = env(dataDir);
@@ -53,10 +55,16 @@ switch (variant) {
     const ps = new Pseudonymizer(keys.pseudonym, 1);
     const cipher = new VaultCipher(keys.master);
     const sq = store.sqlite;
-    const feat = sq.prepare(`INSERT OR IGNORE INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_days, tenure_as_of, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 100, 20000, '{}', 1, 1)`);
+    const feat = sq.prepare(`INSERT OR IGNORE INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_days, tenure_as_of, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 100, 20000, ?, 1, 1)`);
     const link = sq.prepare('INSERT OR IGNORE INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, 1)');
-    const vault = sq.prepare(`INSERT OR IGNORE INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, '{}', 1)`);
+    const vault = sq.prepare(`INSERT OR IGNORE INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1)`);
+    const consentRecord = sq.prepare(`INSERT INTO consent_records (pseudonym, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
+      VALUES (?, ?, ?, 'consent', 'crm', 1, NULL, NULL, 1, 'bench:bench')`);
+    const consentState = sq.prepare(`INSERT OR IGNORE INTO consent_state (pseudonym, purpose, status, legal_basis, collected_at, expires_at, record_id) VALUES (?, ?, ?, 'consent', 1, NULL, ?)`);
+    const flags = [['consent_marketing_email', 'marketing_email'], ['consent_marketing_sms', 'marketing_sms'], ['consent_partner_sharing', 'partner_sharing']] as const;
     const ids = ['customer_id', 'email', 'first_name', 'last_name', 'phone', 'street', 'city', 'postcode', 'country', 'birth_date', 'signup_date', 'iban', 'nir', 'siret'];
+    const t0 = Date.now();
+    const featureMeta = JSON.stringify(Object.fromEntries(['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days'].map((f) => [f, ['crm', t0]])));
     const t = performance.now();
     const B = Number(batch);
     for (let i = 0; i < rows.length; i += B) {
@@ -69,9 +77,17 @@ switch (variant) {
           const rec: Record<string, string> = {};
           for (const f of ids) if (r[f] !== undefined && r[f] !== '') rec[f] = String(r[f]);
           const enc = cipher.encryptRecord(dek, p, rec);
-          feat.run(p, String(r['gender']), String(r['csp']), Number(r['income']) || null, String(r['channel_preference']));
+          // provenance of the same size as ingest's: [source, time] per stored field
+          const meta = JSON.stringify(Object.fromEntries(Object.keys(rec).map((f) => [f, ['crm', t0]])));
+          feat.run(p, String(r['gender']), String(r['csp']), Number(r['income']) || null, String(r['channel_preference']), featureMeta);
           link.run(p, 'email', p); link.run(cid, 'customer_id', p); link.run(ph, 'phone', p);
-          vault.run(p, cipher.keyId, cipher.wrap(dek, p), enc.ciphertext, enc.fields);
+          vault.run(p, cipher.keyId, cipher.wrap(dek, p), enc.ciphertext, enc.fields, meta);
+          for (const [field, purpose] of flags) {
+            const v = r[field];
+            if (v === undefined || v === '' || v === null) continue;
+            const status = v === true || v === 'true' ? 'granted' : 'denied';
+            consentState.run(p, purpose, status, consentRecord.run(p, purpose, status).lastInsertRowid);
+          }
         }
       }).immediate();
     }

@@ -3,9 +3,9 @@
 // bench: 1M subjects about 3 s alone, 1.4 s in two halves). Both connections read one snapshot:
 // a write lock held while both open their read transactions keeps any commit from landing
 // between them, so the population is exactly the one a single scan would have read.
-import Database from 'better-sqlite3';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Store } from '../../db/open-database.ts';
+import { beginSnapshot, endSnapshot, holdingWriters } from '../../db/read-snapshot.ts';
 import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
 import { concatRows, type FeatureMatrix } from '../feature-matrix.ts';
 import type { PopulationQuery } from '../population-reader.ts';
@@ -69,7 +69,7 @@ function readInHalves(store: Store, q: PopulationQuery, splitKey: string, helper
   try {
     lower = sqlitePopulationReader(store.sqlite).read(q, { below: splitKey });
   } finally {
-    store.sqlite.exec('COMMIT');
+    endSnapshot(store.sqlite);
   }
   if (waitWhile(flag, READ.snapshot, 600_000) !== READ.done) throw new Error('population read helper failed');
   const msg = receiveMessageOnPort(port)?.message as HalfMessage | undefined;
@@ -79,24 +79,14 @@ function readInHalves(store: Store, q: PopulationQuery, splitKey: string, helper
 
 /** Both connections open their read transactions while writers are held off by a write lock. */
 function openSharedSnapshot(store: Store, flag: Int32Array): void {
-  const lock = new Database(store.file);
-  try {
-    lock.pragma('busy_timeout = 5000');
-    lock.exec('BEGIN IMMEDIATE');
-    try {
-      store.sqlite.exec('BEGIN');
-      store.sqlite.prepare('SELECT 1 FROM subject_features LIMIT 1').get();
-      signal(flag, READ.go);
-      if (waitWhile(flag, READ.go, 30_000) !== READ.snapshot) {
-        store.sqlite.exec('COMMIT');
-        throw new Error('population read helper could not open its snapshot');
-      }
-    } finally {
-      lock.exec('ROLLBACK');
+  holdingWriters(store.file, () => {
+    beginSnapshot(store.sqlite);
+    signal(flag, READ.go);
+    if (waitWhile(flag, READ.go, 30_000) !== READ.snapshot) {
+      endSnapshot(store.sqlite);
+      throw new Error('population read helper could not open its snapshot');
     }
-  } finally {
-    lock.close();
-  }
+  });
 }
 
 function fromMessage(msg: HalfMessage): FeatureMatrix {

@@ -2,6 +2,7 @@
 // half of the pseudonym range inside the read snapshot the job thread opened with it.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openStore } from '../../db/open-database.ts';
+import { beginSnapshot, endSnapshot } from '../../db/read-snapshot.ts';
 import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
 import { READ, signal, type HalfMessage, type HalfRequest } from './read-handshake.ts';
 
@@ -27,12 +28,11 @@ try {
 function scanUpperHalf(): void {
   const req = receiveMessageOnPort(port)?.message as HalfRequest | undefined;
   if (!req) throw new Error('population read request missing');
-  store.sqlite.exec('BEGIN');
-  // The first read fixes this connection's WAL snapshot while the job thread holds off writers.
-  store.sqlite.prepare('SELECT 1 FROM subject_features LIMIT 1').get();
+  // The snapshot is fixed while the job thread holds off writers.
+  beginSnapshot(store.sqlite);
   signal(flag, READ.snapshot);
   const m = sqlitePopulationReader(store.sqlite).read(req.query, { from: req.from });
-  store.sqlite.exec('COMMIT');
+  endSnapshot(store.sqlite);
   const numeric = [...m.numeric].map(([f, col]) => [f, col.slice()] as [string, Float64Array]);
   const categorical = [...m.categorical].map(([f, col]) => [f, { codes: col.codes.slice(), levels: col.levels }] as HalfMessage['categorical'][number]);
   const msg: HalfMessage = { n: m.n, pseudonyms: m.pseudonyms.join('\n'), numeric, categorical };

@@ -132,6 +132,27 @@ describe('consent ingest', () => {
     expect(answer.errors[0]!.message).not.toContain('maybe');
   });
 
+  it('a grant flag repeated on a customer row after the stored grant expired renews it; repeated before, it adds nothing', async () => {
+    const fresh = await testGateway({ clockStart: CLOCK });
+    try {
+      const r = new Recorder(fresh);
+      const s = await seedSubject(r, 'renews', 1, { flags: { consent_marketing_email: true }, transactions: false });
+      const records = () => (fresh.store.sqlite.prepare("SELECT collected_at AS at FROM consent_records WHERE pseudonym = ? AND purpose = 'marketing_email' ORDER BY id").all(s.pseudonym) as { at: number }[]).map((x) => x.at);
+      const status = async () => (await r.get(`/v1/subjects/${s.pseudonym}?purpose=marketing_email`, await fresh.mint(['dpo']))).status;
+      const resend = () => r.ingest('crm', 'customers', [{ ...s.identity.record, consent_marketing_email: true }]);
+      await resend();
+      expect(records()).toEqual([CLOCK]);
+      // marketing_email consents count for 1095 days
+      fresh.advance(1096 * 86_400_000);
+      expect(await status()).toBe(404);
+      await resend();
+      expect(records()).toEqual([CLOCK, CLOCK + 1096 * 86_400_000]);
+      expect(await status()).toBe(200);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('no answer carries a raw identifier', () => {
     expect(rec.leaks([a.identity, b.identity, c.identity])).toEqual([]);
   });

@@ -2,7 +2,7 @@
 import { AppError } from '../errors/app-error.ts';
 import type { Purpose } from '../policy/access-policy.ts';
 import type { ConsentRecordInput, ConsentStore } from './consent-store.ts';
-import { coverage, type ConsentStatus, type Coverage } from './coverage.ts';
+import { consentExpiry, coverage, type ConsentStatus, type Coverage } from './coverage.ts';
 
 export class ConsentRegistry {
   constructor(
@@ -26,10 +26,16 @@ export class ConsentRegistry {
     return this.store.append(r);
   }
 
-  /** For consent flags repeated on every customer row: a record only when the status changes. */
+  /**
+   * For consent flags repeated on every customer row: a record only when the status changes,
+   * or when a grant repeated after the stored one expired renews it (a fresh collection).
+   */
   appendIfChanged(r: ConsentRecordInput): boolean {
     const current = this.store.state(r.pseudonym, r.purpose);
-    if (current && current.status === r.status) return false;
+    if (current && current.status === r.status) {
+      const lapsed = r.status === 'granted' && consentExpiry(this.purpose(r.purpose), current) <= r.collectedAt;
+      if (!lapsed) return false;
+    }
     this.append(r);
     return true;
   }

@@ -1,6 +1,7 @@
 // Assembles a running gateway from a config: keys, database, policies, verifier, app, listener.
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/load-config.ts';
+import { Checkpointer } from './db/checkpointer.ts';
 import { openStore, type Store } from './db/open-database.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { loadPolicies, type PolicySet } from './policy/load-policies.ts';
@@ -62,12 +63,13 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   gw.logger.info({ url }, 'listening');
   gw.jobs.prewarm();
+  const checkpoints = Checkpointer.start(gw.store, { onError: (e) => gw.logger.error({ err: e }, 'checkpointer stopped') });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop accepting, let in-flight requests finish, then close the database.
       server.close(() => {
-        void gw.jobs.close().then(() => gw.store.close());
+        void Promise.all([gw.jobs.close(), checkpoints.stop()]).then(() => gw.store.close());
         gw.logger.info('stopped');
         resolve();
       });

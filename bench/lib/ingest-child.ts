@@ -3,12 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { serve } from '@hono/node-server';
 import { generateCustomers } from '../../src/demo-data/generate.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { openStore } from '../../src/db/open-database.ts';
 import { loadPolicies } from '../../src/policy/load-policies.ts';
-import { buildGateway } from '../../src/gateway.ts';
+import { startGateway } from '../../src/gateway.ts';
 import { buildServices } from '../../src/services.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { mintDevToken } from '../../src/auth/dev-issuer.ts';
@@ -28,7 +27,8 @@ async function readRecords(file: string): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-const env = (dataDir: string) => loadConfig({ VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'), VEILGATE_LOG_LEVEL: 'silent', VEILGATE_MAX_BATCH_ROWS: '100000', VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024) });
+const envVars = (dataDir: string) => ({ VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'), VEILGATE_LOG_LEVEL: 'silent', VEILGATE_MAX_BATCH_ROWS: '100000', VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024) });
+const env = (dataDir: string) => loadConfig(envVars(dataDir));
 const actor = { issuer: 'bench', subject: 'bench', roles: ['ingest'], requestId: null };
 
 switch (variant) {
@@ -115,9 +115,10 @@ switch (variant) {
     // Server and client in one process would share one core: the server runs in a child of its own.
     const [file, dataDir, batch] = args as [string, string, string];
     if (process.env['INGEST_BENCH_SERVER']) {
-      const gw = await buildGateway(env(dataDir), { logger: createLogger({ level: 'silent' }) });
-      const server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write(`PORT ${info.port}\n`));
-      process.on('message', () => { server.close(); gw.store.close(); process.stdout.write(JSON.stringify({ maxRssMb: rssMb() }) + '\n'); process.exit(0); });
+      // started as `veilgate serve` starts it (startGateway: with its background checkpointer)
+      const gw = await startGateway(loadConfig({ ...envVars(dataDir), PORT: '0', HOST: '127.0.0.1' }), { logger: createLogger({ level: 'silent' }) });
+      process.stdout.write(`PORT ${new URL(gw.url).port}\n`);
+      process.on('message', () => { void gw.close().then(() => { process.stdout.write(JSON.stringify({ maxRssMb: rssMb() }) + '\n'); process.exit(0); }); });
       break;
     }
     const { spawn } = await import('node:child_process');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/load-config.ts';
+import { Checkpointer } from '../../db/checkpointer.ts';
 import { openStore } from '../../db/open-database.ts';
 import { loadPolicies } from '../../policy/load-policies.ts';
 import { buildServices } from '../../services.ts';
@@ -36,6 +37,7 @@ export function registerIngest(program: Command): void {
       const policies = loadPolicies(config.policiesDir);
       // A smaller page cache than the server's: the CLI promises a flat memory profile.
       const store = openStore(config.dataDir, { cacheMiB: 16 });
+      const checkpoints = Checkpointer.start(store);
       const { ingest, audit } = buildServices(config, policies, store, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;
@@ -75,6 +77,7 @@ export function registerIngest(program: Command): void {
         flush();
       } catch (e) {
         bar?.stop();
+        await checkpoints.stop();
         store.close();
         if (isAppError(e)) throw new CliError(`${e.detail} (${totals.rows} rows committed before the error)`);
         throw e;
@@ -83,6 +86,7 @@ export function registerIngest(program: Command): void {
       bar?.stop();
       errorsOut?.end();
       audit.syncHead();
+      await checkpoints.stop();
       store.close();
       const secs = (performance.now() - started) / 1000;
       process.stdout.write(

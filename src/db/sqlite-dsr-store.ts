@@ -67,8 +67,9 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
       }
     },
     compact: () => {
-      // A reader on another connection (a segmentation job) can hold old frames: retry briefly.
-      for (let i = 0; i < 20; i++) {
+      // A reader on another connection (a segmentation job) can hold old frames, and the
+      // background checkpointer may be mid-checkpoint: retry for up to 10 s (erasures are rare).
+      for (let i = 0; i < 200; i++) {
         const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
         if (!r || r.busy === 0) return;
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

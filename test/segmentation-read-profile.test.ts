@@ -10,7 +10,7 @@ import { sqlitePopulationReader } from '../src/db/sqlite-population-reader.ts';
 import type { Purpose } from '../src/policy/access-policy.ts';
 import { createRng } from '../src/segmentation/kmeans/index.ts';
 import { quantileOfSorted, quantiles } from '../src/segmentation/profile.ts';
-import { readPopulation } from '../src/segmentation/worker/parallel-population-read.ts';
+import { ReadHelper, readPopulation } from '../src/segmentation/worker/parallel-population-read.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -89,6 +89,22 @@ describe('population read in two halves', () => {
     other.sqlite.pragma('busy_timeout = 0');
     expect(() => other.sqlite.prepare(`UPDATE subject_features SET age = 40 WHERE pseudonym = 'p1_${'0'.repeat(22)}'`).run()).not.toThrow();
     other.close();
+  });
+
+  it('falls back to one thread, same rows, when the helper fails (and a warm helper is left to its owner)', () => {
+    const q = { purpose: consentPurpose, features, now: NOW };
+    // a helper on another (empty, unmigrated) data directory fails its scan
+    const bogus = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-read-bogus-'));
+    dirs.push(bogus);
+    const helper = ReadHelper.start(bogus);
+    try {
+      const r = readPopulation(store, q, { threads: 2, dataDir: path.dirname(store.file), parallelMin: 0, helper });
+      expect(r.threads).toBe(1);
+      expect(columns(r.matrix)).toEqual(columns(sqlitePopulationReader(store.sqlite).read(q)));
+      expect(store.sqlite.inTransaction).toBe(false);
+    } finally {
+      helper.dispose();
+    }
   });
 
   it('counts a subject once when the split key is its own pseudonym', () => {

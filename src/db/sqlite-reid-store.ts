@@ -10,8 +10,9 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
   const insert = sqlite.prepare(`INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
     VALUES (@id, @requester, @issuerId, @roles, @purpose, @justification, @pseudonyms, @fields, @status, @createdAt)`);
   const get = sqlite.prepare<[string], Raw>('SELECT * FROM reidentification_requests WHERE id = ?');
-  const decide = sqlite.prepare('UPDATE reidentification_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?');
-  const deliver = sqlite.prepare(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = ? WHERE id = ?`);
+  // Compare-and-set on the status: of two instances deciding or delivering at once, one wins.
+  const decide = sqlite.prepare(`UPDATE reidentification_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending_approval'`);
+  const deliver = sqlite.prepare(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = ? WHERE id = ? AND status = 'approved'`);
   return {
     insert: (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
     get: (id) => {
@@ -22,7 +23,7 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
         status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at, createdAt: r.created_at,
       };
     },
-    setStatus: (id, status, by, at) => void (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)),
+    setStatus: (id, status, by, at) => (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)).changes === 1,
   };
 }
 

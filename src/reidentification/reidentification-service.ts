@@ -91,7 +91,8 @@ export class ReidentificationService {
     if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is already ${r.status}.`);
     const status = decision === 'approve' ? 'approved' : 'denied';
     this.d.audit.transaction(() => {
-      this.d.store.setStatus(id, status, me, this.d.clock());
+      // the status read above may be stale (another instance): the write itself decides
+      if (!this.d.store.setStatus(id, status, me, this.d.clock())) throw new AppError('request.conflict', 'The request was decided meanwhile.');
       this.d.audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'ok', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id } });
     });
     return { id, status };
@@ -105,11 +106,13 @@ export class ReidentificationService {
     const base = { id: r.id, status: r.status, purpose: r.purpose, fields: r.fields, created_at: new Date(r.createdAt).toISOString() };
     if (r.status !== 'approved' || me !== r.requester) return base;
     const sealed = this.d.audit.transaction(() => {
-      this.d.store.setStatus(id, 'delivered', null, this.d.clock());
+      // delivered once: a concurrent collection (another instance) that won leaves this one nothing
+      if (!this.d.store.setStatus(id, 'delivered', null, this.d.clock())) return undefined;
       this.d.audit.append({ ...actorFields(actor), action: 'reidentification.deliver', outcome: 'granted', purpose: r.purpose,
         justification: r.justification, subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)), detail: { request_id: id, fields: r.fields } });
       return this.fetchAll(r);
     });
+    if (!sealed) return { ...base, status: 'delivered' };
     return { ...base, status: 'delivered', results: this.open(r, sealed) };
   }
 

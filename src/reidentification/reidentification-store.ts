@@ -20,5 +20,9 @@ export interface ReidRequest {
 export interface ReidStore {
   insert(r: ReidRequest): void;
   get(id: string): ReidRequest | undefined;
-  setStatus(id: string, status: RequestStatus, by: string | null, at: number): void;
+  /**
+   * Moves a request on from the status its new one follows (approved/denied from pending,
+   * delivered from approved); false when another caller moved it first.
+   */
+  setStatus(id: string, status: RequestStatus, by: string | null, at: number): boolean;
 }

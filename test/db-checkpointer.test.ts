@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpointer, SAFETY_NET_PAGES } from '../src/db/checkpointer.ts';
-import { openStore } from '../src/db/open-database.ts';
+import { AUTOCHECKPOINT_PAGES, openStore } from '../src/db/open-database.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -25,7 +25,7 @@ describe('background checkpointer', () => {
     while (fs.statSync(store.file).size < before + 1_500_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(fs.statSync(store.file).size).toBeGreaterThan(before + 1_500_000);
     await cp.stop();
-    expect(store.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    expect(store.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(AUTOCHECKPOINT_PAGES);
     // the writer is unaffected and the data reads back
     expect((store.sqlite.prepare('SELECT count(*) AS n FROM service_state WHERE key LIKE ?').get('k%') as { n: number }).n).toBe(5000);
     store.close();

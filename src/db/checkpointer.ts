@@ -1,9 +1,9 @@
 // Moves WAL checkpoints off the writer: with random pseudonym keys a batch dirties pages all
-// over the file, and the writer's own autocheckpoints cost a quarter of ingest time (issue 3
-// bench: 100k customers 21 s with them, 16 s without). A thread checkpoints every intervalMs;
+// over the file, and the writer's own autocheckpoints cost 13-15% of the ingest floor's time
+// (alternating A/B runs, 100k customers). A thread checkpoints every intervalMs;
 // the writer keeps a high autocheckpoint threshold only as a safety net should it stop.
 import { Worker } from 'node:worker_threads';
-import type { Store } from './open-database.ts';
+import { AUTOCHECKPOINT_PAGES, type Store } from './open-database.ts';
 
 const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
 /** Pages of WAL (4 KiB each) the writer lets accumulate before checkpointing itself. */
@@ -18,7 +18,7 @@ export class Checkpointer {
     worker.unref();
     const exited = new Promise<void>((resolve) => worker.once('exit', () => {
       // without the thread the writer checkpoints again at the usual threshold
-      try { if (store.sqlite.open) store.sqlite.pragma('wal_autocheckpoint = 10000'); } catch { /* closed meanwhile */ }
+      try { if (store.sqlite.open) store.sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`); } catch { /* closed meanwhile */ }
       resolve();
     }));
     worker.on('error', (e) => opts.onError?.(e));

@@ -9,6 +9,8 @@ import * as schema from './schema/index.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 export const DB_FILE = 'veilgate.db';
+/** WAL pages after which a writer checkpoints itself (when no background checkpointer runs). */
+export const AUTOCHECKPOINT_PAGES = 10_000;
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -34,7 +36,7 @@ export function openStore(dataDir: string, options: { migrate?: boolean; cacheMi
   // of a wrapped data key or ciphertext survives in free space for an erasure to miss.
   sqlite.pragma('secure_delete = FAST');
   // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (issue 3 bench).
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   const db = drizzle(sqlite, { schema }) as Db;
   if (options.migrate !== false) applyMigrations(db);
   return { db, sqlite, file, close: () => sqlite.close() };

@@ -8,13 +8,6 @@ const COLUMN: Record<string, string> = {
   channel_preference: 'channel_preference', tenure_days: 'tenure_days',
 };
 
-function put(columns: Record<string, string | number>, features: string[], feature: string, v: string | number | undefined): void {
-  const col = COLUMN[feature];
-  if (col === undefined || v === undefined) return;
-  columns[col] = v;
-  features.push(feature);
-}
-
 export function customerFeatures(
   spec: RecordTypeSpec,
   values: Record<string, Cell>,
@@ -22,7 +15,12 @@ export function customerFeatures(
 ): { columns: Record<string, string | number>; features: string[] } {
   const columns: Record<string, string | number> = {};
   const features: string[] = [];
-  const set = (feature: string, v: string | number | undefined) => put(columns, features, feature, v);
+  const set = (feature: string, v: string | number | undefined) => {
+    const col = COLUMN[feature];
+    if (col === undefined || v === undefined) return;
+    columns[col] = v;
+    features.push(feature);
+  };
   for (const rule of spec.fields.values()) {
     const v = values[rule.name];
     if (v === undefined) continue;

@@ -14,8 +14,7 @@ const monthDay = (iso: string) => Number(iso.slice(5, 7)) * 100 + Number(iso.sli
 
 /** Whole years from an ISO birth date (YYYY-MM-DD, validated upstream) to an ISO day. */
 export function ageYears(birthDate: string, todayIso: string): number {
-  const md = monthDay;
-  return Number(todayIso.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (md(todayIso) < md(birthDate) ? 1 : 0);
+  return Number(todayIso.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (monthDay(todayIso) < monthDay(birthDate) ? 1 : 0);
 }
 
 /** Band label for `age` given increasing lower bounds: [18,25,35] -> "<18", "18-24", "25-34", "35+". */

@@ -1,6 +1,6 @@
 // Reads a large population with two threads: this one scans the lower half of the pseudonym
-// range while a helper scans the upper half (the scan is CPU-bound on row decoding, issue 5
-// bench: 1M subjects about 3 s alone, 1.4 s in two halves). Both connections read one snapshot:
+// range while a helper scans the upper half (the scan is CPU-bound on row decoding: in a
+// one-off scan of 1M subjects, ~3 s alone and ~1.4 s in two halves). Both connections read one snapshot:
 // a write lock held while both open their read transactions keeps any commit from landing
 // between them, so the population is exactly the one a single scan would have read.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';

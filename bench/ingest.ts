@@ -15,7 +15,7 @@ const FLAGS = {
   customers: { kind: 'int', default: 100_000, help: 'customers for the floor, library and HTTP variants' },
   runs: { kind: 'int', default: 3, help: 'runs per variant (median reported)' },
   batch: { kind: 'int', default: 5000, help: 'records per batch / commit' },
-  'cli-rows': { kind: 'int', default: 1_000_000, help: 'rows of the CSV sent through the CLI (0 to skip)' },
+  'cli-rows': { kind: 'int', default: 1_000_000, min: 0, help: 'rows of the CSV sent through the CLI (0 to skip)' },
   seed: { kind: 'int', default: 7, help: 'seed of the synthetic customers' },
 } as const;
 
@@ -28,6 +28,32 @@ function child(variant: string, args: string[]): Promise<ChildResult> {
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult) : reject(new Error(`${variant} child exited ${code}`))));
   });
+}
+
+// What one customer costs in its parts, each alone on one core: where the HTTP target's budget goes.
+const CEILING = [
+  ['crypto', "the floor's crypto and record building alone, no storage"],
+  ['rows', "the floor's inserts alone, crypto done before the clock"],
+  ['rows-seq', 'the same inserts, hypothetical schema keyed by a sequential subject id'],
+] as const;
+
+async function ceilingRates(f: { runs: number; batch: number }, dataFile: string, work: string): Promise<Record<string, number>> {
+  const us: Record<string, number> = {};
+  for (const [variant] of CEILING) {
+    const results: ChildResult[] = [];
+    for (let r = 0; r < f.runs; r++) results.push(await child(variant, [dataFile, path.join(work, `${variant}-${r}`), String(f.batch)]));
+    us[variant] = median(results.map((x) => (x.seconds * 1e6) / x.rows));
+  }
+  return us;
+}
+
+function ceiling(us: Record<string, number>): void {
+  console.log('\n' + table(['part', 'what it times', 'us/customer (median)', 'customers/s'],
+    CEILING.map(([v, what]) => [v, what, fixed(us[v]!, 1), thousands(1e6 / us[v]!)]), ['l', 'l', 'r', 'r']));
+  const budget = 1e6 / 30_000;
+  const best = us['crypto']! + us['rows-seq']!;
+  console.log(`budget at 30,000 customers/s: ${fixed(budget, 1)} us per customer, ${fixed(budget * os.cpus().length, 1)} us of CPU on ${os.cpus().length} cores`);
+  console.log(`crypto + rows-seq alone: ${fixed(best, 1)} us of CPU per customer, at most ${thousands((1e6 * os.cpus().length) / best)} customers/s on ${os.cpus().length} cores split perfectly, before parsing, validation and HTTP`);
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -52,6 +78,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\ntarget: library path >= 50% of the floor: ${ratio >= 0.5 ? 'PASS' : 'FAIL'} (${fixed(ratio * 100, 1)}%)`);
     console.log(`target: HTTP NDJSON >= 30,000 customers/s: ${rates['http']! >= 30_000 ? 'PASS' : 'FAIL'} (${thousands(rates['http']!)}/s)`);
     let failed = ratio < 0.5 || rates['http']! < 30_000;
+    ceiling(await ceilingRates(f, dataFile, work));
     if (f['cli-rows'] > 0) {
       const csv = path.join(work, 'customers.csv');
       const made = await child('csv', [dataFile, csv, String(f['cli-rows'])]);

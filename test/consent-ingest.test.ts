@@ -35,7 +35,7 @@ describe('consent ingest', () => {
       { email: a.identity.record['email'], purpose, status: 'granted', legal_basis: 'consent', collected_at: '2025-11-02T10:15:00+01:00', notice_version: 'v2.1' },
       { customer_id: b.identity.record['customer_id'], purpose: purpose.toUpperCase(), status: 'Granted', collected_at: '2025-12-01', expires_at: '2026-12-01T00:00:00Z' },
     ], format);
-    expect(Object.keys(answer).sort()).toEqual(['accepted', 'batch_id', 'duplicates', 'errors', 'ignored_fields', 'rejected']);
+    expect(Object.keys(answer).sort()).toEqual(['accepted', 'batch_id', 'duplicates', 'errors', 'ignored_fields', 'ignored_unlisted', 'rejected']);
     expect(answer).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, errors: [] });
     expect(answer.batch_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(history(a, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-11-02T09:15:00Z'), expiresAt: null, noticeVersion: 'v2.1' }]);

@@ -65,7 +65,8 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     const json = await client.ingest('crm', 'customers', [
       id(1).record,
       { customer_id: `CID-${x('customer_id of a bad-email row')}`, email: `${x('bad email')}@@example.test`, first_name: x('name in a bad-email row') },
-      { ...id(2).record, loyalty_note: x('unknown column value') },
+      // An unknown key that is itself a value (an e-mail): counted, never echoed nor stored.
+      { ...id(2).record, loyalty_note: x('unknown column value'), [`${x('e-mail used as a key')}@example.test`]: true },
       { customer_id: `CID-${x('customer_id of a bad-iban row')}`, iban: badIban, last_name: x('name in a bad-iban row') },
       { customer_id: `CID-${x('customer_id of a bad-nir row')}`, nir: badNir },
       { customer_id: `CID-${x('customer_id of a bad-phone row')}`, phone: badPhone },
@@ -80,6 +81,7 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
       [7, 'first_name', 'max_length'], [8, 'last_name', 'invalid_unicode'], [9, 'birth_date', 'range'],
     ]);
     expect(json.ignored_fields).toEqual(['loyalty_note']);
+    expect(json.ignored_unlisted).toBe(1);
 
     // NDJSON: identities 3 and 4 (blank line between), one invalid row.
     const nd = await client.post('/v1/ingest/eshop/customers',

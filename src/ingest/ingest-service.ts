@@ -36,6 +36,8 @@ export interface IngestResult {
   duplicates: number;
   errors: RowError[];
   ignored_fields: string[];
+  /** Ignored fields whose names do not look like field names, so are not echoed (see ECHOABLE_NAME). */
+  ignored_unlisted: number;
 }
 
 export interface IngestOutcome {
@@ -67,6 +69,12 @@ interface PendingVault {
 }
 
 const IDENTITY = new Set(['direct_identifier', 'quasi_identifier']);
+/**
+ * An unknown key is echoed back (and stored with the batch's answer) only if it looks like a
+ * field name: a client can put a value in a key (`{"jean.dupont@example.fr": true}`), and an
+ * e-mail, phone number or free text must not reach the answer or the database that way.
+ */
+const ECHOABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 export class IngestService {
   constructor(private readonly deps: IngestDeps) {}
@@ -138,7 +146,8 @@ export class IngestService {
         rejected: rejectedRows.size,
         duplicates: applied.duplicates,
         errors,
-        ignored_fields: [...ignored].sort(),
+        ignored_fields: [...ignored].filter((k) => ECHOABLE_NAME.test(k)).sort(),
+        ignored_unlisted: [...ignored].filter((k) => !ECHOABLE_NAME.test(k)).length,
       };
       const rejectedByRule: Record<string, number> = {};
       for (const e of errors) rejectedByRule[e.code] = (rejectedByRule[e.code] ?? 0) + 1;

@@ -46,6 +46,7 @@ export interface IngestAnswer {
   duplicates: number;
   errors: { row: number; field: string; code: string; message: string }[];
   ignored_fields: string[];
+  ignored_unlisted: number;
 }
 
 /** Sends requests through the gateway and keeps every answer body. */

@@ -29,6 +29,7 @@ export interface IngestAnswer {
   duplicates: number;
   errors: RowError[];
   ignored_fields: string[];
+  ignored_unlisted: number;
 }
 
 const csvCell = (v: unknown, delimiter: string): string => {

@@ -18,7 +18,8 @@ export const IngestResultSchema = z
     rejected: z.number().int(),
     duplicates: z.number().int(),
     errors: z.array(RowErrorSchema),
-    ignored_fields: z.array(z.string()),
+    ignored_fields: z.array(z.string()).openapi({ description: 'names of fields the dictionary does not know, ignored and stored nowhere' }),
+    ignored_unlisted: z.number().int().openapi({ description: 'ignored fields whose names do not look like field names (a value used as a key): counted, never echoed' }),
   })
   .openapi('IngestResult');
 

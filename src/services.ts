@@ -59,6 +59,7 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   const dsr = new DsrService({
     store: sqliteDsrStore(store.sqlite), subjects: sqliteSubjectStore(store.sqlite), vault, consents, audit,
     pseudonymizer, dictionary: policies.dictionary, clock,
+    onWalNotTruncated: () => logger.warn('dsr erasure: the WAL could not be truncated within 10 s (a long reader or checkpoint holds it); the erased subject\'s old pages stay in it until its next reset'),
   });
   return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
 }

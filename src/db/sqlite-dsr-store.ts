@@ -66,13 +66,23 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         sqlite.pragma('secure_delete = FAST');
       }
     },
-    compact: () => {
+    compact: (waitMs = 10_000) => {
       // A reader on another connection (a segmentation job) can hold old frames, and the
-      // background checkpointer may be mid-checkpoint: retry for up to 10 s (erasures are rare).
-      for (let i = 0; i < 200; i++) {
-        const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-        if (!r || r.busy === 0) return;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      // background checkpointer may be mid-checkpoint: retry for a while (erasures are rare).
+      // Each attempt waits on the busy handler: shorten it, or one attempt alone would block for
+      // the connection's whole busy_timeout and the loop for many times waitMs.
+      const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+      sqlite.pragma('busy_timeout = 50');
+      try {
+        const until = Date.now() + waitMs;
+        for (;;) {
+          const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+          if (!r || r.busy === 0) return true;
+          if (Date.now() >= until) return false;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        }
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeout}`);
       }
     },
   };

@@ -22,6 +22,8 @@ export class DsrService {
   constructor(private readonly d: {
     store: DsrStore; subjects: SubjectStore; vault: VaultReader; consents: ConsentRegistry; audit: AuditLog;
     pseudonymizer: Pseudonymizer; dictionary: Dictionary; clock: () => number;
+    /** Told when an erasure's old frames could not be truncated out of the WAL (they go at its next reset). */
+    onWalNotTruncated?: () => void;
   }) {}
 
   /** The keyed hash of the identifier as ingest computed it (same normalization). */
@@ -87,7 +89,7 @@ export class DsrService {
       this.d.audit.append({ ...actorFields(actor), action: 'dsr.erasure', outcome: 'ok', subjects: [pseudonym], detail: { identifier_type: id.type, ...c } });
       return c;
     });
-    this.d.store.compact();
+    if (!this.d.store.compact()) this.d.onWalNotTruncated?.();
     return {
       pseudonym,
       erased_at: iso(at),

@@ -18,6 +18,6 @@ export interface DsrStore {
   transactionsOf(pseudonym: string): { day: number; amount: number; currency: string; channel: string; category: string | null; source: string }[];
   /** Deletes everything held on the subject but the audit log, destroys the vault key, records the suppression. */
   erase(pseudonym: string, at: number, receipt: (counts: ErasureCounts) => string): ErasureCounts;
-  /** After an erasure: zeroed pages out of the WAL and free lists. */
-  compact(): void;
+  /** After an erasure: zeroed pages out of the WAL and free lists. False if the WAL could not be truncated. */
+  compact(waitMs?: number): boolean;
 }

@@ -59,13 +59,15 @@ export function kmeansPartition(
   let byK: Record<string, number> | undefined;
   if (spec.k_range) {
     // the silhouette search needs at least k_range[0] subjects: say so, not "failed unexpectedly"
-    if (spec.k_range[0] > m.n) throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more than the population (${m.n})`);
+    if (spec.k_range[0] > m.n) throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more subjects than the population holds`);
     const chosen = chooseK(data, m.n, d, spec.k_range, seed, SILHOUETTE_SAMPLE);
     k = chosen.k;
     byK = Object.fromEntries(Object.entries(chosen.scores).map(([kk, v]) => [kk, Math.round(Number(v) * 10_000) / 10_000]));
   }
   if (k < 1) throw new SegmentationInputError('k_required', 'kmeans needs k or k_range');
-  if (k > m.n) throw new SegmentationInputError('k_exceeds_population', `k (${k}) is larger than the population (${m.n})`);
+  // never the population's size in the message: a small population's exact count is what
+  // min_group_size hides everywhere else
+  if (k > m.n) throw new SegmentationInputError('k_exceeds_population', `k (${k}) is more than the number of subjects in the population`);
   opts.onProgress(0.1);
   // greedy k-means++ (as scikit-learn and ml-kmeans seed): better starts than plain D² sampling
   const initial = greedyKmeansPlusPlus(data, m.n, d, k, createRng(seed));

@@ -1,0 +1,83 @@
+// Time-relative and ratio features are derived in two places: in SQL for segmentation's bulk
+// read (FEATURE_SQL) and in TypeScript for subject reads and DSR access (deriveFeatures). They
+// must agree, up to the display rounding deriveFeatures applies, on every kind of stored row.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../src/db/open-database.ts';
+import { sqlitePopulationReader } from '../src/db/sqlite-population-reader.ts';
+import { DAY_MS } from '../src/ingest/field-value.ts';
+import { FEATURE_NAMES, type FeatureName } from '../src/policy/features.ts';
+import { deriveFeatures, type FeatureRow } from '../src/subjects/derive-features.ts';
+
+const CATEGORICAL: ReadonlySet<FeatureName> = new Set(['age_band', 'area', 'gender', 'csp', 'channel_preference']);
+const NOW = Date.UTC(2026, 5, 30, 15);
+const TODAY = Math.floor(NOW / DAY_MS);
+
+const base: Omit<FeatureRow, 'pseudonym'> = {
+  age: 41, age_band: '35-44', area: '2A', gender: 'f', csp: 'cadre', income: 52_000.5, channel_preference: 'web',
+  tenure_days: 400, tenure_as_of: TODAY - 30, last_purchase_day: TODAY - 12,
+  frequency: 7, monetary: 351.777, n_web: 3, n_store: 2, n_phone: 1, n_app: 1,
+};
+const rows: FeatureRow[] = [
+  { pseudonym: 'p1_a', ...base },
+  // no transactions: ratios have no denominator
+  { pseudonym: 'p1_b', ...base, frequency: 0, monetary: 0, n_web: 0, n_store: 0, n_phone: 0, n_app: 0, last_purchase_day: null },
+  // tenure stored without its reference day, everything optional absent
+  { pseudonym: 'p1_c', ...base, tenure_as_of: null, age: null, age_band: null, area: null, gender: null, csp: null, income: null, channel_preference: null },
+  { pseudonym: 'p1_d', ...base, tenure_days: null, frequency: 3, monetary: 100, n_web: 1, n_store: 1, n_phone: 1, n_app: 0, last_purchase_day: TODAY },
+  // thirds: the rounding differs most from the exact ratio
+  { pseudonym: 'p1_e', ...base, frequency: 3, monetary: 10, n_web: 2, n_store: 0, n_phone: 0, n_app: 1, tenure_as_of: TODAY },
+];
+
+describe('FEATURE_SQL and deriveFeatures agree', () => {
+  let dir: string;
+  let store: Store;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-derive-'));
+    store = openStore(dir);
+    const insert = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
+      tenure_days, tenure_as_of, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, created_at, updated_at)
+      VALUES (@pseudonym, 1, @age, @age_band, @area, @gender, @csp, @income, @channel_preference,
+      @tenure_days, @tenure_as_of, @last_purchase_day, @frequency, @monetary, @n_web, @n_store, @n_phone, @n_app, 1, 1)`);
+    for (const r of rows) insert.run(r);
+  });
+  afterAll(() => {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on every feature of every row', () => {
+    const m = sqlitePopulationReader(store.sqlite).read({
+      purpose: { name: 'contract_service', description: '', legalBases: ['contract'], basis: 'contract', consentValidityDays: 365 },
+      features: FEATURE_NAMES.map((name) => ({ name, kind: CATEGORICAL.has(name) ? 'categorical' as const : 'numeric' as const })),
+      now: NOW,
+    });
+    expect(m.pseudonyms).toEqual(rows.map((r) => r.pseudonym));
+    let compared = 0;
+    rows.forEach((r, i) => {
+      const js = deriveFeatures(r, TODAY);
+      for (const name of FEATURE_NAMES) {
+        const want = js[name];
+        const cat = m.categorical.get(name);
+        if (cat) {
+          const code = cat.codes[i]!;
+          expect(code === -1 ? null : cat.levels[code], `${r.pseudonym} ${name}`).toBe(want);
+        } else {
+          const got = m.numeric.get(name)![i]!;
+          if (want === null) expect(got, `${r.pseudonym} ${name}`).toBeNaN();
+          // deriveFeatures rounds money to cents and shares to 4 decimals for display
+          else expect(Math.abs(got - Number(want)), `${r.pseudonym} ${name}: ${got} vs ${want}`).toBeLessThanOrEqual(0.005);
+        }
+        compared++;
+      }
+    });
+    expect(compared).toBe(rows.length * FEATURE_NAMES.length);
+    // the time-relative ones move with the day, in both
+    expect(deriveFeatures(rows[0]!, TODAY).tenure_days).toBe(430);
+    expect(m.numeric.get('tenure_days')![0]).toBe(430);
+    expect(m.numeric.get('recency_days')![0]).toBe(12);
+  });
+});

@@ -144,4 +144,43 @@ describe('linkage across sources and email variants', () => {
     expect(t.errors).toEqual([]);
     expect(featureOf(gw, v.pseudonym).frequency).toBe(1);
   });
+
+  it('a customer row whose email and customer_id name two different subjects is refused, and neither link moves', async () => {
+    const marie = vaultByEmail(gw, EMAIL)!.pseudonym;
+    const pierre = vaultByEmail(gw, 'pierre.curie@example.test')!.pseudonym;
+    expect(marie).not.toBe(pierre);
+    const n = features(gw).length;
+    const linksBefore = gw.store.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all();
+    const vaultBefore = JSON.stringify([...readVault(gw).entries()]);
+    // Pierre's email with Marie's crm customer id, and a row that is fine
+    const a = await client.ingest('crm', 'customers', [
+      { customer_id: 'C-100', email: 'Pierre.Curie@example.test', csp: 'ouvrier' },
+      { customer_id: 'C-101', email: 'irene.curie@example.test' },
+    ]);
+    expect(a).toMatchObject({ accepted: 1, rejected: 1 });
+    expectRowError(a, 1, 'customer_id', 'linkage_conflict', 'C-100');
+    expect(JSON.stringify(a)).not.toMatch(/pierre|C-100/i);
+    expect(features(gw)).toHaveLength(n + 1);
+    // nothing of the refused row landed: links, vault records and features as they were
+    const linksAfter = gw.store.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all() as { pseudonym: string }[];
+    expect(linksAfter.filter((l) => l.pseudonym !== vaultByEmail(gw, 'irene.curie@example.test')!.pseudonym)).toEqual(linksBefore);
+    expect(JSON.stringify([...readVault(gw).entries()].filter(([p]) => p === marie || p === pierre))).toBe(
+      JSON.stringify((JSON.parse(vaultBefore) as [string, unknown][]).filter(([p]) => p === marie || p === pierre)));
+    expect(featureOf(gw, pierre).csp).not.toBe('ouvrier');
+    // Marie's crm customer id still leads to Marie
+    const before = featureOf(gw, marie).frequency;
+    const t = await client.ingest('crm', 'transactions', [{ customer_id: 'C-100', date: '2026-01-08', amount: 4, channel: 'web' }]);
+    expect(t.errors).toEqual([]);
+    expect(featureOf(gw, marie).frequency).toBe(before + 1);
+  });
+
+  it('the same conflict inside one batch is caught too: the first row creates the subject, the second is refused', async () => {
+    const a = await client.ingest('shop2', 'customers', [
+      { customer_id: 'Z-1', email: 'zoe.one@example.test' },
+      { customer_id: 'Z-2', email: 'zoe.two@example.test' },
+      { customer_id: 'Z-1', email: 'zoe.two@example.test' },
+    ]);
+    expect(a).toMatchObject({ accepted: 2, rejected: 1 });
+    expectRowError(a, 3, 'customer_id', 'linkage_conflict', 'Z-1');
+  });
 });

@@ -6,3 +6,5 @@ export const rowError = (row: number, field: string, code: string, message: stri
 export const LINKAGE_MISSING = 'linkage_missing';
 export const UNKNOWN_SUBJECT = 'unknown_subject';
 export const ERASED_SUBJECT = 'erased_subject';
+/** A customer row whose linkage keys name two different stored subjects: refused, never merged. */
+export const LINKAGE_CONFLICT = 'linkage_conflict';

@@ -14,7 +14,7 @@ import { compileValidator, type FieldTally, type RowError } from './record-valid
 import { customerFeatures } from './customer-features.ts';
 import { firstLinkageField, linkKeys } from './linkage.ts';
 import { NOT_AN_OBJECT } from './parse-records.ts';
-import { ERASED_SUBJECT, LINKAGE_MISSING, UNKNOWN_SUBJECT, rowError } from './ingest-errors.ts';
+import { ERASED_SUBJECT, LINKAGE_CONFLICT, LINKAGE_MISSING, UNKNOWN_SUBJECT, rowError } from './ingest-errors.ts';
 
 export interface IngestRequest {
   source: string;
@@ -213,8 +213,22 @@ export class IngestService {
         errors.push(rowError(row, suppressed.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
         continue;
       }
+      // Every identity key must lead to the same subject. Were the first one to win, the row would
+      // re-point the other key to it, and the subject that key named would be left unreachable
+      // by it (a later erasure by that identifier would miss the data held under it).
       let pseudonym: string | undefined;
-      for (const k of keys) if (k.kind !== 'phone' && (pseudonym = links.get(k.hash) ?? store.findLink(k.hash))) break;
+      let conflict: (typeof keys)[number] | undefined;
+      for (const k of keys) {
+        if (k.kind === 'phone') continue;
+        const found = links.get(k.hash) ?? store.findLink(k.hash);
+        if (found === undefined) continue;
+        if (pseudonym === undefined) pseudonym = found;
+        else if (found !== pseudonym) { conflict = k; break; }
+      }
+      if (conflict) {
+        errors.push(rowError(row, conflict.field, LINKAGE_CONFLICT, 'the linkage keys of this row belong to two different subjects, which are not merged'));
+        continue;
+      }
       pseudonym ??= keys[0]!.hash;
 
       let vault = pending.get(pseudonym);

@@ -1,6 +1,6 @@
 // SQLite implementation of the ingest store: prepared statements on the hot path (see issue 3 bench).
 import type Database from 'better-sqlite3';
-import type { IngestStore, FeatureUpdate, VaultRow } from '../ingest/ingest-store.ts';
+import { SHARED_LINK, type IngestStore, type FeatureUpdate, type VaultRow } from '../ingest/ingest-store.ts';
 
 /** Feature columns an upsert may set; anything else is a programming error. */
 const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days', 'tenure_as_of'] as const;
@@ -12,9 +12,12 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     findLink: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
     anySuppressed: sqlite.prepare<[], { n: number }>('SELECT 1 AS n FROM suppressions LIMIT 1'),
+    // A phone number sent for a second subject (a shared landline) leads to no one any more:
+    // a request by phone must not reach whichever of them came last.
     putLink: sqlite.prepare(
       `INSERT INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT(key_hash) DO UPDATE SET pseudonym = excluded.pseudonym WHERE pseudonym <> excluded.pseudonym`),
+       ON CONFLICT(key_hash) DO UPDATE SET pseudonym = CASE WHEN kind = 'phone' THEN '${SHARED_LINK}' ELSE excluded.pseudonym END
+       WHERE pseudonym <> excluded.pseudonym`),
     getVault: sqlite.prepare<[string], VaultRow>(
       'SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault WHERE pseudonym = ?'),
     putVault: sqlite.prepare(

@@ -8,6 +8,7 @@ import { normalizers } from '../ingest/normalize.ts';
 import type { Dictionary } from '../policy/load-dictionary.ts';
 import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 import { deriveFeatures } from '../subjects/derive-features.ts';
+import { SHARED_LINK } from '../ingest/ingest-store.ts';
 import type { SubjectStore } from '../subjects/subject-store.ts';
 import type { VaultReader } from '../vault/vault-reader.ts';
 import type { DsrStore } from './dsr-store.ts';
@@ -45,6 +46,10 @@ export class DsrService {
   private resolve(actor: AuditActor, id: Identifier, action: string): string {
     const hash = this.keyHash(id);
     const pseudonym = this.d.store.findLink(hash);
+    if (pseudonym === SHARED_LINK) {
+      this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reason: 'ambiguous', identifier_type: id.type } });
+      throw new AppError('request.conflict', 'This identifier was sent for more than one person; use the email or the customer_id.');
+    }
     if (!pseudonym) {
       this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reason: this.d.store.isSuppressed(hash) ? 'erased' : 'not_found', identifier_type: id.type } });
       throw nothingHeld();

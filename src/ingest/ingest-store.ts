@@ -2,6 +2,12 @@
 import type { LinkKind } from '../pseudonymization/pseudonymizer.ts';
 import type { FieldTally } from './record-validator.ts';
 
+/**
+ * The subject a lookup link leads to once two subjects have sent it (a phone number shared by a
+ * household): nobody. Never a pseudonym (those start with a key version prefix).
+ */
+export const SHARED_LINK = '*shared';
+
 export interface VaultRow {
   keyId: string;
   wrappedKey: Buffer | null;

@@ -21,13 +21,13 @@ export function dsrRoutes(deps: { policies: PolicySet; dsr: DsrService }) {
     method: 'post', path: '/v1/dsr/access', tags: ['data-subject rights'], summary: 'Everything held on a person',
     security: sec, middleware: [authorize(deps.policies, 'dsr.access')] as const,
     request: { body: { content: { 'application/json': { schema: DsrBody } }, required: true } },
-    responses: { 200: { description: 'Identity, features, consents, memberships, partner exports, re-identifications' }, 404: { description: 'Nothing held' } },
+    responses: { 200: { description: 'Identity, features, consents, memberships, partner exports, re-identifications' }, 404: { description: 'Nothing held' }, 409: { description: 'The phone number was sent for more than one person' } },
   }), (c) => c.json(deps.dsr.access(auditActorOf(c), c.req.valid('json').identifier), 200));
   app.openapi(createRoute({
     method: 'post', path: '/v1/dsr/erasure', tags: ['data-subject rights'], summary: 'Erase a person: crypto-shred, delete, suppress re-ingest',
     security: sec, middleware: [authorize(deps.policies, 'dsr.erasure')] as const,
     request: { body: { content: { 'application/json': { schema: DsrBody } }, required: true } },
-    responses: { 200: { description: 'Receipt of what was removed' }, 404: { description: 'Nothing held' } },
+    responses: { 200: { description: 'Receipt of what was removed' }, 404: { description: 'Nothing held' }, 409: { description: 'The phone number was sent for more than one person' } },
   }), (c) => c.json(deps.dsr.erase(auditActorOf(c), c.req.valid('json').identifier), 200));
   return app;
 }

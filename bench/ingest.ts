@@ -90,6 +90,8 @@ export async function run(args: string[]): Promise<void> {
       });
       const secs = (performance.now() - t0) / 1000;
       if (timed.error) throw new Error('/usr/bin/time is needed for the CLI RSS figure (apt-get install time)');
+      // a CLI that did not finish has no figure: its RSS and rate would describe a failure
+      if (timed.status !== 0) throw new Error(`veilgate ingest exited ${timed.status}: ${timed.stderr.trim().split('\n').slice(-5).join(' | ')}`);
       const rssMb = Number(timed.stderr.trim().split('\n').pop()) / 1024;
       console.log(timed.stdout.trim());
       console.log(table(['variant', 'rows', 'rows/s', 'seconds', 'peak RSS MB'], [['cli csv', thousands(made.rows), thousands(made.rows / secs), fixed(secs, 1), fixed(rssMb, 0)]], ['l', 'r', 'r', 'r', 'r']));

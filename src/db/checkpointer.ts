@@ -28,6 +28,9 @@ export class Checkpointer {
 
   /** Ends the thread after its current checkpoint; resolves when it has closed its connection. */
   stop(): Promise<void> {
+    // The thread is unref'd so it never keeps a process alive on its own; while it is being
+    // stopped it must, or a CLI awaiting this (nothing else pending) exits before it is told.
+    this.worker.ref();
     Atomics.store(this.stopFlag, 0, 1);
     Atomics.notify(this.stopFlag, 0);
     return this.exited;

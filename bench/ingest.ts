@@ -30,6 +30,9 @@ function child(variant: string, args: string[]): Promise<ChildResult> {
   });
 }
 
+/** Issue 3's HTTP NDJSON target, customers/s. */
+const HTTP_TARGET = 30_000;
+
 // What one customer costs in its parts, each alone on one core: where the HTTP target's budget goes.
 const CEILING = [
   ['crypto', "the floor's crypto and record building alone, no storage"],
@@ -50,9 +53,9 @@ async function ceilingRates(f: { runs: number; batch: number }, dataFile: string
 function ceiling(us: Record<string, number>): void {
   console.log('\n' + table(['part', 'what it times', 'us/customer (median)', 'customers/s'],
     CEILING.map(([v, what]) => [v, what, fixed(us[v]!, 1), thousands(1e6 / us[v]!)]), ['l', 'l', 'r', 'r']));
-  const budget = 1e6 / 30_000;
+  const budget = 1e6 / HTTP_TARGET;
   const best = us['crypto']! + us['rows-seq']!;
-  console.log(`budget at 30,000 customers/s: ${fixed(budget, 1)} us per customer, ${fixed(budget * os.cpus().length, 1)} us of CPU on ${os.cpus().length} cores`);
+  console.log(`budget at ${thousands(HTTP_TARGET)} customers/s: ${fixed(budget, 1)} us per customer, ${fixed(budget * os.cpus().length, 1)} us of CPU on ${os.cpus().length} cores`);
   console.log(`crypto + rows-seq alone: ${fixed(best, 1)} us of CPU per customer, at most ${thousands((1e6 * os.cpus().length) / best)} customers/s on ${os.cpus().length} cores split perfectly, before parsing, validation and HTTP`);
 }
 
@@ -76,8 +79,8 @@ export async function run(args: string[]): Promise<void> {
     console.log('\n' + table(['variant', 'rows', 'customers/s (median)', 'seconds', 'peak RSS MB'], rows, ['l', 'r', 'r', 'r', 'r']));
     const ratio = rates['library']! / rates['floor']!;
     console.log(`\ntarget: library path >= 50% of the floor: ${ratio >= 0.5 ? 'PASS' : 'FAIL'} (${fixed(ratio * 100, 1)}%)`);
-    console.log(`target: HTTP NDJSON >= 30,000 customers/s: ${rates['http']! >= 30_000 ? 'PASS' : 'FAIL'} (${thousands(rates['http']!)}/s)`);
-    let failed = ratio < 0.5 || rates['http']! < 30_000;
+    console.log(`target: HTTP NDJSON >= ${thousands(HTTP_TARGET)} customers/s: ${rates['http']! >= HTTP_TARGET ? 'PASS' : 'FAIL'} (${thousands(rates['http']!)}/s)`);
+    let failed = ratio < 0.5 || rates['http']! < HTTP_TARGET;
     ceiling(await ceilingRates(f, dataFile, work));
     if (f['cli-rows'] > 0) {
       const csv = path.join(work, 'customers.csv');

@@ -12,7 +12,7 @@ import { epochDay, type Cell } from './field-value.ts';
 import type { BehaviourDelta, IngestStore, VaultRow } from './ingest-store.ts';
 import { compileValidator, type FieldTally, type RowError } from './record-validator.ts';
 import { customerFeatures } from './customer-features.ts';
-import { firstLinkageField, linkKeys } from './linkage.ts';
+import { firstLinkageField, linkKeys, type LinkKey } from './linkage.ts';
 import { NOT_AN_OBJECT } from './parse-records.ts';
 import { ERASED_SUBJECT, LINKAGE_CONFLICT, LINKAGE_MISSING, UNKNOWN_SUBJECT, rowError } from './ingest-errors.ts';
 
@@ -217,7 +217,7 @@ export class IngestService {
       // re-point the other key to it, and the subject that key named would be left unreachable
       // by it (a later erasure by that identifier would miss the data held under it).
       let pseudonym: string | undefined;
-      let conflict: (typeof keys)[number] | undefined;
+      let conflict: LinkKey | undefined;
       for (const k of keys) {
         if (k.kind === 'phone') continue;
         const found = links.get(k.hash) ?? store.findLink(k.hash);

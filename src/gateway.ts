@@ -13,6 +13,7 @@ import type { AuditLog } from './audit/audit-log.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
 import type { JobQueue } from './segmentation/job-queue.ts';
 import { SYSTEM_ACTOR, actorFields } from './audit/audit-actor.ts';
+import type { DsrService } from './dsr/dsr-service.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -23,6 +24,7 @@ export interface Gateway {
   ingest: IngestService;
   jobs: JobQueue;
   audit: AuditLog;
+  dsr: DsrService;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -43,7 +45,7 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
   const verifier = new TokenVerifier({ issuers, clock });
   const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit };
+  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit, dsr };
 }
 
 export interface RunningGateway extends Gateway {
@@ -69,7 +71,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
     (closing ??= new Promise<void>((resolve) => {
       // Stop accepting, let in-flight requests finish, then close the database.
       server.close(() => {
-        void Promise.all([gw.jobs.close(), checkpoints.stop()]).then(() => gw.store.close());
+        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), checkpoints.stop()]).then(() => gw.store.close());
         gw.logger.info('stopped');
         resolve();
       });

@@ -58,9 +58,11 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   const reid = new ReidentificationService({ store: sqliteReidStore(store.sqlite), vault, access: policies.access, consents, audit, clock });
   const dsr = new DsrService({
     store: sqliteDsrStore(store.sqlite), subjects: sqliteSubjectStore(store.sqlite), vault, consents, audit,
-    pseudonymizer, dictionary: policies.dictionary, clock,
+    pseudonymizer, dictionary: policies.dictionary, access: policies.access, clock,
     onWalNotTruncated: () => logger.warn('dsr erasure: the WAL could not be truncated within 10 s (a long reader or checkpoint holds it); the erased subject\'s old pages stay in it until its next reset'),
   });
+  const rekeyed = dsr.rekeyLegacySuppressions();
+  if (rekeyed > 0) logger.info({ suppressions: rekeyed }, 'suppression entries re-keyed in their own hash domain');
   return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
 }
 

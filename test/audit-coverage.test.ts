@@ -167,19 +167,24 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('data-subject access and erasure, found or not', async () => {
-    const access = await expectEntries(gw, 'dsr.access/granted', () => post('/v1/dsr/access', alice, { identifier: { type: 'email', value: ids[1]!.record['email'] } }));
-    expect(access.answer.status, access.answer.text).toBe(200);
+    const access = await expectEntries(gw, 'dsr.access/pending', () => post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    expect(access.answer.status, access.answer.text).toBe(202);
     expect(subjectsOf(access.entry)).toEqual([p2]);
-    const miss = await expectEntries(gw, 'dsr.access/denied', () => post('/v1/dsr/access', alice, { identifier: { type: 'email', value: 'nobody@example-mail.test' } }));
+    const approve = await expectEntries(gw, 'dsr.approve/ok', () => post(`/v1/dsr/${access.answer.json.id}/approve`, bob, {}));
+    expect(approve.answer.status, approve.answer.text).toBe(200);
+    const collect = await expectEntries(gw, 'dsr.deliver/granted', () => rec.get(`/v1/dsr/${access.answer.json.id}`, alice));
+    expect(subjectsOf(collect.entry)).toEqual([p2]);
+    expect(await expectEntries(gw, null, () => rec.get(`/v1/dsr/${access.answer.json.id}`, alice))).toBeDefined();
+    const miss = await expectEntries(gw, 'dsr.access/denied', () => post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }));
     expect(miss.answer.status).toBe(404);
     expect(subjectsOf(miss.entry)).toEqual([]);
-    const erase = await expectEntries(gw, 'dsr.erasure/ok', () => post('/v1/dsr/erasure', alice, { identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    const erase = await expectEntries(gw, 'dsr.erasure/ok', () => post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
     expect(erase.answer.status, erase.answer.text).toBe(200);
     expect(subjectsOf(erase.entry)).toEqual([p2]);
-    const twice = await expectEntries(gw, 'dsr.erasure/denied', () => post('/v1/dsr/erasure', alice, { identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    const twice = await expectEntries(gw, 'dsr.erasure/denied', () => post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
     expect(twice.answer.status).toBe(404);
     expect(detailOf(twice.entry)).toMatchObject({ reason: 'erased' });
-    const wrongRole = await expectEntries(gw, 'auth.forbidden/denied', () => post('/v1/dsr/access', marketing, { identifier: { type: 'email', value: ids[0]!.record['email'] } }));
+    const wrongRole = await expectEntries(gw, 'auth.forbidden/denied', () => post('/v1/dsr/access', marketing, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.record['email'] } }));
     expect(wrongRole.answer.status).toBe(403);
   });
 
@@ -213,21 +218,21 @@ describe('every audited action leaves exactly one entry', () => {
     const forbidden = () => rec.send('/v1/audit', { token: marketing, headers: { 'x-request-id': rid } });
     const access = () => rec.send('/v1/dsr/access', {
       method: 'POST', token: alice, headers: { 'content-type': 'application/json', 'x-request-id': rid },
-      body: JSON.stringify({ identifier: { type: 'email', value: ids[0]!.normalized['email'] } }),
+      body: JSON.stringify({ reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.normalized['email'] } }),
     });
     // one after the other: each one is its own entry
     for (let i = 0; i < 3; i++) {
       expect((await expectEntries(gw, 'auth.refused/denied', anon)).entry!.request_id).toBe(rid);
       await expectEntries(gw, 'auth.forbidden/denied', forbidden);
-      await expectEntries(gw, 'dsr.access/granted', access);
+      await expectEntries(gw, 'dsr.access/pending', access);
     }
     // at the same time: still one entry per request
     const before = auditRows(gw).length;
     const answers = await Promise.all(Array.from({ length: 8 }, () => [anon(), forbidden(), access()]).flat());
-    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 8 }, () => [401, 403, 200]).flat());
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 8 }, () => [401, 403, 202]).flat());
     const added = auditRows(gw).slice(before);
     const count = (k: string) => added.filter((r) => `${r.action}/${r.outcome}` === k).length;
-    expect([count('auth.refused/denied'), count('auth.forbidden/denied'), count('dsr.access/granted'), added.length]).toEqual([8, 8, 8, 24]);
+    expect([count('auth.refused/denied'), count('auth.forbidden/denied'), count('dsr.access/pending'), added.length]).toEqual([8, 8, 8, 24]);
     expect(added.every((r) => r.request_id === rid)).toBe(true);
   });
 

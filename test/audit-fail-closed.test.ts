@@ -99,9 +99,9 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     });
 
     it('a data-subject access and an erasure: 503, nothing returned, nothing erased', async () => {
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: 'nobody@example-mail.test' } }), ids());
-      expectUnavailable(await rec.postJson('/v1/dsr/erasure', dpo, { identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
+      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
+      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }), ids());
+      expectUnavailable(await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
     });
 
     it('an ingest batch: 503 and nothing stored (customers, transactions, consents)', async () => {
@@ -136,8 +136,8 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
       const got = await rec.get(`/v1/reidentifications/${approvedId}`, dpo);
       expect(got.status, got.text).toBe(200);
       expect(got.json.results[0].fields.iban).toBe(s.identity.normalized['iban']);
-      const a = await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: s.identity.normalized['email'] } });
-      expect(a.status, a.text).toBe(200);
+      const a = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } });
+      expect(a.status, a.text).toBe(202);
       expect(await httpVerify(gw, rec)).toMatchObject({ ok: true, first_invalid_seq: null });
     });
   });
@@ -154,7 +154,7 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     });
 
     it('a data-subject access, a re-identification and a subject read answer 503 without identity', async () => {
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
+      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
       expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }), ids());
       expectUnavailable(await rec.get(`/v1/subjects/${s.pseudonym}?purpose=segmentation_analytics`, marketing), ids());
       expectUnavailable(await rec.send('/v1/audit'), ids());

@@ -41,7 +41,7 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   await step(4, () => rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION }));
   await step(5, () => rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: 'because' }));
   await step(6, () => rec.postJson(`/v1/subjects/${p}/consents`, dpo, { purpose: 'marketing_sms', status: 'withdrawn' }));
-  await step(7, () => rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: id.normalized['email'] } }));
+  await step(7, () => rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: id.normalized['email'] } }));
   await step(8, () => rec.send('/v1/audit'));
   await step(9, () => rec.get('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA?purpose=segmentation_analytics', marketing));
   await step(10, () => rec.get('/v1/audit?limit=3', dpo));

@@ -1,7 +1,9 @@
 // Data-subject access: everything held on a person, found by email (any case or spacing), phone
 // (any format) or source + customer id: identity from the vault, features, transactions, consent
 // history, segment memberships, exports to partners, and the re-identifications about them (who,
-// when, why). 404 when nothing is held; DPO only; audited without the identity.
+// when, why). Fields that need four eyes in re-identification (IBAN, NIR) are withheld until a
+// second DPO approves (202), then collected once. 404 when nothing is held; DPO only; audited
+// without the identity.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CONSENT_FLAGS, partnerOneToken, Recorder, seedSubject, type Answer, type Seeded } from './helpers/access.ts';
 import { auditLeaks, expectEntries, fillers, JUSTIFICATION } from './helpers/audit.ts';
@@ -12,6 +14,9 @@ const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 const HOUR = 3_600_000;
 const iso = (t: number) => new Date(t).toISOString();
 const WEB = [{ name: 'web', where: { channel_preference: { eq: 'web' } } }];
+/** Fields the DPO's privilege names under four_eyes_fields: withheld from a package until approved. */
+const WITHHELD = ['iban', 'nir'];
+const shown = (normalized: Record<string, string>) => Object.fromEntries(Object.entries(normalized).filter(([f]) => !WITHHELD.includes(f)));
 
 describe('data-subject access', () => {
   let gw: TestGateway;
@@ -24,7 +29,7 @@ describe('data-subject access', () => {
   let pendingId: string;
   let access: Answer;
 
-  const dsr = (identifier: Record<string, unknown>, token = dpo) => rec.postJson('/v1/dsr/access', token, { identifier });
+  const dsr = (identifier: Record<string, unknown>, token = dpo) => rec.postJson('/v1/dsr/access', token, { reference: 'DSR-TEST-0001', identifier });
 
   async function run(token: string, purpose: string): Promise<string> {
     const a = await rec.postJson('/v1/segmentations', token, { purpose, method: 'rules', features: [], rules: WEB });
@@ -76,19 +81,22 @@ describe('data-subject access', () => {
     gw.advance(HOUR); // 12:30: the access request
     dpo = await gw.mint(['dpo'], { sub: 'alice' });
     const email = `  ${String(me.identity.normalized['email']).toUpperCase()}\t`;
-    const r = await expectEntries(gw, 'dsr.access/granted', () => dsr({ type: 'email', value: email }));
+    const r = await expectEntries(gw, 'dsr.access/pending', () => dsr({ type: 'email', value: email }));
     access = r.answer;
-    expect(access.status, access.text).toBe(200);
+    expect(access.status, access.text).toBe(202);
     expect(JSON.parse(r.entry!.subjects)).toEqual([me.pseudonym]);
-    expect(JSON.parse(r.entry!.detail)).toEqual({ identifier_type: 'email' });
+    expect(JSON.parse(r.entry!.detail)).toEqual({ request_id: access.json.id, reference: 'DSR-TEST-0001', identifier_type: 'email', withheld_fields: WITHHELD });
   });
   afterAll(() => gw?.cleanup());
 
   it('found by email in another case and spacing: the identity held in the vault, and where each field came from', () => {
     const b = access.json;
     expect(b.pseudonym).toBe(me.pseudonym);
-    expect(b.identity).toEqual(me.identity.normalized);
+    expect(b).toMatchObject({ reference: 'DSR-TEST-0001', status: 'pending_approval', withheld_fields: WITHHELD });
+    expect(b.identity).toEqual(shown(me.identity.normalized));
+    // the sources list every field held, the withheld ones too (their values are not in the answer)
     expect(Object.keys(b.identity_sources).sort()).toEqual(Object.keys(me.identity.normalized).sort());
+    for (const f of WITHHELD) expect(access.text).not.toContain(me.identity.normalized[f]!);
     for (const v of Object.values(b.identity_sources)) expect(v).toEqual({ source: 'crm', updated_at: iso(CLOCK) });
   });
 
@@ -148,13 +156,13 @@ describe('data-subject access', () => {
     const e164 = me.identity.normalized['phone']!;
     for (const value of [mobile, me.identity.record['phone'], e164, `${e164.slice(0, 3)} ${e164.slice(3, 4)} ${e164.slice(4).replace(/(\d{2})/g, '$1 ').trim()}`, `00${e164.slice(1)}`, mobile.replace(/(\d{2})(?=\d)/g, '$1.')]) {
       const a = await dsr({ type: 'phone', value: String(value) });
-      expect(a.status, `${value}: ${a.text}`).toBe(200);
+      expect(a.status, `${value}: ${a.text}`).toBe(202);
       expect(a.json.pseudonym).toBe(me.pseudonym);
-      expect(a.json.identity).toEqual(me.identity.normalized);
+      expect(a.json.identity).toEqual(shown(me.identity.normalized));
     }
-    const cid = await expectEntries(gw, 'dsr.access/granted', () => dsr({ type: 'customer_id', value: String(me.identity.record['customer_id']), source: 'crm' }));
+    const cid = await expectEntries(gw, 'dsr.access/pending', () => dsr({ type: 'customer_id', value: String(me.identity.record['customer_id']), source: 'crm' }));
     expect(cid.answer.json.pseudonym).toBe(me.pseudonym);
-    expect(JSON.parse(cid.entry!.detail)).toEqual({ identifier_type: 'customer_id' });
+    expect(JSON.parse(cid.entry!.detail)).toMatchObject({ identifier_type: 'customer_id', withheld_fields: WITHHELD });
     const o = await dsr({ type: 'customer_id', value: String(other.identity.record['customer_id']), source: 'crm' });
     expect(o.json.pseudonym).toBe(other.pseudonym);
     expect(o.json.reidentifications.map((r: { why: string }) => r.why)).toEqual(['Callback requested by the customer on the hotline', 'Only about the other customer, ticket 5531']);
@@ -170,7 +178,7 @@ describe('data-subject access', () => {
       expect(answer.status, answer.text).toBe(404);
       expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(JSON.parse(entry!.subjects)).toEqual([]);
-      expect(JSON.parse(entry!.detail)).toEqual({ reason: 'not_found', identifier_type: identifier.type });
+      expect(JSON.parse(entry!.detail)).toMatchObject({ reason: 'not_found', identifier_type: identifier.type, reference: 'DSR-TEST-0001' });
       expect(entry!.detail).not.toContain(identifier.value);
     }
   });
@@ -187,6 +195,33 @@ describe('data-subject access', () => {
       expect(a.status, JSON.stringify(identifier)).toBe(422);
       expect(a.text).not.toContain(String(identifier.value || '\u0000'));
     }
+  });
+
+  it('a second DPO approves the withheld fields; the requester collects them once, and a HEAD collects nothing', async () => {
+    const bob = await gw.mint(['dpo'], { sub: 'bob' });
+    const id = access.json.id as string;
+    // the requester cannot approve their own package
+    const own = await expectEntries(gw, 'dsr.approve/denied', () => rec.postJson(`/v1/dsr/${id}/approve`, dpo, {}));
+    expect(own.answer.status).toBe(403);
+    expect((await rec.get(`/v1/dsr/${id}`, dpo)).json).toMatchObject({ status: 'pending_approval' });
+    const ok = await expectEntries(gw, 'dsr.approve/ok', () => rec.postJson(`/v1/dsr/${id}/approve`, bob, {}));
+    expect(ok.answer.status, ok.answer.text).toBe(200);
+    expect(ok.answer.json).toMatchObject({ status: 'approved', decided_by: 'dev:bob' });
+    expect(ok.answer.text).not.toContain(me.identity.normalized['iban']!);
+    // another DPO reads the state, never the fields
+    const seen = await rec.get(`/v1/dsr/${id}`, bob);
+    expect(seen.json).toMatchObject({ status: 'approved' });
+    expect(seen.json.identity).toBeUndefined();
+    const head = await gw.request(`/v1/dsr/${id}`, { method: 'HEAD', token: dpo });
+    expect(head.status).toBe(200);
+    expect((await rec.get(`/v1/dsr/${id}`, bob)).json.status).toBe('approved');
+    const got = await expectEntries(gw, 'dsr.deliver/granted', () => rec.get(`/v1/dsr/${id}`, dpo));
+    expect(got.answer.json).toMatchObject({ status: 'delivered', identity: { iban: me.identity.normalized['iban'], nir: me.identity.normalized['nir'] } });
+    expect(Object.keys(got.answer.json.identity).sort()).toEqual(WITHHELD);
+    const again = await expectEntries(gw, null, () => rec.get(`/v1/dsr/${id}`, dpo));
+    expect(again.answer.json.status).toBe('delivered');
+    expect(again.answer.json.identity).toBeUndefined();
+    expect((await rec.postJson(`/v1/dsr/${id}/deny`, bob, {})).status).toBe(409);
   });
 
   it('only the DPO may ask', async () => {
@@ -220,14 +255,15 @@ describe('data-subject access across sources', () => {
     expect(shop.accepted).toBe(1);
     expect((await rec.ingest('shop', 'transactions', [{ customer_id: 'SHOP-991', transaction_id: 'shop-t1', date: '2026-01-02', amount: 42, channel: 'store' }])).accepted).toBe(1);
     const dpo = await gw.mint(['dpo'], { sub: 'alice' });
-    const a = await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'customer_id', value: 'SHOP-991', source: 'shop' } });
-    expect(a.status, a.text).toBe(200);
+    const a = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'customer_id', value: 'SHOP-991', source: 'shop' } });
+    expect(a.status, a.text).toBe(202);
     expect(a.json.pseudonym).toBe(s.pseudonym);
     expect(a.json.identity.customer_id).toBe('SHOP-991');
     expect(a.json.identity_sources.customer_id.source).toBe('shop');
     expect(a.json.identity_sources.iban.source).toBe('crm');
+    expect(a.json.identity.iban).toBeUndefined();
     expect(a.json.transactions).toEqual([expect.objectContaining({ date: '2026-01-02', amount: 42, source: 'shop' })]);
-    const b = await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'customer_id', value: String(s.identity.record['customer_id']), source: 'crm' } });
+    const b = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'customer_id', value: String(s.identity.record['customer_id']), source: 'crm' } });
     expect(b.json.pseudonym).toBe(s.pseudonym);
   });
 });

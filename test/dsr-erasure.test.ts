@@ -41,7 +41,7 @@ describe('data-subject erasure', () => {
   const perSubject = (p: string) => Object.fromEntries(PER_SUBJECT.map((t) => [t, t === 'segment_members'
     ? memberSlots(p)
     : (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE pseudonym = ?`).get(p) as { n: number }).n]));
-  const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) => rec.postJson(`/v1/dsr/${kind}`, dpo, { identifier });
+  const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) => rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier });
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
@@ -77,6 +77,9 @@ describe('data-subject erasure', () => {
     receipt = r.answer;
     expect(receipt.status, receipt.text).toBe(200);
     expect(JSON.parse(r.entry!.subjects)).toEqual([gone.pseudonym]);
+    // the WAL compaction runs after the answer, off the request path
+    expect(receipt.json.maintenance).toEqual({ wal_compaction: 'pending' });
+    await gw.dsr.maintenanceIdle();
   });
   afterAll(() => gw?.cleanup());
 
@@ -84,9 +87,11 @@ describe('data-subject erasure', () => {
     expect(receipt.json).toMatchObject({
       pseudonym: gone.pseudonym,
       erased_at: new Date(CLOCK).toISOString(),
-      removed: { vault_data_key: 'destroyed', features: 1, transactions: 4, consent_records: 4, segment_memberships: 1, linkage_keys: 3 },
+      reference: 'DSR-TEST-0001',
+      removed: { vault_data_key: 'destroyed', features: 1, transactions: 4, consent_records: 4, segment_memberships: 1, linkage_keys: 3, in_flight_runs: 0 },
       suppression: { linkage_keys: 3 },
     });
+    expect(receipt.json.id).toMatch(/^dsr_/);
     expect(scan(receipt.text, gone.identity.needles)).toEqual([]);
     const e = gw.store.sqlite.prepare('SELECT erased_at, receipt FROM erasures WHERE pseudonym = ?').get(gone.pseudonym) as { erased_at: number; receipt: string };
     expect(e.erased_at).toBe(CLOCK);
@@ -129,14 +134,27 @@ describe('data-subject erasure', () => {
     expect(perSubject(kept.pseudonym)).toEqual({ subject_features: 1, transactions: 4, consent_records: 3, consent_state: 3, segment_members: 1, subject_links: 3 });
   });
 
-  it('the suppression holds the keyed hashes of the subject\'s linkage keys, nothing readable', () => {
+  it('the suppression holds keyed hashes in their own domain: neither the link keys nor the pseudonym, nothing readable', () => {
     const sup = (gw.store.sqlite.prepare('SELECT key_hash, created_at FROM suppressions ORDER BY key_hash').all() as { key_hash: string; created_at: number }[]);
-    expect(sup.map((s) => s.key_hash)).toEqual(savedLinks);
+    expect(sup).toHaveLength(savedLinks.length);
     for (const s of sup) {
       expect(s.created_at).toBe(CLOCK);
-      expect(s.key_hash).toMatch(/^p1_[A-Za-z0-9_-]{22}$/);
+      expect(s.key_hash).toMatch(/^x_[A-Za-z0-9_-]{22}$/);
+      expect(savedLinks).not.toContain(s.key_hash);
+      expect(s.key_hash).not.toBe(gone.pseudonym);
     }
-    expect(scan(JSON.stringify(sup), gone.identity.needles)).toEqual([]);
+    // the pseudonym (and every link key) is nowhere in the table, in any form
+    const text = JSON.stringify(sup);
+    for (const k of [gone.pseudonym, ...savedLinks]) expect(text).not.toContain(k.slice(3));
+    expect(scan(text, gone.identity.needles)).toEqual([]);
+  });
+
+  it('the register names the request by its reference; the maintenance reports when the WAL was truncated', async () => {
+    const a = await rec.get(`/v1/dsr/${receipt.json.id}`, dpo);
+    expect(a.status, a.text).toBe(200);
+    expect(a.json).toMatchObject({ kind: 'erasure', reference: 'DSR-TEST-0001', status: 'completed', pseudonym: gone.pseudonym, requested_by: 'dev:alice' });
+    expect(a.json.receipt).toEqual(receipt.json.removed);
+    expect(a.json.maintenance).toEqual({ wal_compaction: 'done', completed_at: new Date(CLOCK).toISOString() });
   });
 
   it('access afterwards is 404 by every identifier, audited as denied (erased)', async () => {

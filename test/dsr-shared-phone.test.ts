@@ -14,7 +14,7 @@ describe('a phone number shared by two subjects', () => {
   let second: string;
   let alone: Seeded;
   let dpo: string;
-  const byPhone = (kind: 'access' | 'erasure', phone: unknown) => rec.postJson(`/v1/dsr/${kind}`, dpo, { identifier: { type: 'phone', value: phone } });
+  const byPhone = (kind: 'access' | 'erasure', phone: unknown) => rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'phone', value: phone } });
   const phoneOf = (s: Seeded) => String(s.identity.record['phone']);
 
   beforeAll(async () => {
@@ -52,15 +52,15 @@ describe('a phone number shared by two subjects', () => {
 
   it('a phone only one subject has sent still works', async () => {
     const r = await byPhone('access', phoneOf(alone));
-    expect(r.status, r.text).toBe(200);
+    expect(r.status, r.text).toBe(202); // its IBAN and NIR wait for a second DPO
     expect(r.json.pseudonym).toBe(alone.pseudonym);
   });
 
   it('each person is still reached by email; erasing one leaves the other, and the phone stays refused', async () => {
-    const erased = await rec.postJson('/v1/dsr/erasure', dpo, { identifier: { type: 'email', value: first.identity.normalized['email'] } });
+    const erased = await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: first.identity.normalized['email'] } });
     expect(erased.status, erased.text).toBe(200);
     expect(erased.json.pseudonym).toBe(first.pseudonym);
-    const other = await rec.postJson('/v1/dsr/access', dpo, { identifier: { type: 'email', value: 'household.two@example.test' } });
+    const other = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'household.two@example.test' } });
     expect(other.status, other.text).toBe(200);
     expect(JSON.stringify(other.json)).toContain(second);
     expect((await byPhone('access', phoneOf(first))).status).toBe(409);

@@ -38,7 +38,7 @@ describe('re-identification requests', () => {
     bob = await gw.mint(['dpo'], { sub: 'bob' });
     carol = await gw.mint(['reidentifier'], { sub: 'carol' });
     dave = await gw.mint(['reidentifier'], { sub: 'dave' });
-    const e = await rec.postJson('/v1/dsr/erasure', alice, { identifier: { type: 'email', value: erased.identity.normalized['email'] } });
+    const e = await rec.postJson('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: erased.identity.normalized['email'] } });
     expect(e.status, e.text).toBe(200);
   });
   afterAll(() => gw?.cleanup());

@@ -1,5 +1,6 @@
 // SQLite storage of the audit chain.
 import type Database from 'better-sqlite3';
+import { immediate } from './immediate.ts';
 import type { AuditEntry } from '../audit/audit-entry.ts';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.ts';
 
@@ -18,7 +19,7 @@ export function sqliteAuditStore(sqlite: Database.Database): AuditStore {
        AND action = 'reidentification.request' AND outcome IN ('granted', 'pending')`),
   };
   return {
-    transaction: (fn) => sqlite.transaction(fn).immediate(),
+    transaction: (fn) => immediate(sqlite, fn),
     last: () => st.last.get(),
     insert: (e) => void st.insert.run(e),
     iterate: () => st.all.iterate(),

@@ -1,6 +1,21 @@
-// SQLite side of data-subject access and erasure.
+// SQLite side of data-subject access and erasure, and the register of requests.
 import type Database from 'better-sqlite3';
-import type { DsrStore, ErasureCounts, Membership } from '../dsr/dsr-store.ts';
+import type { DsrRequest, DsrStatus, DsrStore, ErasureCounts, Membership } from '../dsr/dsr-store.ts';
+import { compactWal } from './compact-wal.ts';
+import { immediate } from './immediate.ts';
+
+interface RawRequest {
+  id: string; kind: DsrRequest['kind']; requester: string; reference: string; identifier_type: string; pseudonym: string | null;
+  status: DsrStatus; withheld: string; decided_by: string | null; decided_at: number | null; delivered_at: number | null;
+  receipt: string | null; maintenance: string | null; created_at: number;
+}
+
+const toRequest = (r: RawRequest): DsrRequest => ({
+  id: r.id, kind: r.kind, requester: r.requester, reference: r.reference, identifierType: r.identifier_type, pseudonym: r.pseudonym,
+  status: r.status, withheld: JSON.parse(r.withheld) as string[], decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at,
+  receipt: r.receipt === null ? null : (JSON.parse(r.receipt) as Record<string, unknown>),
+  maintenance: r.maintenance === null ? null : (JSON.parse(r.maintenance) as Record<string, unknown>), createdAt: r.created_at,
+});
 
 export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
   const st = {
@@ -15,6 +30,7 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     putChunk: sqlite.prepare('UPDATE segment_member_chunks SET members = ? WHERE run_id = ? AND segment_id = ? AND chunk = ?'),
     transactions: sqlite.prepare(`SELECT day, amount, currency, channel, category, source FROM transactions WHERE pseudonym = ? ORDER BY day`),
     erasure: sqlite.prepare('INSERT INTO erasures (pseudonym, erased_at, receipt) VALUES (?, ?, ?)'),
+    erasureReceipt: sqlite.prepare('UPDATE erasures SET receipt = ? WHERE pseudonym = ?'),
     linksOf: sqlite.prepare<[string], { key_hash: string }>('SELECT key_hash FROM subject_links WHERE pseudonym = ?'),
     suppress: sqlite.prepare('INSERT OR IGNORE INTO suppressions (key_hash, created_at) VALUES (?, ?)'),
     delLinks: sqlite.prepare('DELETE FROM subject_links WHERE pseudonym = ?'),
@@ -23,6 +39,16 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     delConsentState: sqlite.prepare('DELETE FROM consent_state WHERE pseudonym = ?'),
     delFeatures: sqlite.prepare('DELETE FROM subject_features WHERE pseudonym = ?'),
     shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE pseudonym = ?`),
+    inFlight: sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM segmentation_runs WHERE status IN ('queued', 'running')`),
+    insertRequest: sqlite.prepare(`INSERT INTO dsr_requests (id, kind, requester, reference, identifier_type, pseudonym, status, withheld, receipt, maintenance, created_at)
+      VALUES (@id, @kind, @requester, @reference, @identifierType, @pseudonym, @status, @withheld, @receipt, @maintenance, @createdAt)`),
+    getRequest: sqlite.prepare<[string], RawRequest>('SELECT * FROM dsr_requests WHERE id = ?'),
+    since: sqlite.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM dsr_requests WHERE requester = ? AND created_at >= ?'),
+    decide: sqlite.prepare('UPDATE dsr_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = ?'),
+    deliver: sqlite.prepare('UPDATE dsr_requests SET status = ?, delivered_at = ? WHERE id = ? AND status = ?'),
+    maintenance: sqlite.prepare('UPDATE dsr_requests SET maintenance = ? WHERE id = ?'),
+    allSuppressions: sqlite.prepare<[], { key_hash: string; created_at: number }>('SELECT key_hash, created_at FROM suppressions'),
+    delSuppression: sqlite.prepare('DELETE FROM suppressions WHERE key_hash = ?'),
   };
   /** Empties the subject's member slots (other slots keep their offsets); returns how many. */
   const emptySlots = (p: string): number => {
@@ -35,17 +61,17 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     return n;
   };
   return {
-    transaction: (fn) => sqlite.transaction(fn).immediate(),
+    transaction: (fn) => immediate(sqlite, fn),
     findLink: (h) => st.link.get(h)?.pseudonym,
-    isSuppressed: (h) => st.suppressed.get(h) !== undefined,
+    isSuppressed: (k) => st.suppressed.get(k) !== undefined,
     memberships: (p) => st.memberships.all(p),
     transactionsOf: (p) => st.transactions.all(p) as ReturnType<DsrStore['transactionsOf']>,
-    erase: (p, at, receipt) => {
+    erase: (p, at, suppressionKeyOf) => {
       // secure_delete zeroes freed cells, so the destroyed data key does not linger in free pages
       sqlite.pragma('secure_delete = ON');
       try {
         const links = st.linksOf.all(p);
-        for (const l of links) st.suppress.run(l.key_hash, at);
+        for (const l of links) st.suppress.run(suppressionKeyOf(l.key_hash), at);
         const counts: ErasureCounts = {
           links: st.delLinks.run(p).changes,
           transactions: st.delTx.run(p).changes,
@@ -53,6 +79,7 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
           memberships: emptySlots(p),
           features: 0,
           vaultKeyDestroyed: false,
+          inFlightRuns: st.inFlight.get()!.n,
         };
         // the erasure row first: the consent history trigger allows deletion only for erased subjects
         st.erasure.run(p, at, '{}');
@@ -60,30 +87,34 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         st.delConsentState.run(p);
         counts.features = st.delFeatures.run(p).changes;
         counts.vaultKeyDestroyed = st.shred.run(at, p).changes === 1;
-        sqlite.prepare('UPDATE erasures SET receipt = ? WHERE pseudonym = ?').run(receipt(counts), p);
+        st.erasureReceipt.run(JSON.stringify(counts), p);
         return counts;
       } finally {
         sqlite.pragma('secure_delete = FAST');
       }
     },
-    compact: (waitMs = 10_000) => {
-      // A reader on another connection (a segmentation job) can hold old frames, and the
-      // background checkpointer may be mid-checkpoint: retry for a while (erasures are rare).
-      // Each attempt waits on the busy handler: shorten it, or one attempt alone would block for
-      // the connection's whole busy_timeout and the loop for many times waitMs.
-      const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
-      sqlite.pragma('busy_timeout = 50');
-      try {
-        const until = Date.now() + waitMs;
-        for (;;) {
-          const [r] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-          if (!r || r.busy === 0) return true;
-          if (Date.now() >= until) return false;
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-        }
-      } finally {
-        sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+    // A reader on another connection (a segmentation job) can hold old frames and the background
+    // checkpointer may hold the lock a moment: the thread retries within its budget.
+    compact: (waitMs = 10_000) => compactWal(sqlite.name, waitMs),
+    insertRequest: (r) => void st.insertRequest.run({
+      id: r.id, kind: r.kind, requester: r.requester, reference: r.reference, identifierType: r.identifierType, pseudonym: r.pseudonym,
+      status: r.status, withheld: JSON.stringify(r.withheld), receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
+      maintenance: r.maintenance === null ? null : JSON.stringify(r.maintenance), createdAt: r.createdAt,
+    }),
+    getRequest: (id) => { const r = st.getRequest.get(id); return r && toRequest(r); },
+    requestsSince: (requester, since) => st.since.get(requester, since)!.n,
+    moveRequest: (id, from, to, by, at) =>
+      (to === 'delivered' ? st.deliver.run(to, at, id, from) : st.decide.run(to, by, at, id, from)).changes === 1,
+    setMaintenance: (id, m) => void st.maintenance.run(JSON.stringify(m), id),
+    rekeySuppressions: (isCurrent, rekey) => immediate(sqlite, () => {
+      let n = 0;
+      for (const s of st.allSuppressions.all()) {
+        if (isCurrent(s.key_hash)) continue;
+        st.suppress.run(rekey(s.key_hash), s.created_at);
+        st.delSuppression.run(s.key_hash);
+        n++;
       }
-    },
+      return n;
+    }),
   };
 }

@@ -1,5 +1,6 @@
 // SQLite implementation of the ingest store: prepared statements on the hot path (see issue 3 bench).
 import type Database from 'better-sqlite3';
+import { immediate } from './immediate.ts';
 import { SHARED_LINK, type IngestStore, type FeatureUpdate, type VaultRow } from '../ingest/ingest-store.ts';
 
 /** Feature columns an upsert may set; anything else is a programming error. */
@@ -69,7 +70,7 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
   };
 
   return {
-    transaction: (fn) => sqlite.transaction(fn).immediate(),
+    transaction: (fn) => immediate(sqlite, fn),
     findBatch: (s, t, k) => st.findBatch.get(s, t, k),
     findLink: (h) => st.findLink.get(h)?.pseudonym,
     isSuppressed: (h) => st.suppressed.get(h) !== undefined,

@@ -1,69 +1,61 @@
 // Data-subject rights: access (everything held on a person) and erasure (crypto-shredding,
-// deletion, suppression of re-ingest), both found by an identifier and both audited.
+// deletion, suppression of re-ingest), found by an identifier. Every request carries the data
+// subject's reference, counts against the DPO's daily quota and is audited; fields that need a
+// second DPO in re-identification are withheld from an access package until another DPO approves.
+import crypto from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 import type { ConsentRegistry } from '../consent/consent-registry.ts';
-import { normalizers } from '../ingest/normalize.ts';
-import type { Dictionary } from '../policy/load-dictionary.ts';
-import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
-import { deriveFeatures } from '../subjects/derive-features.ts';
+import { DAY_MS } from '../ingest/field-value.ts';
 import { SHARED_LINK } from '../ingest/ingest-store.ts';
+import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
+import type { Dictionary } from '../policy/load-dictionary.ts';
+import { SUPPRESSION_PATTERN, type Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 import type { SubjectStore } from '../subjects/subject-store.ts';
 import type { VaultReader } from '../vault/vault-reader.ts';
-import type { DsrStore } from './dsr-store.ts';
-import { DAY_MS } from '../ingest/field-value.ts';
+import { accessPackage, heldFields, type Gathered } from './dsr-package.ts';
+import type { DsrKind, DsrRequest, DsrStore, ErasureCounts } from './dsr-store.ts';
+import { identifierKeyHash, type Identifier } from './identifier.ts';
 
-export interface Identifier { type: 'email' | 'phone' | 'customer_id'; value: string; source?: string | undefined }
+export type { Identifier } from './identifier.ts';
 
-const nothingHeld = () => new AppError('request.not_found', 'Nothing is held on this person.');
+export interface DsrInput { identifier: Identifier; reference: string }
+
 const iso = (t: number) => new Date(t).toISOString();
+const notFound = (what = 'Nothing is held on this person.') => new AppError('request.not_found', what);
+
+type Refusal = 'quota_exceeded' | 'ambiguous' | 'not_found';
 
 export class DsrService {
+  private readonly maintenance = new Set<Promise<void>>();
+
   constructor(private readonly d: {
     store: DsrStore; subjects: SubjectStore; vault: VaultReader; consents: ConsentRegistry; audit: AuditLog;
-    pseudonymizer: Pseudonymizer; dictionary: Dictionary; clock: () => number;
+    pseudonymizer: Pseudonymizer; dictionary: Dictionary; access: AccessPolicy; clock: () => number;
     /** Told when an erasure's old frames could not be truncated out of the WAL (they go at its next reset). */
     onWalNotTruncated?: () => void;
   }) {}
 
-  /** The keyed hash of the identifier as ingest computed it (same normalization). */
-  private keyHash(id: Identifier): string {
-    const region = { region: this.d.dictionary.defaultRegion };
-    switch (id.type) {
-      case 'email': return this.d.pseudonymizer.keyHash('email', normalizers['email']!(id.value, region)!);
-      case 'phone': {
-        const e164 = normalizers['phone_e164']!(id.value, region);
-        if (!e164) throw new AppError('request.validation_failed', 'The phone number is not valid.', { errors: [{ path: 'identifier.value', code: 'format', message: 'must be a valid phone number' }] });
-        return this.d.pseudonymizer.keyHash('phone', e164);
-      }
-      case 'customer_id':
-        if (!id.source) throw new AppError('request.validation_failed', 'A customer_id is only unique within its source.', { errors: [{ path: 'identifier.source', code: 'required', message: 'is required for customer_id' }] });
-        return this.d.pseudonymizer.keyHash('customer_id', id.source, id.value.trim());
-    }
+  /** Suppression entries of an older form (the link key itself) re-keyed in their own domain. */
+  rekeyLegacySuppressions(): number {
+    return this.d.store.rekeySuppressions((k) => SUPPRESSION_PATTERN.test(k), (legacy) => this.d.pseudonymizer.suppressionKey(legacy));
   }
 
-  private resolve(actor: AuditActor, id: Identifier, action: string): string {
-    const hash = this.keyHash(id);
-    const pseudonym = this.d.store.findLink(hash);
-    if (pseudonym === SHARED_LINK) {
-      this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reason: 'ambiguous', identifier_type: id.type } });
-      throw new AppError('request.conflict', 'This identifier was sent for more than one person; use the email or the customer_id.');
-    }
-    if (!pseudonym) {
-      this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reason: this.d.store.isSuppressed(hash) ? 'erased' : 'not_found', identifier_type: id.type } });
-      throw nothingHeld();
-    }
-    return pseudonym;
-  }
-
-  access(actor: AuditActor, id: Identifier): Record<string, unknown> {
-    const pseudonym = this.resolve(actor, id, 'dsr.access');
+  access(caller: Caller, actor: AuditActor, input: DsrInput): { pending: boolean; body: Record<string, unknown> } {
+    const fourEyes = this.d.access.callerPrivilege(caller).fourEyesFields;
     const now = this.d.clock();
-    const gathered = this.d.audit.transaction(() => {
-      this.d.audit.append({ ...actorFields(actor), action: 'dsr.access', outcome: 'granted', subjects: [pseudonym], detail: { identifier_type: id.type } });
-      return {
-        sealed: this.d.vault.fetch(pseudonym),
+    const { request, gathered } = this.begin('access', caller, actor, input, (pseudonym, base) => {
+      const sealed = this.d.vault.fetch(pseudonym);
+      const withheld = heldFields(sealed).filter((f) => fourEyes.has(f));
+      const request: DsrRequest = { ...base, pseudonym, status: withheld.length ? 'pending_approval' : 'completed', withheld };
+      this.d.store.insertRequest(request);
+      this.d.audit.append({
+        ...actorFields(actor), action: 'dsr.access', outcome: withheld.length ? 'pending' : 'granted', subjects: [pseudonym],
+        detail: { request_id: request.id, reference: request.reference, identifier_type: request.identifierType, withheld_fields: withheld },
+      });
+      const gathered: Gathered = {
+        sealed,
         features: this.d.subjects.features(pseudonym),
         transactions: this.d.store.transactionsOf(pseudonym),
         consents: this.d.consents.history(pseudonym),
@@ -71,40 +63,156 @@ export class DsrService {
         exports: this.d.audit.aboutSubject(pseudonym, ['segment.members.export']).filter((e) => JSON.parse(e.detail).partner_scoped === true),
         reidentifications: this.d.audit.aboutSubject(pseudonym, ['reidentification.request', 'reidentification.approve', 'reidentification.deny', 'reidentification.deliver']),
       };
+      return { request, gathered };
     });
-    const meta = gathered.sealed.row ? (JSON.parse(gathered.sealed.row.fieldMeta) as Record<string, [string, number]>) : {};
+    // Decrypted after the commit, and without the fields a second DPO has to approve.
+    const shown = heldFields(gathered.sealed).filter((f) => !request.withheld.includes(f));
+    const identity = this.d.vault.open(gathered.sealed, shown);
     return {
-      pseudonym,
-      identity: this.d.vault.open(gathered.sealed),
-      identity_sources: Object.fromEntries(Object.entries(meta).map(([f, [source, at]]) => [f, { source, updated_at: iso(at) }])),
-      features: gathered.features ? deriveFeatures(gathered.features, Math.floor(now / DAY_MS)) : null,
-      transactions: gathered.transactions.map((t) => ({ ...t, date: iso(t.day * DAY_MS).slice(0, 10), day: undefined })),
-      consent_history: gathered.consents.map((c) => ({ purpose: c.purpose, status: c.status, legal_basis: c.legalBasis, source: c.source, collected_at: iso(c.collectedAt), expires_at: c.expiresAt === null ? null : iso(c.expiresAt), notice_version: c.noticeVersion })),
-      segment_memberships: gathered.memberships.map((m) => ({ run_id: m.runId, segment_id: m.segmentId, purpose: m.purpose, method: m.method, at: iso(m.createdAt) })),
-      partner_exports: gathered.exports.map((e) => ({ at: iso(e.at), partner: e.actorIssuer, purpose: e.purpose, detail: JSON.parse(e.detail) })),
-      reidentifications: gathered.reidentifications.map((e) => ({ at: iso(e.at), who: `${e.actorIssuer}:${e.actorSubject}`, action: e.action, outcome: e.outcome, purpose: e.purpose, why: e.justification })),
+      pending: request.status === 'pending_approval',
+      body: {
+        id: request.id, reference: request.reference, status: request.status, withheld_fields: request.withheld,
+        ...accessPackage(request.pseudonym!, gathered, identity, now),
+      },
     };
   }
 
-  erase(actor: AuditActor, id: Identifier): Record<string, unknown> {
-    const pseudonym = this.resolve(actor, id, 'dsr.erasure');
-    const at = this.d.clock();
-    const counts = this.d.audit.transaction(() => {
-      const c = this.d.store.erase(pseudonym, at, (counts) => JSON.stringify(counts));
-      this.d.audit.append({ ...actorFields(actor), action: 'dsr.erasure', outcome: 'ok', subjects: [pseudonym], detail: { identifier_type: id.type, ...c } });
-      return c;
+  erase(caller: Caller, actor: AuditActor, input: DsrInput): Record<string, unknown> {
+    const request = this.begin('erasure', caller, actor, input, (pseudonym, base) => {
+      const counts = this.d.store.erase(pseudonym, base.createdAt, (linkKey) => this.d.pseudonymizer.suppressionKey(linkKey));
+      const request: DsrRequest = { ...base, pseudonym, status: 'completed', receipt: receiptOf(counts), maintenance: { wal_compaction: 'pending' } };
+      this.d.store.insertRequest(request);
+      this.d.audit.append({
+        ...actorFields(actor), action: 'dsr.erasure', outcome: 'ok', subjects: [pseudonym],
+        detail: { request_id: request.id, reference: request.reference, identifier_type: request.identifierType, ...counts },
+      });
+      return request;
     });
-    if (!this.d.store.compact()) this.d.onWalNotTruncated?.();
+    this.compactAfter(request.id);
+    const removed = request.receipt!;
     return {
-      pseudonym,
-      erased_at: iso(at),
-      removed: {
-        vault_data_key: counts.vaultKeyDestroyed ? 'destroyed' : 'absent',
-        features: counts.features, transactions: counts.transactions, consent_records: counts.consents,
-        segment_memberships: counts.memberships, linkage_keys: counts.links,
-      },
-      suppression: { linkage_keys: counts.links, effect: 'a later ingest of this person is refused row by row' },
+      id: request.id,
+      reference: request.reference,
+      pseudonym: request.pseudonym,
+      erased_at: iso(request.createdAt),
+      removed,
+      suppression: { linkage_keys: removed['linkage_keys'], effect: 'a later ingest of this person is refused row by row' },
       kept: { audit_log: 'entries name only the pseudonym, which no longer links to anyone' },
+      // off the request path: GET the request to see when the old pages left the WAL
+      maintenance: request.maintenance,
     };
   }
+
+  /** A request's state; its requester collects an approved package's withheld fields once (only when `deliver`). */
+  get(actor: AuditActor, id: string, opts: { deliver: boolean }): Record<string, unknown> {
+    const r = this.d.store.getRequest(id);
+    if (!r) throw notFound('No such data-subject request.');
+    const view = viewOf(r);
+    if (!opts.deliver || r.kind !== 'access' || r.status !== 'approved' || requesterOf(actor) !== r.requester) return view;
+    const sealed = this.d.audit.transaction(() => {
+      // delivered once: a concurrent collection that won leaves this one nothing
+      if (!this.d.store.moveRequest(id, 'approved', 'delivered', null, this.d.clock())) return undefined;
+      this.d.audit.append({
+        ...actorFields(actor), action: 'dsr.deliver', outcome: 'granted', subjects: [r.pseudonym!],
+        detail: { request_id: id, reference: r.reference, fields: r.withheld },
+      });
+      return this.d.vault.fetch(r.pseudonym!);
+    });
+    if (!sealed) return { ...view, status: 'delivered' };
+    return { ...view, status: 'delivered', identity: this.d.vault.open(sealed, r.withheld) };
+  }
+
+  decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): Record<string, unknown> {
+    const r = this.d.store.getRequest(id);
+    if (!r) throw notFound('No such data-subject request.');
+    const me = requesterOf(actor);
+    if (me === r.requester) {
+      this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'denied', subjects: r.pseudonym ? [r.pseudonym] : [], detail: { request_id: id, reason: 'own_request' } });
+      throw new AppError('auth.forbidden', 'A request cannot be decided by the person who made it.');
+    }
+    if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is ${r.status}; only a pending access package can be decided.`);
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    const at = this.d.clock();
+    this.d.audit.transaction(() => {
+      if (!this.d.store.moveRequest(id, 'pending_approval', status, me, at)) throw new AppError('request.conflict', 'The request was decided meanwhile.');
+      this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'ok', subjects: [r.pseudonym!], detail: { request_id: id, reference: r.reference, fields: r.withheld } });
+    });
+    return { ...viewOf(r), status, decided_by: me, decided_at: iso(at) };
+  }
+
+  /** Resolves when every erasure's maintenance has ended (tests, shutdown). */
+  async maintenanceIdle(): Promise<void> {
+    while (this.maintenance.size > 0) await Promise.all([...this.maintenance]);
+  }
+
+  /**
+   * Quota, lookup and the request's own work in one write transaction, so two instances cannot
+   * both take the last request of a quota. A request that reaches no one is recorded and audited
+   * (it counts: probing identifiers is itself limited); the quota refusal is audited after.
+   */
+  private begin<T>(kind: DsrKind, caller: Caller, actor: AuditActor, input: DsrInput, act: (pseudonym: string, base: DsrRequest) => T): T {
+    const quota = this.d.access.callerPrivilege(caller).dsrDailyQuota;
+    const hash = identifierKeyHash(input.identifier, this.d.pseudonymizer, this.d.dictionary.defaultRegion);
+    const now = this.d.clock();
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    const action = `dsr.${kind}`;
+    const base: DsrRequest = {
+      id: 'dsr_' + crypto.randomUUID(), kind, requester: requesterOf(actor), reference: input.reference, identifierType: input.identifier.type,
+      pseudonym: null, status: 'not_found', withheld: [], decidedBy: null, decidedAt: null, deliveredAt: null, receipt: null, maintenance: null, createdAt: now,
+    };
+    const outcome = this.d.audit.transaction((): { refused: Refusal } | { done: T } => {
+      if (this.d.store.requestsSince(base.requester, dayStart) >= quota) return { refused: 'quota_exceeded' };
+      const found = this.d.store.findLink(hash);
+      if (found !== undefined && found !== SHARED_LINK) return { done: act(found, base) };
+      const shared = found === SHARED_LINK;
+      const reason = shared ? 'ambiguous' : this.d.store.isSuppressed(this.d.pseudonymizer.suppressionKey(hash)) ? 'erased' : 'not_found';
+      this.d.store.insertRequest({ ...base, status: shared ? 'ambiguous' : 'not_found' });
+      this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { request_id: base.id, reference: base.reference, reason, identifier_type: base.identifierType } });
+      return { refused: shared ? 'ambiguous' : 'not_found' };
+    });
+    if ('done' in outcome) return outcome.done;
+    switch (outcome.refused) {
+      case 'quota_exceeded':
+        this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reference: base.reference, reason: 'quota_exceeded', identifier_type: base.identifierType } });
+        throw new AppError('request.rate_limited', `The daily quota of data-subject requests (${quota}) is used up.`, {
+          headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
+        });
+      case 'ambiguous':
+        throw new AppError('request.conflict', 'This identifier was sent for more than one person; use the email or the customer_id.');
+      case 'not_found':
+        throw notFound();
+    }
+  }
+
+  private compactAfter(id: string): void {
+    const done = this.d.store.compact()
+      .then((ok) => {
+        if (!ok) this.d.onWalNotTruncated?.();
+        this.d.store.setMaintenance(id, { wal_compaction: ok ? 'done' : 'failed', completed_at: iso(this.d.clock()) });
+      })
+      .catch(() => this.d.onWalNotTruncated?.())
+      .finally(() => this.maintenance.delete(done));
+    this.maintenance.add(done);
+  }
+}
+
+const requesterOf = (a: AuditActor) => `${a.issuer}:${a.subject}`;
+
+function receiptOf(c: ErasureCounts): Record<string, unknown> {
+  return {
+    vault_data_key: c.vaultKeyDestroyed ? 'destroyed' : 'absent',
+    features: c.features, transactions: c.transactions, consent_records: c.consents,
+    segment_memberships: c.memberships, linkage_keys: c.links, in_flight_runs: c.inFlightRuns,
+  };
+}
+
+function viewOf(r: DsrRequest): Record<string, unknown> {
+  return {
+    id: r.id, kind: r.kind, reference: r.reference, status: r.status, identifier_type: r.identifierType, pseudonym: r.pseudonym,
+    requested_by: r.requester, withheld_fields: r.withheld, created_at: iso(r.createdAt),
+    decided_by: r.decidedBy, decided_at: r.decidedAt === null ? null : iso(r.decidedAt),
+    delivered_at: r.deliveredAt === null ? null : iso(r.deliveredAt),
+    ...(r.receipt && { receipt: r.receipt }),
+    ...(r.maintenance && { maintenance: r.maintenance }),
+  };
 }

@@ -8,16 +8,51 @@ export interface ErasureCounts {
   consents: number;
   memberships: number;
   vaultKeyDestroyed: boolean;
+  /** Runs queued or running when the erasure committed: each leaves the subject out of its members. */
+  inFlightRuns: number;
+}
+
+export type DsrKind = 'access' | 'erasure';
+export type DsrStatus = 'completed' | 'pending_approval' | 'approved' | 'denied' | 'delivered' | 'not_found' | 'ambiguous';
+
+export interface DsrRequest {
+  id: string;
+  kind: DsrKind;
+  requester: string;
+  reference: string;
+  identifierType: string;
+  pseudonym: string | null;
+  status: DsrStatus;
+  withheld: string[];
+  decidedBy: string | null;
+  decidedAt: number | null;
+  deliveredAt: number | null;
+  receipt: Record<string, unknown> | null;
+  maintenance: Record<string, unknown> | null;
+  createdAt: number;
 }
 
 export interface DsrStore {
   transaction<T>(fn: () => T): T;
   findLink(keyHash: string): string | undefined;
-  isSuppressed(keyHash: string): boolean;
+  /** Whether a suppression entry (Pseudonymizer.suppressionKey of a link key) exists. */
+  isSuppressed(suppressionKey: string): boolean;
   memberships(pseudonym: string): Membership[];
   transactionsOf(pseudonym: string): { day: number; amount: number; currency: string; channel: string; category: string | null; source: string }[];
-  /** Deletes everything held on the subject but the audit log, destroys the vault key, records the suppression. */
-  erase(pseudonym: string, at: number, receipt: (counts: ErasureCounts) => string): ErasureCounts;
-  /** After an erasure: zeroed pages out of the WAL and free lists. False if the WAL could not be truncated. */
-  compact(waitMs?: number): boolean;
+  /**
+   * Deletes everything held on the subject but the audit log, destroys the vault key and records
+   * a suppression entry per link key (`suppressionKeyOf` of its hash).
+   */
+  erase(pseudonym: string, at: number, suppressionKeyOf: (linkKeyHash: string) => string): ErasureCounts;
+  /** After an erasure, off the request path: zeroed pages out of the WAL. False if it could not be truncated. */
+  compact(waitMs?: number): Promise<boolean>;
+  insertRequest(r: DsrRequest): void;
+  getRequest(id: string): DsrRequest | undefined;
+  /** Requests made by `requester` since `since` (the daily quota's count). */
+  requestsSince(requester: string, since: number): number;
+  /** Compare-and-set on the status: false when another caller moved the request first. */
+  moveRequest(id: string, from: DsrStatus, to: DsrStatus, by: string | null, at: number): boolean;
+  setMaintenance(id: string, maintenance: Record<string, unknown>): void;
+  /** Re-keys suppression entries written in an older form; returns how many. */
+  rekeySuppressions(isCurrent: (key: string) => boolean, rekey: (legacy: string) => string): number;
 }

@@ -208,7 +208,7 @@ export class IngestService {
         continue;
       }
       if (typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
-      const suppressed = anySuppressed ? keys.find((k) => store.isSuppressed(k.hash)) : undefined;
+      const suppressed = anySuppressed ? keys.find((k) => store.isSuppressed(pseudonymizer.suppressionKey(k.hash))) : undefined;
       if (suppressed) {
         errors.push(rowError(row, suppressed.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
         continue;
@@ -306,7 +306,7 @@ export class IngestService {
       const p = cache.get(k.hash);
       if (p) return p;
     }
-    const erased = keys.find((k) => store.isSuppressed(k.hash));
+    const erased = keys.find((k) => store.isSuppressed(pseudonymizer.suppressionKey(k.hash)));
     if (erased) errors.push(rowError(row, erased.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
     else errors.push(rowError(row, keys[0]!.field, UNKNOWN_SUBJECT, 'no customer with this linkage key is known'));
     return undefined;

@@ -77,8 +77,8 @@ export interface IngestStore {
   transaction<T>(fn: () => T): T;
   findBatch(source: string, recordType: string, idempotencyKey: string): { requestHash: string; response: string } | undefined;
   findLink(keyHash: string): string | undefined;
-  /** True when the key belonged to an erased subject (a keyed hash, never the identifier). */
-  isSuppressed(keyHash: string): boolean;
+  /** True when a suppression entry exists (Pseudonymizer.suppressionKey of an erased subject's link key). */
+  isSuppressed(suppressionKey: string): boolean;
   hasSuppressions(): boolean;
   putLink(keyHash: string, kind: LinkKind, pseudonym: string, now: number): void;
   getVault(pseudonym: string): VaultRow | undefined;

@@ -22,6 +22,8 @@ export interface Privilege {
   minJustification: number;
   dailyQuota: number;
   fourEyesFields: ReadonlySet<string>;
+  /** Data-subject requests per actor and UTC day (0: none). */
+  dsrDailyQuota: number;
 }
 
 export interface Caller {
@@ -31,7 +33,7 @@ export interface Caller {
 
 const NONE: Privilege = Object.freeze({
   purposes: new Set<string>(), exportMembers: false, partnerScoped: false, minGroupSize: Number.MAX_SAFE_INTEGER, reidentifyPurposes: new Set<string>(),
-  minJustification: Number.MAX_SAFE_INTEGER, dailyQuota: 0, fourEyesFields: new Set<string>(),
+  minJustification: Number.MAX_SAFE_INTEGER, dailyQuota: 0, fourEyesFields: new Set<string>(), dsrDailyQuota: 0,
 });
 
 export class AccessPolicy {
@@ -66,6 +68,7 @@ export class AccessPolicy {
       minJustification: Math.max(...ps.map((p) => (p.reidentifyPurposes.size ? p.minJustification : 0))),
       dailyQuota: Math.max(...ps.map((p) => p.dailyQuota)),
       fourEyesFields: new Set(ps.flatMap((p) => [...p.fourEyesFields])),
+      dsrDailyQuota: Math.max(...ps.map((p) => p.dsrDailyQuota)),
     };
   }
 

@@ -19,7 +19,7 @@ export function loadPurposes(dir: string, issues: PolicyIssue[]): Map<string, Pu
 export function loadAccess(
   dir: string,
   issues: PolicyIssue[],
-  ctx: { roles: ReadonlySet<string>; issuerIds: ReadonlySet<string>; purposes: ReadonlyMap<string, Purpose>; dictionary: Dictionary; version: () => string },
+  ctx: { roles: ReadonlySet<string>; dsrRoles: ReadonlySet<string>; issuerIds: ReadonlySet<string>; purposes: ReadonlyMap<string, Purpose>; dictionary: Dictionary; version: () => string },
 ): AccessPolicy | undefined {
   const before = issues.length;
   const privSrc = readYamlSource(dir, 'privileges.yaml', issues);
@@ -36,6 +36,8 @@ export function loadAccess(
       if (!ctx.purposes.has(name)) at([...p, i], 'not a purpose of purposes.yaml');
     });
     checkPurposes(entry.purposes, ['purposes']);
+    // Fail closed at load: a role that handles data-subject requests has a daily quota for them.
+    if (ctx.dsrRoles.has(role) && !entry.dsr) at([], 'the role may handle data-subject requests (roles.yaml) but has no dsr.daily_quota');
     if (entry.reidentify) checkPurposes(entry.reidentify.purposes, ['reidentify', 'purposes']);
     const base = toPrivilege(entry);
     const issuers = new Map<string, Privilege>();
@@ -72,6 +74,7 @@ function toPrivilege(e: PrivilegeEntry): Privilege {
     minJustification: e.reidentify?.min_justification ?? Number.MAX_SAFE_INTEGER,
     dailyQuota: e.reidentify?.daily_quota ?? 0,
     fourEyesFields: new Set(e.reidentify?.four_eyes_fields ?? []),
+    dsrDailyQuota: e.dsr?.daily_quota ?? 0,
   });
 }
 
@@ -86,5 +89,6 @@ function narrowed(base: Privilege, n: Partial<PrivilegeEntry>): Privilege {
     minJustification: Math.max(base.minJustification, n.reidentify?.min_justification ?? 0),
     dailyQuota: Math.min(base.dailyQuota, n.reidentify?.daily_quota ?? Number.MAX_SAFE_INTEGER),
     fourEyesFields: new Set([...base.fourEyesFields, ...(n.reidentify?.four_eyes_fields ?? [])]),
+    dsrDailyQuota: Math.min(base.dsrDailyQuota, n.dsr?.daily_quota ?? Number.MAX_SAFE_INTEGER),
   });
 }

@@ -96,6 +96,7 @@ export function loadPolicies(dir: string): PolicySet {
   const access = dictionary && purposes && rolesFile && issuersFile
     ? loadAccess(dir, issues, {
         roles: new Set(roles.keys()),
+        dsrRoles: new Set([...roles.values()].filter((r) => r.operations.has('dsr.access') || r.operations.has('dsr.erasure')).map((r) => r.name)),
         issuerIds: new Set(issuersFile.issuers.map((i) => i.id)),
         purposes, dictionary, version: () => version,
       })
@@ -119,7 +120,8 @@ export function loadPolicies(dir: string): PolicySet {
     purposes: Object.fromEntries(purposes),
     privileges: Object.fromEntries([...roles.keys()].map((r) => {
       const show = (p: Privilege) => ({ purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes],
-        ...(p.reidentifyPurposes.size > 0 && { min_justification: p.minJustification, daily_quota: p.dailyQuota, four_eyes_fields: [...p.fourEyesFields] }) });
+        ...(p.reidentifyPurposes.size > 0 && { min_justification: p.minJustification, daily_quota: p.dailyQuota, four_eyes_fields: [...p.fourEyesFields] }),
+        ...(p.dsrDailyQuota > 0 && { dsr_daily_quota: p.dsrDailyQuota }) });
       const base = access.privilegeOf(r);
       // Per-issuer narrowings are part of the policy: reviewable, and they move the version hash.
       const narrowed = issuers.map((i) => [i.id, access.privilegeOf(r, i.id)] as const).filter(([, p]) => p !== base);

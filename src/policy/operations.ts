@@ -19,6 +19,8 @@ export const OPERATIONS = {
   'audit.verify': 'Verify the audit hash chain',
   'dsr.access': 'Answer a data-subject access request',
   'dsr.erasure': 'Carry out a data-subject erasure request',
+  'dsr.read': 'Read a data-subject request (and collect approved fields of an access package)',
+  'dsr.decide': 'Approve or deny the withheld fields of another DPO\'s access package',
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -98,13 +98,16 @@ export class ReidentificationService {
     return { id, status };
   }
 
-  /** The requester collects approved fields once; afterwards, and for anyone else, only the status. */
-  get(actor: AuditActor, id: string): Record<string, unknown> {
+  /**
+   * The requester collects approved fields once (only when `deliver`: a HEAD must change
+   * nothing); afterwards, and for anyone else, only the status.
+   */
+  get(actor: AuditActor, id: string, opts: { deliver: boolean }): Record<string, unknown> {
     const r = this.d.store.get(id);
     const me = `${actor.issuer}:${actor.subject}`;
     if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
     const base = { id: r.id, status: r.status, purpose: r.purpose, fields: r.fields, created_at: new Date(r.createdAt).toISOString() };
-    if (r.status !== 'approved' || me !== r.requester) return base;
+    if (!opts.deliver || r.status !== 'approved' || me !== r.requester) return base;
     const sealed = this.d.audit.transaction(() => {
       // delivered once: a concurrent collection (another instance) that won leaves this one nothing
       if (!this.d.store.setStatus(id, 'delivered', null, this.d.clock())) return undefined;

@@ -11,3 +11,4 @@ export * from './segmentations.ts';
 export * from './audit.ts';
 export * from './reidentifications.ts';
 export * from './erasures.ts';
+export * from './dsr-requests.ts';

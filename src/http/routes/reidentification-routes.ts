@@ -38,7 +38,7 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
     security: sec, middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
     request: { params: z.object({ id: z.string().max(64) }) },
     responses: { 200: { description: 'Request status (and results once)' }, 404: { description: 'Unknown request' } },
-  }), (c) => c.json(deps.reid.get(auditActorOf(c), c.req.valid('param').id), 200));
+  }), (c) => c.json(deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
   for (const decision of ['approve', 'deny'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/v1/reidentifications/{id}/${decision}`, tags: ['re-identification'], summary: `${decision} a pending request (another DPO)`,

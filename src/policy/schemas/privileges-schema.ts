@@ -17,6 +17,8 @@ const privilege = z.strictObject({
     /** Fields whose re-identification needs a second DPO's approval. */
     four_eyes_fields: z.array(z.string()).default([]),
   }).optional(),
+  /** Data-subject requests (access and erasure) one actor may handle per UTC day. */
+  dsr: z.strictObject({ daily_quota: z.number().int().min(1).max(100_000) }).optional(),
 });
 
 export const privilegesFileSchema = z.strictObject({

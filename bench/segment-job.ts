@@ -23,8 +23,8 @@ export function seed(dataDir: string, n: number): void {
   const rng = createRng(11);
   const rand = () => rng.nextFloat();
   const ins = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, channel_preference,
-    tenure_days, tenure_as_of, first_purchase_day, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, provenance, created_at, updated_at)
-    VALUES (?, 1, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
+    tenure_since, first_purchase_day, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, provenance, created_at, updated_at)
+    VALUES (?, 1, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
   const today = Math.floor(Date.now() / 86_400_000);
   const centers = [[28, 300, 20, 25, 60], [45, 2000, 60, 10, 120], [70, 4000, 200, 4, 150], [35, 800, 400, 2, 30]];
   store.sqlite.transaction(() => {
@@ -34,7 +34,7 @@ export function seed(dataDir: string, n: number): void {
       const freq = Math.max(1, Math.round(c[3]! * (1 + g())));
       const web = Math.round(freq * Math.min(1, Math.max(0, 0.5 + g())));
       const store_ = Math.round((freq - web) * 0.7);
-      ins.run(`p1_${i.toString(36).padStart(22, '0')}`, Math.round(c[0]! * (1 + g() / 2)), Math.round(c[1]! * (1 + g())), today,
+      ins.run(`p1_${i.toString(36).padStart(22, '0')}`, Math.round(c[0]! * (1 + g() / 2)), today - Math.round(c[1]! * (1 + g())),
         today - 700, today - Math.round(c[2]! * (1 + g())), freq, Math.round(freq * c[4]! * (1 + g())), web, store_, Math.round((freq - web - store_) / 2), freq - web - store_ - Math.round((freq - web - store_) / 2));
     }
   }).immediate();

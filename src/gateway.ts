@@ -37,7 +37,7 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     const { created } = await initDevIssuer(config.dataDir);
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
-  const store = openStore(config.dataDir);
+  const store = openStore(config.dataDir, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const { ingest, subjects, segmentations, queue, audit, reid, dsr } = buildServices(config, policies, store, clock, logger);
   audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
   audit.syncHead();

@@ -56,7 +56,7 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     await tokens();
     expect((await reid(alice, a1.pseudonym, FORMULAS[0]!)).status).toBe(201);
     expect((await reid(alice, a2.pseudonym, 'short')).status).toBe(422);
-    expect((await rec.postJson('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: a1.identity.normalized['email'] } })).status).toBe(200);
+    expect((await rec.postJson('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: a1.identity.normalized['email'] } })).status).toBe(202);
     // hour 2: bob
     gw.advance(HOUR);
     await tokens();

@@ -17,18 +17,18 @@ const TODAY = Math.floor(NOW / DAY_MS);
 
 const base: Omit<FeatureRow, 'pseudonym'> = {
   age: 41, age_band: '35-44', area: '2A', gender: 'f', csp: 'cadre', income: 52_000.5, channel_preference: 'web',
-  tenure_days: 400, tenure_as_of: TODAY - 30, last_purchase_day: TODAY - 12,
+  tenure_since: TODAY - 430, last_purchase_day: TODAY - 12,
   frequency: 7, monetary: 351.777, n_web: 3, n_store: 2, n_phone: 1, n_app: 1,
 };
 const rows: FeatureRow[] = [
   { pseudonym: 'p1_a', ...base },
   // no transactions: ratios have no denominator
   { pseudonym: 'p1_b', ...base, frequency: 0, monetary: 0, n_web: 0, n_store: 0, n_phone: 0, n_app: 0, last_purchase_day: null },
-  // tenure stored without its reference day, everything optional absent
-  { pseudonym: 'p1_c', ...base, tenure_as_of: null, age: null, age_band: null, area: null, gender: null, csp: null, income: null, channel_preference: null },
-  { pseudonym: 'p1_d', ...base, tenure_days: null, frequency: 3, monetary: 100, n_web: 1, n_store: 1, n_phone: 1, n_app: 0, last_purchase_day: TODAY },
+  // everything optional absent
+  { pseudonym: 'p1_c', ...base, tenure_since: null, age: null, age_band: null, area: null, gender: null, csp: null, income: null, channel_preference: null },
+  { pseudonym: 'p1_d', ...base, tenure_since: TODAY, frequency: 3, monetary: 100, n_web: 1, n_store: 1, n_phone: 1, n_app: 0, last_purchase_day: TODAY },
   // thirds: the rounding differs most from the exact ratio
-  { pseudonym: 'p1_e', ...base, frequency: 3, monetary: 10, n_web: 2, n_store: 0, n_phone: 0, n_app: 1, tenure_as_of: TODAY },
+  { pseudonym: 'p1_e', ...base, frequency: 3, monetary: 10, n_web: 2, n_store: 0, n_phone: 0, n_app: 1, tenure_since: TODAY + 3 },
 ];
 
 describe('FEATURE_SQL and deriveFeatures agree', () => {
@@ -39,9 +39,9 @@ describe('FEATURE_SQL and deriveFeatures agree', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-derive-'));
     store = openStore(dir);
     const insert = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
-      tenure_days, tenure_as_of, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, created_at, updated_at)
+      tenure_since, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, created_at, updated_at)
       VALUES (@pseudonym, 1, @age, @age_band, @area, @gender, @csp, @income, @channel_preference,
-      @tenure_days, @tenure_as_of, @last_purchase_day, @frequency, @monetary, @n_web, @n_store, @n_phone, @n_app, 1, 1)`);
+      @tenure_since, @last_purchase_day, @frequency, @monetary, @n_web, @n_store, @n_phone, @n_app, 1, 1)`);
     for (const r of rows) insert.run(r);
   });
   afterAll(() => {

@@ -152,14 +152,14 @@ describe('generalization with a fixed clock (2026-01-15)', () => {
     }
   });
 
-  it('signup_date becomes tenure_days as of the ingest day', async () => {
-    const TENURES: [string, number][] = [['2026-01-15', 0], ['2026-01-14', 1], ['2025-01-15', 365], ['2024-01-15', 731], ['1970-01-01', epochDay('2026-01-15')]];
+  it('signup_date is stored as the first day of its month only; tenure_days counts from it', async () => {
+    const TENURES: [string, string][] = [['2026-01-15', '2026-01-01'], ['2026-01-14', '2026-01-01'], ['2025-01-15', '2025-01-01'], ['2024-01-15', '2024-01-01'], ['2024-02-29', '2024-02-01'], ['1970-01-01', '1970-01-01']];
     const a = await client.ingest('tenure', 'customers', TENURES.map(([d], k) => ({ customer_id: `T-${k}`, email: `tenure${k}@example.test`, signup_date: d })), 'ndjson');
     expect(a.errors).toEqual([]);
-    for (const [k, [d, days]] of TENURES.entries()) {
+    for (const [k, [d, monthStart]] of TENURES.entries()) {
       const f = featureOf(gw, vaultByEmail(gw, `tenure${k}@example.test`)!.pseudonym);
-      expect(f.tenure_days, d).toBe(days);
-      expect(f.tenure_as_of).toBe(epochDay('2026-01-15'));
+      expect(f.tenure_since, d).toBe(epochDay(monthStart));
+      expect(Object.keys(f)).not.toContain('tenure_days');
     }
   });
 

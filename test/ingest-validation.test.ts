@@ -209,7 +209,7 @@ describe('validation: every rule, with no value echoed', () => {
     const e2 = [...readVault(gw).values()].find((v) => v.record['customer_id'] === 'E2')!;
     expect(e2.record).toEqual({ customer_id: 'E2', first_name: 'Zoé' });
     const f = features(gw).find((r) => r.pseudonym === e1.pseudonym)!;
-    expect([f.income, f.age, f.area, f.gender, f.csp, f.tenure_days]).toEqual([null, null, null, null, null, null]);
+    expect([f.income, f.age, f.area, f.gender, f.csp, f.tenure_since]).toEqual([null, null, null, null, null, null]);
     // JSON null is absent too.
     const j = await client.ingest('empties', 'customers', [{ customer_id: 'E4', email: null, income: null, birth_date: '' }]);
     expect(j.errors).toEqual([]);

@@ -58,7 +58,7 @@ class FloorCrypto {
 
 /** The floor's inserts into the gateway's own schema. */
 function floorWriter(sq: Database.Database, keyId: string): (row: FloorRow) => void {
-  const feat = sq.prepare(`INSERT OR IGNORE INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_days, tenure_as_of, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 100, 20000, ?, 1, 1)`);
+  const feat = sq.prepare(`INSERT OR IGNORE INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_since, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 19900, ?, 1, 1)`);
   const link = sq.prepare('INSERT OR IGNORE INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, 1)');
   const vault = sq.prepare('INSERT OR IGNORE INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1)');
   const record = sq.prepare(`INSERT INTO consent_records (pseudonym, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
@@ -79,13 +79,13 @@ function floorWriter(sq: Database.Database, keyId: string): (row: FloorRow) => v
  */
 function seqWriter(sq: Database.Database, keyId: string): (row: FloorRow) => void {
   sq.exec(`
-    CREATE TABLE x_subjects (id INTEGER PRIMARY KEY, pseudonym TEXT NOT NULL UNIQUE, key_version INT NOT NULL, age INT, age_band TEXT, area TEXT, gender TEXT, csp TEXT, income REAL, channel_preference TEXT, tenure_days INT, tenure_as_of INT, provenance TEXT NOT NULL, created_at INT NOT NULL, updated_at INT NOT NULL);
+    CREATE TABLE x_subjects (id INTEGER PRIMARY KEY, pseudonym TEXT NOT NULL UNIQUE, key_version INT NOT NULL, age INT, age_band TEXT, area TEXT, gender TEXT, csp TEXT, income REAL, channel_preference TEXT, tenure_since INT, provenance TEXT NOT NULL, created_at INT NOT NULL, updated_at INT NOT NULL);
     CREATE TABLE x_links (key_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id INT NOT NULL, created_at INT NOT NULL) WITHOUT ROWID;
     CREATE TABLE x_vault (subject_id INTEGER PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key BLOB, ciphertext BLOB, fields TEXT NOT NULL, field_meta TEXT NOT NULL, updated_at INT NOT NULL);
     CREATE TABLE x_consent_records (id INTEGER PRIMARY KEY AUTOINCREMENT, subject_id INT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, legal_basis TEXT NOT NULL, source TEXT NOT NULL, collected_at INT NOT NULL, expires_at INT, notice_version TEXT, recorded_at INT NOT NULL, recorded_by TEXT NOT NULL);
     CREATE INDEX x_consent_records_subject ON x_consent_records (subject_id, purpose);
     CREATE TABLE x_consent_state (subject_id INT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, legal_basis TEXT NOT NULL, collected_at INT NOT NULL, expires_at INT, record_id INT NOT NULL, PRIMARY KEY (subject_id, purpose)) WITHOUT ROWID;`);
-  const subject = sq.prepare(`INSERT INTO x_subjects (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_days, tenure_as_of, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 100, 20000, ?, 1, 1)`);
+  const subject = sq.prepare(`INSERT INTO x_subjects (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_since, provenance, created_at, updated_at) VALUES (?, 1, 40, '35-44', '75', ?, ?, ?, ?, 19900, ?, 1, 1)`);
   const link = sq.prepare('INSERT OR IGNORE INTO x_links (key_hash, kind, subject_id, created_at) VALUES (?, ?, ?, 1)');
   const vault = sq.prepare('INSERT INTO x_vault (subject_id, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1)');
   const record = sq.prepare(`INSERT INTO x_consent_records (subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)

@@ -79,6 +79,10 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || typeof payload.exp !== 'number') {
       throw new TokenError('claim_invalid');
     }
+    // A stolen long-lived token is a standing key: an issuer may cap what it signs.
+    if (policy.maxTokenLifetime !== undefined && (typeof payload.iat !== 'number' || payload.exp - payload.iat > policy.maxTokenLifetime)) {
+      throw new TokenError('lifetime_too_long');
+    }
     const principal: Principal = Object.freeze({
       issuerId: policy.id,
       issuer: policy.issuer,

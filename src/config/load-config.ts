@@ -46,6 +46,7 @@ const envSchema = z.object({
   VEILGATE_AUDIT_KEY: key32.optional(),
   VEILGATE_PSEUDONYM_KEY_VERSION: intIn(1, 999).default(1),
   VEILGATE_SEGMENTATION_THREADS: intIn(1, 64).default(2),
+  VEILGATE_DB_BUSY_TIMEOUT_MS: intIn(0, 600_000).default(5000),
 });
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   pseudonymKeyVersion: number;
   /** Threads a k-means job may use for assignment (the job itself already runs off the event loop). */
   segmentationThreads: number;
+  /** How long a write waits for another writer before the request is refused with a 503. */
+  dbBusyTimeoutMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: e.VEILGATE_LOG_LEVEL,
     pseudonymKeyVersion: e.VEILGATE_PSEUDONYM_KEY_VERSION,
     segmentationThreads: e.VEILGATE_SEGMENTATION_THREADS,
+    dbBusyTimeoutMs: e.VEILGATE_DB_BUSY_TIMEOUT_MS,
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

@@ -21,13 +21,13 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string, options: { migrate?: boolean; cacheMiB?: number } = {}): Store {
+export function openStore(dataDir: string, options: { migrate?: boolean; cacheMiB?: number; busyTimeoutMs?: number } = {}): Store {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DB_FILE);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('synchronous = NORMAL');
   // Pseudonym keys are random: inserts touch pages all over the B-trees, so a larger cache pays.
   sqlite.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`);

@@ -4,7 +4,7 @@ import { immediate } from './immediate.ts';
 import { SHARED_LINK, type IngestStore, type FeatureUpdate, type VaultRow } from '../ingest/ingest-store.ts';
 
 /** Feature columns an upsert may set; anything else is a programming error. */
-const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days', 'tenure_as_of'] as const;
+const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_since'] as const;
 
 export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
   const st = {

@@ -11,7 +11,7 @@ import { DAY_MS } from '../ingest/field-value.ts';
 export const FEATURE_SQL: Record<FeatureName, string> = {
   age: 'f.age', age_band: 'f.age_band', area: 'f.area', gender: 'f.gender', csp: 'f.csp', income: 'f.income',
   channel_preference: 'f.channel_preference',
-  tenure_days: 'f.tenure_days + (@today - coalesce(f.tenure_as_of, @today))',
+  tenure_days: '@today - f.tenure_since',
   recency_days: '@today - f.last_purchase_day',
   frequency: 'f.frequency',
   monetary: 'f.monetary',

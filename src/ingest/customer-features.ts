@@ -1,11 +1,12 @@
 // Turns a validated customer record into feature-store columns via the dictionary's mappings.
 import type { RecordTypeSpec } from '../policy/load-dictionary.ts';
-import { ageBand, ageYears, daysSince, departement } from './generalize.ts';
-import { epochDay, type Cell } from './field-value.ts';
+import { ageBand, ageYears, departement, periodStart } from './generalize.ts';
+import type { Cell } from './field-value.ts';
 
+/** Feature -> feature-store column; tenure_days is derived on read from tenure_since. */
 const COLUMN: Record<string, string> = {
   age: 'age', age_band: 'age_band', area: 'area', gender: 'gender', csp: 'csp', income: 'income',
-  channel_preference: 'channel_preference', tenure_days: 'tenure_days',
+  channel_preference: 'channel_preference', tenure_days: 'tenure_since',
 };
 
 export function customerFeatures(
@@ -32,8 +33,7 @@ export function customerFeatures(
         case 'age_years': set(g.feature, ageYears(s, today)); break;
         case 'age_band': set(g.feature, ageBand(ageYears(s, today), g.bands ?? [])); break;
         case 'days_since':
-          set(g.feature, daysSince(s, today));
-          if (g.feature === 'tenure_days') columns['tenure_as_of'] = epochDay(today);
+          set(g.feature, periodStart(s, g.granularity ?? 'month'));
           break;
       }
     }

@@ -26,4 +26,13 @@ export function ageBand(age: number, bands: readonly number[]): string {
   return `<${bands[0]}`;
 }
 
-export const daysSince = (isoDate: string, todayIso: string): number => epochDay(todayIso) - epochDay(isoDate);
+/**
+ * Epoch day of the first day of the month, quarter or year holding `isoDate`: what tenure is
+ * counted from, so the stored value never gives the exact date back.
+ */
+export function periodStart(isoDate: string, granularity: 'month' | 'quarter' | 'year'): number {
+  const y = isoDate.slice(0, 4);
+  const m = Number(isoDate.slice(5, 7));
+  const month = granularity === 'year' ? 1 : granularity === 'quarter' ? m - ((m - 1) % 3) : m;
+  return epochDay(`${y}-${String(month).padStart(2, '0')}-01`);
+}

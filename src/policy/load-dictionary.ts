@@ -52,6 +52,9 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes:
       for (const t of targets) {
         if (!features.has(t.feature)) at(t.path, `feature ${t.feature} is not declared under features`);
       }
+      (spec.generalization ?? []).forEach((g, i) => {
+        if ((g.method === 'days_since') !== (g.feature === 'tenure_days')) at([...p, 'generalization', i], 'days_since feeds tenure_days, and tenure_days comes only from days_since');
+      });
       if (spec.classification === 'direct_identifier' && (spec.feature || spec.generalization)) {
         at(p, 'a direct identifier never becomes a feature');
       }

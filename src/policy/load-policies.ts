@@ -25,6 +25,8 @@ export interface IssuerPolicy {
   audience: string[];
   algorithms: AsymmetricAlgorithm[];
   roles: string[];
+  /** Seconds a token may live (exp - iat), when the issuer declares it. */
+  maxTokenLifetime?: number;
   keys: { kind: 'jwks'; jwks: JSONWebKeySet; file: string } | { kind: 'url'; url: string };
 }
 
@@ -86,6 +88,7 @@ export function loadPolicies(dir: string): PolicySet {
           audience: Array.isArray(e.audience) ? e.audience : [e.audience],
           algorithms: e.algorithms,
           roles: e.roles,
+          ...(e.max_token_lifetime !== undefined && { maxTokenLifetime: e.max_token_lifetime }),
           keys,
         }));
       }
@@ -108,6 +111,7 @@ export function loadPolicies(dir: string): PolicySet {
     roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
     issuers: issuers.map((i) => ({
       id: i.id, issuer: i.issuer, audience: i.audience, algorithms: i.algorithms, roles: i.roles,
+      ...(i.maxTokenLifetime !== undefined && { max_token_lifetime: i.maxTokenLifetime }),
       keys: i.keys.kind === 'url' ? { jwks_url: i.keys.url } : { jwks_file: i.keys.file, kids: i.keys.jwks.keys.map((k) => k.kid ?? null) },
     })),
     dictionary: {

@@ -10,8 +10,8 @@ export interface FeatureRow {
   csp: string | null;
   income: number | null;
   channel_preference: string | null;
-  tenure_days: number | null;
-  tenure_as_of: number | null;
+  /** Epoch day of the start of the signup period (see the feature store's schema). */
+  tenure_since: number | null;
   last_purchase_day: number | null;
   frequency: number;
   monetary: number;
@@ -34,7 +34,7 @@ export function deriveFeatures(r: FeatureRow, todayDay: number): Record<FeatureN
     csp: r.csp,
     income: r.income,
     channel_preference: r.channel_preference,
-    tenure_days: r.tenure_days === null ? null : r.tenure_days + (r.tenure_as_of === null ? 0 : todayDay - r.tenure_as_of),
+    tenure_days: r.tenure_since === null ? null : todayDay - r.tenure_since,
     recency_days: r.last_purchase_day === null ? null : todayDay - r.last_purchase_day,
     frequency: r.frequency,
     monetary: Math.round(r.monetary * 100) / 100,

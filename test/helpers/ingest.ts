@@ -122,8 +122,7 @@ export interface FeatureRow {
   csp: string | null;
   income: number | null;
   channel_preference: string | null;
-  tenure_days: number | null;
-  tenure_as_of: number | null;
+  tenure_since: number | null;
   first_purchase_day: number | null;
   last_purchase_day: number | null;
   frequency: number;

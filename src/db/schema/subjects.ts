@@ -17,9 +17,11 @@ export const subjectFeatures = sqliteTable('subject_features', {
   csp: text('csp'),
   income: real('income'),
   channelPreference: text('channel_preference'),
-  /** Tenure in days on `tenure_as_of` (epoch day); the current tenure adds the days since. */
-  tenureDays: integer('tenure_days'),
-  tenureAsOf: integer('tenure_as_of'),
+  /**
+   * Epoch day of the start of the signup period (month, quarter or year, as the dictionary's
+   * generalization says): tenure is counted from it, so the exact signup date is never stored.
+   */
+  tenureSince: integer('tenure_since'),
   firstPurchaseDay: integer('first_purchase_day'),
   lastPurchaseDay: integer('last_purchase_day'),
   frequency: integer('frequency').notNull().default(0),

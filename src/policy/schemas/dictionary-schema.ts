@@ -16,6 +16,8 @@ const generalization = z.strictObject({
   method: z.enum(GENERALIZERS),
   feature,
   bands: z.array(z.number().int().min(0).max(150)).min(1).optional(),
+  /** days_since: the period whose first day is stored (never the exact date); default month. */
+  granularity: z.enum(['month', 'quarter', 'year']).optional(),
 }).refine((g) => g.method !== 'age_band' || (g.bands && g.bands.every((b, i, a) => i === 0 || b > a[i - 1]!)), {
   message: 'age_band needs increasing bands',
 });

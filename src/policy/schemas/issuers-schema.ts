@@ -26,6 +26,8 @@ export const issuerEntrySchema = z
       .array(z.enum(ASYMMETRIC_ALGORITHMS, { message: `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})` }))
       .min(1),
     roles: z.array(roleName).min(1),
+    /** Seconds a token of this issuer may live (exp - iat); a longer one, or one without iat, is refused. */
+    max_token_lifetime: z.number().int().min(60).max(31_536_000).optional(),
   })
   .refine((e) => (e.jwks_file === undefined) !== (e.jwks_url === undefined), {
     message: 'exactly one of jwks_file or jwks_url is required',

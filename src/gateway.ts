@@ -38,9 +38,18 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
   const store = openStore(config.dataDir, { busyTimeoutMs: config.dbBusyTimeoutMs });
-  const { ingest, subjects, segmentations, queue, audit, reid, dsr } = buildServices(config, policies, store, clock, logger);
-  audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
-  audit.syncHead();
+  let services: ReturnType<typeof buildServices>;
+  try {
+    services = buildServices(config, policies, store, clock, logger);
+    // The first entry of every start: refused (the start with it) when the head cannot vouch for the log.
+    services.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
+    services.audit.syncHead();
+    services.audit.checkpoint();
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const { ingest, subjects, segmentations, queue, audit, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
   const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr });
@@ -71,7 +80,10 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
     (closing ??= new Promise<void>((resolve) => {
       // Stop accepting, let in-flight requests finish, then close the database.
       server.close(() => {
-        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), checkpoints.stop()]).then(() => gw.store.close());
+        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), checkpoints.stop()]).then(() => {
+          gw.audit.checkpoint();
+          gw.store.close();
+        });
         gw.logger.info('stopped');
         resolve();
       });

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { PolicyError } from './policy/policy-error.ts';
 import { closeOnSignals, startGateway } from './gateway.ts';
+import { AuditHeadLost, AuditUnavailable } from './audit/audit-log.ts';
 
 try {
   const config = loadConfig(process.env);
@@ -10,6 +11,10 @@ try {
   if (e instanceof ConfigError || e instanceof PolicyError) {
     process.stderr.write(e.message + '\n');
     process.exit(78); // EX_CONFIG
+  }
+  if (e instanceof AuditUnavailable && e.cause instanceof AuditHeadLost) {
+    process.stderr.write(`veilgate: refusing to start: ${e.cause.message}\n`);
+    process.exit(1);
   }
   throw e;
 }

@@ -20,6 +20,7 @@ import { sqlitePopulationReader } from './db/sqlite-population-reader.ts';
 import { JobQueue } from './segmentation/job-queue.ts';
 import { SegmentationService } from './segmentation/segmentation-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { headFileIn } from './audit/audit-head.ts';
 import { sqliteAuditStore } from './db/sqlite-audit-store.ts';
 import { VaultReader } from './vault/vault-reader.ts';
 import { sqliteReidStore, sqliteVaultStore } from './db/sqlite-reid-store.ts';
@@ -31,7 +32,9 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   const keys = resolveKeyMaterial(config);
   const cipher = new VaultCipher(keys.master);
   const pseudonymizer = new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion);
-  const audit = new AuditLog(sqliteAuditStore(store.sqlite), keys.audit, config.dataDir, () => policies.version, clock);
+  // Each sealed checkpoint is also a log line: a copy of the head outside the data directory.
+  const audit = new AuditLog(sqliteAuditStore(store.sqlite), keys.audit, headFileIn(config.dataDir), () => policies.version, clock,
+    (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'));
   const consents = new ConsentRegistry(sqliteConsentStore(store.sqlite), policies.purposes, clock);
   const ingest = new IngestService({
     store: sqliteIngestStore(store.sqlite),

@@ -168,11 +168,13 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
   });
 
   describe('once the head file can be written again', () => {
-    it('the next request rewrites it and the chain verifies', async () => {
+    it('a missing head is a verification failure until the next request rewrites it; then the chain verifies', async () => {
+      expect(await httpVerify(gw, rec)).toMatchObject({ ok: false, reason: 'head_missing' });
+      // the verification was itself appended: the process knew the head, so it wrote it again
+      const rows = auditRows(gw);
+      expect(readHead(gw)).toMatchObject({ seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash });
       const v = await httpVerify(gw, rec);
       expect(v).toMatchObject({ ok: true, first_invalid_seq: null });
-      const rows = auditRows(gw);
-      expect(readHead(gw)).toEqual({ seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash });
     });
   });
 });

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { HeadSeal } from '../src/audit/audit-head.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_CONSENT_FLAGS, Recorder, pseudonymOfEmail } from './helpers/access.ts';
 import {
@@ -47,7 +48,7 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   await step(10, () => rec.get('/v1/audit?limit=3', dpo));
   const rows = auditRows(gw);
   expect(rows[4]).toMatchObject({ seq: 5, action: 'reidentification.request', outcome: 'denied' });
-  expect(readHead(gw)).toEqual({ seq: 10, hash: rows[9]!.hash });
+  expect(readHead(gw)).toMatchObject({ seq: 10, hash: rows[9]!.hash });
   return { gw, rec, rows };
 }
 
@@ -82,7 +83,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     const after = auditRows(gw);
     expect(after).toHaveLength(11);
     expect(after[10]).toMatchObject({ action: 'audit.verify', outcome: 'ok', prev_hash: rows[9]!.hash });
-    expect(readHead(gw)).toEqual({ seq: 11, hash: after[10]!.hash });
+    expect(readHead(gw)).toMatchObject({ seq: 11, hash: after[10]!.hash });
     const text = await cliVerify(gw, false);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`audit chain ok: 11 entries, head seq 11 ${after[10]!.hash}`);
@@ -171,33 +172,43 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     expect(cli.v).toMatchObject({ ok: false, first_invalid_seq: 1 });
   });
 
-  it.concurrent('a head file that does not match the last entry is detected', async () => {
+  it.concurrent('a head file that does not match the last entry is detected: sealed, unsealed or sealed with another key', async () => {
     const { gw, rec } = await tenEntries('tmphed');
-    fs.writeFileSync(path.join(gw.dataDir, 'audit-head.json'), JSON.stringify({ seq: 10, hash: 'f'.repeat(64) }));
-    await expectBroken(gw, rec, 10, 'head_mismatch');
+    const write = (head: unknown) => fs.writeFileSync(path.join(gw.dataDir, 'audit-head.json'), JSON.stringify(head));
+    const sealed = (key: Buffer) => new HeadSeal(crypto.createSecretKey(key)).seal({ seq: 10, hash: 'f'.repeat(64), at: CLOCK });
+    write(sealed(auditKeyOf(gw)));
+    await expectBroken(gw, rec, 10, 'head_mismatch', { cli: false });
+    // the mismatching head is evidence: the gateway does not overwrite it
+    await expectBroken(gw, rec, 10, 'head_mismatch', { cli: false });
+    write({ seq: 10, hash: 'f'.repeat(64) });
+    await expectBroken(gw, rec, 13, 'head_invalid', { cli: false });
+    write(sealed(crypto.randomBytes(32)));
+    await expectBroken(gw, rec, 14, 'head_forged');
   });
 
   it.concurrent('without the audit key a consistent chain cannot be recomputed; with it, it can (the key is what protects it)', async () => {
     const { gw, rec, rows } = await tenEntries('tmpkey');
     const edited = rows.map((r) => (r.seq === 5 ? { ...r, outcome: 'granted', justification: JUSTIFICATION } : r));
-    const rewrite = (chain: AuditRow[]) => {
+    const rewrite = (chain: AuditRow[], key: Buffer) => {
       sqlite3(gw.dataDir, `DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_no_replace; DELETE FROM audit_log; ${chain.map(insertSql).join('\n')}`);
-      // the forger also rewrites the head file to the forged head
-      fs.writeFileSync(path.join(gw.dataDir, 'audit-head.json'), JSON.stringify({ seq: chain.at(-1)!.seq, hash: chain.at(-1)!.hash }));
+      // the forger also rewrites the head file to the forged head, sealed under the key they hold
+      const head = new HeadSeal(crypto.createSecretKey(key)).seal({ seq: chain.at(-1)!.seq, hash: chain.at(-1)!.hash, at: CLOCK });
+      fs.writeFileSync(path.join(gw.dataDir, 'audit-head.json'), JSON.stringify(head));
     };
-    const forged = rechain(edited, crypto.randomBytes(32));
+    const forgerKey = crypto.randomBytes(32);
+    const forged = rechain(edited, forgerKey);
     // the forged chain is internally consistent: every prev_hash is the previous hash
     forged.forEach((r, i) => expect(r.prev_hash).toBe(i === 0 ? '0'.repeat(64) : forged[i - 1]!.hash));
-    rewrite(forged);
+    rewrite(forged, forgerKey);
     await expectBroken(gw, rec, 1, 'hash_mismatch');
     // and a verifier holding another key (VEILGATE_AUDIT_KEY) cannot vouch for the real chain either
-    rewrite(rows);
+    rewrite(rows, auditKeyOf(gw));
     expect((await httpVerify(gw, rec)).ok).toBe(true);
     const wrongKey = await cliVerify(gw, false, { VEILGATE_AUDIT_KEY: crypto.randomBytes(32).toString('base64') });
     expect(wrongKey.code, wrongKey.stderr).toBe(1);
     expect(wrongKey.stdout).toContain('audit chain BROKEN at seq 1 (hash_mismatch)');
     // control: the same rewrite under the real audit key passes, so the recomputation above was faithful
-    rewrite(rechain(edited, auditKeyOf(gw)));
+    rewrite(rechain(edited, auditKeyOf(gw)), auditKeyOf(gw));
     expect(await httpVerify(gw, rec)).toMatchObject({ ok: true, entries: 10 });
   });
 

@@ -1,21 +1,18 @@
-// Appends keyed, chained entries (before any answer leaves) and verifies the whole chain.
+// Appends keyed, chained entries (before any answer leaves), keeps the sealed external head in
+// step, and verifies the whole chain against it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { AppError } from '../errors/app-error.ts';
 import { chainHash, GENESIS, type AuditEntry, type AuditInput } from './audit-entry.ts';
+import { HeadSeal, type Head, type HeadFile, type HeadState, type SealedHead } from './audit-head.ts';
 import type { AuditQuery, AuditStore } from './audit-store.ts';
+import { verifyChain, type Verification } from './audit-verify.ts';
+import { SYSTEM_ACTOR, actorFields, type AuditActor } from './audit-actor.ts';
 
-export const HEAD_FILE = 'audit-head.json';
+export type { Verification } from './audit-verify.ts';
 
-export interface Verification {
-  ok: boolean;
-  entries: number;
-  head: { seq: number; hash: string } | null;
-  first_invalid_seq: number | null;
-  reason?: 'hash_mismatch' | 'chain_broken' | 'seq_gap' | 'truncated' | 'head_mismatch';
-}
+/** A checkpoint is logged when the head has moved this many entries, or this long, since the last. */
+export const CHECKPOINT_EVERY = { entries: 1000, ms: 60_000 } as const;
 
 export class AuditUnavailable extends AppError {
   constructor(cause: unknown) {
@@ -24,9 +21,20 @@ export class AuditUnavailable extends AppError {
   }
 }
 
+/** The head cannot vouch for the log's end (missing, unreadable or forged): appends are refused until re-anchored. */
+export class AuditHeadLost extends Error {
+  constructor(readonly state: HeadState['state']) {
+    super(`the audit head is ${state}: run \`veilgate audit verify\`, then \`veilgate audit reanchor --reason ...\``);
+    this.name = 'AuditHeadLost';
+  }
+}
+
 export class AuditLog {
   private readonly key: crypto.KeyObject;
-  private readonly headFile: string;
+  private readonly seal: HeadSeal;
+  /** The highest head this process wrote or confirmed: a deleted file does not make it forget. */
+  private known: Head | undefined;
+  private checkpointed: Head | undefined;
   /**
    * Entries appended while one request is handled, so the HTTP edge adds no second entry for it.
    * Scoped by async context, not by request id: a client may send the same X-Request-Id twice.
@@ -36,12 +44,14 @@ export class AuditLog {
   constructor(
     private readonly store: AuditStore,
     auditKey: Buffer,
-    dataDir: string,
+    private readonly headFile: HeadFile,
     private readonly policyVersion: () => string,
     private readonly clock: () => number,
+    /** Told of each sealed head worth a checkpoint line in the log (a copy outside the data directory). */
+    private readonly onCheckpoint: (head: SealedHead) => void = () => {},
   ) {
     this.key = crypto.createSecretKey(auditKey);
-    this.headFile = path.join(dataDir, HEAD_FILE);
+    this.seal = new HeadSeal(this.key);
   }
 
   /**
@@ -50,38 +60,58 @@ export class AuditLog {
    */
   append(input: AuditInput): AuditEntry {
     try {
-      const entry = this.store.transaction(() => {
-        // A head file ahead of the table means committed entries were cut off: number on from
-        // the head, so the gap stays detectable instead of being papered over by new entries.
-        const stored = this.store.last();
-        const head = this.readHead();
-        const last = head && (!stored || head.seq > stored.seq) ? head : stored;
-        const e: Omit<AuditEntry, 'hash'> = {
-          seq: (last?.seq ?? 0) + 1,
-          at: this.clock(),
-          actorIssuer: input.actorIssuer,
-          actorSubject: input.actorSubject,
-          roles: [...input.roles].join(','),
-          action: input.action,
-          outcome: input.outcome,
-          purpose: input.purpose ?? null,
-          justification: input.justification ?? null,
-          subjects: JSON.stringify(input.subjects ?? []),
-          policyVersion: this.policyVersion(),
-          requestId: input.requestId ?? null,
-          detail: JSON.stringify(input.detail ?? {}),
-          prevHash: last?.hash ?? GENESIS,
-        };
-        const full = { ...e, hash: chainHash(this.key, e) };
-        this.store.insert(full);
-        return full;
-      });
+      const entry = this.store.transaction(() => this.insert(input, this.anchor()));
       const scope = this.requests.getStore();
       if (scope) scope.appended++;
       return entry;
     } catch (e) {
       throw new AuditUnavailable(e);
     }
+  }
+
+  /**
+   * Where the next entry goes: after the table's last entry, or after a head ahead of it (committed
+   * entries were cut off: numbering on from the head keeps the gap detectable instead of papering
+   * over it). A non-empty log whose head cannot be trusted and that this process has no head of
+   * its own for is refused: a fresh head would hide a cut tail.
+   */
+  private anchor(): { seq: number; hash: string } | undefined {
+    const stored = this.store.last();
+    const file = this.headState();
+    if (file.state !== 'ok' && stored && !this.known) throw new AuditHeadLost(file.state);
+    let best: { seq: number; hash: string } | undefined = stored;
+    for (const h of [file.state === 'ok' ? file.head : undefined, this.known]) {
+      if (h && (!best || h.seq > best.seq)) best = h;
+    }
+    return best;
+  }
+
+  private insert(input: AuditInput, last: { seq: number; hash: string } | undefined): AuditEntry {
+    const e: Omit<AuditEntry, 'hash'> = {
+      seq: (last?.seq ?? 0) + 1,
+      at: this.clock(),
+      actorIssuer: input.actorIssuer,
+      actorSubject: input.actorSubject,
+      roles: [...input.roles].join(','),
+      action: input.action,
+      outcome: input.outcome,
+      purpose: input.purpose ?? null,
+      justification: input.justification ?? null,
+      subjects: JSON.stringify(input.subjects ?? []),
+      policyVersion: this.policyVersion(),
+      requestId: input.requestId ?? null,
+      detail: JSON.stringify(input.detail ?? {}),
+      prevHash: last?.hash ?? GENESIS,
+    };
+    const full = { ...e, hash: chainHash(this.key, e) };
+    this.store.insert(full);
+    return full;
+  }
+
+  /** The head file as found: missing, unreadable or unsealed, forged, or sealed under the audit key. */
+  headState(): HeadState {
+    const text = this.headFile.read();
+    return text === undefined ? { state: 'missing' } : this.seal.open(text);
   }
 
   reidentifiedSince(issuer: string, subject: string, since: number): number {
@@ -107,54 +137,80 @@ export class AuditLog {
   }
 
   /**
-   * Writes the committed head (seq, hash) beside the database, atomically, so a cut-off
-   * tail is detectable. Called after the transaction that appended has committed.
+   * Writes the committed head, sealed, beside the database, after the transaction that appended
+   * has committed. Under the database's write lock, so writers in other processes (the CLI, other
+   * instances) take turns and the head only moves forward: a head ahead of the table is never
+   * rewound (the table lost entries). A head that disagrees with the table (forged, unreadable,
+   * naming another hash) is left as it is: it is the evidence verification reports, until an
+   * operator re-anchors.
    */
   syncHead(): void {
+    let written: SealedHead | undefined;
     try {
-      const last = this.store.last();
-      if (!last) return;
-      const tmp = `${this.headFile}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ seq: last.seq, hash: last.hash }) + '\n', { mode: 0o600 });
-      fs.renameSync(tmp, this.headFile);
+      this.store.transaction(() => {
+        const last = this.store.last();
+        if (!last) return;
+        const cur = this.headState();
+        if (cur.state === 'invalid' || cur.state === 'forged') return;
+        if (cur.state === 'ok' && cur.head.seq > last.seq) throw new Error('the audit head is ahead of the log');
+        if (cur.state === 'ok' && this.store.hashAt(cur.head.seq) !== cur.head.hash) return;
+        const head = { seq: last.seq, hash: last.hash, at: this.clock() };
+        if (cur.state === 'ok' && cur.head.seq === head.seq) {
+          this.known = cur.head;
+          return;
+        }
+        written = this.seal.seal(head);
+        this.headFile.write(JSON.stringify(written) + '\n');
+        this.known = head;
+      });
     } catch (e) {
       throw new AuditUnavailable(e);
     }
+    if (written) this.maybeCheckpoint(written);
   }
 
-  verify(): Verification {
-    let prev = GENESIS;
-    let expected = 1;
-    let entries = 0;
-    let last: { seq: number; hash: string } | null = null;
-    for (const e of this.store.iterate()) {
-      entries++;
-      const fail = (reason: Verification['reason'], seq = e.seq): Verification => ({ ok: false, entries, head: last, first_invalid_seq: seq, reason });
-      if (e.seq !== expected) return fail('seq_gap', Math.min(e.seq, expected));
-      if (e.prevHash !== prev) return fail('chain_broken');
-      const { hash, ...rest } = e;
-      const want = chainHash(this.key, rest);
-      if (hash.length !== want.length || !crypto.timingSafeEqual(Buffer.from(hash), Buffer.from(want))) return fail('hash_mismatch');
-      prev = e.hash;
-      last = { seq: e.seq, hash: e.hash };
-      expected++;
-    }
-    const head = this.readHead();
-    if (head && (!last || head.seq > last.seq)) {
-      return { ok: false, entries, head: last, first_invalid_seq: (last?.seq ?? 0) + 1, reason: 'truncated' };
-    }
-    if (head && last && head.seq === last.seq && head.hash !== last.hash) {
-      return { ok: false, entries, head: last, first_invalid_seq: last.seq, reason: 'head_mismatch' };
-    }
-    return { ok: true, entries, head: last, first_invalid_seq: null };
+  private maybeCheckpoint(head: SealedHead): void {
+    const c = this.checkpointed;
+    if (c && head.seq - c.seq < CHECKPOINT_EVERY.entries && head.at - c.at < CHECKPOINT_EVERY.ms) return;
+    this.checkpointed = head;
+    this.onCheckpoint(head);
   }
 
-  private readHead(): { seq: number; hash: string } | undefined {
-    try {
-      const h = JSON.parse(fs.readFileSync(this.headFile, 'utf8')) as { seq: unknown; hash: unknown };
-      return Number.isSafeInteger(h.seq) && typeof h.hash === 'string' ? { seq: h.seq as number, hash: h.hash } : undefined;
-    } catch {
-      return undefined;
+  /** Emits the current head as a checkpoint now (at start and at shutdown), if there is one. */
+  checkpoint(): void {
+    const s = this.headState();
+    if (s.state === 'ok' && s.head.seq !== this.checkpointed?.seq) {
+      this.checkpointed = s.head;
+      this.onCheckpoint(this.seal.seal(s.head));
     }
+  }
+
+  /**
+   * Re-anchors a log whose head was lost (deleted, unreadable, forged): an operator's decision,
+   * recorded in the chain itself, so the event stays visible to every later verification.
+   */
+  reanchor(reason: string, actor: AuditActor = SYSTEM_ACTOR): AuditEntry {
+    const before = this.headState();
+    const v = this.verify();
+    // Only a head that cannot vouch for the log: a cut tail or an edited entry stays reported
+    // for good, re-anchoring would only blur where it is.
+    if (!v.reason?.startsWith('head_')) throw new Error(`the audit head does not need re-anchoring (verification: ${v.reason ?? 'ok'})`);
+    const sealed = this.store.transaction(() => {
+      const last = this.store.last();
+      const e = this.insert({
+        ...actorFields(actor), action: 'audit.reanchor', outcome: 'ok',
+        detail: { previous_head: before.state, verification: v.reason, first_invalid_seq: v.first_invalid_seq, entries: last?.seq ?? 0, reason },
+      }, last);
+      const head = this.seal.seal({ seq: e.seq, hash: e.hash, at: e.at });
+      this.headFile.write(JSON.stringify(head) + '\n');
+      this.known = head;
+      return { e, head };
+    });
+    this.maybeCheckpoint(sealed.head);
+    return sealed.e;
+  }
+
+  verify(checkpoints: readonly unknown[] = []): Verification {
+    return verifyChain(this.store.iterate(), this.key, this.seal, this.headState(), checkpoints);
   }
 }

@@ -15,6 +15,8 @@ export interface AuditQuery {
 export interface AuditStore {
   transaction<T>(fn: () => T): T;
   last(): { seq: number; hash: string } | undefined;
+  /** The hash of the entry at `seq`, if there is one. */
+  hashAt(seq: number): string | undefined;
   insert(e: AuditEntry): void;
   /** Every entry in seq order, streamed (verification). */
   iterate(): IterableIterator<AuditEntry>;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
 import { PolicyError } from '../policy/policy-error.ts';
+import { AuditHeadLost, AuditUnavailable } from '../audit/audit-log.ts';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -17,6 +18,10 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     if (e instanceof ConfigError || e instanceof PolicyError) {
       process.stderr.write(e.message + '\n');
       process.exit(78);
+    }
+    if (e instanceof AuditUnavailable && e.cause instanceof AuditHeadLost) {
+      process.stderr.write(`veilgate: refused: ${e.cause.message}\n`);
+      process.exit(1);
     }
     if (e instanceof CliError) {
       process.stderr.write(`veilgate: ${e.message}\n`);

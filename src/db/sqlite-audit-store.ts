@@ -10,6 +10,7 @@ const COLUMNS = `seq, at, actor_issuer AS actorIssuer, actor_subject AS actorSub
 export function sqliteAuditStore(sqlite: Database.Database): AuditStore {
   const st = {
     last: sqlite.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+    hashAt: sqlite.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq = ?'),
     insert: sqlite.prepare(`INSERT INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification,
       subjects, policy_version, request_id, detail, prev_hash, hash) VALUES (@seq, @at, @actorIssuer, @actorSubject, @roles, @action,
       @outcome, @purpose, @justification, @subjects, @policyVersion, @requestId, @detail, @prevHash, @hash)`),
@@ -21,6 +22,7 @@ export function sqliteAuditStore(sqlite: Database.Database): AuditStore {
   return {
     transaction: (fn) => immediate(sqlite, fn),
     last: () => st.last.get(),
+    hashAt: (seq) => st.hashAt.get(seq)?.hash,
     insert: (e) => void st.insert.run(e),
     iterate: () => st.all.iterate(),
     query: (q: AuditQuery) => {

@@ -59,6 +59,8 @@ export interface Verification {
   head: { seq: number; hash: string } | null;
   first_invalid_seq: number | null;
   reason?: string;
+  reanchored_at?: number[];
+  checkpoints?: { checked: number; ignored: number };
 }
 
 export const auditRows = (gw: TestGateway): AuditRow[] =>
@@ -179,8 +181,9 @@ export async function cliVerify(gw: TestGateway, json = true, env: Record<string
   return { code: r.code, v: json ? (JSON.parse(r.stdout) as Verification) : undefined, stdout: r.stdout, stderr: r.stderr };
 }
 
-export const readHead = (gw: TestGateway): { seq: number; hash: string } =>
-  JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'audit-head.json'), 'utf8')) as { seq: number; hash: string };
+/** The sealed head file: {v, seq, hash, at, mac}. */
+export const readHead = (gw: TestGateway): { v: number; seq: number; hash: string; at: number; mac: string } =>
+  JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'audit-head.json'), 'utf8')) as { v: number; seq: number; hash: string; at: number; mac: string };
 
 /** Filler customers (no canary), enough to pass minimum group sizes; all prefer the web. */
 export function fillers(tag: string, n: number, extra: Row = {}): Row[] {

@@ -56,6 +56,8 @@ export function registerIngest(program: Command): void {
           requestHash: `cli:${file}:${totals.rows}`,
           auditActor: { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null },
         });
+        // each batch's entry is committed: the sealed head follows it, as after a request
+        audit.syncHead();
         totals.rows += chunk.length;
         totals.accepted += result.accepted;
         totals.rejected += result.rejected;
@@ -85,7 +87,6 @@ export function registerIngest(program: Command): void {
       bar?.update(size, { rows: totals.rows });
       bar?.stop();
       errorsOut?.end();
-      audit.syncHead();
       await checkpoints.stop();
       store.close();
       const secs = (performance.now() - started) / 1000;

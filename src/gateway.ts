@@ -14,6 +14,7 @@ import type { IngestService } from './ingest/ingest-service.ts';
 import type { JobQueue } from './segmentation/job-queue.ts';
 import { SYSTEM_ACTOR, actorFields } from './audit/audit-actor.ts';
 import type { DsrService } from './dsr/dsr-service.ts';
+import { RefusalTally } from './audit/refusal-tally.ts';
 
 export interface Gateway {
   app: VeilgateApp;
@@ -25,6 +26,7 @@ export interface Gateway {
   jobs: JobQueue;
   audit: AuditLog;
   dsr: DsrService;
+  refusals: RefusalTally;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -52,9 +54,10 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
   const { ingest, subjects, segmentations, queue, audit, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr });
+  const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
+  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit, dsr };
+  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit, dsr, refusals };
 }
 
 export interface RunningGateway extends Gateway {
@@ -75,12 +78,15 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   gw.logger.info({ url }, 'listening');
   gw.jobs.prewarm();
   const checkpoints = Checkpointer.start(gw.store, { onError: (e) => gw.logger.error({ err: e }, 'checkpointer stopped') });
+  const refusalFlush = gw.refusals.start();
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       // Stop accepting, let in-flight requests finish, then close the database.
       server.close(() => {
+        refusalFlush.stop();
         void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), checkpoints.stop()]).then(() => {
+          gw.refusals.flush(true);
           gw.audit.checkpoint();
           gw.store.close();
         });

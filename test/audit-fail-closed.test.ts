@@ -120,9 +120,10 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
       expectUnavailable(await rec.get('/v1/audit/verify', dpo), ids());
     });
 
-    it('a 401 and a 403 that cannot be audited: 503', async () => {
-      expectUnavailable(await rec.send('/v1/audit'), ids());
+    it('a 403 that cannot be audited: 503; a 401 stays a 401 (counted, audited after it when the log takes writes)', async () => {
       expectUnavailable(await rec.get('/v1/audit', marketing), ids());
+      expect((await rec.send('/v1/audit')).status).toBe(401);
+      expect(gw.refusals.pending).toBeGreaterThan(0);
     });
 
     it('nothing was stored, erased, delivered or audited while the log was broken', () => {
@@ -157,7 +158,8 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
       expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
       expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }), ids());
       expectUnavailable(await rec.get(`/v1/subjects/${s.pseudonym}?purpose=segmentation_analytics`, marketing), ids());
-      expectUnavailable(await rec.send('/v1/audit'), ids());
+      // a refused token is counted, not written now: it moves no head and stays a 401
+      expect((await rec.send('/v1/audit')).status).toBe(401);
     });
 
     it('an ingest batch answers 503 (its batch and entry committed together; the answer is withheld)', async () => {

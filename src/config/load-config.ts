@@ -47,6 +47,7 @@ const envSchema = z.object({
   VEILGATE_PSEUDONYM_KEY_VERSION: intIn(1, 999).default(1),
   VEILGATE_SEGMENTATION_THREADS: intIn(1, 64).default(2),
   VEILGATE_DB_BUSY_TIMEOUT_MS: intIn(0, 600_000).default(5000),
+  VEILGATE_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
 });
 
 export interface Config {
@@ -65,6 +66,8 @@ export interface Config {
   segmentationThreads: number;
   /** How long a write waits for another writer before the request is refused with a 503. */
   dbBusyTimeoutMs: number;
+  /** Refused authentications one client address may cause per minute before it is answered 429. */
+  authFailuresPerMinute: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -97,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     pseudonymKeyVersion: e.VEILGATE_PSEUDONYM_KEY_VERSION,
     segmentationThreads: e.VEILGATE_SEGMENTATION_THREADS,
     dbBusyTimeoutMs: e.VEILGATE_DB_BUSY_TIMEOUT_MS,
+    authFailuresPerMinute: e.VEILGATE_AUTH_FAILURES_PER_MINUTE,
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

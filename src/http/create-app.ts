@@ -35,6 +35,10 @@ import { reidentificationRoutes } from './routes/reidentification-routes.ts';
 import { dsrRoutes } from './routes/dsr-routes.ts';
 import type { ReidentificationService } from '../reidentification/reidentification-service.ts';
 import type { DsrService } from '../dsr/dsr-service.ts';
+import type { RefusalTally } from '../audit/refusal-tally.ts';
+
+/** How long a successful write probe of /readyz stands for the database's writability. */
+export const READY_PROBE_MS = 5000;
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -49,10 +53,11 @@ export interface AppDeps {
   audit: AuditLog;
   reid: ReidentificationService;
   dsr: DsrService;
+  refusals: RefusalTally;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr } = deps;
+  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -63,7 +68,7 @@ export function createApp(deps: AppDeps) {
     // on the finished response: c.header() after next() would rebuild it around the body
     c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use('/v1/*', auditRequests(audit));
+  app.use('/v1/*', auditRequests(audit, refusals));
   app.use('/v1/*', authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   const limitBody = bodyLimit({
@@ -75,9 +80,17 @@ export function createApp(deps: AppDeps) {
   // GET and HEAD carry no body; touching it would make the Node adapter build a full Request.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
+  // A write per probe would let anyone who can reach /readyz keep the writer busy: at most one
+  // write every READY_PROBE_MS proves the database still takes writes.
+  let provenAt = -Infinity;
   app.route('/', healthRoutes({
     readiness: [
-      { name: 'database', check: () => probeWritable(store.sqlite, clock()) },
+      { name: 'database', check: () => {
+        const now = clock();
+        if (now - provenAt < READY_PROBE_MS) return;
+        probeWritable(store.sqlite, now);
+        provenAt = now;
+      } },
       { name: 'migrations', check: () => {
         const s = migrationStatus(store.sqlite);
         if (s.applied < s.shipped) throw new Error('pending migrations');

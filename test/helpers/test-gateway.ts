@@ -33,7 +33,8 @@ export interface TestGateway extends Gateway {
   advance(ms: number): void;
   partner: PartnerKeys;
   mint(roles: string[], opts?: { sub?: string; ttlSeconds?: number }): Promise<string>;
-  request(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** Through app.request(); `clientAddress` stands in for the socket's remote address. */
+  request(pathname: string, init?: RequestInit & { token?: string; clientAddress?: string }): Promise<Response>;
   cleanup(): void;
 }
 
@@ -102,6 +103,9 @@ async function assemble(
     VEILGATE_DATA_DIR: dataDir,
     VEILGATE_POLICIES_DIR: policiesDir,
     VEILGATE_DEV: '1',
+    // every in-process request comes from one address ("local"): the suites that send many bad
+    // tokens would hit the per-address limit, which its own adversarial test exercises
+    VEILGATE_AUTH_FAILURES_PER_MINUTE: '1000000',
     ...options.env,
   });
   const logs: string[] = [];
@@ -122,10 +126,11 @@ async function assemble(
     mint: (roles, o = {}) =>
       mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: t }),
     request: (pathname, init = {}) => {
-      const { token, headers, ...rest } = init;
+      const { token, headers, clientAddress, ...rest } = init;
       const h = new Headers(headers);
       if (token) h.set('Authorization', `Bearer ${token}`);
-      return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }));
+      const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
+      return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
     cleanup: () => {
       gw.store.close();

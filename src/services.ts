@@ -42,6 +42,7 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
     consents,
     audit,
     purposes: new Set(policies.purposes.keys()),
+    sources: policies.sources,
     pseudonymizer,
     cipher,
     clock,

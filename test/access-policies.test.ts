@@ -57,7 +57,7 @@ describe('GET /v1/policies', () => {
     expect(a.json.version).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(a.json.version).toBe('sha256:' + crypto.createHash('sha256').update(canonicalJson(a.json.policy)).digest('hex'));
     expect(a.json.policy).toEqual(gw.policies.effective());
-    expect(Object.keys(a.json.policy).sort()).toEqual(['access_rules', 'dictionary', 'issuers', 'privileges', 'purposes', 'roles']);
+    expect(Object.keys(a.json.policy).sort()).toEqual(['access_rules', 'dictionary', 'issuers', 'privileges', 'purposes', 'roles', 'sources']);
     // the reviewable content is the YAML's
     expect(a.json.policy.access_rules).toEqual((parse(fs.readFileSync(path.join(REPO_POLICIES, 'access-rules.yaml'), 'utf8')) as { rules: unknown }).rules);
     const purposes = (parse(fs.readFileSync(path.join(REPO_POLICIES, 'purposes.yaml'), 'utf8')) as { purposes: Record<string, { basis: string; legal_bases: string[]; consent_validity_days: number }> }).purposes;

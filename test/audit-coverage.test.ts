@@ -4,7 +4,7 @@
 // the audit table read before and after it (exactly +1 of the expected action/outcome, naming
 // the request, actor, purpose and subjects), plus the append-only triggers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_CONSENT_FLAGS, encodeRows, pseudonymOfEmail, Recorder, transactionsFor, type Answer } from './helpers/access.ts';
+import { ALL_CONSENT_FLAGS, withConsentTime, encodeRows, pseudonymOfEmail, Recorder, transactionsFor, type Answer } from './helpers/access.ts';
 import { auditLeaks, auditRows, expectEntries, fillers, JUSTIFICATION, lastSeq, type AuditRow } from './helpers/audit.ts';
 import { canaryIdentity, type Identity } from './helpers/canaries.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
@@ -48,7 +48,7 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('ingest batches: customers, transactions and consents, accepted or refused as a whole', async () => {
-    const customers = [...ids.map((id) => ({ ...id.record, ...ALL_CONSENT_FLAGS, ...(id.i === 3 && { consent_marketing_sms: false }) })), ...fillers('audcov', 12)];
+    const customers = withConsentTime([...ids.map((id) => ({ ...id.record, ...ALL_CONSENT_FLAGS, ...(id.i === 3 && { consent_marketing_sms: false }) })), ...fillers('audcov', 12)], gw.now());
     const send = (type: string, rows: unknown[], query = '') =>
       rec.send(`/v1/ingest/crm/${type}${query}`, { method: 'POST', token: ingestToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows) });
     const c = await expectEntries(gw, 'ingest.customers/ok', () => send('customers', customers));

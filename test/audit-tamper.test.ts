@@ -43,7 +43,10 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   await step(5, () => rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: 'because' }));
   await step(6, () => rec.postJson(`/v1/subjects/${p}/consents`, dpo, { purpose: 'marketing_sms', status: 'withdrawn' }));
   await step(7, () => rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: id.normalized['email'] } }));
-  await step(8, () => rec.send('/v1/audit'));
+  await step(8, async () => {
+    await rec.send('/v1/audit');
+    gw.refusals.flush(true); // the refused token's entry (one per address and minute)
+  });
   await step(9, () => rec.get('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA?purpose=segmentation_analytics', marketing));
   await step(10, () => rec.get('/v1/audit?limit=3', dpo));
   const rows = auditRows(gw);
@@ -219,6 +222,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     const rec = new Recorder(gw);
     await rec.ingest('crm', 'customers', fillers('tmpenv', 2));
     await rec.send('/v1/audit');
+    gw.refusals.flush(true);
     const rows = auditRows(gw);
     expect(rows).toHaveLength(3);
     expect(rechain(rows, key)).toEqual(rows);

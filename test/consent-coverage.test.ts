@@ -137,7 +137,7 @@ describe('consent without expires_at lasts consent_validity_days of purposes.yam
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
     rec = new Recorder(gw);
-    s = await seedSubject(rec, 'validy', 1); // flags true: collected now, no expires_at
+    s = await seedSubject(rec, 'validy', 1); // flags true: collected an hour ago, no expires_at
   });
   afterAll(() => gw?.cleanup());
 
@@ -147,7 +147,8 @@ describe('consent without expires_at lasts consent_validity_days of purposes.yam
     // partner_sharing (395 days) expires long before the marketing ones (1095 days)
     expect(consentPurposes[0]!.name).toBe('partner_sharing');
     expect(consentPurposes[0]!.consentValidityDays).toBeLessThan(consentPurposes.at(-1)!.consentValidityDays);
-    const start = gw.now();
+    // the flags were sent as collected an hour before the ingest (withConsentTime)
+    const start = gw.now() - HOUR;
     const view = await consentsView(gw, rec, s);
     for (const p of consentPurposes) {
       expect(view.current[p.name].expires_at).toBe(new Date(start + p.consentValidityDays * DAY_MS).toISOString());

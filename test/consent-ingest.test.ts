@@ -35,7 +35,8 @@ describe('consent ingest', () => {
       { email: a.identity.record['email'], purpose, status: 'granted', legal_basis: 'consent', collected_at: '2025-11-02T10:15:00+01:00', notice_version: 'v2.1' },
       { customer_id: b.identity.record['customer_id'], purpose: purpose.toUpperCase(), status: 'Granted', collected_at: '2025-12-01', expires_at: '2026-12-01T00:00:00Z' },
     ], format);
-    expect(Object.keys(answer).sort()).toEqual(['accepted', 'batch_id', 'duplicates', 'errors', 'ignored_fields', 'ignored_unlisted', 'rejected']);
+    expect(Object.keys(answer).sort()).toEqual(['accepted', 'batch_id', 'consents', 'duplicates', 'errors', 'ignored_fields', 'ignored_unlisted', 'rejected']);
+    expect(answer.consents).toEqual({ recorded: 2, effective: 2, unchanged: 0, expires_capped: 0, not_effective: [] });
     expect(answer).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, errors: [] });
     expect(answer.batch_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(history(a, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-11-02T09:15:00Z'), expiresAt: null, noticeVersion: 'v2.1' }]);
@@ -58,7 +59,8 @@ describe('consent ingest', () => {
       { email, purpose: 'customer_service', status: 'granted', legal_basis: 'whim', collected_at: '2025-06-01' },
       { purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01' },
       { email: 'stranger-cingst@example.test', purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01' },
-      { email, purpose: 'customer_service', status: 'granted', collected_at: '2025-06-01', notice_version: 'v1' },
+      // a new record per format: the same record sent again is recorded once
+      { email, purpose: 'customer_service', status: 'granted', collected_at: { json: '2025-06-01', ndjson: '2025-06-02', csv: '2025-06-03' }[format], notice_version: 'v1' },
     ], format);
     const codes = answer.errors.map((e) => [e.row, e.field, e.code]);
     expect(codes).toEqual([
@@ -141,12 +143,14 @@ describe('consent ingest', () => {
       const status = async () => (await r.get(`/v1/subjects/${s.pseudonym}?purpose=marketing_email`, await fresh.mint(['dpo']))).status;
       const resend = () => r.ingest('crm', 'customers', [{ ...s.identity.record, consent_marketing_email: true }]);
       await resend();
-      expect(records()).toEqual([CLOCK]);
+      // flags are recorded as collected when the row says (the helper: an hour before sending)
+      const HOUR = 3_600_000;
+      expect(records()).toEqual([CLOCK - HOUR]);
       // marketing_email consents count for 1095 days
       fresh.advance(1096 * 86_400_000);
       expect(await status()).toBe(404);
       await resend();
-      expect(records()).toEqual([CLOCK, CLOCK + 1096 * 86_400_000]);
+      expect(records()).toEqual([CLOCK - HOUR, CLOCK + 1096 * 86_400_000 - HOUR]);
       expect(await status()).toBe(200);
     } finally {
       fresh.cleanup();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE, MIGRATIONS_DIR } from '../src/db/open-database.ts';
+import { READY_PROBE_MS } from '../src/http/create-app.ts';
 import { expectProblem } from './helpers/problem.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
@@ -32,8 +33,8 @@ describe('operations endpoints', () => {
     expect(Object.values(body.checks).every((v) => v === 'ok')).toBe(true);
   });
 
-  it('the readiness probe really writes to the database', async () => {
-    gw.advance(1234);
+  it('the readiness probe really writes to the database (at most once per READY_PROBE_MS)', async () => {
+    gw.advance(READY_PROBE_MS + 1234);
     expect((await gw.request('/readyz')).status).toBe(200);
     const row = gw.store.sqlite.prepare("SELECT value, updated_at FROM service_state WHERE key = 'ready_probe'").get() as
       | { value: string; updated_at: number }
@@ -142,6 +143,8 @@ describe('readiness after the database is gone', () => {
   it('is 503 problem+json once the sqlite connection is closed, while /healthz stays 200', async () => {
     expect((await gw.request('/readyz')).status).toBe(200);
     gw.store.close();
+    // the last proof stands for READY_PROBE_MS: the next probe after it finds the connection gone
+    gw.advance(READY_PROBE_MS);
     const res = await gw.request('/readyz');
     const { body, text } = await expectProblem(res, 503, 'server.unavailable');
     expect(body.detail).toMatch(/database/);

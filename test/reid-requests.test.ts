@@ -171,8 +171,14 @@ describe('re-identification requests', () => {
       expect(w.status, w.text).toBe(201);
       const a = await reid(dave, ask([consenting.pseudonym], ['email'], 'marketing_email'));
       expect(a.json.results).toEqual([{ pseudonym: consenting.pseudonym, status: 'no_consent' }]);
+      // a grant collected at the same instant does not supersede the subject's withdrawal
+      const same = await rec.postJson(`/v1/subjects/${consenting.pseudonym}/consents`, alice, { purpose: 'marketing_email', status: 'granted' });
+      expect(same.json).toMatchObject({ status: 'recorded', effective: false, reason: 'objection_stands', coverage: { covered: false } });
+      expect((await reid(dave, ask([consenting.pseudonym], ['email'], 'marketing_email'))).json.results[0].status).toBe('no_consent');
+      gw.advance(60_000);
       const again = await rec.postJson(`/v1/subjects/${consenting.pseudonym}/consents`, alice, { purpose: 'marketing_email', status: 'granted' });
       expect(again.status).toBe(201);
+      expect(again.json).toMatchObject({ effective: true, reason: 'current', coverage: { covered: true } });
       expect((await reid(dave, ask([consenting.pseudonym], ['email'], 'marketing_email'))).json.results[0].status).toBe('found');
     });
   });
@@ -200,7 +206,7 @@ describe('re-identification requests', () => {
       // before the decision, anyone sees the status only
       for (const t of [alice, bob, carol]) {
         const s = await expectEntries(gw, null, () => status(t, id));
-        expect(s.answer.json).toEqual({ id, status: 'pending_approval', purpose: 'customer_service', fields: ['iban', 'email'], created_at: new Date(CLOCK).toISOString() });
+        expect(s.answer.json).toEqual({ id, status: 'pending_approval', purpose: 'customer_service', fields: ['iban', 'email'], created_at: new Date(gw.now()).toISOString() });
       }
       const ok = await expectEntries(gw, 'reidentification.approve/ok', () => decide(bob, id, 'approve'));
       expect(ok.answer.json).toEqual({ id, status: 'approved' });
@@ -232,7 +238,7 @@ describe('re-identification requests', () => {
         'reidentification.request/pending', 'reidentification.approve/denied', 'reidentification.deny/denied', 'reidentification.approve/ok', 'reidentification.deliver/granted',
       ]);
       const row = gw.store.sqlite.prepare('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?').get(id);
-      expect(row).toEqual({ status: 'delivered', decided_by: 'dev:bob', decided_at: CLOCK, delivered_at: CLOCK });
+      expect(row).toEqual({ status: 'delivered', decided_by: 'dev:bob', decided_at: gw.now(), delivered_at: gw.now() });
       // decided once: a second decision is a conflict
       expect((await decide(bob, id, 'approve')).status).toBe(409);
       expect((await decide(bob, id, 'deny')).status).toBe(409);

@@ -19,8 +19,15 @@ export interface ConsentRecord extends ConsentRecordInput {
 }
 
 export interface ConsentStore {
-  /** Appends to the history and moves the derived state when the record is the newest. */
-  append(r: ConsentRecordInput): number;
+  /**
+   * Appends to the history and moves the derived state when the record decides it: collected
+   * after the current one, or at the same instant unless it is a grant over a refusal (a
+   * subject's withdrawal or objection is only superseded by a grant collected after it).
+   * `current` tells whether it did.
+   */
+  append(r: ConsentRecordInput): { id: number; current: boolean };
   state(pseudonym: string, purpose: string): ConsentStateRow | undefined;
   history(pseudonym: string): ConsentRecord[];
+  /** Whether the history already holds this record (same purpose, status, source and collection time). */
+  has(r: Pick<ConsentRecordInput, 'pseudonym' | 'purpose' | 'status' | 'source' | 'collectedAt'>): boolean;
 }

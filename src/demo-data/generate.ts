@@ -14,11 +14,11 @@ import {
 } from './personas.ts';
 import { Permutation, Rng, Stream, WeightedTable, hash32, streamRng } from './rng.ts';
 
-/** The columns of customers.csv, in order: the dictionary's customer fields plus three consent flags. */
+/** The columns of customers.csv, in order: the dictionary's customer fields, three consent flags and when they were collected. */
 export const CUSTOMER_COLUMNS = [
   'customer_id', 'email', 'first_name', 'last_name', 'phone', 'street', 'postcode', 'city', 'country',
   'birth_date', 'gender', 'csp', 'income', 'iban', 'channel_preference', 'signup_date', 'nir', 'siret',
-  'consent_marketing_email', 'consent_marketing_sms', 'consent_partner_sharing',
+  'consent_marketing_email', 'consent_marketing_sms', 'consent_partner_sharing', 'consent_collected_at',
 ] as const;
 
 /** One customers.csv row. Absent optional text fields are '' (an empty cell), an absent income is null. */
@@ -44,6 +44,8 @@ export interface CustomerRecord {
   consent_marketing_email: boolean;
   consent_marketing_sms: boolean;
   consent_partner_sharing: boolean;
+  /** When the flags were collected (ISO timestamp): within the last 300 days, never before signup. */
+  consent_collected_at: string;
 }
 
 export interface GeneratedCustomer {
@@ -253,6 +255,8 @@ class CustomerFactory {
       consent_marketing_email: rng.chance(p.consent.email),
       consent_marketing_sms: rng.chance(p.consent.sms),
       consent_partner_sharing: rng.chance(p.consent.partner),
+      // a hash, not a draw of the customer's stream: every other value stays what it was
+      consent_collected_at: `${isoOf(Math.max(signupDay, o.referenceDay - 1 - ((hash32(o.seed, index, 0xc0) >>> 0) % 300)))}T10:00:00Z`,
     };
     return { index, record, persona: personaId, signupDay, bad: null, duplicate: false };
   }

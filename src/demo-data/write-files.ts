@@ -161,7 +161,7 @@ ${m.files.customers}
   (customer_id, email, first_name, last_name, phone, street, postcode, city, country,
   birth_date, gender, csp, income, iban, channel_preference, signup_date, nir, siret) and
   the consent flags consent_marketing_email, consent_marketing_sms, consent_partner_sharing
-  (true = granted, false = refused). Comma-separated, UTF-8, cells quoted when needed.
+  (true = granted, false = refused) with consent_collected_at, when the source collected them. Comma-separated, UTF-8, cells quoted when needed.
   Empty cells are absent optional values (phone, income, iban, nir, siret).
   Duplicates: a second row of a valid customer, same customer_id, the e-mail re-cased and
   padded with spaces (it normalizes to the same mailbox), 1-500 rows after the first.

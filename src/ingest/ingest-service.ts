@@ -15,6 +15,9 @@ import { customerFeatures } from './customer-features.ts';
 import { firstLinkageField, linkKeys, type LinkKey } from './linkage.ts';
 import { NOT_AN_OBJECT } from './parse-records.ts';
 import { ERASED_SUBJECT, LINKAGE_CONFLICT, LINKAGE_MISSING, UNKNOWN_SUBJECT, rowError } from './ingest-errors.ts';
+import type { SourcePolicy, Writer } from '../policy/sources.ts';
+import { CONSENT_COLUMN_PREFIX } from '../policy/load-dictionary.ts';
+import { checkConsentColumns, ConsentTally, type ConsentSummary } from './consent-rows.ts';
 
 export interface IngestRequest {
   source: string;
@@ -27,6 +30,11 @@ export interface IngestRequest {
   /** Keyed fingerprint of the request body; an idempotency key replays only the same body. */
   requestHash: string;
   auditActor: AuditActor;
+  /**
+   * The token that writes (its issuer and subject), bound to the sources it may write; absent for
+   * the operator's own `veilgate ingest`, which may write any declared source.
+   */
+  writer?: Writer;
 }
 
 export interface IngestResult {
@@ -38,6 +46,8 @@ export interface IngestResult {
   ignored_fields: string[];
   /** Ignored fields whose names do not look like field names, so are not echoed (see ECHOABLE_NAME). */
   ignored_unlisted: number;
+  /** Customers and consents batches: what the consent statements did (a record can be written and not take effect). */
+  consents?: ConsentSummary;
 }
 
 export interface IngestOutcome {
@@ -55,6 +65,7 @@ export interface IngestDeps {
   consents: ConsentRegistry;
   purposes: ReadonlySet<string>;
   audit: AuditLog;
+  sources: SourcePolicy;
   clock: () => number;
 }
 
@@ -86,6 +97,7 @@ export class IngestService {
 
   ingest(req: IngestRequest): IngestOutcome {
     const { store, dictionary } = this.deps;
+    this.assertWriter(req);
     if (req.idempotencyKey) {
       const prior = store.findBatch(req.source, req.recordType, req.idempotencyKey);
       if (prior) return this.replay(prior, req.requestHash);
@@ -107,9 +119,10 @@ export class IngestService {
       // A row naming no dictionary field has data for keys (a CSV sent without its header line):
       // those names are values and must not be echoed in the answer, nor stored with it.
       const keys = Object.keys(raw);
-      if (keys.some((k) => spec.fields.has(k))) for (const k of keys) if (!spec.fields.has(k)) ignored.add(k);
+      if (keys.some((k) => spec.fields.has(k))) for (const k of keys) if (!spec.fields.has(k) && !k.startsWith(CONSENT_COLUMN_PREFIX)) ignored.add(k);
       const values = validate(raw, offset + i + 1, errors);
-      if (values) valid.push({ row: offset + i + 1, values });
+      const consentsOk = req.recordType !== 'customers' || checkConsentColumns(spec, raw, values, offset + i + 1, errors);
+      if (values && consentsOk) valid.push({ row: offset + i + 1, values });
     });
     if (req.atomic && errors.length > 0) throw this.refuseAtomic(req, errors);
 
@@ -132,11 +145,12 @@ export class IngestService {
     const batchId = crypto.randomUUID();
     return store.transaction(() => {
       const actor = `${req.auditActor.issuer}:${req.auditActor.subject}`;
+      const consentTally = new ConsentTally();
       const applied = req.recordType === 'customers'
-        ? this.applyCustomers(req.source, valid, errors, now, today, actor)
+        ? this.applyCustomers(req.source, valid, errors, now, today, actor, consentTally)
         : req.recordType === 'transactions'
           ? this.applyTransactions(req.source, batchId, valid, errors, now)
-          : this.applyConsents(req.source, valid, errors, now, actor);
+          : this.applyConsents(req.source, valid, errors, now, actor, consentTally);
       if (req.atomic && errors.length > 0) throw new AtomicLinkageRejection();
       errors.sort((a, b) => a.row - b.row);
       const rejectedRows = new Set(errors.map((e) => e.row));
@@ -148,6 +162,7 @@ export class IngestService {
         errors,
         ignored_fields: [...ignored].filter((k) => ECHOABLE_NAME.test(k)).sort(),
         ignored_unlisted: [...ignored].filter((k) => !ECHOABLE_NAME.test(k)).length,
+        ...(req.recordType !== 'transactions' && { consents: consentTally.summary }),
       };
       const rejectedByRule: Record<string, number> = {};
       for (const e of errors) rejectedByRule[e.code] = (rejectedByRule[e.code] ?? 0) + 1;
@@ -167,6 +182,22 @@ export class IngestService {
       });
       return { result, replayed: false, subjects: applied.subjects };
     });
+  }
+
+  /**
+   * The source must be declared, and the token one of its writers; a refusal is audited. The HTTP
+   * edge calls it before reading the body, so a refused writer costs no parsing.
+   */
+  assertWriter(req: Pick<IngestRequest, 'source' | 'recordType' | 'writer' | 'auditActor'>): void {
+    const decision = req.writer ? this.deps.sources.decide(req.writer, req.source) : this.deps.sources.has(req.source) ? 'allowed' : 'unknown_source';
+    if (decision === 'allowed') return;
+    this.deps.audit.append({
+      ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'denied',
+      detail: { source: req.source, reason: decision },
+    });
+    throw new AppError('auth.forbidden', decision === 'unknown_source'
+      ? `The source ${req.source} is not declared in sources.yaml.`
+      : `This token may not write as the source ${req.source}.`);
   }
 
   private refuseAtomic(req: IngestRequest, errors: RowError[]): AppError {
@@ -191,9 +222,11 @@ export class IngestService {
     now: number,
     today: string,
     actor: string,
+    consentTally: ConsentTally,
   ): { duplicates: number; subjects: string[] } {
     const { store, dictionary, pseudonymizer, cipher } = this.deps;
     const spec = dictionary.recordTypes.customers;
+    const timeField = spec.consentTimeField;
     const links = new Map<string, string>();
     const pending = new Map<string, PendingVault>();
     const erased = new Set<string>();
@@ -262,13 +295,14 @@ export class IngestService {
       for (const [field, purpose] of consentFlags) {
         const v = values[field];
         if (typeof v !== 'boolean') continue;
+        // when the source collected it (checked present with the row), never when it arrived here
+        const collectedAt = Date.parse(String(values[timeField!]));
         const record = {
           pseudonym, purpose, status: ConsentRegistry.statusOfFlag(v), legalBasis: 'consent', source,
-          collectedAt: now, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
+          collectedAt, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
         };
-        // A subject created by this very row has no state to compare with: skip the lookup.
-        if (vault.fresh) this.deps.consents.append(record);
-        else this.deps.consents.appendIfChanged(record);
+        // A subject created by this very row has no state to compare with: skip the lookups.
+        consentTally.add(row, purpose, this.deps.consents.recordFlag(record, vault.fresh));
       }
       vault.fresh = false;
     }
@@ -318,6 +352,7 @@ export class IngestService {
     errors: RowError[],
     now: number,
     actor: string,
+    consentTally: ConsentTally,
   ): { duplicates: number; subjects: string[] } {
     const links = new Map<string, string | undefined>();
     const subjects = new Set<string>();
@@ -330,13 +365,14 @@ export class IngestService {
         errors.push(rowError(row, 'expires_at', 'range', 'must be after collected_at'));
         continue;
       }
-      this.deps.consents.append({
-        pseudonym, purpose: String(values['purpose']), status: String(values['status']) as ConsentStatus,
+      const purpose = String(values['purpose']);
+      consentTally.add(row, purpose, this.deps.consents.recordOnce({
+        pseudonym, purpose, status: String(values['status']) as ConsentStatus,
         legalBasis: values['legal_basis'] === undefined ? 'consent' : String(values['legal_basis']), source,
         collectedAt: collected, expiresAt: expires,
         noticeVersion: values['notice_version'] === undefined ? null : String(values['notice_version']),
         recordedAt: now, recordedBy: actor,
-      });
+      }));
       subjects.add(pseudonym);
     }
     return { duplicates: 0, subjects: [...subjects] };

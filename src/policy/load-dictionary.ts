@@ -13,7 +13,12 @@ export interface FieldRule extends FieldSpec {
 export interface RecordTypeSpec {
   name: RecordTypeName;
   fields: ReadonlyMap<string, FieldRule>;
+  /** The timestamp field a row's consent flags are recorded with (see the dictionary schema). */
+  consentTimeField?: string;
 }
+
+/** Prefix of the consent flag columns a customer row may carry, one per purpose (`consent_<purpose>`). */
+export const CONSENT_COLUMN_PREFIX = 'consent_';
 
 export interface FeatureSpec {
   name: FeatureName;
@@ -66,7 +71,25 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes:
         at([...p, 'type'], 'phone numbers are strings');
       }
     }
-    recordTypes[type] = { name: type, fields };
+    // A customer row may carry a flag for every purpose: those the file does not declare are
+    // derived, so an objection to any purpose (consent_segmentation_analytics: false) is recorded.
+    if (type === 'customers' && purposes) {
+      const declared = new Set([...fields.values()].map((f) => f.consent_purpose).filter(Boolean));
+      for (const purpose of purposes) {
+        const name = CONSENT_COLUMN_PREFIX + purpose;
+        if (declared.has(purpose) || fields.has(name)) continue;
+        fields.set(name, { name, type: 'boolean', classification: 'consent', category: 'system.consent', consent_purpose: purpose, validation: {} });
+      }
+    }
+    const timeField = file.record_types[type].consent_time_field;
+    const hasFlags = [...fields.values()].some((f) => f.consent_purpose !== undefined);
+    if (timeField !== undefined) {
+      const f = fields.get(timeField);
+      if (!f || (f.type !== 'timestamp' && f.type !== 'date')) at(['record_types', type, 'consent_time_field'], 'must name a timestamp or date field of this record type');
+    } else if (hasFlags) {
+      at(['record_types', type], 'consent flags need consent_time_field: the time the source collected them, never the ingest time');
+    }
+    recordTypes[type] = { name: type, fields, ...(timeField !== undefined && { consentTimeField: timeField }) };
   }
 
   file.linkage.forEach((key, i) => {

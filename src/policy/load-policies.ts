@@ -12,6 +12,9 @@ import { loadDictionary, type Dictionary } from './load-dictionary.ts';
 import type { AccessPolicy, Privilege, Purpose } from './access-policy.ts';
 import { loadAccess, loadPurposes } from './load-access.ts';
 import { runExamples, type ScenarioResult } from './run-examples.ts';
+import { sourcesFileSchema } from './schemas/sources-schema.ts';
+import { SourcePolicy } from './sources.ts';
+import { DEV_ISSUER_ID } from '../auth/dev-issuer.ts';
 
 export interface RolePolicy {
   name: string;
@@ -39,6 +42,8 @@ export interface PolicySet {
   dictionary: Dictionary;
   purposes: ReadonlyMap<string, Purpose>;
   access: AccessPolicy;
+  /** Which issuers (and token subjects) may write as which source. */
+  sources: SourcePolicy;
   /** Outcomes of policies/examples scenarios (all passed, or loading failed). */
   examples: readonly ScenarioResult[];
   /** Roles that may call `op`; empty when none may. */
@@ -95,6 +100,17 @@ export function loadPolicies(dir: string): PolicySet {
     });
   }
 
+  const sourcesSrc = readYamlSource(dir, 'sources.yaml', issues);
+  const sourcesFile = sourcesSrc && validateSource(sourcesSrc, sourcesFileSchema, issues);
+  if (sourcesSrc && sourcesFile && issuersFile) {
+    const ids = new Set([...issuersFile.issuers.map((i) => i.id), DEV_ISSUER_ID]);
+    for (const [name, s] of Object.entries(sourcesFile.sources)) {
+      s.writers.forEach((w, i) => {
+        if (!ids.has(w.issuer)) issues.push({ file: sourcesSrc.file, path: `sources.${name}.writers[${i}].issuer`, line: lineOf(sourcesSrc, ['sources', name, 'writers', i, 'issuer']), message: `not an issuer id of issuers.yaml (nor ${DEV_ISSUER_ID})` });
+      });
+    }
+  }
+
   let version = '';
   const access = dictionary && purposes && rolesFile && issuersFile
     ? loadAccess(dir, issues, {
@@ -105,7 +121,8 @@ export function loadPolicies(dir: string): PolicySet {
       })
     : undefined;
   const examples = access && issues.length === 0 ? runExamples(dir, access, issues) : [];
-  if (issues.length > 0 || !dictionary || !purposes || !access) throw new PolicyError(issues);
+  if (issues.length > 0 || !dictionary || !purposes || !access || !sourcesFile) throw new PolicyError(issues);
+  const sources = new SourcePolicy(new Map(Object.entries(sourcesFile.sources)));
 
   const effective = {
     roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
@@ -132,6 +149,7 @@ export function loadPolicies(dir: string): PolicySet {
       return [r, { ...show(base), ...(narrowed.length > 0 && { issuers: Object.fromEntries(narrowed.map(([id, p]) => [id, show(p)])) }) }];
     })),
     access_rules: access.rules,
+    sources: sources.effective(),
   };
   version = 'sha256:' + crypto.createHash('sha256').update(canonicalJson(effective)).digest('hex');
   const byOp = new Map<Operation, string[]>();
@@ -145,6 +163,7 @@ export function loadPolicies(dir: string): PolicySet {
     dictionary,
     purposes,
     access,
+    sources,
     examples,
     rolesFor: (op: Operation) => byOp.get(op) ?? [],
     effective: () => structuredClone(effective),

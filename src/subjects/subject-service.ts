@@ -2,7 +2,8 @@
 import { AppError } from '../errors/app-error.ts';
 import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
 import type { ConsentRegistry } from '../consent/consent-registry.ts';
-import type { ConsentStatus } from '../consent/coverage.ts';
+import type { ConsentStatus, Coverage } from '../consent/coverage.ts';
+import type { ConsentWrite } from '../consent/consent-registry.ts';
 import { consentExpiry } from '../consent/coverage.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 import type { CallerPseudonyms } from './caller-pseudonyms.ts';
@@ -106,21 +107,33 @@ export class SubjectService {
   recordConsent(actor: AuditActor, presented: string, input: {
     purpose: string; status: ConsentStatus; legal_basis?: string | undefined; collected_at?: string | undefined;
     expires_at?: string | undefined; notice_version?: string | undefined;
-  }): { id: number } {
+  }): { id: number; effective: boolean; reason: ConsentWrite['reason']; expires_at: string | null; coverage: Pick<Coverage, 'covered' | 'reason'> } {
     if (!this.deps.store.features(presented)) throw notFound();
+    // an unknown purpose is a 422 before anything is written or audited
+    this.deps.consents.purpose(input.purpose);
     const now = this.deps.clock();
     const collectedAt = input.collected_at ? Date.parse(input.collected_at) : now;
     const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
     if (collectedAt > now) throw new AppError('request.validation_failed', 'collected_at is in the future.', { errors: [{ path: 'collected_at', code: 'range', message: 'must not be in the future' }] });
     if (expiresAt !== null && expiresAt <= collectedAt) throw new AppError('request.validation_failed', 'expires_at must follow collected_at.', { errors: [{ path: 'expires_at', code: 'range', message: 'must be after collected_at' }] });
-    const id = this.deps.audit.transaction(() => {
-      const recordId = this.deps.consents.append({
+    const write = this.deps.audit.transaction(() => {
+      const w = this.deps.consents.record({
         pseudonym: presented, purpose: input.purpose, status: input.status, legalBasis: input.legal_basis ?? 'consent',
         source: 'dpo', collectedAt, expiresAt, noticeVersion: input.notice_version ?? null, recordedAt: now, recordedBy: `${actor.issuer}:${actor.subject}`,
       });
-      this.deps.audit.append({ ...actorFields(actor), action: 'consent.change', outcome: 'ok', purpose: input.purpose, subjects: [presented], detail: { status: input.status, record_id: recordId } });
-      return recordId;
+      this.deps.audit.append({
+        ...actorFields(actor), action: 'consent.change', outcome: 'ok', purpose: input.purpose, subjects: [presented],
+        detail: { status: input.status, record_id: w.id, effective: w.effective, reason: w.reason, expires_capped: w.expiresCapped },
+      });
+      return w;
     });
-    return { id };
+    // The caller is told whether the record took effect: a 201 alone would not say that a
+    // withdrawal dated before a later grant changed nothing.
+    const cover = this.deps.consents.covers(presented, input.purpose, now);
+    return {
+      id: write.id!, effective: write.effective, reason: write.reason,
+      expires_at: write.expiresAt === null ? null : new Date(write.expiresAt).toISOString(),
+      coverage: { covered: cover.covered, reason: cover.reason },
+    };
   }
 }

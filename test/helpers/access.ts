@@ -47,6 +47,7 @@ export interface IngestAnswer {
   errors: { row: number; field: string; code: string; message: string }[];
   ignored_fields: string[];
   ignored_unlisted: number;
+  consents?: { recorded: number; effective: number; unchanged: number; expires_capped: number; not_effective: { row: number; purpose: string; reason: string }[] };
 }
 
 /** Sends requests through the gateway and keeps every answer body. */
@@ -78,8 +79,9 @@ export class Recorder {
   /** POSTs rows to /v1/ingest/{source}/{type} with a fresh ingest token; expects 200. */
   async ingest(source: string, type: 'customers' | 'transactions' | 'consents', rows: readonly Row[], format: Format = 'json'): Promise<IngestAnswer> {
     const token = await this.gw.mint(['ingest']);
+    const body = type === 'customers' ? withConsentTime(rows, this.gw.now()) : rows;
     const a = await this.send(`/v1/ingest/${source}/${type}`, {
-      method: 'POST', token, headers: { 'content-type': CONTENT_TYPE[format] }, body: encodeRows(rows, format),
+      method: 'POST', token, headers: { 'content-type': CONTENT_TYPE[format] }, body: encodeRows(body, format),
     });
     if (a.status !== 200) throw new Error(`ingest ${source}/${type} answered ${a.status}: ${a.text}`);
     return a.json as IngestAnswer;
@@ -90,6 +92,17 @@ export class Recorder {
     const needles = identities.flatMap((id) => id.needles);
     return this.answers.flatMap((t, i) => scan(t, needles).map((h) => `answer #${i}: ${h.label}`));
   }
+}
+
+/**
+ * Customer rows carrying a consent flag but no consent_collected_at get one an hour before `now`
+ * (the gateway's clock): the dictionary refuses a flag without the time the source collected it.
+ * A row that names the column (even as undefined) is left as it is.
+ */
+export function withConsentTime(rows: readonly Row[], now: number): Row[] {
+  const at = new Date(now - 3_600_000).toISOString();
+  const flagged = (r: Row) => r !== null && typeof r === 'object' && !Array.isArray(r) && !('consent_collected_at' in r) && Object.keys(r).some((k) => k.startsWith('consent_'));
+  return rows.map((r) => (flagged(r) ? { ...r, consent_collected_at: at } : r));
 }
 
 /** The gateway's pseudonym of an email (normalized form), computed with its own key. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { VaultCipher } from '../../src/vault/vault-cipher.ts';
 import type { TestGateway } from './test-gateway.ts';
+import { withConsentTime } from './access.ts';
 
 export type Format = 'json' | 'ndjson' | 'csv';
 export type Row = Record<string, unknown>;
@@ -90,7 +91,8 @@ export async function ingestClient(gw: TestGateway, roles: string[] = ['ingest']
       return { status: res.status, headers: res.headers, text, json };
     },
     async ingest(source, type, rows, format = 'json', opts = {}) {
-      const r = await client.post(`/v1/ingest/${source}/${type}`, encode(rows, format), {
+      const body = type === 'customers' ? withConsentTime(rows, gw.now()) : rows;
+      const r = await client.post(`/v1/ingest/${source}/${type}`, encode(body, format), {
         contentType: CONTENT_TYPE[format],
         ...opts,
       });

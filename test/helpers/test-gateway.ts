@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/load-config.ts';
 import { buildGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -13,6 +13,12 @@ import { mintDevToken } from '../../src/auth/dev-issuer.ts';
 export const REPO_POLICIES = path.resolve(import.meta.dirname, '../../policies');
 export const PARTNER_ISSUER = 'https://auth.partner-one.test';
 export const PARTNER_AUDIENCE = 'veilgate-test';
+/** Sources the suites ingest from, besides those of the repository's sources.yaml. */
+export const TEST_SOURCES = [
+  'ages', 'areas', 'bad-crm', 'blank', 'bounds', 'commacsv', 'csvrows', 'ct', 'empties', 'fail', 'frcsv', 'good-shop', 'matrix',
+  'ndrows', 'nothing', 'partner', 'pos', 'shapes', 'shop', 'shop2', 'tenure', 'under', 'unknowns', 'web',
+  'rows-json', 'rows-ndjson', 'rows-csv', 'rules-json', 'rules-ndjson', 'rules-csv',
+];
 
 export interface PartnerKeys {
   id: string;
@@ -50,13 +56,17 @@ export async function makePolicies(dir = tempDir('policies')): Promise<{ dir: st
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
   fs.writeFileSync(path.join(dir, 'keys', 'partner-one.jwks.json'), JSON.stringify({ keys: [jwk] }));
   const issuersFile = path.join(dir, 'issuers.yaml');
-  const { parse } = await import('yaml');
   const doc = parse(fs.readFileSync(issuersFile, 'utf8')) as { issuers: unknown[] };
   doc.issuers.push({
     id: 'partner-one', issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE,
     jwks_file: 'keys/partner-one.jwks.json', algorithms: ['ES256'], roles: ['partner'],
   });
   fs.writeFileSync(issuersFile, stringify(doc));
+  // the sources the suites write as, all writable by the development issuer's tokens
+  const sourcesFile = path.join(dir, 'sources.yaml');
+  const sources = parse(fs.readFileSync(sourcesFile, 'utf8')) as { sources: Record<string, unknown> };
+  for (const s of TEST_SOURCES) sources.sources[s] ??= { description: 'a test source', writers: [{ issuer: 'dev' }] };
+  fs.writeFileSync(sourcesFile, stringify(sources));
   const partner: PartnerKeys = {
     id: 'partner-one', issuer: PARTNER_ISSUER, kid, privateKey,
     async sign(claims = {}, header = {}) {

@@ -50,24 +50,26 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         responses: {
           200: { description: 'Batch stored (valid rows), with per-row errors', content: { 'application/json': { schema: IngestResultSchema } } },
           400: { description: 'Body cannot be parsed' },
+          403: { description: 'The source is not declared, or this token is not one of its writers (sources.yaml)' },
           413: { description: 'Body or batch larger than the configured limits' },
           415: { description: 'Unsupported content type' },
           422: { description: 'Atomic batch with invalid rows, or an Idempotency-Key reused with another body' },
         },
       }),
       async (c) => {
-        const format = formatOf(c.req.header('content-type'));
         const { source } = c.req.valid('param');
         const { atomic } = c.req.valid('query');
         const idempotencyKey = c.req.valid('header')['idempotency-key'];
+        const p = c.get('principal');
+        const who = { source, recordType: type, writer: { issuerId: p.issuerId, subject: p.subject }, auditActor: auditActorOf(c) };
+        deps.ingest.assertWriter(who);
+        const format = formatOf(c.req.header('content-type'));
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         const rows = parseRecords(decodeUtf8(bytes), format, deps.maxBatchRows);
-        const p = c.get('principal');
         const outcome = deps.ingest.ingest({
-          source, recordType: type, rows, atomic: atomic === 'true',
+          ...who, rows, atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),
-          auditActor: auditActorOf(c),
         });
         if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(outcome.result, 200);

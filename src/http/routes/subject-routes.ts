@@ -67,11 +67,14 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'subjects.consents.write')] as const,
       request: { params: PseudonymParam, body: { content: { 'application/json': { schema: ConsentInput } }, required: true } },
-      responses: { 201: { description: 'Recorded' }, 404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' } },
+      responses: {
+        201: { description: 'Recorded: {id, status, effective, reason, expires_at, coverage}. effective is false when a record collected later decides (later_record_decides), or a refusal collected at the same instant stands (objection_stands); expires_at is capped by the purpose\'s validity' },
+        404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' },
+      },
     }),
     (c) => {
-      const { id } = deps.subjects.recordConsent(auditActorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
-      return c.json({ id, status: 'recorded' }, 201);
+      const w = deps.subjects.recordConsent(auditActorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
+      return c.json({ ...w, status: 'recorded' }, 201);
     },
   );
   return app;

@@ -47,14 +47,23 @@ export const fieldSpecSchema = z.strictObject({
 
 const fieldName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are lower-case identifiers');
 
+const recordType = z.strictObject({
+  /**
+   * The timestamp field holding when the source collected the row's consent flags: what they are
+   * recorded with (never the ingest time), and required on a row that carries a flag.
+   */
+  consent_time_field: fieldName.optional(),
+  fields: z.record(fieldName, fieldSpecSchema),
+});
+
 export const dictionaryFileSchema = z.strictObject({
   default_region: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 region'),
   linkage: z.array(z.array(fieldName).min(1)).min(1),
   quality: z.strictObject({ validity_threshold: z.number().min(0).max(1) }),
   record_types: z.strictObject({
-    customers: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
-    transactions: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
-    consents: z.strictObject({ fields: z.record(fieldName, fieldSpecSchema) }),
+    customers: recordType,
+    transactions: recordType,
+    consents: recordType,
   }),
   features: z.record(feature, z.strictObject({
     kind: z.enum(['numeric', 'categorical']),

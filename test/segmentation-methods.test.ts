@@ -187,7 +187,8 @@ describe('segmentation methods on planted data', () => {
       expect(want.remainderSize).toBe(6);
       expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 630], ['rule-2', 14]]);
       expect(v.result.population).toBe(644);
-      expect(v.result.receipt.suppressed_segments).toBe(1);
+      // rules 3 and 4 (empty) and the remainder (6): every group under the minimum counts
+      expect(v.result.receipt.suppressed_segments).toBe(3);
     });
 
     it('profiles: mean, median, q1, q3 and index against the population, from the data', async () => {

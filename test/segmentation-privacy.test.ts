@@ -157,16 +157,15 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       expect(m.result.segments.map((s) => s.size)).toContain(30);
     });
 
-    it('a partner run whose whole population is under 50 shows nothing, and says only that something was hidden', async () => {
+    it('a partner run whose whole population is under 50 computes nothing and says only that', async () => {
       const app = { filters: { channel_preference: { eq: 'app' } } }; // D: 30 subjects
-      const km = await seg.run(partner, { ...PARTNER_KMEANS, k: 1, ...app });
-      const rl = await seg.run(partner, { purpose: 'partner_sharing', method: 'rules', rules: [{ name: 'whales', where: { monetary: { gte: 10_000 } } }], ...app });
+      const km = await seg.finish(partner, { ...PARTNER_KMEANS, k: 1, ...app });
+      const rl = await seg.finish(partner, { purpose: 'partner_sharing', method: 'rules', rules: [{ name: 'whales', where: { monetary: { gte: 10_000 } } }], ...app });
       for (const v of [km, rl]) {
-        expect(v.result.population).toBe(0);
-        expect(v.result.segments).toEqual([]);
-        expect(v.result.receipt.suppressed_segments).toBeGreaterThanOrEqual(1);
-        const counts = Object.values(v.result.receipt.consent_snapshot).filter((x) => typeof x === 'number');
-        expect(counts).not.toContain(30);
+        expect(v.status).toBe('failed');
+        expect(v.result).toBeUndefined();
+        expect(v.error!.code).toBe('population_too_small');
+        expect(v.error!.message).not.toMatch(/\d/);
         expectNotFound(await seg.members(partner, v.id, 'cluster-1'));
         expectNotFound(await seg.members(partner, v.id, 'rule-1'));
         expectNotFound(await seg.members(partner, v.id, 'remainder'));

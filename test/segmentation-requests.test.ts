@@ -190,21 +190,25 @@ describe('segmentation requests and jobs', () => {
       }
     });
 
-    it('k_range on a population too small fails with a reason, not internals', async () => {
+    it('a filtered population under the minimum fails with one reason whatever k; k over a population at or over it is said so', async () => {
       for (const body of [
         { purpose: PURPOSE, method: 'kmeans', features: ['age'], k_range: [2, 4], filters: { age: { gte: 200 } } },
         { purpose: PURPOSE, method: 'kmeans', features: ['age', 'monetary'], k_range: [3, 5], filters: { frequency: { eq: 20 }, channel_preference: { eq: 'web' } } },
         { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 3, filters: { age: { gte: 200 } } },
+        { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 1, filters: { age: { gte: 200 } } },
       ]) {
         const v = await seg.finish(marketing, body);
         expect(v.status, JSON.stringify(v)).toBe('failed');
         expect(v.result).toBeUndefined();
-        expect(v.error!.code).toBe('k_exceeds_population');
-        expect(v.error!.message).toMatch(/population/);
+        expect(v.error!.code).toBe('population_too_small');
         expect(v.error!.message).not.toMatch(INTERNALS);
-        // the filtered population's exact size is not told (these hold 0 or a handful of subjects)
-        expect(v.error!.message.replace(/k(_range)? (starts at )?\(?\d+\)?/, '')).not.toMatch(/\d/);
+        // neither the filtered population's size nor the minimum is told
+        expect(v.error!.message).not.toMatch(/\d/);
       }
+      // D holds 30 subjects (>= 10): k = 40 is more than that, which the caller may learn
+      const over = await seg.finish(marketing, { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 40, filters: { channel_preference: { eq: 'app' } } });
+      expect(over.error!.code).toBe('k_exceeds_population');
+      expect(over.error!.message.replace(/k \(\d+\)/, '')).not.toMatch(/\d/);
     });
 
     it('a prewarmed queue runs jobs on a worker booted ahead, keeps the next one ready, and gives the same results', async () => {

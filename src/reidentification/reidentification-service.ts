@@ -8,12 +8,13 @@ import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultReader, SealedIdentity } from '../vault/vault-reader.ts';
+import { VaultKeyError } from '../vault/vault-cipher.ts';
 import type { ReidRequest, ReidStore } from './reidentification-store.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 
 export interface ReidInput { pseudonyms: string[]; fields: string[]; purpose: string; justification?: string | undefined }
 
-export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent'; fields?: Record<string, string> }
+export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent' | 'unreadable'; fields?: Record<string, string> }
 
 
 export class ReidentificationService {
@@ -133,7 +134,13 @@ export class ReidentificationService {
     return sealed.map((s) => {
       if (s.status !== 'found') return { pseudonym: s.pseudonym, status: s.status };
       if (!s.covered) return { pseudonym: s.pseudonym, status: 'no_consent' };
-      return { pseudonym: s.pseudonym, status: 'found', fields: this.d.vault.open(s, r.fields) };
+      try {
+        return { pseudonym: s.pseudonym, status: 'found', fields: this.d.vault.open(s, r.fields) };
+      } catch (e) {
+        // a record bound to another subject (rows swapped in the database) or another master key
+        if (e instanceof VaultKeyError) return { pseudonym: s.pseudonym, status: 'unreadable' };
+        throw e;
+      }
     });
   }
 }

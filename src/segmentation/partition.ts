@@ -28,7 +28,9 @@ export const REMAINDER_KEY = 'remainder';
 /**
  * Rules, tree and RFM: groups under `min` merge into the remainder; a remainder under `min`
  * is hidden too. What is shown then adds up, and no hidden size follows from it: a merged
- * size is only ever seen inside the remainder, never beside a total that contains it.
+ * size is only ever seen inside the remainder, never beside a total that contains it. Every
+ * group under `min` counts as suppressed, an empty one too: were only non-empty ones counted,
+ * a rule whose threshold moves by one unit would tell 0 members from 1 by the count.
  */
 export function suppressIntoRemainder(p: Partition, min: number, remainderLabel = 'everyone else'): Suppressed {
   const sizes = new Uint32Array(p.groups.length);
@@ -37,15 +39,16 @@ export function suppressIntoRemainder(p: Partition, min: number, remainderLabel 
   let suppressed = 0;
   const keep = p.groups.map((_, g) => {
     if (sizes[g]! >= min) return true;
-    if (sizes[g]! > 0) suppressed++;
+    suppressed++;
     remainder += sizes[g]!;
     return false;
   });
   const rowsOf = collectRows(p.assignment, p.groups.length, (g) => (g >= 0 && keep[g] ? g : -1));
   const visible: VisibleGroup[] = [];
   p.groups.forEach((g, i) => { if (keep[i]) visible.push({ ...g, rows: rowsOf.groups[i]! }); });
-  const remainderHidden = remainder > 0 && remainder < min;
-  if (remainder >= min) visible.push({ key: REMAINDER_KEY, label: remainderLabel, rows: rowsOf.remainder });
+  // the remainder too: hidden and counted whenever it is under the minimum, empty or not
+  const remainderHidden = remainder < min;
+  if (!remainderHidden) visible.push({ key: REMAINDER_KEY, label: remainderLabel, rows: rowsOf.remainder });
   return { visible, suppressed: suppressed + (remainderHidden ? 1 : 0), remainderHidden };
 }
 

@@ -9,7 +9,18 @@ import { treePartition } from './methods/tree-method.ts';
 import { suppressIntoRemainder, type Partition, type Suppressed } from './partition.ts';
 import { populationStats, profileOf, type Profile, type TopFeature } from './profile.ts';
 import type { SegmentationSpec } from './segmentation-spec.ts';
-import { SegmentationInputError } from './segmentation-error.ts';
+import { populationTooSmall, SegmentationInputError } from './segmentation-error.ts';
+import type { FeatureName } from '../policy/features.ts';
+
+/** The same rows with only some feature columns (shared, not copied). */
+function restrictTo(m: FeatureMatrix, features: readonly FeatureName[]): FeatureMatrix {
+  const keep = new Set(features);
+  return {
+    n: m.n, pseudonyms: m.pseudonyms,
+    numeric: new Map([...m.numeric].filter(([f]) => keep.has(f))),
+    categorical: new Map([...m.categorical].filter(([f]) => keep.has(f))),
+  };
+}
 
 export interface SegmentResult {
   id: string;
@@ -35,10 +46,13 @@ export interface SegmentationOutcome {
 export function runSegmentation(
   population: FeatureMatrix,
   spec: SegmentationSpec,
-  opts: { minGroupSize: number; onProgress: (fraction: number) => void; threads?: number },
+  opts: { minGroupSize: number; onProgress: (fraction: number) => void; threads?: number; profileFeatures?: readonly FeatureName[] },
 ): SegmentationOutcome {
   const m = spec.filters ? selectRows(population, (i) => matchesWhere(population, i, spec.filters!)) : population;
   const min = opts.minGroupSize;
+  // Before any method runs: a filtered population of one subject that succeeded with k=1 and
+  // failed at k=2 (or ran its rules) would let a binary search count any filtered group.
+  if (m.n < min) throw populationTooSmall();
   const step = (from: number, to: number) => (f: number) => opts.onProgress(from + (to - from) * Math.min(1, Math.max(0, f)));
   let partition: Partition;
   let suppressed: Suppressed;
@@ -65,11 +79,14 @@ export function runSegmentation(
     }
   }
   const visibleRows = suppressed.visible.reduce((s, g) => s + g.rows.length, 0);
-  const pop = populationStats(m, undefined);
+  // Profiles describe only what the role may also see: a feature it may use but not see (income
+  // for marketing) shapes the segments, and its means must not come out with them.
+  const shown = opts.profileFeatures ? restrictTo(m, opts.profileFeatures) : m;
+  const pop = populationStats(shown, undefined);
   const segments: SegmentResult[] = [];
   const members = new Map<string, Uint32Array>();
   suppressed.visible.forEach((g, i) => {
-    const { profile, top } = profileOf(m, g.rows, pop);
+    const { profile, top } = profileOf(shown, g.rows, pop);
     segments.push({
       id: g.key,
       label: g.label ?? labelOf(top, `segment ${i + 1}`),

@@ -11,6 +11,7 @@ import type { PopulationReader } from './population-reader.ts';
 import type { RunRow, RunStore } from './run-store.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { POPULATION_TOO_SMALL, populationTooSmall } from './segmentation-error.ts';
 import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 
 export interface CallerIdentity extends Caller {
@@ -19,8 +20,8 @@ export interface CallerIdentity extends Caller {
 }
 
 const notFound = () => new AppError('request.not_found', 'No such segmentation or segment.');
-const invalid = (path: string, message: string) =>
-  new AppError('request.validation_failed', message, { errors: [{ path, code: 'invalid', message }] });
+const invalid = (path: string, message: string, code = 'invalid') =>
+  new AppError('request.validation_failed', message, { errors: [{ path, code, message }] });
 
 export class SegmentationService {
   constructor(private readonly d: {
@@ -52,9 +53,13 @@ export class SegmentationService {
     if ((spec.method === 'kmeans' || spec.method === 'tree') && spec.features.length === 0) throw invalid('features', 'name at least one feature.');
     const now = this.d.clock();
     if (spec.k !== undefined) {
+      // Under the minimum, one refusal whatever the size (the job says the same after filters);
+      // at or over it, the population's size is shown by any run anyway.
       const n = this.d.population.count(purpose, now);
+      if (n < privilege.minGroupSize) throw invalid('purpose', populationTooSmall().message, POPULATION_TOO_SMALL);
       if (spec.k > n) throw invalid('k', `k is larger than the population covered by ${spec.purpose}.`);
     }
+    const profileFeatures = read.filter((f) => this.d.access.decide(caller, spec.purpose, 'see', this.d.dictionary.features.get(f)!.category).decision === 'ALLOW');
     const id = 'seg_' + crypto.randomUUID();
     const row = {
       id, owner: caller.owner, issuerId: caller.issuerId, roles: [...caller.roles], purpose: spec.purpose, method: spec.method,
@@ -68,7 +73,7 @@ export class SegmentationService {
       });
     });
     this.d.queue.submit({
-      runId: id, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize,
+      runId: id, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
       features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
     });
     return this.d.runs.get(id)!;

@@ -380,16 +380,17 @@ export function expectedRules(pop: readonly Synth[], rules: readonly RuleSpec[],
   const visible = new Map<string, Synth[]>();
   let remainder = [...(byRule.get(-1) ?? [])];
   let suppressed = 0;
+  // every rule under the minimum counts as suppressed, an empty one too, and so does the remainder
   rules.forEach((_, r) => {
     const members = byRule.get(r) ?? [];
     if (members.length >= min) visible.set(`rule-${r + 1}`, members);
     else {
-      if (members.length > 0) suppressed++;
+      suppressed++;
       remainder = remainder.concat(members);
     }
   });
   if (remainder.length >= min) visible.set('remainder', remainder);
-  else if (remainder.length > 0) suppressed++;
+  else suppressed++;
   const population = [...visible.values()].reduce((s, m) => s + m.length, 0);
   return { visible, suppressed, population, remainderSize: remainder.length, byRule };
 }

@@ -59,6 +59,7 @@ export function kmeansPartition(
   let byK: Record<string, number> | undefined;
   if (spec.k_range) {
     // the silhouette search needs at least k_range[0] subjects: say so, not "failed unexpectedly"
+    // (the population is at or over the group minimum here, so its size is no secret)
     if (spec.k_range[0] > m.n) throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more subjects than the population holds`);
     const chosen = chooseK(data, m.n, d, spec.k_range, seed, SILHOUETTE_SAMPLE);
     k = chosen.k;
@@ -88,7 +89,8 @@ export function kmeansPartition(
     const aliveCount = alive.reduce((s, v) => s + v, 0);
     if (smallest < 0 || aliveCount === 1) break;
     alive[smallest] = 0;
-    if (sizes[smallest]! > 0) dissolved++;
+    // an empty cluster counts too: the receipt must not tell 0 members from 1
+    dissolved++;
     for (let i = 0; i < m.n; i++) if (assignment[i] === smallest) assignment[i] = nearest(data, i, d, fit.centroids, alive);
   }
   let inertia = 0;

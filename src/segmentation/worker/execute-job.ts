@@ -24,7 +24,7 @@ export function executeJob(input: JobInput, clock: () => number = Date.now, help
     const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir, ...(helper && { helper }) });
     progress(0.1);
     const t1 = performance.now();
-    const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads });
+    const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads, profileFeatures: input.profileFeatures });
     const t2 = performance.now();
     for (const [segmentId, rows] of out.members) {
       runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!));

@@ -10,6 +10,8 @@ export interface JobInput {
   features: { name: FeatureName; kind: 'numeric' | 'categorical' }[];
   spec: SegmentationSpec;
   minGroupSize: number;
+  /** Features the results may describe: those read that the role may also `see`. */
+  profileFeatures: FeatureName[];
   policyVersion: string;
   /** Run time: the instant consent is evaluated at. */
   now: number;

@@ -53,10 +53,11 @@ export function buildServices(config: Readonly<Config>, policies: PolicySet, sto
   for (const id of runs.interrupted()) {
     runs.fail(id, { code: 'interrupted', message: 'The gateway stopped while this run was in progress; submit it again.' }, clock());
   }
-  const queue = new JobQueue(runs, logger, clock, { dataDir: config.dataDir, threads: config.segmentationThreads });
+  const queue = new JobQueue(runs, logger, clock, { dataDir: config.dataDir, threads: config.segmentationThreads }, config.jobTimeoutMs);
   const segmentations = new SegmentationService({
     runs, queue, population: sqlitePopulationReader(store.sqlite), access: policies.access, dictionary: policies.dictionary,
     consents, pseudonyms, dataDir: config.dataDir, clock, threads: config.segmentationThreads, audit,
+    limits: { ruleTerms: config.maxRuleTerms, jobsPerCaller: config.maxJobsPerCaller },
   });
   const vault = new VaultReader(sqliteVaultStore(store.sqlite), cipher);
   const reid = new ReidentificationService({ store: sqliteReidStore(store.sqlite), vault, access: policies.access, consents, audit, clock });

@@ -48,6 +48,9 @@ const envSchema = z.object({
   VEILGATE_SEGMENTATION_THREADS: intIn(1, 64).default(2),
   VEILGATE_DB_BUSY_TIMEOUT_MS: intIn(0, 600_000).default(5000),
   VEILGATE_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
+  VEILGATE_MAX_RULE_TERMS: intIn(1, 1_000_000).default(2000),
+  VEILGATE_MAX_JOBS_PER_CALLER: intIn(1, 1000).default(3),
+  VEILGATE_JOB_TIMEOUT_MS: intIn(1, 86_400_000).default(15 * 60_000),
 });
 
 export interface Config {
@@ -68,6 +71,12 @@ export interface Config {
   dbBusyTimeoutMs: number;
   /** Refused authentications one client address may cause per minute before it is answered 429. */
   authFailuresPerMinute: number;
+  /** Conditions and `in` values a segmentation request may hold, rules and filters together. */
+  maxRuleTerms: number;
+  /** Segmentation runs one caller may have queued or running at once. */
+  maxJobsPerCaller: number;
+  /** A segmentation job running longer is stopped and fails with reason `timeout`. */
+  jobTimeoutMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -101,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     segmentationThreads: e.VEILGATE_SEGMENTATION_THREADS,
     dbBusyTimeoutMs: e.VEILGATE_DB_BUSY_TIMEOUT_MS,
     authFailuresPerMinute: e.VEILGATE_AUTH_FAILURES_PER_MINUTE,
+    maxRuleTerms: e.VEILGATE_MAX_RULE_TERMS,
+    maxJobsPerCaller: e.VEILGATE_MAX_JOBS_PER_CALLER,
+    jobTimeoutMs: e.VEILGATE_JOB_TIMEOUT_MS,
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

@@ -1,6 +1,8 @@
 // Runs segmentation jobs one at a time in worker threads, so the event loop keeps answering.
 // Each job gets a fresh worker (its memory goes back when it ends); a server keeps the next one
-// booted ahead (prewarm), so a job does not wait ~1 s for threads to start.
+// booted ahead (prewarm), so a job does not wait ~1 s for threads to start. Callers take turns
+// (one job of each caller with jobs waiting, in rotation), so nobody waits behind another
+// caller's backlog; a job running past its time limit is stopped and fails with `timeout`.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging/logger.ts';
 import type { RunStore } from './run-store.ts';
@@ -10,7 +12,11 @@ import type { WorkerBoot } from './worker/segmentation-worker.ts';
 const BOOT = new URL('./worker/boot.mjs', import.meta.url);
 
 export class JobQueue {
-  private readonly pending: JobInput[] = [];
+  /** Waiting jobs by caller, callers in the order their first waiting job arrived. */
+  private readonly pending = new Map<string, JobInput[]>();
+  /** The turn at which each caller with jobs waiting (and the one served last) was last served. */
+  private readonly served = new Map<string, number>();
+  private turn = 0;
   private active: Promise<void> | undefined;
   private closed = false;
   private warm = false;
@@ -19,6 +25,8 @@ export class JobQueue {
   constructor(
     private readonly runs: RunStore, private readonly logger: Logger, private readonly clock: () => number,
     private readonly boot: WorkerBoot,
+    /** Counted from when the job is handed to its worker. */
+    private readonly timeoutMs = 15 * 60_000,
   ) {}
 
   /**
@@ -48,8 +56,30 @@ export class JobQueue {
 
   submit(job: JobInput): void {
     if (this.closed) throw new Error('job queue closed');
-    this.pending.push(job);
+    const waiting = this.pending.get(job.owner);
+    if (waiting) waiting.push(job);
+    else this.pending.set(job.owner, [job]);
     this.pump();
+  }
+
+  /**
+   * The oldest job of the waiting caller served least recently (one never served first, in order
+   * of arrival): with several callers waiting, each gets a job in turn.
+   */
+  private take(): JobInput | undefined {
+    let owner: string | undefined;
+    let best = Infinity;
+    for (const o of this.pending.keys()) {
+      const s = this.served.get(o) ?? -1;
+      if (s < best) { best = s; owner = o; }
+    }
+    if (owner === undefined) return undefined;
+    const jobs = this.pending.get(owner)!;
+    const job = jobs.shift()!;
+    if (jobs.length === 0) this.pending.delete(owner);
+    this.served.set(owner, ++this.turn);
+    for (const o of this.served.keys()) if (o !== owner && !this.pending.has(o)) this.served.delete(o);
+    return job;
   }
 
   /** Resolves when the queue is empty (tests, graceful shutdown). */
@@ -59,15 +89,17 @@ export class JobQueue {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.pending.length = 0;
+    this.pending.clear();
+    this.served.clear();
     const standby = this.standby;
     this.standby = undefined;
     await Promise.all([this.idle(), standby?.terminate()]);
   }
 
   private pump(): void {
-    if (this.active || this.pending.length === 0) return;
-    const job = this.pending.shift()!;
+    if (this.active) return;
+    const job = this.take();
+    if (!job) return;
     this.active = this.run(job).finally(() => {
       this.active = undefined;
       this.pump();
@@ -77,22 +109,31 @@ export class JobQueue {
   private run(job: JobInput): Promise<void> {
     return new Promise<void>((resolve) => {
       let done = false;
+      let timedOut = false;
       const worker = this.standby ?? this.spawn(false);
       this.standby = undefined;
       worker.ref();
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void worker.terminate();
+      }, this.timeoutMs);
       worker.on('message', (m: { done: boolean; errorType?: string }) => {
         done = m.done;
         if (!m.done) this.logger.error({ run: job.runId, err: { type: m.errorType } }, 'segmentation job failed');
       });
       worker.on('error', (e) => this.logger.error({ run: job.runId, err: e }, 'segmentation worker error'));
       worker.on('exit', (code) => {
+        clearTimeout(timer);
         // A job that reported a failure may have failed before it could record it (e.g. its
         // store could not be opened): the run must not stay queued or running forever.
         if (!done || code !== 0) {
           const row = this.runs.get(job.runId);
           if (row && row.status !== 'succeeded' && row.status !== 'failed') {
-            this.runs.fail(job.runId, { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());
+            this.runs.fail(job.runId, timedOut
+              ? { code: 'timeout', message: 'The run took longer than the gateway allows (VEILGATE_JOB_TIMEOUT_MS) and was stopped; narrow it or ask an operator.' }
+              : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());
           }
+          if (timedOut) this.logger.warn({ run: job.runId }, 'segmentation job stopped at its time limit');
         }
         if (this.warm && !this.closed) this.standby ??= this.spawn(true);
         resolve();

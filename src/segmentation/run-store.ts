@@ -23,6 +23,8 @@ export interface RunStore {
   insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>): void;
   get(id: string): RunRow | undefined;
   listByOwner(owner: string, limit: number): RunRow[];
+  /** Runs of `owner` queued or running. */
+  activeCount(owner: string): number;
   markRunning(id: string, at: number): void;
   progress(id: string, p: number): void;
   succeed(id: string, result: unknown, at: number): void;

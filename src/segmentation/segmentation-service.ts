@@ -12,6 +12,7 @@ import type { RunRow, RunStore } from './run-store.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { POPULATION_TOO_SMALL, populationTooSmall } from './segmentation-error.ts';
+import { requestComplexity } from './complexity.ts';
 import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
 
 export interface CallerIdentity extends Caller {
@@ -27,6 +28,8 @@ export class SegmentationService {
   constructor(private readonly d: {
     runs: RunStore; queue: JobQueue; population: PopulationReader; access: AccessPolicy; dictionary: Dictionary;
     consents: ConsentRegistry; pseudonyms: CallerPseudonyms; dataDir: string; clock: () => number; threads: number; audit: AuditLog;
+    /** Work one request may ask for: conditions and values of its rules, runs queued or running per caller. */
+    limits: { ruleTerms: number; jobsPerCaller: number };
   }) {}
 
   submit(caller: CallerIdentity, actor: AuditActor, spec: SegmentationSpec): RunRow {
@@ -51,6 +54,10 @@ export class SegmentationService {
     }
     if (spec.method === 'kmeans' && spec.k === undefined && spec.k_range === undefined) throw invalid('k', 'method kmeans needs k or k_range.');
     if ((spec.method === 'kmeans' || spec.method === 'tree') && spec.features.length === 0) throw invalid('features', 'name at least one feature.');
+    const terms = requestComplexity(spec);
+    if (terms > this.d.limits.ruleTerms) {
+      throw invalid(spec.rules?.length ? 'rules' : 'filters', `The request holds ${terms} conditions and listed values; at most ${this.d.limits.ruleTerms} are allowed (VEILGATE_MAX_RULE_TERMS).`, 'too_complex');
+    }
     const now = this.d.clock();
     if (spec.k !== undefined) {
       // Under the minimum, one refusal whatever the size (the job says the same after filters);
@@ -66,6 +73,12 @@ export class SegmentationService {
       params: spec, policyVersion: this.d.access.version(), createdAt: now,
     };
     this.d.audit.transaction(() => {
+      // counted and inserted under one write lock: two requests cannot both take the last place
+      if (this.d.runs.activeCount(caller.owner) >= this.d.limits.jobsPerCaller) {
+        throw new AppError('request.rate_limited', `At most ${this.d.limits.jobsPerCaller} runs of one caller may be queued or running; wait for one to finish.`, {
+          headers: { 'Retry-After': '10' },
+        });
+      }
       this.d.runs.insert(row);
       this.d.audit.append({
         ...actorFields(actor), action: 'segmentation.create', outcome: 'ok', purpose: spec.purpose,
@@ -73,7 +86,7 @@ export class SegmentationService {
       });
     });
     this.d.queue.submit({
-      runId: id, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
+      runId: id, owner: caller.owner, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
       features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
     });
     return this.d.runs.get(id)!;

@@ -69,7 +69,8 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
     responses: {
       202: { description: 'Queued', content: { 'application/json': { schema: z.object({ id: z.string(), status: z.string() }) } } },
       403: { description: 'Purpose or feature not allowed for the role (the feature is named)' },
-      422: { description: 'Invalid request, unknown purpose, k larger than the population' },
+      422: { description: 'Invalid request, unknown purpose, a population under the minimum group size, k larger than the population, a request over VEILGATE_MAX_RULE_TERMS (too_complex)' },
+      429: { description: 'The caller already has VEILGATE_MAX_JOBS_PER_CALLER runs queued or running (Retry-After)' },
     },
   }), (c) => {
     const run = deps.segmentations.submit(identity(c), auditActorOf(c), c.req.valid('json') as SegmentationSpec);

@@ -5,6 +5,8 @@ import type { SegmentationSpec } from '../segmentation-spec.ts';
 
 export interface JobInput {
   runId: string;
+  /** The caller (issuer id + ':' + subject): the queue takes turns between callers. */
+  owner: string;
   dataDir: string;
   purpose: Purpose;
   features: { name: FeatureName; kind: 'numeric' | 'categorical' }[];

@@ -1,6 +1,6 @@
 // SQLite storage of segmentation runs and members.
 import type Database from 'better-sqlite3';
-import type { RunRow, RunStore } from '../segmentation/run-store.ts';
+import type { ChangeMark, MemberExclusion, RunRow, RunStore } from '../segmentation/run-store.ts';
 import { MEMBER_CHUNK } from './schema/segmentations.ts';
 
 interface Raw { id: string; owner: string; issuer_id: string; roles: string; purpose: string; method: string; params: string; status: RunRow['status']; progress: number; result: string | null; error: string | null; policy_version: string; created_at: number; started_at: number | null; finished_at: number | null }
@@ -28,6 +28,12 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     chunks: sqlite.prepare<[string, string, number, number], { members: string }>(
       'SELECT members FROM segment_member_chunks WHERE run_id = ? AND segment_id = ? AND chunk BETWEEN ? AND ? ORDER BY chunk'),
     interrupted: sqlite.prepare<[], { id: string }>(`SELECT id FROM segmentation_runs WHERE status IN ('queued', 'running')`),
+    mark: sqlite.prepare<[], ChangeMark>('SELECT (SELECT coalesce(max(rowid), 0) FROM erasures) AS erasures, (SELECT coalesce(max(id), 0) FROM consent_records) AS consents'),
+    erasedSince: sqlite.prepare<[number], { pseudonym: string }>('SELECT pseudonym FROM erasures WHERE rowid > ?'),
+    consentSince: sqlite.prepare<[number, string], { pseudonym: string }>('SELECT DISTINCT pseudonym FROM consent_records WHERE id > ? AND purpose = ?'),
+    // the erasure's receipt learns of memberships a run in flight left out for it
+    noteRemoved: sqlite.prepare(`UPDATE dsr_requests SET receipt = json_set(receipt, '$.in_flight_memberships_removed',
+      coalesce(json_extract(receipt, '$.in_flight_memberships_removed'), 0) + 1) WHERE kind = 'erasure' AND pseudonym = ? AND receipt IS NOT NULL`),
   };
   /** Chunks per write transaction: the API's own writes wait at most one of these for the lock. */
   const CHUNKS_PER_COMMIT = 64;
@@ -40,16 +46,34 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     progress: (id, p) => void st.progress.run(p, id),
     succeed: (id, result, at) => void st.succeed.run(JSON.stringify(result), at, id),
     fail: (id, error, at) => void st.fail.run(JSON.stringify(error), at, id),
-    writeMembers: (id, segmentId, pseudonyms) => {
+    changeMark: () => st.mark.get()!,
+    changedSince: (mark, purpose) => ({
+      erased: st.erasedSince.all(mark.erasures).map((r) => r.pseudonym),
+      consentChanged: st.consentSince.all(mark.consents, purpose).map((r) => r.pseudonym),
+    }),
+    writeMembers: (id, segmentId, pseudonyms, exclude) => {
       st.clear.run(id, segmentId);
       const chunks = Math.ceil(pseudonyms.length / MEMBER_CHUNK);
+      let left = 0;
       for (let c0 = 0; c0 < chunks; c0 += CHUNKS_PER_COMMIT) {
         sqlite.transaction(() => {
+          const out: ReadonlyMap<string, MemberExclusion> = exclude?.() ?? new Map();
           for (let c = c0; c < Math.min(chunks, c0 + CHUNKS_PER_COMMIT); c++) {
-            st.chunk.run(id, segmentId, c, pseudonyms.slice(c * MEMBER_CHUNK, (c + 1) * MEMBER_CHUNK).join('\n'));
+            const slots = pseudonyms.slice(c * MEMBER_CHUNK, (c + 1) * MEMBER_CHUNK);
+            if (out.size > 0) {
+              for (let i = 0; i < slots.length; i++) {
+                const why = out.get(slots[i]!);
+                if (!why) continue;
+                if (why === 'erased') st.noteRemoved.run(slots[i]);
+                slots[i] = '';
+                left++;
+              }
+            }
+            st.chunk.run(id, segmentId, c, slots.join('\n'));
           }
         }).immediate();
       }
+      return left;
     },
     members: (id, segmentId, offset, limit) => {
       if (limit <= 0) return [];

@@ -19,6 +19,12 @@ export interface RunRow {
   finishedAt: number | null;
 }
 
+/** Where the erasure and consent histories stood before a population read (see RunStore.changedSince). */
+export interface ChangeMark { erasures: number; consents: number }
+
+/** Why a member read with the population is left out when the members are written. */
+export type MemberExclusion = 'erased' | 'not_covered';
+
 export interface RunStore {
   insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>): void;
   get(id: string): RunRow | undefined;
@@ -29,8 +35,17 @@ export interface RunStore {
   progress(id: string, p: number): void;
   succeed(id: string, result: unknown, at: number): void;
   fail(id: string, error: { code: string; message: string }, at: number): void;
-  /** Replaces the members of a run; `pseudonyms` in segment order, sorted inside a segment. */
-  writeMembers(id: string, segmentId: string, pseudonyms: readonly string[]): void;
+  /** Taken before a population read: later erasures and consent changes are those after it. */
+  changeMark(): ChangeMark;
+  /** Subjects erased, and subjects whose consent to `purpose` changed, after `mark`. */
+  changedSince(mark: ChangeMark, purpose: string): { erased: string[]; consentChanged: string[] };
+  /**
+   * Replaces the members of a run; `pseudonyms` in segment order, sorted inside a segment. Each
+   * write transaction first asks `exclude` who must be left out (erased or no longer covered since
+   * the population was read): their slots stay empty, so no erasure lands between the check and
+   * the write; an erased subject left out counts in its erasure's receipt. Returns how many were.
+   */
+  writeMembers(id: string, segmentId: string, pseudonyms: readonly string[], exclude?: () => ReadonlyMap<string, MemberExclusion>): number;
   /**
    * Member slots of a segment in pseudonym order, from `offset` (offsets reveal nothing; pseudonyms
    * would). An erased subject's slot is null: offsets already handed out keep their meaning.

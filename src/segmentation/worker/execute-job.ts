@@ -2,12 +2,18 @@
 import crypto from 'node:crypto';
 import { openStore } from '../../db/open-database.ts';
 import { sqliteRunStore } from '../../db/sqlite-run-store.ts';
+import { sqliteConsentStore } from '../../db/sqlite-consent-store.ts';
+import { coverage } from '../../consent/coverage.ts';
+import type { MemberExclusion } from '../run-store.ts';
 import { runSegmentation } from '../run-segmentation.ts';
 import { SegmentationInputError } from '../segmentation-error.ts';
 import type { JobInput } from './job-input.ts';
 import { readPopulation, type ReadHelper } from './parallel-population-read.ts';
 
-export function executeJob(input: JobInput, clock: () => number = Date.now, helper?: ReadHelper): void {
+/** Points in a job where a caller may look in (tests place an erasure between read and write). */
+export interface JobHooks { afterRead?: () => void }
+
+export function executeJob(input: JobInput, clock: () => number = Date.now, helper?: ReadHelper, hooks: JobHooks = {}): void {
   const store = openStore(input.dataDir, { migrate: false });
   const runs = sqliteRunStore(store.sqlite);
   let last = 0;
@@ -19,15 +25,29 @@ export function executeJob(input: JobInput, clock: () => number = Date.now, help
   };
   try {
     runs.markRunning(input.runId, clock());
+    // before the read: erasures and consent changes after this are left out of the members
+    const mark = runs.changeMark();
     const t0 = performance.now();
     // No progress writes during the scan: the connection is busy iterating.
     const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir, ...(helper && { helper }) });
     progress(0.1);
+    hooks.afterRead?.();
     const t1 = performance.now();
     const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads, profileFeatures: input.profileFeatures });
     const t2 = performance.now();
+    const consents = sqliteConsentStore(store.sqlite);
+    // Asked inside each member write transaction: who was erased, or stopped being covered by the
+    // run's purpose, since the population was read.
+    const exclude = () => {
+      const changed = runs.changedSince(mark, input.purpose.name);
+      const out = new Map<string, MemberExclusion>(changed.erased.map((p) => [p, 'erased']));
+      for (const p of changed.consentChanged) {
+        if (!out.has(p) && !coverage(input.purpose, consents.state(p, input.purpose.name), input.now).covered) out.set(p, 'not_covered');
+      }
+      return out;
+    };
     for (const [segmentId, rows] of out.members) {
-      runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!));
+      runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!), exclude);
     }
     const t3 = performance.now();
     const digest = crypto.createHash('sha256');

@@ -20,7 +20,7 @@ function fixture() {
   const store = openStore(dir);
   const runs = sqliteRunStore(store.sqlite);
   for (const id of ['run-a', 'run-b']) {
-    runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', createdAt: id === 'run-a' ? 1 : 2 });
+    runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 });
   }
   return { store, runs };
 }

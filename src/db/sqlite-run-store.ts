@@ -3,19 +3,20 @@ import type Database from 'better-sqlite3';
 import type { ChangeMark, MemberExclusion, RunRow, RunStore } from '../segmentation/run-store.ts';
 import { MEMBER_CHUNK } from './schema/segmentations.ts';
 
-interface Raw { id: string; owner: string; issuer_id: string; roles: string; purpose: string; method: string; params: string; status: RunRow['status']; progress: number; result: string | null; error: string | null; policy_version: string; created_at: number; started_at: number | null; finished_at: number | null }
+interface Raw { id: string; owner: string; issuer_id: string; roles: string; purpose: string; method: string; params: string; status: RunRow['status']; progress: number; result: string | null; error: string | null; policy_version: string; privilege: string | null; created_at: number; started_at: number | null; finished_at: number | null }
 
 const toRow = (r: Raw): RunRow => ({
   id: r.id, owner: r.owner, issuerId: r.issuer_id, roles: JSON.parse(r.roles) as string[], purpose: r.purpose, method: r.method,
   params: JSON.parse(r.params), status: r.status, progress: r.progress, result: r.result === null ? null : JSON.parse(r.result),
   error: r.error === null ? null : (JSON.parse(r.error) as RunRow['error']), policyVersion: r.policy_version,
+  privilege: r.privilege === null ? null : (JSON.parse(r.privilege) as RunRow['privilege']),
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
 });
 
 export function sqliteRunStore(sqlite: Database.Database): RunStore {
   const st = {
-    insert: sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, created_at)
-      VALUES (@id, @owner, @issuerId, @roles, @purpose, @method, @params, 'queued', 0, @policyVersion, @createdAt)`),
+    insert: sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, privilege, created_at)
+      VALUES (@id, @owner, @issuerId, @roles, @purpose, @method, @params, 'queued', 0, @policyVersion, @privilege, @createdAt)`),
     get: sqlite.prepare<[string], Raw>('SELECT * FROM segmentation_runs WHERE id = ?'),
     list: sqlite.prepare<[string, number], Raw>('SELECT * FROM segmentation_runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?'),
     active: sqlite.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM segmentation_runs WHERE owner = ? AND status IN ('queued', 'running')`),
@@ -38,7 +39,7 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
   /** Chunks per write transaction: the API's own writes wait at most one of these for the lock. */
   const CHUNKS_PER_COMMIT = 64;
   return {
-    insert: (r) => void st.insert.run({ ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params) }),
+    insert: (r) => void st.insert.run({ ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params), privilege: r.privilege === null ? null : JSON.stringify(r.privilege) }),
     get: (id) => { const r = st.get.get(id); return r && toRow(r); },
     listByOwner: (owner, limit) => st.list.all(owner, limit).map(toRow),
     activeCount: (owner) => st.active.get(owner)!.n,

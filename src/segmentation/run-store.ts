@@ -1,5 +1,16 @@
 // What segmentation jobs need from storage: run rows and member lists.
+import type { FeatureName } from '../policy/features.ts';
+
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** The privilege a run was made under; whoever reads or exports it gets the stricter of this and theirs. */
+export interface RunPrivilege {
+  minGroupSize: number;
+  partnerScoped: boolean;
+  /** Every feature the run read (used), and those its profiles describe (seen). */
+  features: FeatureName[];
+  profileFeatures: FeatureName[];
+}
 
 export interface RunRow {
   id: string;
@@ -14,6 +25,8 @@ export interface RunRow {
   result: unknown;
   error: { code: string; message: string } | null;
   policyVersion: string;
+  /** Null for runs made before privileges were recorded. */
+  privilege: RunPrivilege | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

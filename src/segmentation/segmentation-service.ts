@@ -8,7 +8,7 @@ import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import type { CallerPseudonyms } from '../subjects/caller-pseudonyms.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { PopulationReader } from './population-reader.ts';
-import type { RunRow, RunStore } from './run-store.ts';
+import type { RunPrivilege, RunRow, RunStore } from './run-store.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { POPULATION_TOO_SMALL, populationTooSmall } from './segmentation-error.ts';
@@ -71,6 +71,7 @@ export class SegmentationService {
     const row = {
       id, owner: caller.owner, issuerId: caller.issuerId, roles: [...caller.roles], purpose: spec.purpose, method: spec.method,
       params: spec, policyVersion: this.d.access.version(), createdAt: now,
+      privilege: { minGroupSize: privilege.minGroupSize, partnerScoped: privilege.partnerScoped, features: read, profileFeatures },
     };
     this.d.audit.transaction(() => {
       // counted and inserted under one write lock: two requests cannot both take the last place
@@ -92,9 +93,45 @@ export class SegmentationService {
     return this.d.runs.get(id)!;
   }
 
-  get(caller: CallerIdentity, id: string): RunRow {
+  /** A run of the caller's, whatever its result may show them. */
+  private owned(caller: CallerIdentity, id: string): RunRow {
     const run = this.d.runs.get(id);
     if (!run || run.owner !== caller.owner) throw notFound();
+    return run;
+  }
+
+  /**
+   * The privilege a run's results are read or exported under: the stricter of the one it was made
+   * under and the caller's. A token of the same subject with another role (a partner token for a
+   * marketing run) must be able to use every feature the run read under its purpose, or is refused;
+   * it never gets a smaller group minimum, and partner scoping holds if either side has it.
+   */
+  private underStricter(caller: CallerIdentity, run: RunRow, also: 'see' | undefined): { minGroupSize: number; partnerScoped: boolean; exportMembers: boolean } {
+    const mine = this.d.access.callerPrivilege(caller);
+    const made = run.privilege ?? this.legacyPrivilege(run);
+    const category = (f: FeatureName) => this.d.dictionary.features.get(f)?.category ?? '';
+    const refused = !mine.purposes.has(run.purpose)
+      || made.features.some((f) => this.d.access.decide(caller, run.purpose, 'use', category(f)).decision !== 'ALLOW')
+      || (also === 'see' && made.profileFeatures.some((f) => this.d.access.decide(caller, run.purpose, 'see', category(f)).decision !== 'ALLOW'));
+    if (refused) throw new AppError('auth.forbidden', 'This run was made under a privilege this token does not hold (purpose or features); make the run with this token.');
+    return { minGroupSize: Math.max(mine.minGroupSize, made.minGroupSize), partnerScoped: mine.partnerScoped || made.partnerScoped, exportMembers: mine.exportMembers };
+  }
+
+  /** Runs made before privileges were recorded: what their roles grant under the current policy. */
+  private legacyPrivilege(run: RunRow): RunPrivilege {
+    const p = this.d.access.callerPrivilege({ roles: run.roles, issuerId: run.issuerId });
+    const features = featuresRead(run.params as SegmentationSpec);
+    return { minGroupSize: p.minGroupSize, partnerScoped: p.partnerScoped, features, profileFeatures: features };
+  }
+
+  /** A run and its result, if the caller's privilege is not narrower than the one it was made under. */
+  get(caller: CallerIdentity, id: string): RunRow {
+    const run = this.owned(caller, id);
+    const made = run.privilege ?? this.legacyPrivilege(run);
+    const p = this.underStricter(caller, run, 'see');
+    if (p.minGroupSize > made.minGroupSize || (p.partnerScoped && !made.partnerScoped)) {
+      throw new AppError('auth.forbidden', 'This run was made under a wider privilege than this token\'s (smaller groups, or not partner-scoped); make the run with this token.');
+    }
     return run;
   }
 
@@ -107,11 +144,13 @@ export class SegmentationService {
    * after the run still takes the subject out of every later export.
    */
   members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): { members: string[]; next_cursor: string | null } {
-    const run = this.get(caller, id);
-    const privilege = this.d.access.callerPrivilege(caller);
+    const run = this.owned(caller, id);
+    const privilege = this.underStricter(caller, run, undefined);
     if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
-    const result = run.result as { segments: { id: string }[] } | null;
-    if (run.status !== 'succeeded' || !result?.segments.some((s) => s.id === segmentId)) throw notFound();
+    const result = run.result as { segments: { id: string; size: number }[] } | null;
+    const segment = run.status === 'succeeded' ? result?.segments.find((s) => s.id === segmentId) : undefined;
+    // a segment under the stricter minimum is as hidden as one the run suppressed
+    if (!segment || segment.size < privilege.minGroupSize) throw notFound();
     let offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isInteger(offset) || offset < 0) throw invalid('cursor', 'cursor is not one this API returned.');
     const purposes = privilege.partnerScoped ? [...new Set([run.purpose, 'partner_sharing'])] : [run.purpose];
@@ -125,7 +164,7 @@ export class SegmentationService {
       for (const p of page) {
         offset++;
         if (p !== null && purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) {
-          out.push(this.d.pseudonyms.outbound(caller, p));
+          out.push(this.d.pseudonyms.outbound(caller, p, privilege.partnerScoped));
           internal.push(p);
         }
         if (out.length === limit) break;

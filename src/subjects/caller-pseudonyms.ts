@@ -16,8 +16,9 @@ export class CallerPseudonyms {
     return PSEUDONYM_PATTERN.test(value) ? value : undefined;
   }
 
-  outbound(caller: Caller, pseudonym: string): string {
-    if (!this.scoped(caller)) return pseudonym;
+  /** What the caller receives; `scoped` forces the partner form (a run made by a partner-scoped role). */
+  outbound(caller: Caller, pseudonym: string, scoped = this.scoped(caller)): string {
+    if (!scoped) return pseudonym;
     if (caller.issuerId === undefined) throw new Error('a partner-scoped caller has an issuer');
     return this.scope.toPartner(pseudonym, caller.issuerId);
   }

@@ -38,7 +38,7 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
     const runs = sqliteRunStore(gw.store.sqlite);
     const runId = `seg_inflight_${Math.random().toString(36).slice(2)}`;
     const spec = { purpose: 'marketing_email', method: 'rules' as const, features: [], rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }] };
-    runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, createdAt: gw.now() });
+    runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() });
     const input: JobInput = {
       runId, owner: 'dev:analyst', dataDir: gw.dataDir, purpose: gw.policies.purposes.get('marketing_email')!,
       features: [{ name: 'gender', kind: 'categorical' }], spec, minGroupSize: 10, profileFeatures: ['gender'],

@@ -22,6 +22,11 @@ export const segmentationRuns = sqliteTable('segmentation_runs', {
   /** JSON {code, message}: a reason for the caller, never internals. */
   error: text('error'),
   policyVersion: text('policy_version').notNull(),
+  /**
+   * JSON of the privilege the run was made under (minimum group size, partner scoping, features
+   * read and shown): a reader or exporter gets the stricter of it and their own.
+   */
+  privilege: text('privilege'),
   createdAt: integer('created_at').notNull(),
   startedAt: integer('started_at'),
   finishedAt: integer('finished_at'),

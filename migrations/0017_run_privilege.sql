@@ -1,0 +1,1 @@
+ALTER TABLE `segmentation_runs` ADD `privilege` text;

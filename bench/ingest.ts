@@ -30,7 +30,7 @@ function child(variant: string, args: string[]): Promise<ChildResult> {
   });
 }
 
-/** Issue 3's HTTP NDJSON target, customers/s. */
+/** The HTTP NDJSON throughput target, customers/s. */
 const HTTP_TARGET = 30_000;
 
 // What one customer costs in its parts, each alone on one core: where the HTTP target's budget goes.

@@ -153,7 +153,7 @@ describe('role x route x purpose x feature matrix generated from policies/', () 
     }
   }
 
-  it('the default policy is the one issue 4 describes (cross-check of the generated matrix)', () => {
+  it('the default policy is the one documented (cross-check of the generated matrix)', () => {
     const dict = POLICY.dictionary.features;
     const of = (cls: string) => [...dict.values()].filter((f) => f.classification === cls).map((f) => f.name).sort();
     const see = (role: string, purpose: string) => POLICY.access.allowedFeatures({ roles: [role] }, purpose, 'see').sort();

@@ -52,7 +52,7 @@ describe('consent-basis purposes', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  it('the consent purposes of purposes.yaml are exactly the three of issue 4', () => {
+  it('the consent purposes of purposes.yaml are exactly the three the default policy declares', () => {
     expect([...gw.policies.purposes.values()].filter((p) => p.basis === 'consent').map((p) => p.name)).toEqual(CONSENT_PURPOSES);
   });
 

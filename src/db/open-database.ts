@@ -35,7 +35,7 @@ export function openStore(dataDir: string, options: { migrate?: boolean; cacheMi
   // Updated and deleted cells are zeroed in their page (FAST: no extra I/O), so no stale copy
   // of a wrapped data key or ciphertext survives in free space for an erasure to miss.
   sqlite.pragma('secure_delete = FAST');
-  // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (issue 3 bench).
+  // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (ingest bench).
   sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   const db = drizzle(sqlite, { schema }) as Db;
   if (options.migrate !== false) applyMigrations(db);

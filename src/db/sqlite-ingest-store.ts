@@ -1,4 +1,4 @@
-// SQLite implementation of the ingest store: prepared statements on the hot path (see issue 3 bench).
+// SQLite implementation of the ingest store: prepared statements on the hot path (see the ingest bench).
 import type Database from 'better-sqlite3';
 import { immediate } from './immediate.ts';
 import { SHARED_LINK, type IngestStore, type FeatureUpdate, type VaultRow } from '../ingest/ingest-store.ts';

@@ -1,6 +1,6 @@
 // CSPRNG bytes drawn in 64 KiB fills and handed out once each: ingest needs a data key and two
 // GCM nonces per new subject, and a randomBytes() call costs ~4.5 µs however few bytes it
-// returns (ingest profile, issue 3). Each slice is copied out and zeroed in the pool.
+// returns (`npm run bench -- ingest` profile). Each slice is copied out and zeroed in the pool.
 import crypto from 'node:crypto';
 
 export class RandomPool {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../src/db/open-database.ts';
+import { openConnection } from '../src/db/sqlite/open-database.ts';
 import { mintDevToken, initDevIssuer } from '../src/auth/dev-issuer.ts';
 import { createRng } from '../src/segmentation/kmeans/rng.ts';
 import { parseFlags } from './lib/args.ts';
@@ -19,15 +19,15 @@ const FLAGS = {
 
 /** Planted personas so k-means has structure to find; written straight into the feature store. */
 export function seed(dataDir: string, n: number): void {
-  const store = openStore(dataDir);
+  const sqlite = openConnection(dataDir);
   const rng = createRng(11);
   const rand = () => rng.nextFloat();
-  const ins = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, channel_preference,
+  const ins = sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, channel_preference,
     tenure_since, first_purchase_day, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, provenance, created_at, updated_at)
     VALUES (?, 1, ?, NULL, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
   const today = Math.floor(Date.now() / 86_400_000);
   const centers = [[28, 300, 20, 25, 60], [45, 2000, 60, 10, 120], [70, 4000, 200, 4, 150], [35, 800, 400, 2, 30]];
-  store.sqlite.transaction(() => {
+  sqlite.transaction(() => {
     for (let i = 0; i < n; i++) {
       const c = centers[i % centers.length]!;
       const g = () => (rand() + rand() + rand() - 1.5) * 0.6;
@@ -38,7 +38,7 @@ export function seed(dataDir: string, n: number): void {
         today - 700, today - Math.round(c[2]! * (1 + g())), freq, Math.round(freq * c[4]! * (1 + g())), web, store_, Math.round((freq - web - store_) / 2), freq - web - store_ - Math.round((freq - web - store_) / 2));
     }
   }).immediate();
-  store.close();
+  sqlite.close();
 }
 
 export async function runJobBench(args: string[]): Promise<{ seconds: number; p99: number; rssMb: number }> {

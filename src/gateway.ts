@@ -1,24 +1,24 @@
-// Assembles a running gateway from a config: keys, database, policies, verifier, app, listener.
+// Assembles a running gateway from a config: keys, storage, policies, verifier, app, listener.
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/load-config.ts';
-import { Checkpointer } from './db/checkpointer.ts';
-import { openStore, type Store } from './db/open-database.ts';
+import { openStorage } from './db/open-storage.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { loadPolicies, type PolicySet } from './policy/load-policies.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { devIssuerPolicy, initDevIssuer } from './auth/dev-issuer.ts';
 import { createApp, type VeilgateApp } from './http/create-app.ts';
-import { buildServices } from './services.ts';
+import { buildServices, storageConfigOf } from './services.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
 import type { JobQueue } from './segmentation/job-queue.ts';
 import { SYSTEM_ACTOR, actorFields } from './audit/audit-actor.ts';
 import type { DsrService } from './dsr/dsr-service.ts';
 import { RefusalTally } from './audit/refusal-tally.ts';
+import type { Storage } from './storage/storage.ts';
 
 export interface Gateway {
   app: VeilgateApp;
-  store: Store;
+  storage: Storage;
   policies: PolicySet;
   logger: Logger;
   verifier: TokenVerifier;
@@ -39,25 +39,25 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     const { created } = await initDevIssuer(config.dataDir);
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
-  const store = openStore(config.dataDir, { busyTimeoutMs: config.dbBusyTimeoutMs });
-  let services: ReturnType<typeof buildServices>;
+  const storage = openStorage(storageConfigOf(config));
+  let services: Awaited<ReturnType<typeof buildServices>>;
   try {
-    services = buildServices(config, policies, store, clock, logger);
+    services = await buildServices(config, policies, storage, clock, logger);
     // The first entry of every start: refused (the start with it) when the head cannot vouch for the log.
-    services.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
-    services.audit.syncHead();
+    await services.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
+    await services.audit.syncHead();
     services.audit.checkpoint();
   } catch (e) {
-    store.close();
+    await storage.close();
     throw e;
   }
   const { ingest, subjects, segmentations, queue, audit, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
   const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
-  const app = createApp({ config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals });
-  logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev }, 'gateway built');
-  return { app, store, policies, logger, verifier, ingest, jobs: queue, audit, dsr, refusals };
+  const app = createApp({ config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals });
+  logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev, storage: storage.dialect }, 'gateway built');
+  return { app, storage, policies, logger, verifier, ingest, jobs: queue, audit, dsr, refusals };
 }
 
 export interface RunningGateway extends Gateway {
@@ -77,19 +77,18 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   gw.logger.info({ url }, 'listening');
   gw.jobs.prewarm();
-  const checkpoints = Checkpointer.start(gw.store, { onError: (e) => gw.logger.error({ err: e }, 'checkpointer stopped') });
+  const background = gw.storage.maintenance.startBackground((e) => gw.logger.error({ err: e }, 'storage maintenance stopped'));
   const refusalFlush = gw.refusals.start();
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
-      // Stop accepting, let in-flight requests finish, then close the database.
+      // Stop accepting, let in-flight requests finish, then close the storage.
       server.close(() => {
         refusalFlush.stop();
-        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), checkpoints.stop()]).then(() => {
-          gw.refusals.flush(true);
-          gw.audit.checkpoint();
-          gw.store.close();
-        });
+        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), background.stop()])
+          .then(() => gw.refusals.flush(true))
+          .then(() => gw.audit.checkpoint())
+          .finally(() => gw.storage.close());
         gw.logger.info('stopped');
         resolve();
       });

@@ -189,7 +189,7 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('every 403 on a /v1 route is one entry; 401s are one entry per client address and minute, written after it', async () => {
-    gw.refusals.flush(true);
+    await gw.refusals.flush(true);
     const anon = await expectEntries(gw, null, () => rec.send('/v1/audit'));
     expect(anon.answer.status).toBe(401);
     const garbage = await expectEntries(gw, null, () => rec.send('/v1/dsr/access', { method: 'POST', token: 'not.a.jwt', headers: { 'content-type': 'application/json' }, body: '{}' }));
@@ -200,10 +200,10 @@ describe('every audited action leaves exactly one entry', () => {
     expect(late.answer.status).toBe(401);
     // the minute of the first two has ended: the timer's flush writes its entry, the current one waits
     const before = auditRows(gw).length;
-    expect(gw.refusals.flush()).toBe(1);
+    expect(await gw.refusals.flush()).toBe(1);
     expect(auditRows(gw).slice(before)).toEqual([expect.objectContaining({ action: 'auth.refused', outcome: 'denied', actor_issuer: 'anonymous', actor_subject: 'local' })]);
     expect(detailOf(auditRows(gw).at(-1))).toMatchObject({ client_address: 'local', count: 2, reasons: { missing: 1, malformed_token: 1 } });
-    expect(gw.refusals.flush(true)).toBe(1);
+    expect(await gw.refusals.flush(true)).toBe(1);
     expect(detailOf(auditRows(gw).at(-1))).toMatchObject({ count: 1, reasons: { expired: 1 } });
     alice = await gw.mint(['dpo'], { sub: 'alice' });
     bob = await gw.mint(['dpo'], { sub: 'bob' });
@@ -271,7 +271,7 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('the table is append-only: UPDATE, DELETE and a replacing INSERT are refused by triggers', () => {
-    const db = gw.store.sqlite;
+    const db = gw.sqlite;
     const before = auditRows(gw);
     expect(() => db.prepare("UPDATE audit_log SET outcome = 'granted' WHERE seq = 2").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);

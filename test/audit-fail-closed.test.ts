@@ -27,8 +27,8 @@ function expectUnavailable(a: Answer, identities: readonly Identity[]): void {
 const snapshot = (gw: TestGateway) => ({
   ...counts(gw),
   ...Object.fromEntries(DATA_TABLES.map((t) => [t, rowCount(gw, t)])),
-  reid_statuses: gw.store.sqlite.prepare('SELECT id, status FROM reidentification_requests ORDER BY id').all(),
-  wrapped: gw.store.sqlite.prepare('SELECT count(*) AS n FROM vault WHERE wrapped_key IS NOT NULL').get(),
+  reid_statuses: gw.sqlite.prepare('SELECT id, status FROM reidentification_requests ORDER BY id').all(),
+  wrapped: gw.sqlite.prepare('SELECT count(*) AS n FROM vault WHERE wrapped_key IS NOT NULL').get(),
 });
 
 describe('fail-closed: nothing leaves when the audit log cannot be written', () => {
@@ -68,12 +68,12 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     let entries: number;
 
     beforeAll(() => {
-      gw.store.sqlite.exec(BLOCK);
+      gw.sqlite.exec(BLOCK);
       before = snapshot(gw);
       entries = auditRows(gw).length;
     });
     afterAll(() => {
-      gw.store.sqlite.exec('DROP TRIGGER IF EXISTS block');
+      gw.sqlite.exec('DROP TRIGGER IF EXISTS block');
     });
 
     it('a re-identification: 503, no identity, no request stored', async () => {
@@ -88,7 +88,7 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
 
     it('the collection of an approved request: 503, and it stays collectable', async () => {
       expectUnavailable(await rec.get(`/v1/reidentifications/${approvedId}`, dpo), ids());
-      expect((gw.store.sqlite.prepare('SELECT status FROM reidentification_requests WHERE id = ?').get(approvedId) as { status: string }).status).toBe('approved');
+      expect((gw.sqlite.prepare('SELECT status FROM reidentification_requests WHERE id = ?').get(approvedId) as { status: string }).status).toBe('approved');
     });
 
     it('a subject read, granted or not: 503 without features', async () => {

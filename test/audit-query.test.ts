@@ -63,7 +63,7 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     for (const j of FORMULAS.slice(1)) expect((await reid(bob, a2.pseudonym, j)).status).toBe(201);
     expect((await reid(bob, a1.pseudonym, `${JUSTIFICATION} "quoted", with a comma`)).status).toBe(201);
     expect((await rec.send('/v1/audit')).status).toBe(401);
-    gw.refusals.flush(true); // refused tokens are one entry per client address and minute
+    await gw.refusals.flush(true); // refused tokens are one entry per client address and minute
     // caller-controlled text in other cells: a token subject and a refused purpose
     expect((await rec.get('/v1/audit?limit=1', await gw.mint(['dpo'], { sub: '=2+5' }))).status).toBe(200);
     expect((await rec.postJson('/v1/reidentifications', bob, { pseudonyms: [a1.pseudonym], fields: ['email'], purpose: '-2+3', justification: JUSTIFICATION })).status).toBe(422);

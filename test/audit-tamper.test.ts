@@ -20,7 +20,7 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 const gateways: TestGateway[] = [];
-afterAll(() => { for (const gw of gateways) gw.cleanup(); });
+afterAll(async () => { for (const gw of gateways) await gw.cleanup(); });
 
 /** A fresh gateway whose log holds exactly 10 entries; seq 5 is a denied re-identification. */
 async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder; rows: AuditRow[] }> {
@@ -45,7 +45,7 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   await step(7, () => rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: id.normalized['email'] } }));
   await step(8, async () => {
     await rec.send('/v1/audit');
-    gw.refusals.flush(true); // the refused token's entry (one per address and minute)
+    await gw.refusals.flush(true); // the refused token's entry (one per address and minute)
   });
   await step(9, () => rec.get('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA?purpose=segmentation_analytics', marketing));
   await step(10, () => rec.get('/v1/audit?limit=3', dpo));
@@ -222,7 +222,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     const rec = new Recorder(gw);
     await rec.ingest('crm', 'customers', fillers('tmpenv', 2));
     await rec.send('/v1/audit');
-    gw.refusals.flush(true);
+    await gw.refusals.flush(true);
     const rows = auditRows(gw);
     expect(rows).toHaveLength(3);
     expect(rechain(rows, key)).toEqual(rows);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_FILE } from '../src/db/open-database.ts';
+import { DB_FILE } from '../src/db/sqlite/open-database.ts';
 import { transactionsFor } from './helpers/access.ts';
 import { canaryIdentity, scan, type Identity } from './helpers/canaries.ts';
 import { runVeilgate, type CliResult } from './helpers/cli.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, initDevIssuer, mintDevToken } from '../src/auth/dev-issuer.ts';
-import { MIGRATIONS_DIR } from '../src/db/open-database.ts';
+import { MIGRATIONS_DIR } from '../src/db/sqlite/open-database.ts';
 import { freePort, runVeilgate, spawnVeilgate } from './helpers/cli.ts';
 import { REPO_POLICIES, tempDir } from './helpers/test-gateway.ts';
 

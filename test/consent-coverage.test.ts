@@ -21,7 +21,7 @@ async function readAs(gw: TestGateway, rec: Recorder, role: 'marketing' | 'partn
 const readersOf = (gw: TestGateway, purpose: string) =>
   (['marketing', 'partner', 'dpo'] as const).filter((r) => gw.policies.access.privilegeOf(r).purposes.has(purpose));
 
-async function consentsView(gw: TestGateway, rec: Recorder, s: Seeded): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function consentsView(gw: TestGateway, rec: Recorder, s: Seeded): Promise<any> {
   const a = await rec.get(`/v1/subjects/${s.pseudonym}/consents`, await gw.mint(['dpo']));
   expect(a.status, a.text).toBe(200);
   return a.json;
@@ -32,7 +32,7 @@ async function dpoRecord(gw: TestGateway, rec: Recorder, s: Seeded, body: Record
 }
 
 const historyCount = (gw: TestGateway, s: Seeded, purpose?: string): number =>
-  (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM consent_records WHERE pseudonym = ?${purpose ? ' AND purpose = ?' : ''}`)
+  (gw.sqlite.prepare(`SELECT count(*) AS n FROM consent_records WHERE pseudonym = ?${purpose ? ' AND purpose = ?' : ''}`)
     .get(...[s.pseudonym, ...(purpose ? [purpose] : [])]) as { n: number }).n;
 
 describe('consent-basis purposes', () => {
@@ -269,18 +269,18 @@ describe('consent registry: append-only history, derived state, DPO records', ()
   afterAll(() => gw?.cleanup());
 
   it('SQLite refuses UPDATE and DELETE on consent_records', () => {
-    const before = gw.store.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all();
+    const before = gw.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all();
     expect(before.length).toBe(3);
-    expect(() => gw.store.sqlite.exec(`UPDATE consent_records SET status = 'granted'`)).toThrow(/append-only/);
-    expect(() => gw.store.sqlite.exec(`UPDATE consent_records SET expires_at = 0 WHERE purpose = 'marketing_email'`)).toThrow(/append-only/);
-    expect(() => gw.store.sqlite.exec('DELETE FROM consent_records')).toThrow(/append-only/);
-    expect(() => gw.store.sqlite.exec(`DELETE FROM consent_records WHERE purpose = 'partner_sharing'`)).toThrow(/append-only/);
-    expect(() => gw.store.sqlite.exec(`UPDATE OR REPLACE consent_records SET id = id + 100`)).toThrow(/append-only/);
-    expect(() => gw.store.sqlite.exec(
+    expect(() => gw.sqlite.exec(`UPDATE consent_records SET status = 'granted'`)).toThrow(/append-only/);
+    expect(() => gw.sqlite.exec(`UPDATE consent_records SET expires_at = 0 WHERE purpose = 'marketing_email'`)).toThrow(/append-only/);
+    expect(() => gw.sqlite.exec('DELETE FROM consent_records')).toThrow(/append-only/);
+    expect(() => gw.sqlite.exec(`DELETE FROM consent_records WHERE purpose = 'partner_sharing'`)).toThrow(/append-only/);
+    expect(() => gw.sqlite.exec(`UPDATE OR REPLACE consent_records SET id = id + 100`)).toThrow(/append-only/);
+    expect(() => gw.sqlite.exec(
       `INSERT OR REPLACE INTO consent_records (id, pseudonym, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
        SELECT id, pseudonym, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records LIMIT 1`,
     )).toThrow(/append-only/);
-    expect(gw.store.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all()).toEqual(before);
+    expect(gw.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all()).toEqual(before);
   });
 
   it('repeated identical consent flags on customer rows add no history row; a change adds one', async () => {

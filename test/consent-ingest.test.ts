@@ -15,7 +15,7 @@ describe('consent ingest', () => {
   let c: Seeded;
 
   const history = (s: Seeded, purpose: string) =>
-    gw.store.sqlite.prepare('SELECT status, source, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt, notice_version AS noticeVersion FROM consent_records WHERE pseudonym = ? AND purpose = ? ORDER BY id')
+    gw.sqlite.prepare('SELECT status, source, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt, notice_version AS noticeVersion FROM consent_records WHERE pseudonym = ? AND purpose = ? ORDER BY id')
       .all(s.pseudonym, purpose) as { status: string; source: string; legalBasis: string; collectedAt: number; expiresAt: number | null; noticeVersion: string | null }[];
 
   const read = async (s: Seeded, purpose: string) => (await rec.get(`/v1/subjects/${s.pseudonym}?purpose=${purpose}`, await gw.mint(['dpo']))).status;
@@ -46,7 +46,7 @@ describe('consent ingest', () => {
   });
 
   it.each<Format>(['json', 'ndjson', 'csv'])('%s: row errors carry row, field and code, never the value; valid rows still land', async (format) => {
-    const before = (gw.store.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n;
+    const before = (gw.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n;
     const email = a.identity.record['email'];
     const answer = await rec.ingest('crm', 'consents', [
       { email, purpose: 'telepathic_marketing', status: 'granted', collected_at: '2025-06-01' },
@@ -80,7 +80,7 @@ describe('consent ingest', () => {
       expect(e.message.length).toBeGreaterThan(0);
       for (const v of ['telepathic_marketing', 'perhaps', 'last tuesday', 'whim', 'stranger-cingst', String(email).trim()]) expect(e.message).not.toContain(v);
     }
-    expect((gw.store.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n).toBe(before + 1);
+    expect((gw.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n).toBe(before + 1);
   });
 
   it('customer_id links only within its own source', async () => {
@@ -139,7 +139,7 @@ describe('consent ingest', () => {
     try {
       const r = new Recorder(fresh);
       const s = await seedSubject(r, 'renews', 1, { flags: { consent_marketing_email: true }, transactions: false });
-      const records = () => (fresh.store.sqlite.prepare("SELECT collected_at AS at FROM consent_records WHERE pseudonym = ? AND purpose = 'marketing_email' ORDER BY id").all(s.pseudonym) as { at: number }[]).map((x) => x.at);
+      const records = () => (fresh.sqlite.prepare("SELECT collected_at AS at FROM consent_records WHERE pseudonym = ? AND purpose = 'marketing_email' ORDER BY id").all(s.pseudonym) as { at: number }[]).map((x) => x.at);
       const status = async () => (await r.get(`/v1/subjects/${s.pseudonym}?purpose=marketing_email`, await fresh.mint(['dpo']))).status;
       const resend = () => r.ingest('crm', 'customers', [{ ...s.identity.record, consent_marketing_email: true }]);
       await resend();
@@ -153,7 +153,7 @@ describe('consent ingest', () => {
       expect(records()).toEqual([CLOCK - HOUR, CLOCK + 1096 * 86_400_000 - HOUR]);
       expect(await status()).toBe(200);
     } finally {
-      fresh.cleanup();
+      await fresh.cleanup();
     }
   });
 

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/db/open-database.ts';
-import { sqlitePopulationReader } from '../src/db/sqlite-population-reader.ts';
+import { openSqliteStorage, type SqliteStorage } from '../src/db/sqlite/storage.ts';
 import { DAY_MS } from '../src/ingest/field-value.ts';
 import { FEATURE_NAMES, type FeatureName } from '../src/policy/features.ts';
 import { deriveFeatures, type FeatureRow } from '../src/subjects/derive-features.ts';
@@ -33,24 +32,24 @@ const rows: FeatureRow[] = [
 
 describe('FEATURE_SQL and deriveFeatures agree', () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStorage;
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-derive-'));
-    store = openStore(dir);
-    const insert = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
+    store = openSqliteStorage({ dataDir: dir });
+    const insert = store.connection.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
       tenure_since, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, created_at, updated_at)
       VALUES (@pseudonym, 1, @age, @age_band, @area, @gender, @csp, @income, @channel_preference,
       @tenure_since, @last_purchase_day, @frequency, @monetary, @n_web, @n_store, @n_phone, @n_app, 1, 1)`);
     for (const r of rows) insert.run(r);
   });
-  afterAll(() => {
-    store.close();
+  afterAll(async () => {
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('on every feature of every row', () => {
-    const m = sqlitePopulationReader(store.sqlite).read({
+  it('on every feature of every row', async () => {
+    const { matrix: m } = await store.population.read({
       purpose: { name: 'contract_service', description: '', legalBases: ['contract'], basis: 'contract', consentValidityDays: 365 },
       features: FEATURE_NAMES.map((name) => ({ name, kind: CATEGORICAL.has(name) ? 'categorical' as const : 'numeric' as const })),
       now: NOW,

@@ -4,8 +4,8 @@
 // ciphertext or identifiers stays in the WAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { Checkpointer } from '../src/db/checkpointer.ts';
-import { sqliteDsrStore } from '../src/db/sqlite-dsr-store.ts';
+import { Checkpointer } from '../src/db/sqlite/checkpointer.ts';
+import { compactWal } from '../src/db/sqlite/compact-wal.ts';
 import { Recorder, seedSubject, type Seeded } from './helpers/access.ts';
 import { dbBytes, dbLeaks, fillers } from './helpers/audit.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
@@ -19,7 +19,7 @@ describe('erasure with the background checkpointer running', () => {
   beforeAll(async () => {
     gw = await testGateway({ clockStart: Date.UTC(2026, 0, 15, 9, 30) });
     // a round every millisecond: the checkpoint lock is taken as often as it can be
-    checkpoints = Checkpointer.start(gw.store, { intervalMs: 1 });
+    checkpoints = Checkpointer.start(gw.sqlite, { intervalMs: 1 });
     const rec = new Recorder(gw);
     gone = await seedSubject(rec, 'dsrckp', 1);
     kept = await seedSubject(rec, 'dsrckp', 2);
@@ -27,11 +27,11 @@ describe('erasure with the background checkpointer running', () => {
   });
   afterAll(async () => {
     await checkpoints?.stop();
-    gw?.cleanup();
+    await gw?.cleanup();
   });
 
   it('leaves neither the wrapped key, the ciphertext nor any identifier in the file or its WAL', async () => {
-    const vault = () => gw.store.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE pseudonym = ?').get(gone.pseudonym) as { wrapped_key: Buffer | null; ciphertext: Buffer | null };
+    const vault = () => gw.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE pseudonym = ?').get(gone.pseudonym) as { wrapped_key: Buffer | null; ciphertext: Buffer | null };
     const before = vault();
     expect(dbBytes(gw).includes(before.wrapped_key!)).toBe(true);
     expect(dbLeaks(gw, [gone.identity])).toEqual([]);
@@ -51,29 +51,28 @@ describe('erasure with the background checkpointer running', () => {
     expect(bytes.includes(before.ciphertext!.subarray(0, 48))).toBe(false);
     expect(bytes.includes(before.ciphertext!.subarray(-32))).toBe(false);
     // the other subject's wrapped key is still there: the scan can see a key when one is on disk
-    const other = gw.store.sqlite.prepare('SELECT wrapped_key FROM vault WHERE pseudonym = ?').get(kept.pseudonym) as { wrapped_key: Buffer };
+    const other = gw.sqlite.prepare('SELECT wrapped_key FROM vault WHERE pseudonym = ?').get(kept.pseudonym) as { wrapped_key: Buffer };
     expect(bytes.includes(other.wrapped_key)).toBe(true);
   });
 
   it('compaction reports failure while a reader holds old frames, and succeeds once it lets go', async () => {
-    const reader = new Database(gw.store.file, { readonly: true });
+    const reader = new Database(gw.storage.file, { readonly: true });
     try {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM vault').get();
       // frames the reader's snapshot does not see: the WAL cannot be reset under it
       await new Recorder(gw).ingest('crm', 'customers', fillers('dsrckq', 3));
-      const store = sqliteDsrStore(gw.store.sqlite);
       const t = Date.now();
       // the event loop stays free while it retries: a timer set now fires before it ends
       let ticked = false;
       setTimeout(() => { ticked = true; }, 10);
-      expect(await store.compact(150)).toBe(false);
+      expect(await compactWal(gw.storage.file, 150)).toBe(false);
       expect(ticked).toBe(true);
       // bounded by its budget, not by the connection's 5 s busy timeout
       expect(Date.now() - t).toBeLessThan(2000);
-      expect(gw.store.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(gw.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
       reader.exec('COMMIT');
-      expect(await store.compact(5000)).toBe(true);
+      expect(await compactWal(gw.storage.file, 5000)).toBe(true);
     } finally {
       reader.close();
     }

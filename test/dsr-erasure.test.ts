@@ -34,13 +34,13 @@ describe('data-subject erasure', () => {
   let cipher: VaultCipher;
   let devKeys: Record<string, Buffer>;
 
-  const vaultRow = (p: string) => gw.store.sqlite.prepare('SELECT key_id, wrapped_key, ciphertext, fields, field_meta FROM vault WHERE pseudonym = ?').get(p) as VaultRaw;
+  const vaultRow = (p: string) => gw.sqlite.prepare('SELECT key_id, wrapped_key, ciphertext, fields, field_meta FROM vault WHERE pseudonym = ?').get(p) as VaultRaw;
   // members are chunks of newline-joined pseudonyms: a member is a whole line of one
-  const memberSlots = (p: string) => (gw.store.sqlite.prepare('SELECT members FROM segment_member_chunks').all() as { members: string }[])
+  const memberSlots = (p: string) => (gw.sqlite.prepare('SELECT members FROM segment_member_chunks').all() as { members: string }[])
     .reduce((n, c) => n + c.members.split('\n').filter((m) => m === p).length, 0);
   const perSubject = (p: string) => Object.fromEntries(PER_SUBJECT.map((t) => [t, t === 'segment_members'
     ? memberSlots(p)
-    : (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE pseudonym = ?`).get(p) as { n: number }).n]));
+    : (gw.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE pseudonym = ?`).get(p) as { n: number }).n]));
   const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) => rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier });
 
   beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('data-subject erasure', () => {
     saved = vaultRow(gone.pseudonym);
     savedDataKey = cipher.unwrap(saved.wrapped_key!, gone.pseudonym, saved.key_id);
     expect(cipher.decryptRecord(savedDataKey, gone.pseudonym, saved.fields, saved.ciphertext!)).toEqual(gone.identity.normalized);
-    savedLinks = (gw.store.sqlite.prepare('SELECT key_hash FROM subject_links WHERE pseudonym = ? ORDER BY key_hash').all(gone.pseudonym) as { key_hash: string }[]).map((r) => r.key_hash);
+    savedLinks = (gw.sqlite.prepare('SELECT key_hash FROM subject_links WHERE pseudonym = ? ORDER BY key_hash').all(gone.pseudonym) as { key_hash: string }[]).map((r) => r.key_hash);
     expect(savedLinks).toHaveLength(3); // email, source + customer id, phone
     // the byte scan below can see them: before the erasure both are on disk
     expect(dbBytes(gw).includes(saved.wrapped_key!)).toBe(true);
@@ -93,7 +93,7 @@ describe('data-subject erasure', () => {
     });
     expect(receipt.json.id).toMatch(/^dsr_/);
     expect(scan(receipt.text, gone.identity.needles)).toEqual([]);
-    const e = gw.store.sqlite.prepare('SELECT erased_at, receipt FROM erasures WHERE pseudonym = ?').get(gone.pseudonym) as { erased_at: number; receipt: string };
+    const e = gw.sqlite.prepare('SELECT erased_at, receipt FROM erasures WHERE pseudonym = ?').get(gone.pseudonym) as { erased_at: number; receipt: string };
     expect(e.erased_at).toBe(CLOCK);
     expect(JSON.parse(e.receipt)).toMatchObject({ links: 3, features: 1, transactions: 4, consents: 4, memberships: 1, vaultKeyDestroyed: true });
   });
@@ -108,7 +108,7 @@ describe('data-subject erasure', () => {
 
   it('the saved ciphertext cannot be opened with anything the database or the key file still holds', () => {
     const candidates: Buffer[] = [...Object.values(devKeys)];
-    for (const r of gw.store.sqlite.prepare('SELECT pseudonym, key_id, wrapped_key FROM vault WHERE wrapped_key IS NOT NULL').all() as { pseudonym: string; key_id: string; wrapped_key: Buffer }[]) {
+    for (const r of gw.sqlite.prepare('SELECT pseudonym, key_id, wrapped_key FROM vault WHERE wrapped_key IS NOT NULL').all() as { pseudonym: string; key_id: string; wrapped_key: Buffer }[]) {
       candidates.push(cipher.unwrap(r.wrapped_key, r.pseudonym, r.key_id));
       // nor is any remaining wrapped key one for this subject
       expect(() => cipher.unwrap(r.wrapped_key, gone.pseudonym, r.key_id)).toThrow();
@@ -135,7 +135,7 @@ describe('data-subject erasure', () => {
   });
 
   it('the suppression holds keyed hashes in their own domain: neither the link keys nor the pseudonym, nothing readable', () => {
-    const sup = (gw.store.sqlite.prepare('SELECT key_hash, created_at FROM suppressions ORDER BY key_hash').all() as { key_hash: string; created_at: number }[]);
+    const sup = (gw.sqlite.prepare('SELECT key_hash, created_at FROM suppressions ORDER BY key_hash').all() as { key_hash: string; created_at: number }[]);
     expect(sup).toHaveLength(savedLinks.length);
     for (const s of sup) {
       expect(s.created_at).toBe(CLOCK);
@@ -244,9 +244,9 @@ describe('data-subject erasure', () => {
     expect(await httpVerify(gw, rec)).toMatchObject({ ok: true, first_invalid_seq: null });
     expect(auditLeaks(gw, [gone.identity, kept.identity, byPhone.identity])).toEqual([]);
     // entries about the erased subject are kept (append-only), under its pseudonym
-    const about = (gw.store.sqlite.prepare("SELECT action FROM audit_log WHERE instr(subjects, ?) > 0 ORDER BY seq").all(JSON.stringify(gone.pseudonym)) as { action: string }[]).map((r) => r.action);
+    const about = (gw.sqlite.prepare("SELECT action FROM audit_log WHERE instr(subjects, ?) > 0 ORDER BY seq").all(JSON.stringify(gone.pseudonym)) as { action: string }[]).map((r) => r.action);
     expect(about).toEqual(expect.arrayContaining(['consent.change', 'reidentification.request', 'dsr.erasure']));
-    gw.store.sqlite.pragma('wal_checkpoint(PASSIVE)');
+    gw.sqlite.pragma('wal_checkpoint(PASSIVE)');
     expect(dbLeaks(gw, [gone.identity, byPhone.identity])).toEqual([]);
     expect(dbBytes(gw).includes(savedDataKey)).toBe(false);
     // the kept subject's identity is there only as ciphertext, too

@@ -26,11 +26,11 @@ describe('atomicity', () => {
 
   /** Runs `fn` with a trigger installed, always dropping it afterwards. */
   async function withTrigger<T>(name: string, sql: string, fn: () => Promise<T>): Promise<T> {
-    gw.store.sqlite.exec(`CREATE TRIGGER ${name} ${sql}`);
+    gw.sqlite.exec(`CREATE TRIGGER ${name} ${sql}`);
     try {
       return await fn();
     } finally {
-      gw.store.sqlite.exec(`DROP TRIGGER IF EXISTS ${name}`);
+      gw.sqlite.exec(`DROP TRIGGER IF EXISTS ${name}`);
     }
   }
 
@@ -142,10 +142,10 @@ describe('atomicity', () => {
       () => client.post('/v1/ingest/crm/customers', body));
     await expectBare500(res);
     expect(counts(gw)).toEqual(before);
-    const quality = gw.store.sqlite.prepare("SELECT rows FROM quality_source_stats WHERE source = 'crm' AND record_type = 'customers'").get();
+    const quality = gw.sqlite.prepare("SELECT rows FROM quality_source_stats WHERE source = 'crm' AND record_type = 'customers'").get();
     const ok = await client.post('/v1/ingest/crm/customers', body);
     expect(ok.status).toBe(200);
-    expect(gw.store.sqlite.prepare("SELECT rows FROM quality_source_stats WHERE source = 'crm' AND record_type = 'customers'").get())
+    expect(gw.sqlite.prepare("SELECT rows FROM quality_source_stats WHERE source = 'crm' AND record_type = 'customers'").get())
       .toEqual({ rows: (quality as { rows: number }).rows + 5 });
   });
 

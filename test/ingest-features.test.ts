@@ -164,10 +164,10 @@ describe('generalization with a fixed clock (2026-01-15)', () => {
   });
 
   it('raw birth dates, postcodes and signup dates stay in the vault only', () => {
-    const dump = JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM subject_features').all())
-      + JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM ingest_batches').all())
-      + JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM quality_field_stats').all())
-      + JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM subject_links').all());
+    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_features').all())
+      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM ingest_batches').all())
+      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all())
+      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_links').all());
     for (const [b] of AGES.filter(([b]) => b !== '2026-01-15')) expect(dump).not.toContain(b);
     for (const [pc] of AREAS) expect(dump).not.toContain(`"${pc}"`);
     expect(dump).not.toContain('2024-01-15');
@@ -218,7 +218,7 @@ describe('behaviour features from transactions, kept incrementally', () => {
   });
 
   it('aggregates equal what the stored transactions say', () => {
-    const agg = gw.store.sqlite.prepare(
+    const agg = gw.sqlite.prepare(
       `SELECT count(*) AS n, sum(amount) AS total, min(day) AS first, max(day) AS last,
               sum(channel = 'web') AS web, sum(channel = 'store') AS store, sum(channel = 'phone') AS phone, sum(channel = 'app') AS app
        FROM transactions WHERE pseudonym = ?`).get(p) as Record<string, number>;
@@ -226,8 +226,8 @@ describe('behaviour features from transactions, kept incrementally', () => {
     expect([f.frequency, f.first_purchase_day, f.last_purchase_day, f.n_web, f.n_store, f.n_phone, f.n_app])
       .toEqual([agg['n'], agg['first'], agg['last'], agg['web'], agg['store'], agg['phone'], agg['app']]);
     expect(f.monetary).toBeCloseTo(agg['total']!, 6);
-    const cols = gw.store.sqlite.prepare('SELECT * FROM transactions WHERE pseudonym = ? LIMIT 1').get(p) as Record<string, unknown>;
+    const cols = gw.sqlite.prepare('SELECT * FROM transactions WHERE pseudonym = ? LIMIT 1').get(p) as Record<string, unknown>;
     expect(Object.keys(cols)).not.toContain('email');
-    expect(JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM transactions').all())).not.toContain('buyer@');
+    expect(JSON.stringify(gw.sqlite.prepare('SELECT * FROM transactions').all())).not.toContain('buyer@');
   });
 });

@@ -16,8 +16,8 @@ describe('idempotency and duplicates', () => {
     { customer_id: 'I-2', email: 'idem.two@example.test', gender: 'f' },
     { customer_id: 'I-3', email: 'pas-un-email' },
   ]);
-  const vaultBytes = () => gw.store.sqlite.prepare('SELECT pseudonym, ciphertext, wrapped_key, field_meta, updated_at FROM vault ORDER BY pseudonym').all();
-  const featureRows = () => gw.store.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all();
+  const vaultBytes = () => gw.sqlite.prepare('SELECT pseudonym, ciphertext, wrapped_key, field_meta, updated_at FROM vault ORDER BY pseudonym').all();
+  const featureRows = () => gw.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all();
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
@@ -115,7 +115,7 @@ describe('idempotency and duplicates', () => {
     ]);
     expect(a.duplicates).toBe(0);
     expect(featureOf(gw, pseudonym).frequency).toBe(before.frequency + 3);
-    const q = gw.store.sqlite.prepare("SELECT duplicates FROM quality_source_stats WHERE source = 'eshop' AND record_type = 'transactions'").get() as { duplicates: number };
+    const q = gw.sqlite.prepare("SELECT duplicates FROM quality_source_stats WHERE source = 'eshop' AND record_type = 'transactions'").get() as { duplicates: number };
     expect(q.duplicates).toBe(2);
   });
 

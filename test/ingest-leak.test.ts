@@ -160,14 +160,14 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     // Its "column names" are the first row's values: they must not be echoed as ignored fields.
     expect((headerless.json as { ignored_fields: string[] }).ignored_fields).toEqual([]);
 
-    gw.store.sqlite.exec(`CREATE TRIGGER leak_fail BEFORE INSERT ON vault BEGIN SELECT RAISE(ABORT, 'forced failure'); END`);
+    gw.sqlite.exec(`CREATE TRIGGER leak_fail BEFORE INSERT ON vault BEGIN SELECT RAISE(ABORT, 'forced failure'); END`);
     try {
       const failed = await client.post('/v1/ingest/crm/customers', JSON.stringify([
         { customer_id: `CID-${x('storage failure id')}`, email: `${x('storage failure email')}@example.test`, last_name: x('storage failure name') },
       ]));
       expect(failed.status).toBe(500);
     } finally {
-      gw.store.sqlite.exec('DROP TRIGGER leak_fail');
+      gw.sqlite.exec('DROP TRIGGER leak_fail');
     }
     const after = counts(gw);
     // Only the headerless batch was recorded (with its one rejected row); no subject, link or vault row.
@@ -221,7 +221,7 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
   });
 
   it('after a full checkpoint the database file still holds no canary', () => {
-    gw.store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    gw.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const db = path.join(gw.dataDir, 'veilgate.db');
     expect(fs.statSync(`${db}-wal`).size).toBe(0);
     const hits = scan(fs.readFileSync(db), everything());

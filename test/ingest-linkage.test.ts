@@ -50,7 +50,7 @@ describe('linkage across sources and email variants', () => {
     expect(vault.size).toBe(1);
     expect(vault.get(pseudonym)!.record['email']).toBe(EMAIL);
     // Nothing in the link index is the address or its plain hash: keyed hashes of the pseudonym format only.
-    const links = gw.store.sqlite.prepare('SELECT key_hash, kind, pseudonym FROM subject_links').all() as { key_hash: string; kind: string; pseudonym: string }[];
+    const links = gw.sqlite.prepare('SELECT key_hash, kind, pseudonym FROM subject_links').all() as { key_hash: string; kind: string; pseudonym: string }[];
     expect(new Set(links.map((l) => l.pseudonym))).toEqual(new Set([pseudonym]));
     for (const l of links) expect(l.key_hash).toMatch(PSEUDONYM_PATTERN);
     expect(links.filter((l) => l.kind === 'email')).toHaveLength(1);
@@ -87,7 +87,7 @@ describe('linkage across sources and email variants', () => {
     expect([f.n_web, f.n_store, f.n_phone, f.n_app]).toEqual([1, 1, 1, 1]);
     expect(f.first_purchase_day).toBe(epochDay('2025-10-15'));
     expect(f.last_purchase_day).toBe(epochDay('2026-01-03'));
-    const tx = gw.store.sqlite.prepare('SELECT DISTINCT pseudonym FROM transactions').all() as { pseudonym: string }[];
+    const tx = gw.sqlite.prepare('SELECT DISTINCT pseudonym FROM transactions').all() as { pseudonym: string }[];
     expect(tx.map((t) => t.pseudonym)).toEqual([pseudonym]);
   });
 
@@ -150,7 +150,7 @@ describe('linkage across sources and email variants', () => {
     const pierre = vaultByEmail(gw, 'pierre.curie@example.test')!.pseudonym;
     expect(marie).not.toBe(pierre);
     const n = features(gw).length;
-    const linksBefore = gw.store.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all();
+    const linksBefore = gw.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all();
     const vaultBefore = JSON.stringify([...readVault(gw).entries()]);
     // Pierre's email with Marie's crm customer id, and a row that is fine
     const a = await client.ingest('crm', 'customers', [
@@ -162,7 +162,7 @@ describe('linkage across sources and email variants', () => {
     expect(JSON.stringify(a)).not.toMatch(/pierre|C-100/i);
     expect(features(gw)).toHaveLength(n + 1);
     // nothing of the refused row landed: links, vault records and features as they were
-    const linksAfter = gw.store.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all() as { pseudonym: string }[];
+    const linksAfter = gw.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all() as { pseudonym: string }[];
     expect(linksAfter.filter((l) => l.pseudonym !== vaultByEmail(gw, 'irene.curie@example.test')!.pseudonym)).toEqual(linksBefore);
     expect(JSON.stringify([...readVault(gw).entries()].filter(([p]) => p === marie || p === pierre))).toBe(
       JSON.stringify((JSON.parse(vaultBefore) as [string, unknown][]).filter(([p]) => p === marie || p === pierre)));

@@ -18,12 +18,12 @@ describe('data quality counters', () => {
   let gw: TestGateway;
   let client: IngestClient;
   const field = (source: string, type: string, name: string) => {
-    const r = gw.store.sqlite.prepare('SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?')
+    const r = gw.sqlite.prepare('SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?')
       .get(source, type, name) as FieldStats | undefined;
     return r && { ...r, invalid_by_rule: JSON.parse(r.invalid_by_rule) as Record<string, number> };
   };
   const source = (s: string, type: string) => {
-    const r = gw.store.sqlite.prepare('SELECT * FROM quality_source_stats WHERE source = ? AND record_type = ?').get(s, type) as SourceStats | undefined;
+    const r = gw.sqlite.prepare('SELECT * FROM quality_source_stats WHERE source = ? AND record_type = ?').get(s, type) as SourceStats | undefined;
     return r && { ...r, rejected_by_rule: JSON.parse(r.rejected_by_rule) as Record<string, number> };
   };
 
@@ -77,8 +77,8 @@ describe('data quality counters', () => {
   });
 
   it('the quality tables hold counts and rule codes only', () => {
-    const dump = JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM quality_field_stats').all())
-      + JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM quality_source_stats').all());
+    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all())
+      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_source_stats').all());
     for (const v of ['q1@', 'q2-pas-valide', 'encore-faux', 'zz', 'nobody@', 'X1', 'Q5']) expect(dump).not.toContain(v);
   });
 

@@ -223,8 +223,8 @@ describe('validation: every rule, with no value echoed', () => {
     const v = vaultByEmail(gw, 'unknown.cols@example.test')!;
     expect(v.record).toEqual({ customer_id: 'U1', email: 'unknown.cols@example.test' });
     expect(JSON.stringify(v.meta)).not.toContain('note_libre');
-    const dump = JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM subject_features').all())
-      + JSON.stringify(gw.store.sqlite.prepare('SELECT * FROM quality_field_stats').all());
+    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_features').all())
+      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all());
     expect(dump).not.toContain('valeur-inconnue-9c1');
     expect(dump).not.toContain('note_libre');
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_FILE, MIGRATIONS_DIR } from '../src/db/open-database.ts';
+import { DB_FILE, MIGRATIONS_DIR } from '../src/db/sqlite/open-database.ts';
 import { READY_PROBE_MS } from '../src/http/create-app.ts';
 import { expectProblem } from './helpers/problem.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
@@ -36,7 +36,7 @@ describe('operations endpoints', () => {
   it('the readiness probe really writes to the database (at most once per READY_PROBE_MS)', async () => {
     gw.advance(READY_PROBE_MS + 1234);
     expect((await gw.request('/readyz')).status).toBe(200);
-    const row = gw.store.sqlite.prepare("SELECT value, updated_at FROM service_state WHERE key = 'ready_probe'").get() as
+    const row = gw.sqlite.prepare("SELECT value, updated_at FROM service_state WHERE key = 'ready_probe'").get() as
       | { value: string; updated_at: number }
       | undefined;
     expect(row).toEqual({ value: String(gw.now()), updated_at: gw.now() });
@@ -100,7 +100,7 @@ describe('the SQLite database file', () => {
 
   it('is <dataDir>/veilgate.db', () => {
     expect(DB_FILE).toBe('veilgate.db');
-    expect(gw.store.file).toBe(file);
+    expect(gw.storage.file).toBe(file);
     expect(fs.existsSync(file)).toBe(true);
   });
 
@@ -111,11 +111,11 @@ describe('the SQLite database file', () => {
     } finally {
       other.close();
     }
-    expect(gw.store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(gw.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
   it('has foreign_keys on in the gateway connection', () => {
-    expect(gw.store.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(gw.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
   it('records as many migrations as migrations/meta/_journal.json lists', () => {
@@ -142,7 +142,7 @@ describe('readiness after the database is gone', () => {
 
   it('is 503 problem+json once the sqlite connection is closed, while /healthz stays 200', async () => {
     expect((await gw.request('/readyz')).status).toBe(200);
-    gw.store.close();
+    await gw.storage.close();
     // the last proof stands for READY_PROBE_MS: the next probe after it finds the connection gone
     gw.advance(READY_PROBE_MS);
     const res = await gw.request('/readyz');

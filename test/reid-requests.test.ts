@@ -237,7 +237,7 @@ describe('re-identification requests', () => {
       expect(forId.map((r) => `${r.action}/${r.outcome}`)).toEqual([
         'reidentification.request/pending', 'reidentification.approve/denied', 'reidentification.deny/denied', 'reidentification.approve/ok', 'reidentification.deliver/granted',
       ]);
-      const row = gw.store.sqlite.prepare('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?').get(id);
+      const row = gw.sqlite.prepare('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?').get(id);
       expect(row).toEqual({ status: 'delivered', decided_by: 'dev:bob', decided_at: gw.now(), delivered_at: gw.now() });
       // decided once: a second decision is a conflict
       expect((await decide(bob, id, 'approve')).status).toBe(409);

@@ -5,63 +5,62 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, openStore } from '../src/db/open-database.ts';
-import { MEMBER_CHUNK } from '../src/db/schema/segmentations.ts';
-import { sqliteDsrStore } from '../src/db/sqlite-dsr-store.ts';
-import { sqliteRunStore } from '../src/db/sqlite-run-store.ts';
+import { MIGRATIONS_DIR } from '../src/db/sqlite/open-database.ts';
+import { MEMBER_CHUNK } from '../src/db/sqlite/schema/segmentations.ts';
+import { openSqliteStorage } from '../src/db/sqlite/storage.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 const pseudonym = (i: number) => `p1_${String(i).padStart(22, '0')}`;
 
-function fixture() {
+async function fixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-members-'));
   dirs.push(dir);
-  const store = openStore(dir);
-  const runs = sqliteRunStore(store.sqlite);
+  const storage = openSqliteStorage({ dataDir: dir });
+  const runs = storage.runs;
   for (const id of ['run-a', 'run-b']) {
-    runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 });
+    await runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 });
   }
-  return { store, runs };
+  return { storage, runs };
 }
 
 describe('segment members in chunks', () => {
   const n = 2 * MEMBER_CHUNK + 477;
   const all = Array.from({ length: n }, (_, i) => pseudonym(i));
 
-  it('pages at every kind of offset return exactly that slice', () => {
-    const { runs } = fixture();
-    runs.writeMembers('run-a', 'cluster-1', all);
+  it('pages at every kind of offset return exactly that slice', async () => {
+    const { runs } = await fixture();
+    await runs.writeMembers('run-a', 'cluster-1', all);
     const cases: [number, number][] = [[0, 10], [MEMBER_CHUNK - 3, 7], [MEMBER_CHUNK, MEMBER_CHUNK], [5, 3 * MEMBER_CHUNK], [n - 2, 10], [n, 5], [n + 100, 5], [17, 1]];
-    for (const [offset, limit] of cases) expect(runs.members('run-a', 'cluster-1', offset, limit)).toEqual(all.slice(offset, offset + limit));
-    expect(runs.members('run-a', 'cluster-2', 0, 10)).toEqual([]);
+    for (const [offset, limit] of cases) expect(await runs.members('run-a', 'cluster-1', offset, limit)).toEqual(all.slice(offset, offset + limit));
+    expect(await runs.members('run-a', 'cluster-2', 0, 10)).toEqual([]);
   });
 
-  it('rewriting a segment replaces its members; an empty segment has none', () => {
-    const { runs } = fixture();
-    runs.writeMembers('run-a', 'cluster-1', all);
-    runs.writeMembers('run-a', 'cluster-1', all.slice(0, 3));
-    expect(runs.members('run-a', 'cluster-1', 0, 100)).toEqual(all.slice(0, 3));
-    runs.writeMembers('run-a', 'cluster-1', []);
-    expect(runs.members('run-a', 'cluster-1', 0, 100)).toEqual([]);
+  it('rewriting a segment replaces its members; an empty segment has none', async () => {
+    const { runs } = await fixture();
+    await runs.writeMembers('run-a', 'cluster-1', all);
+    await runs.writeMembers('run-a', 'cluster-1', all.slice(0, 3));
+    expect(await runs.members('run-a', 'cluster-1', 0, 100)).toEqual(all.slice(0, 3));
+    await runs.writeMembers('run-a', 'cluster-1', []);
+    expect(await runs.members('run-a', 'cluster-1', 0, 100)).toEqual([]);
   });
 
-  it('erasure empties the subject\'s slots in every run and leaves every other offset in place', () => {
-    const { store, runs } = fixture();
-    runs.writeMembers('run-a', 'cluster-1', all);
-    runs.writeMembers('run-b', 'cluster-2', [all[5]!, all[MEMBER_CHUNK + 1]!]);
-    const dsr = sqliteDsrStore(store.sqlite);
+  it('erasure empties the subject\'s slots in every run and leaves every other offset in place', async () => {
+    const { storage, runs } = await fixture();
+    await runs.writeMembers('run-a', 'cluster-1', all);
+    await runs.writeMembers('run-b', 'cluster-2', [all[5]!, all[MEMBER_CHUNK + 1]!]);
+    const dsr = storage.dsr;
     const gone = all[MEMBER_CHUNK + 1]!;
-    expect(dsr.memberships(gone).map((m) => [m.runId, m.segmentId])).toEqual([['run-a', 'cluster-1'], ['run-b', 'cluster-2']]);
+    expect((await dsr.memberships(gone)).map((m) => [m.runId, m.segmentId])).toEqual([['run-a', 'cluster-1'], ['run-b', 'cluster-2']]);
     // a prefix of another pseudonym's line is not a membership
-    expect(dsr.memberships(gone.slice(0, -1))).toEqual([]);
-    const counts = dsr.transaction(() => dsr.erase(gone, 10, () => '{}'));
+    expect(await dsr.memberships(gone.slice(0, -1))).toEqual([]);
+    const counts = await storage.transaction((tx) => tx.dsr.erase(gone, 10, () => '{}'));
     expect(counts.memberships).toBe(2);
-    expect(dsr.memberships(gone)).toEqual([]);
-    const page = runs.members('run-a', 'cluster-1', MEMBER_CHUNK, 3);
+    expect(await dsr.memberships(gone)).toEqual([]);
+    const page = await runs.members('run-a', 'cluster-1', MEMBER_CHUNK, 3);
     expect(page).toEqual([all[MEMBER_CHUNK], null, all[MEMBER_CHUNK + 2]]);
-    expect(runs.members('run-b', 'cluster-2', 0, 5)).toEqual([all[5], null]);
-    expect(dsr.memberships(all[5]!)).toHaveLength(2);
+    expect(await runs.members('run-b', 'cluster-2', 0, 5)).toEqual([all[5], null]);
+    expect(await dsr.memberships(all[5]!)).toHaveLength(2);
   });
 });
 

@@ -45,7 +45,7 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     await ingestPopulation(rec, pop);
     marketing = await seg.marketing();
     partner = await seg.partner();
-    internalSet = new Set((gw.store.sqlite.prepare('SELECT pseudonym FROM subject_features').all() as { pseudonym: string }[]).map((r) => r.pseudonym));
+    internalSet = new Set((gw.sqlite.prepare('SELECT pseudonym FROM subject_features').all() as { pseudonym: string }[]).map((r) => r.pseudonym));
     expect(internalSet.size).toBe(pop.length);
   });
   afterAll(() => gw?.cleanup());
@@ -209,7 +209,7 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     it('a partner gets partner-scoped s1_ pseudonyms only, of subjects who consented to partner_sharing', async () => {
       const scope = partnerScopeOf(gw);
       const suffixes = new Set([...internalSet].map((p) => p.slice(3)));
-      const consented = new Set((gw.store.sqlite.prepare("SELECT pseudonym FROM consent_state WHERE purpose = 'partner_sharing' AND status = 'granted'").all() as { pseudonym: string }[]).map((r) => r.pseudonym));
+      const consented = new Set((gw.sqlite.prepare("SELECT pseudonym FROM consent_state WHERE purpose = 'partner_sharing' AND status = 'granted'").all() as { pseudonym: string }[]).map((r) => r.pseudonym));
       for (const run of [shared, dissolved]) {
         const all: string[] = [];
         for (const s of run.result.segments) all.push(...(await seg.allMembers(partner, run.id, s.id)));

@@ -3,15 +3,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/db/open-database.ts';
-import { sqliteConsentStore } from '../src/db/sqlite-consent-store.ts';
-import { sqlitePopulationReader } from '../src/db/sqlite-population-reader.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { openConnection } from '../src/db/sqlite/open-database.ts';
+import { sqliteConsentStore } from '../src/db/sqlite/consent-store.ts';
+import { sqlitePopulationReader } from '../src/db/sqlite/population-reader.ts';
 import type { Purpose } from '../src/policy/access-policy.ts';
 import { createRng } from '../src/segmentation/kmeans/index.ts';
 import { quantileOfSorted, quantiles } from '../src/segmentation/profile.ts';
-import { ReadHelper, readPopulation } from '../src/segmentation/worker/parallel-population-read.ts';
-import { READ } from '../src/segmentation/worker/read-handshake.ts';
+import { ReadHelper, readPopulation } from '../src/db/sqlite/parallel-read.ts';
+import { READ } from '../src/db/sqlite/read-handshake.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -26,29 +27,30 @@ const features = [
 ] as const;
 
 /** n subjects; the upper half of the key range has a csp level the lower half never has. */
-function seededStore(n: number): Store {
+async function seededStore(n: number): Promise<{ sqlite: Database.Database; file: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-read-'));
   dirs.push(dir);
-  const store = openStore(dir);
+  const sqlite = openConnection(dir);
   const rng = createRng(5);
-  const ins = store.sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
+  const ins = sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
     VALUES (?, 1, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
-  const consents = sqliteConsentStore(store.sqlite);
-  store.sqlite.transaction(() => {
+  const records: Parameters<ReturnType<typeof sqliteConsentStore>['append']>[0][number][] = [];
+  sqlite.transaction(() => {
     for (let i = 0; i < n; i++) {
       const p = `p1_${String(i).padStart(22, '0')}`;
       const freq = Math.floor(rng.nextFloat() * 5);
       ins.run(p, rng.nextFloat() < 0.1 ? null : 18 + Math.floor(rng.nextFloat() * 60), rng.nextFloat() < 0.5 ? 'f' : 'm',
         i >= n / 2 && i % 7 === 0 ? 'agriculteur' : i % 3 === 0 ? 'cadre' : null, freq ? TODAY - Math.floor(rng.nextFloat() * 400) : null, freq, Math.floor(freq / 2));
       if (i % 4 !== 0) {
-        consents.append({
+        records.push({ current: true, record: {
           pseudonym: p, purpose: 'marketing_email', status: i % 5 === 0 ? 'denied' : 'granted', legalBasis: 'consent', source: 'crm',
           collectedAt: NOW - 86_400_000 * (i % 500), expiresAt: null, noticeVersion: null, recordedAt: NOW, recordedBy: 'test',
-        });
+        } });
       }
     }
   }).immediate();
-  return store;
+  await sqliteConsentStore(sqlite).append(records);
+  return { sqlite, file: sqlite.name };
 }
 
 /** A read helper that has finished booting. */
@@ -71,7 +73,8 @@ const columns = (m: ReturnType<typeof sqlitePopulationReader>['read'] extends (.
 });
 
 describe('population read in two halves', () => {
-  const store = seededStore(3000);
+  let store: { sqlite: Database.Database; file: string };
+  beforeAll(async () => { store = await seededStore(3000); });
   for (const purpose of [consentPurpose, contractPurpose]) {
     it(`reads exactly what one scan reads (${purpose.basis})`, async () => {
       const q = { purpose, features, now: NOW };
@@ -106,9 +109,9 @@ describe('population read in two halves', () => {
     const q = { purpose: consentPurpose, features, now: NOW };
     readPopulation(store, q, { threads: 2, dataDir: path.dirname(store.file), parallelMin: 0 });
     expect(store.sqlite.inTransaction).toBe(false);
-    const other = openStore(path.dirname(store.file), { migrate: false });
-    other.sqlite.pragma('busy_timeout = 0');
-    expect(() => other.sqlite.prepare(`UPDATE subject_features SET age = 40 WHERE pseudonym = 'p1_${'0'.repeat(22)}'`).run()).not.toThrow();
+    const other = openConnection(path.dirname(store.file), { migrate: false });
+    other.pragma('busy_timeout = 0');
+    expect(() => other.prepare(`UPDATE subject_features SET age = 40 WHERE pseudonym = 'p1_${'0'.repeat(22)}'`).run()).not.toThrow();
     other.close();
   });
 

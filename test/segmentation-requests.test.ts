@@ -27,7 +27,7 @@ function expectProblem(a: Answer, status: number, code: string): void {
   expectNoStack(a.text);
 }
 
-const runCount = (gw: TestGateway) => (gw.store.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get() as { n: number }).n;
+const runCount = (gw: TestGateway) => (gw.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get() as { n: number }).n;
 
 describe('segmentation requests and jobs', () => {
   let gw: TestGateway;
@@ -231,7 +231,7 @@ describe('segmentation requests and jobs', () => {
         await warm.jobs.close();
         expect(warm.jobs.hasStandby).toBe(false);
       } finally {
-        warm.cleanup();
+        await warm.cleanup();
       }
     });
 
@@ -247,7 +247,7 @@ describe('segmentation requests and jobs', () => {
         // the job's member write must fail: its table is gone before the worker starts
         const a = await c.submit(token, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'all', where: { frequency: { gte: 0 } } }] });
         expect(a.status, a.text).toBe(202);
-        fresh.store.sqlite.exec('DROP TABLE segment_member_chunks');
+        fresh.sqlite.exec('DROP TABLE segment_member_chunks');
         await fresh.jobs.idle();
         const v = await c.get(token, a.json.id);
         expect(v.status).toBe('failed');
@@ -262,7 +262,7 @@ describe('segmentation requests and jobs', () => {
         expect(list.json.runs.find((x: RunView) => x.id === a.json.id)).toMatchObject({ status: 'failed', error: { code: 'internal_error' } });
         expect(list.text).not.toMatch(INTERNALS);
       } finally {
-        fresh.cleanup();
+        await fresh.cleanup();
       }
     });
 

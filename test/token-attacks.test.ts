@@ -489,7 +489,7 @@ describe('oversized Authorization header through a real HTTP server', () => {
       server.close(() => resolve());
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     });
-    gw?.cleanup();
+    await gw?.cleanup();
   });
 
   /** Sends one raw HTTP/1.1 request and returns the status line's code (reads what arrived even on reset). */

@@ -79,7 +79,7 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
   const gateway = async (env: Record<string, string>): Promise<Gateway> => {
     const config = loadConfig({ VEILGATE_DEV: '1', VEILGATE_LOG_LEVEL: 'silent', ...env });
     const gw = await buildGateway(config, { logger: benchLogger(init.logLevel) });
-    cleanups.push(() => gw.store.close());
+    cleanups.push(() => gw.storage.close());
     cleanups.push(() => closeJobs(gw));
     return gw;
   };
@@ -118,7 +118,7 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
         });
         const gw = await gateway({ VEILGATE_DATA_DIR: config.dataDir, VEILGATE_POLICIES_DIR: config.policiesDir });
         const verifier = new TokenVerifier({ issuers: gw.policies.issuers, clock: Date.now, cache: false });
-        const services = buildServices(config, gw.policies, gw.store, Date.now);
+        const services = await buildServices(config, gw.policies, gw.storage, Date.now);
         cleanups.push(() => closeJobs(services));
         // Gateway members win over the duplicates buildServices made, so the app shares the gateway's instances.
         fetch = createApp({ ...services, ...gw, config, clock: Date.now, verifier }).fetch;

@@ -6,7 +6,8 @@ import readline from 'node:readline';
 import type Database from 'better-sqlite3';
 import { generateCustomers } from '../../src/demo-data/generate.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { openStore } from '../../src/db/open-database.ts';
+import { openConnection } from '../../src/db/sqlite/open-database.ts';
+import { openSqliteStorage } from '../../src/db/sqlite/storage.ts';
 import { loadPolicies } from '../../src/policy/load-policies.ts';
 import { startGateway } from '../../src/gateway.ts';
 import { buildServices } from '../../src/services.ts';
@@ -149,33 +150,33 @@ switch (variant) {
       done({ rows: rows.length, seconds: (performance.now() - t) / 1000, bytes });
       break;
     }
-    const store = openStore(config.dataDir);
-    const write = (variant === 'rows-seq' ? seqWriter : floorWriter)(store.sqlite, floor.cipher.keyId);
+    const sqlite = openConnection(config.dataDir);
+    const write = (variant === 'rows-seq' ? seqWriter : floorWriter)(sqlite, floor.cipher.keyId);
     const pre = variant === 'floor' ? [] : rows.map((r) => floor.customer(r));
     const t = performance.now();
     for (let i = 0; i < rows.length; i += B) {
-      store.sqlite.transaction(() => {
+      sqlite.transaction(() => {
         for (let j = i; j < Math.min(i + B, rows.length); j++) write(pre[j] ?? floor.customer(rows[j]!));
       }).immediate();
     }
     done({ rows: rows.length, seconds: (performance.now() - t) / 1000 });
-    store.close();
+    sqlite.close();
     break;
   }
   case 'library': {
     const [file, dataDir, batch] = args as [string, string, string];
     const rows = await readRecords(file);
     const config = env(dataDir);
-    const store = openStore(config.dataDir);
-    const { ingest } = buildServices(config, loadPolicies(config.policiesDir), store, Date.now, createLogger({ level: 'silent' }));
+    const storage = openSqliteStorage({ dataDir: config.dataDir });
+    const { ingest } = await buildServices(config, loadPolicies(config.policiesDir), storage, Date.now, createLogger({ level: 'silent' }));
     const B = Number(batch);
     let accepted = 0;
     const t = performance.now();
     for (let i = 0; i < rows.length; i += B) {
-      accepted += ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), auditActor: actor }).result.accepted;
+      accepted += (await ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), auditActor: actor })).result.accepted;
     }
     done({ rows: rows.length, accepted, seconds: (performance.now() - t) / 1000 });
-    store.close();
+    await storage.close();
     break;
   }
   case 'http': {

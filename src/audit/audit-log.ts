@@ -3,9 +3,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import type { Ports, Storage } from '../storage/storage.ts';
 import { chainHash, GENESIS, type AuditEntry, type AuditInput } from './audit-entry.ts';
 import { HeadSeal, type Head, type HeadFile, type HeadState, type SealedHead } from './audit-head.ts';
-import type { AuditQuery, AuditStore } from './audit-store.ts';
+import type { AuditQuery } from './audit-store.ts';
 import { verifyChain, type Verification } from './audit-verify.ts';
 import { SYSTEM_ACTOR, actorFields, type AuditActor } from './audit-actor.ts';
 
@@ -29,6 +30,9 @@ export class AuditHeadLost extends Error {
   }
 }
 
+/** Whether an error is the audit log's refusal (an entry or the head could not be written). */
+export const isAuditUnavailable = (e: unknown): e is AuditUnavailable => e instanceof AuditUnavailable;
+
 export class AuditLog {
   private readonly key: crypto.KeyObject;
   private readonly seal: HeadSeal;
@@ -42,7 +46,7 @@ export class AuditLog {
   private readonly requests = new AsyncLocalStorage<{ appended: number }>();
 
   constructor(
-    private readonly store: AuditStore,
+    private readonly storage: Storage,
     auditKey: Buffer,
     private readonly headFile: HeadFile,
     private readonly policyVersion: () => string,
@@ -55,18 +59,24 @@ export class AuditLog {
   }
 
   /**
-   * Appends one entry: inside the caller's transaction when there is one (so the action and
-   * its entry commit together), else in its own. Any failure is an AuditUnavailable (503).
+   * Appends one entry: in the caller's unit of work `tx` when given (so the action and its entry
+   * commit together), else in its own. Appends take the chain's lock, so instances take turns
+   * and the chain stays gapless. Any failure is an AuditUnavailable (503).
    */
-  append(input: AuditInput): AuditEntry {
+  async append(input: AuditInput, tx?: Ports): Promise<AuditEntry> {
     try {
-      const entry = this.store.transaction(() => this.insert(input, this.anchor()));
+      const entry = tx ? await this.appendIn(tx, input) : await this.storage.transaction((t) => this.appendIn(t, input));
       const scope = this.requests.getStore();
       if (scope) scope.appended++;
       return entry;
     } catch (e) {
-      throw new AuditUnavailable(e);
+      throw e instanceof AuditUnavailable ? e : new AuditUnavailable(e);
     }
+  }
+
+  private async appendIn(tx: Ports, input: AuditInput): Promise<AuditEntry> {
+    await tx.audit.lockChain();
+    return this.insert(tx, input, await this.anchor(tx));
   }
 
   /**
@@ -75,8 +85,8 @@ export class AuditLog {
    * over it). A non-empty log whose head cannot be trusted and that this process has no head of
    * its own for is refused: a fresh head would hide a cut tail.
    */
-  private anchor(): { seq: number; hash: string } | undefined {
-    const stored = this.store.last();
+  private async anchor(tx: Ports): Promise<{ seq: number; hash: string } | undefined> {
+    const stored = await tx.audit.last();
     const file = this.headState();
     if (file.state !== 'ok' && stored && !this.known) throw new AuditHeadLost(file.state);
     let best: { seq: number; hash: string } | undefined = stored;
@@ -86,7 +96,7 @@ export class AuditLog {
     return best;
   }
 
-  private insert(input: AuditInput, last: { seq: number; hash: string } | undefined): AuditEntry {
+  private async insert(tx: Ports, input: AuditInput, last: { seq: number; hash: string } | undefined): Promise<AuditEntry> {
     const e: Omit<AuditEntry, 'hash'> = {
       seq: (last?.seq ?? 0) + 1,
       at: this.clock(),
@@ -104,7 +114,7 @@ export class AuditLog {
       prevHash: last?.hash ?? GENESIS,
     };
     const full = { ...e, hash: chainHash(this.key, e) };
-    this.store.insert(full);
+    await tx.audit.insert(full);
     return full;
   }
 
@@ -114,16 +124,21 @@ export class AuditLog {
     return text === undefined ? { state: 'missing' } : this.seal.open(text);
   }
 
-  reidentifiedSince(issuer: string, subject: string, since: number): number {
-    return this.store.reidentifiedSince(issuer, subject, since);
+  reidentifiedSince(issuer: string, subject: string, since: number, ports: Ports = this.storage): Promise<number> {
+    return ports.audit.reidentifiedSince(issuer, subject, since);
   }
 
-  query(q: AuditQuery): AuditEntry[] {
-    return this.store.query(q);
+  query(q: AuditQuery): Promise<AuditEntry[]> {
+    return this.storage.audit.query(q);
   }
 
-  aboutSubject(pseudonym: string, actions: readonly string[]): AuditEntry[] {
-    return this.store.aboutSubject(pseudonym, actions);
+  /** Every entry matching `q`, in seq order, a page at a time (exports). */
+  entries(q: Omit<AuditQuery, 'limit'>): AsyncIterable<AuditEntry> {
+    return this.storage.audit.iterate(q);
+  }
+
+  aboutSubject(pseudonym: string, actions: readonly string[], ports: Ports = this.storage): Promise<AuditEntry[]> {
+    return ports.audit.aboutSubject(pseudonym, actions);
   }
 
   /** Runs one request's handling; `scope.appended` counts the entries appended inside it. */
@@ -131,29 +146,24 @@ export class AuditLog {
     return this.requests.run(scope, fn);
   }
 
-  /** Runs `fn` and the entries it appends in one transaction. */
-  transaction<T>(fn: () => T): T {
-    return this.store.transaction(fn);
-  }
-
   /**
-   * Writes the committed head, sealed, beside the database, after the transaction that appended
-   * has committed. Under the database's write lock, so writers in other processes (the CLI, other
-   * instances) take turns and the head only moves forward: a head ahead of the table is never
-   * rewound (the table lost entries). A head that disagrees with the table (forged, unreadable,
-   * naming another hash) is left as it is: it is the evidence verification reports, until an
-   * operator re-anchors.
+   * Writes the committed head, sealed, beside the database, after the unit that appended has
+   * committed. Under the chain's lock, so writers in other processes (the CLI, other instances)
+   * take turns and the head only moves forward: a head ahead of the table is never rewound (the
+   * table lost entries). A head that disagrees with the table (forged, unreadable, naming another
+   * hash) is left as it is: it is the evidence verification reports, until an operator re-anchors.
    */
-  syncHead(): void {
+  async syncHead(): Promise<void> {
     let written: SealedHead | undefined;
     try {
-      this.store.transaction(() => {
-        const last = this.store.last();
+      await this.storage.transaction(async (tx) => {
+        await tx.audit.lockChain();
+        const last = await tx.audit.last();
         if (!last) return;
         const cur = this.headState();
         if (cur.state === 'invalid' || cur.state === 'forged') return;
         if (cur.state === 'ok' && cur.head.seq > last.seq) throw new Error('the audit head is ahead of the log');
-        if (cur.state === 'ok' && this.store.hashAt(cur.head.seq) !== cur.head.hash) return;
+        if (cur.state === 'ok' && (await tx.audit.hashAt(cur.head.seq)) !== cur.head.hash) return;
         const head = { seq: last.seq, hash: last.hash, at: this.clock() };
         if (cur.state === 'ok' && cur.head.seq === head.seq) {
           this.known = cur.head;
@@ -189,15 +199,16 @@ export class AuditLog {
    * Re-anchors a log whose head was lost (deleted, unreadable, forged): an operator's decision,
    * recorded in the chain itself, so the event stays visible to every later verification.
    */
-  reanchor(reason: string, actor: AuditActor = SYSTEM_ACTOR): AuditEntry {
+  async reanchor(reason: string, actor: AuditActor = SYSTEM_ACTOR): Promise<AuditEntry> {
     const before = this.headState();
-    const v = this.verify();
+    const v = await this.verify();
     // Only a head that cannot vouch for the log: a cut tail or an edited entry stays reported
     // for good, re-anchoring would only blur where it is.
     if (!v.reason?.startsWith('head_')) throw new Error(`the audit head does not need re-anchoring (verification: ${v.reason ?? 'ok'})`);
-    const sealed = this.store.transaction(() => {
-      const last = this.store.last();
-      const e = this.insert({
+    const sealed = await this.storage.transaction(async (tx) => {
+      await tx.audit.lockChain();
+      const last = await tx.audit.last();
+      const e = await this.insert(tx, {
         ...actorFields(actor), action: 'audit.reanchor', outcome: 'ok',
         detail: { previous_head: before.state, verification: v.reason, first_invalid_seq: v.first_invalid_seq, entries: last?.seq ?? 0, reason },
       }, last);
@@ -210,7 +221,7 @@ export class AuditLog {
     return sealed.e;
   }
 
-  verify(checkpoints: readonly unknown[] = []): Verification {
-    return verifyChain(this.store.iterate(), this.key, this.seal, this.headState(), checkpoints);
+  verify(checkpoints: readonly unknown[] = []): Promise<Verification> {
+    return verifyChain(this.storage.audit.iterate(), this.key, this.seal, this.headState(), checkpoints);
   }
 }

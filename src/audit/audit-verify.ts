@@ -17,9 +17,9 @@ export interface Verification {
   checkpoints?: { checked: number; ignored: number };
 }
 
-export function verifyChain(
-  entries: Iterable<AuditEntry>, key: crypto.KeyObject, seal: HeadSeal, headState: HeadState, checkpoints: readonly unknown[] = [],
-): Verification {
+export async function verifyChain(
+  entries: AsyncIterable<AuditEntry>, key: crypto.KeyObject, seal: HeadSeal, headState: HeadState, checkpoints: readonly unknown[] = [],
+): Promise<Verification> {
   const opened = checkpoints.map((c) => seal.open(c));
   const marks = opened.filter((c) => c.state === 'ok').map((c) => (c as { head: { seq: number; hash: string } }).head);
   const wanted = new Set(marks.map((m) => m.seq));
@@ -35,7 +35,7 @@ export function verifyChain(
     ...(reanchors.length > 0 && { reanchored_at: reanchors }),
     ...(checkpoints.length > 0 && { checkpoints: { checked: marks.length, ignored: checkpoints.length - marks.length } }),
   });
-  for (const e of entries) {
+  for await (const e of entries) {
     count++;
     const fail = (reason: Verification['reason'], seq = e.seq) => result({ ok: false, first_invalid_seq: seq, reason });
     if (e.seq !== expected) return fail('seq_gap', Math.min(e.seq, expected));

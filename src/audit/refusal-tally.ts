@@ -55,13 +55,13 @@ export class RefusalTally {
    * Appends one entry per address and ended minute (every minute when `all`, at shutdown). A
    * bucket whose entry cannot be written stays for the next flush: counts are never dropped.
    */
-  flush(all = false): number {
+  async flush(all = false): Promise<number> {
     const current = Math.floor(this.clock() / MINUTE_MS);
     let written = 0;
-    for (const [k, b] of this.buckets) {
+    for (const [k, b] of [...this.buckets]) {
       if (!all && b.minute >= current) continue;
       try {
-        this.audit.append({
+        await this.audit.append({
           actorIssuer: 'anonymous', actorSubject: b.address, roles: [], action: 'auth.refused', outcome: 'denied',
           detail: { client_address: b.address, minute: new Date(b.minute * MINUTE_MS).toISOString(), count: b.count, reasons: b.reasons },
         });
@@ -73,14 +73,14 @@ export class RefusalTally {
       }
     }
     if (written > 0) {
-      try { this.audit.syncHead(); } catch (e) { this.onFlushError(e); }
+      try { await this.audit.syncHead(); } catch (e) { this.onFlushError(e); }
     }
     return written;
   }
 
   /** Flushes every ended minute on a timer (a server's; tests flush by hand). */
   start(intervalMs = 15_000): { stop(): void } {
-    const t = setInterval(() => this.flush(), intervalMs);
+    const t = setInterval(() => void this.flush(), intervalMs);
     t.unref();
     return { stop: () => clearInterval(t) };
   }

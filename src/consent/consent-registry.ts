@@ -4,8 +4,9 @@
 import { AppError } from '../errors/app-error.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 import type { Purpose } from '../policy/access-policy.ts';
-import type { ConsentRecordInput, ConsentStore } from './consent-store.ts';
-import { consentExpiry, coverage, type ConsentStatus, type Coverage } from './coverage.ts';
+import type { Ports } from '../storage/storage.ts';
+import { recordKey, type ConsentRecord, type ConsentRecordInput } from './consent-store.ts';
+import { consentExpiry, coverage, supersedes, type ConsentStateRow, type ConsentStatus, type Coverage } from './coverage.ts';
 
 /**
  * What a consent write did. `current`: it is now the subject's state for the purpose;
@@ -23,14 +24,8 @@ export interface ConsentWrite {
   expiresAt: number | null;
 }
 
-const UNCHANGED: ConsentWrite = Object.freeze({ id: null, effective: false, reason: 'unchanged', expiresCapped: false, expiresAt: null });
-
 export class ConsentRegistry {
-  constructor(
-    private readonly store: ConsentStore,
-    readonly purposes: ReadonlyMap<string, Purpose>,
-    private readonly clock: () => number,
-  ) {}
+  constructor(readonly purposes: ReadonlyMap<string, Purpose>, private readonly clock: () => number) {}
 
   purpose(name: string): Purpose {
     const p = this.purposes.get(name);
@@ -43,46 +38,92 @@ export class ConsentRegistry {
   }
 
   /**
-   * Appends a record. Its expiry is capped by the purpose's validity from its collection, so no
-   * source (nor the DPO) can make a consent outlive what the purpose allows (`expires_at: 2099`).
+   * A batch of consent statements decided against the held states in memory and written at once:
+   * what one ingest batch (or one DPO record) does.
    */
-  record(r: ConsentRecordInput): ConsentWrite {
-    const cap = r.collectedAt + this.purpose(r.purpose).consentValidityDays * DAY_MS;
-    const expiresCapped = r.expiresAt !== null && r.expiresAt > cap;
-    const expiresAt = expiresCapped ? cap : r.expiresAt;
-    const { id, current } = this.store.append({ ...r, expiresAt });
-    if (current) return { id, effective: true, reason: 'current', expiresCapped, expiresAt };
-    const state = this.store.state(r.pseudonym, r.purpose);
-    const reason = state && state.collectedAt > r.collectedAt ? 'later_record_decides' : 'objection_stands';
-    return { id, effective: false, reason, expiresCapped, expiresAt };
+  batch(held: Map<string, Map<string, ConsentStateRow>>): ConsentBatch {
+    return new ConsentBatch(this, held);
   }
 
-  /** A consent record a source may send again (a feed re-sent): written once, the repeat changes nothing. */
-  recordOnce(r: ConsentRecordInput): ConsentWrite {
-    return this.store.has(r) ? UNCHANGED : this.record(r);
+  /** Records one consent change (the DPO's), in the caller's transaction. */
+  async record(tx: Ports, r: ConsentRecordInput): Promise<ConsentWrite> {
+    const b = this.batch(await tx.consents.states([r.pseudonym]));
+    const w = b.add(r);
+    const [id] = await b.write(tx);
+    return { ...w, id: id ?? null };
   }
 
-  /**
-   * A consent flag, repeated on every customer row: nothing is written when it states what is
-   * held, unless it is a grant collected after the held grant lapsed (a renewal). `fresh`: a
-   * subject created by this very row has nothing held to compare with.
-   */
-  recordFlag(r: ConsentRecordInput, fresh: boolean): ConsentWrite {
-    if (fresh) return this.record(r);
-    const current = this.store.state(r.pseudonym, r.purpose);
-    const renews = r.status === 'granted' && current !== undefined && consentExpiry(this.purpose(r.purpose), current) <= r.collectedAt;
-    return (current?.status === r.status && !renews) ? UNCHANGED : this.recordOnce(r);
+  async covers(ports: Ports, pseudonym: string, purposeName: string, now = this.clock()): Promise<Coverage> {
+    return coverage(this.purpose(purposeName), await ports.consents.state(pseudonym, purposeName), now);
   }
 
-  covers(pseudonym: string, purposeName: string, now = this.clock()): Coverage {
-    return coverage(this.purpose(purposeName), this.store.state(pseudonym, purposeName), now);
-  }
-
-  history(pseudonym: string) {
-    return this.store.history(pseudonym);
+  history(ports: Ports, pseudonym: string): Promise<ConsentRecord[]> {
+    return ports.consents.history(pseudonym);
   }
 
   static statusOfFlag(v: boolean): ConsentStatus {
     return v ? 'granted' : 'denied';
+  }
+
+  /**
+   * The expiry a record is stored with: capped by the purpose's validity from its collection, so
+   * no source (nor the DPO) can make a consent outlive what the purpose allows (`expires_at: 2099`).
+   */
+  capped(r: ConsentRecordInput): { record: ConsentRecordInput; expiresCapped: boolean } {
+    const cap = r.collectedAt + this.purpose(r.purpose).consentValidityDays * DAY_MS;
+    const expiresCapped = r.expiresAt !== null && r.expiresAt > cap;
+    return { record: expiresCapped ? { ...r, expiresAt: cap } : r, expiresCapped };
+  }
+}
+
+const UNCHANGED: Omit<ConsentWrite, 'id'> = Object.freeze({ effective: false, reason: 'unchanged', expiresCapped: false, expiresAt: null });
+
+/**
+ * Consent statements of one unit of work, decided in order against the states held (kept up to
+ * date as the batch goes), then written in one go. Statements repeating a record the history
+ * holds are found by `dedupe` before they are decided.
+ */
+export class ConsentBatch {
+  private readonly writes: { record: ConsentRecordInput; current: boolean }[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly registry: ConsentRegistry, private readonly held: Map<string, Map<string, ConsentStateRow>>) {}
+
+  private state(r: ConsentRecordInput): ConsentStateRow | undefined {
+    return this.held.get(r.pseudonym)?.get(r.purpose);
+  }
+
+  /** Decides one statement; `existing`: keys of records the history already holds (see ConsentStore.existing). */
+  add(input: ConsentRecordInput, existing?: ReadonlySet<string>): Omit<ConsentWrite, 'id'> {
+    const key = recordKey(input);
+    if (this.seen.has(key) || existing?.has(key)) return UNCHANGED;
+    this.seen.add(key);
+    const { record, expiresCapped } = this.registry.capped(input);
+    const held = this.state(record);
+    const current = supersedes(held, record);
+    if (current) {
+      let byPurpose = this.held.get(record.pseudonym);
+      if (!byPurpose) this.held.set(record.pseudonym, (byPurpose = new Map()));
+      byPurpose.set(record.purpose, { status: record.status, legalBasis: record.legalBasis, collectedAt: record.collectedAt, expiresAt: record.expiresAt });
+    }
+    this.writes.push({ record, current });
+    const reason = current ? 'current' : held && held.collectedAt > record.collectedAt ? 'later_record_decides' : 'objection_stands';
+    return { effective: current, reason, expiresCapped, expiresAt: record.expiresAt };
+  }
+
+  /**
+   * A consent flag, repeated on every customer row: nothing is written when it states what is
+   * held, unless it is a grant collected after the held grant lapsed (a renewal).
+   */
+  addFlag(r: ConsentRecordInput, existing?: ReadonlySet<string>): Omit<ConsentWrite, 'id'> {
+    const held = this.state(r);
+    const renews = r.status === 'granted' && held !== undefined && consentExpiry(this.registry.purpose(r.purpose), held) <= r.collectedAt;
+    if (held?.status === r.status && !renews) return UNCHANGED;
+    return this.add(r, existing);
+  }
+
+  /** Writes what was decided; the ids in the order of the statements that were written. */
+  write(tx: Ports): Promise<number[]> {
+    return this.writes.length === 0 ? Promise.resolve([]) : tx.consents.append(this.writes);
   }
 }

@@ -1,4 +1,5 @@
-// What the consent registry needs from storage.
+// What the consent registry needs from storage. Which record decides the state is the domain's
+// rule (see supersedes); the store keeps the history and the derived state as told.
 import type { ConsentStateRow, ConsentStatus } from './coverage.ts';
 
 export interface ConsentRecordInput {
@@ -19,15 +20,16 @@ export interface ConsentRecord extends ConsentRecordInput {
 }
 
 export interface ConsentStore {
-  /**
-   * Appends to the history and moves the derived state when the record decides it: collected
-   * after the current one, or at the same instant unless it is a grant over a refusal (a
-   * subject's withdrawal or objection is only superseded by a grant collected after it).
-   * `current` tells whether it did.
-   */
-  append(r: ConsentRecordInput): { id: number; current: boolean };
-  state(pseudonym: string, purpose: string): ConsentStateRow | undefined;
-  history(pseudonym: string): ConsentRecord[];
-  /** Whether the history already holds this record (same purpose, status, source and collection time). */
-  has(r: Pick<ConsentRecordInput, 'pseudonym' | 'purpose' | 'status' | 'source' | 'collectedAt'>): boolean;
+  /** Appends records to the history; each marked `current` also becomes its purpose's state. Returns the ids. */
+  append(records: readonly { record: ConsentRecordInput; current: boolean }[]): Promise<number[]>;
+  state(pseudonym: string, purpose: string): Promise<ConsentStateRow | undefined>;
+  /** States of several subjects (pseudonym -> purpose -> state), locked for the transaction's writes. */
+  states(pseudonyms: readonly string[]): Promise<Map<string, Map<string, ConsentStateRow>>>;
+  history(pseudonym: string): Promise<ConsentRecord[]>;
+  /** Which of these records the history already holds (same purpose, status, source and collection time), by recordKey. */
+  existing(records: readonly ConsentRecordInput[]): Promise<Set<string>>;
 }
+
+/** Identity of a consent statement: the same one sent again is not a new record. */
+export const recordKey = (r: Pick<ConsentRecordInput, 'pseudonym' | 'purpose' | 'status' | 'source' | 'collectedAt'>): string =>
+  `${r.pseudonym}\u0000${r.purpose}\u0000${r.status}\u0000${r.source}\u0000${r.collectedAt}`;

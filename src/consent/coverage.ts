@@ -19,6 +19,17 @@ export interface Coverage {
 }
 
 
+/**
+ * Whether a record becomes the subject's state for its purpose over the held one: collected
+ * later, or at the same instant unless it is a grant over a refusal (a subject's withdrawal or
+ * objection is only superseded by a grant collected after it).
+ */
+export function supersedes(held: Pick<ConsentStateRow, 'status' | 'collectedAt'> | undefined, incoming: Pick<ConsentStateRow, 'status' | 'collectedAt'>): boolean {
+  if (!held || incoming.collectedAt > held.collectedAt) return true;
+  if (incoming.collectedAt < held.collectedAt) return false;
+  return !(incoming.status === 'granted' && held.status !== 'granted');
+}
+
 /** When a consent stops counting: its own expiry, or the purpose's default validity. */
 export const consentExpiry = (purpose: Purpose, s: ConsentStateRow): number =>
   s.expiresAt ?? s.collectedAt + purpose.consentValidityDays * DAY_MS;

@@ -7,10 +7,12 @@ import { deriveFeatures, type FeatureRow } from '../subjects/derive-features.ts'
 import type { SealedIdentity } from '../vault/vault-reader.ts';
 import type { DsrStore, Membership } from './dsr-store.ts';
 
+type TransactionOf = Awaited<ReturnType<DsrStore['transactionsOf']>>;
+
 export interface Gathered {
   sealed: SealedIdentity;
   features: FeatureRow | undefined;
-  transactions: ReturnType<DsrStore['transactionsOf']>;
+  transactions: TransactionOf;
   consents: ConsentRecord[];
   memberships: Membership[];
   exports: AuditEntry[];

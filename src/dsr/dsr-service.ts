@@ -12,10 +12,10 @@ import { SHARED_LINK } from '../ingest/ingest-store.ts';
 import type { AccessPolicy, Caller } from '../policy/access-policy.ts';
 import type { Dictionary } from '../policy/load-dictionary.ts';
 import { SUPPRESSION_PATTERN, type Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
-import type { SubjectStore } from '../subjects/subject-store.ts';
 import type { VaultReader } from '../vault/vault-reader.ts';
 import { accessPackage, heldFields, type Gathered } from './dsr-package.ts';
-import type { DsrKind, DsrRequest, DsrStore, ErasureCounts } from './dsr-store.ts';
+import type { DsrKind, DsrRequest, ErasureCounts } from './dsr-store.ts';
+import type { Ports, Storage } from '../storage/storage.ts';
 import { identifierKeyHash, type Identifier } from './identifier.ts';
 
 export type { Identifier } from './identifier.ts';
@@ -31,37 +31,37 @@ export class DsrService {
   private readonly maintenance = new Set<Promise<void>>();
 
   constructor(private readonly d: {
-    store: DsrStore; subjects: SubjectStore; vault: VaultReader; consents: ConsentRegistry; audit: AuditLog;
+    storage: Storage; vault: VaultReader; consents: ConsentRegistry; audit: AuditLog;
     pseudonymizer: Pseudonymizer; dictionary: Dictionary; access: AccessPolicy; clock: () => number;
     /** Told when an erasure's old frames could not be truncated out of the WAL (they go at its next reset). */
     onWalNotTruncated?: () => void;
   }) {}
 
   /** Suppression entries of an older form (the link key itself) re-keyed in their own domain. */
-  rekeyLegacySuppressions(): number {
-    return this.d.store.rekeySuppressions((k) => SUPPRESSION_PATTERN.test(k), (legacy) => this.d.pseudonymizer.suppressionKey(legacy));
+  rekeyLegacySuppressions(): Promise<number> {
+    return this.d.storage.dsr.rekeySuppressions((k) => SUPPRESSION_PATTERN.test(k), (legacy) => this.d.pseudonymizer.suppressionKey(legacy));
   }
 
-  access(caller: Caller, actor: AuditActor, input: DsrInput): { pending: boolean; body: Record<string, unknown> } {
+  async access(caller: Caller, actor: AuditActor, input: DsrInput): Promise<{ pending: boolean; body: Record<string, unknown> }> {
     const fourEyes = this.d.access.callerPrivilege(caller).fourEyesFields;
     const now = this.d.clock();
-    const { request, gathered } = this.begin('access', caller, actor, input, (pseudonym, base) => {
-      const sealed = this.d.vault.fetch(pseudonym);
+    const { request, gathered } = await this.begin('access', caller, actor, input, async (tx, pseudonym, base) => {
+      const sealed = await this.d.vault.fetch(tx, pseudonym);
       const withheld = heldFields(sealed).filter((f) => fourEyes.has(f));
       const request: DsrRequest = { ...base, pseudonym, status: withheld.length ? 'pending_approval' : 'completed', withheld };
-      this.d.store.insertRequest(request);
-      this.d.audit.append({
+      await tx.dsr.insertRequest(request);
+      await this.d.audit.append({
         ...actorFields(actor), action: 'dsr.access', outcome: withheld.length ? 'pending' : 'granted', subjects: [pseudonym],
         detail: { request_id: request.id, reference: request.reference, identifier_type: request.identifierType, withheld_fields: withheld },
-      });
+      }, tx);
       const gathered: Gathered = {
         sealed,
-        features: this.d.subjects.features(pseudonym),
-        transactions: this.d.store.transactionsOf(pseudonym),
-        consents: this.d.consents.history(pseudonym),
-        memberships: this.d.store.memberships(pseudonym),
-        exports: this.d.audit.aboutSubject(pseudonym, ['segment.members.export']).filter((e) => JSON.parse(e.detail).partner_scoped === true),
-        reidentifications: this.d.audit.aboutSubject(pseudonym, ['reidentification.request', 'reidentification.approve', 'reidentification.deny', 'reidentification.deliver']),
+        features: await tx.subjects.features(pseudonym),
+        transactions: await tx.dsr.transactionsOf(pseudonym),
+        consents: await tx.consents.history(pseudonym),
+        memberships: await tx.dsr.memberships(pseudonym),
+        exports: (await this.d.audit.aboutSubject(pseudonym, ['segment.members.export'], tx)).filter((e) => JSON.parse(e.detail).partner_scoped === true),
+        reidentifications: await this.d.audit.aboutSubject(pseudonym, ['reidentification.request', 'reidentification.approve', 'reidentification.deny', 'reidentification.deliver'], tx),
       };
       return { request, gathered };
     });
@@ -77,15 +77,15 @@ export class DsrService {
     };
   }
 
-  erase(caller: Caller, actor: AuditActor, input: DsrInput): Record<string, unknown> {
-    const request = this.begin('erasure', caller, actor, input, (pseudonym, base) => {
-      const counts = this.d.store.erase(pseudonym, base.createdAt, (linkKey) => this.d.pseudonymizer.suppressionKey(linkKey));
+  async erase(caller: Caller, actor: AuditActor, input: DsrInput): Promise<Record<string, unknown>> {
+    const request = await this.begin('erasure', caller, actor, input, async (tx, pseudonym, base) => {
+      const counts = await tx.dsr.erase(pseudonym, base.createdAt, (linkKey) => this.d.pseudonymizer.suppressionKey(linkKey));
       const request: DsrRequest = { ...base, pseudonym, status: 'completed', receipt: receiptOf(counts), maintenance: { wal_compaction: 'pending' } };
-      this.d.store.insertRequest(request);
-      this.d.audit.append({
+      await tx.dsr.insertRequest(request);
+      await this.d.audit.append({
         ...actorFields(actor), action: 'dsr.erasure', outcome: 'ok', subjects: [pseudonym],
         detail: { request_id: request.id, reference: request.reference, identifier_type: request.identifierType, ...counts },
-      });
+      }, tx);
       return request;
     });
     this.compactAfter(request.id);
@@ -104,38 +104,38 @@ export class DsrService {
   }
 
   /** A request's state; its requester collects an approved package's withheld fields once (only when `deliver`). */
-  get(actor: AuditActor, id: string, opts: { deliver: boolean }): Record<string, unknown> {
-    const r = this.d.store.getRequest(id);
+  async get(actor: AuditActor, id: string, opts: { deliver: boolean }): Promise<Record<string, unknown>> {
+    const r = await this.d.storage.dsr.getRequest(id);
     if (!r) throw notFound('No such data-subject request.');
     const view = viewOf(r);
     if (!opts.deliver || r.kind !== 'access' || r.status !== 'approved' || requesterOf(actor) !== r.requester) return view;
-    const sealed = this.d.audit.transaction(() => {
+    const sealed = await this.d.storage.transaction(async (tx) => {
       // delivered once: a concurrent collection that won leaves this one nothing
-      if (!this.d.store.moveRequest(id, 'approved', 'delivered', null, this.d.clock())) return undefined;
-      this.d.audit.append({
+      if (!(await tx.dsr.moveRequest(id, 'approved', 'delivered', null, this.d.clock()))) return undefined;
+      await this.d.audit.append({
         ...actorFields(actor), action: 'dsr.deliver', outcome: 'granted', subjects: [r.pseudonym!],
         detail: { request_id: id, reference: r.reference, fields: r.withheld },
-      });
-      return this.d.vault.fetch(r.pseudonym!);
+      }, tx);
+      return this.d.vault.fetch(tx, r.pseudonym!);
     });
     if (!sealed) return { ...view, status: 'delivered' };
     return { ...view, status: 'delivered', identity: this.d.vault.open(sealed, r.withheld) };
   }
 
-  decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): Record<string, unknown> {
-    const r = this.d.store.getRequest(id);
+  async decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): Promise<Record<string, unknown>> {
+    const r = await this.d.storage.dsr.getRequest(id);
     if (!r) throw notFound('No such data-subject request.');
     const me = requesterOf(actor);
     if (me === r.requester) {
-      this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'denied', subjects: r.pseudonym ? [r.pseudonym] : [], detail: { request_id: id, reason: 'own_request' } });
+      await this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'denied', subjects: r.pseudonym ? [r.pseudonym] : [], detail: { request_id: id, reason: 'own_request' } });
       throw new AppError('auth.forbidden', 'A request cannot be decided by the person who made it.');
     }
     if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is ${r.status}; only a pending access package can be decided.`);
     const status = decision === 'approve' ? 'approved' : 'denied';
     const at = this.d.clock();
-    this.d.audit.transaction(() => {
-      if (!this.d.store.moveRequest(id, 'pending_approval', status, me, at)) throw new AppError('request.conflict', 'The request was decided meanwhile.');
-      this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'ok', subjects: [r.pseudonym!], detail: { request_id: id, reference: r.reference, fields: r.withheld } });
+    await this.d.storage.transaction(async (tx) => {
+      if (!(await tx.dsr.moveRequest(id, 'pending_approval', status, me, at))) throw new AppError('request.conflict', 'The request was decided meanwhile.');
+      await this.d.audit.append({ ...actorFields(actor), action: `dsr.${decision}`, outcome: 'ok', subjects: [r.pseudonym!], detail: { request_id: id, reference: r.reference, fields: r.withheld } }, tx);
     });
     return { ...viewOf(r), status, decided_by: me, decided_at: iso(at) };
   }
@@ -150,7 +150,7 @@ export class DsrService {
    * both take the last request of a quota. A request that reaches no one is recorded and audited
    * (it counts: probing identifiers is itself limited); the quota refusal is audited after.
    */
-  private begin<T>(kind: DsrKind, caller: Caller, actor: AuditActor, input: DsrInput, act: (pseudonym: string, base: DsrRequest) => T): T {
+  private async begin<T>(kind: DsrKind, caller: Caller, actor: AuditActor, input: DsrInput, act: (tx: Ports, pseudonym: string, base: DsrRequest) => Promise<T>): Promise<T> {
     const quota = this.d.access.callerPrivilege(caller).dsrDailyQuota;
     const hash = identifierKeyHash(input.identifier, this.d.pseudonymizer, this.d.dictionary.defaultRegion);
     const now = this.d.clock();
@@ -160,20 +160,20 @@ export class DsrService {
       id: 'dsr_' + crypto.randomUUID(), kind, requester: requesterOf(actor), reference: input.reference, identifierType: input.identifier.type,
       pseudonym: null, status: 'not_found', withheld: [], decidedBy: null, decidedAt: null, deliveredAt: null, receipt: null, maintenance: null, createdAt: now,
     };
-    const outcome = this.d.audit.transaction((): { refused: Refusal } | { done: T } => {
-      if (this.d.store.requestsSince(base.requester, dayStart) >= quota) return { refused: 'quota_exceeded' };
-      const found = this.d.store.findLink(hash);
-      if (found !== undefined && found !== SHARED_LINK) return { done: act(found, base) };
+    const outcome = await this.d.storage.transaction(async (tx): Promise<{ refused: Refusal } | { done: T }> => {
+      if ((await tx.dsr.requestsSince(base.requester, dayStart)) >= quota) return { refused: 'quota_exceeded' };
+      const found = await tx.dsr.findLink(hash);
+      if (found !== undefined && found !== SHARED_LINK) return { done: await act(tx, found, base) };
       const shared = found === SHARED_LINK;
-      const reason = shared ? 'ambiguous' : this.d.store.isSuppressed(this.d.pseudonymizer.suppressionKey(hash)) ? 'erased' : 'not_found';
-      this.d.store.insertRequest({ ...base, status: shared ? 'ambiguous' : 'not_found' });
-      this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { request_id: base.id, reference: base.reference, reason, identifier_type: base.identifierType } });
+      const reason = shared ? 'ambiguous' : (await tx.dsr.isSuppressed(this.d.pseudonymizer.suppressionKey(hash))) ? 'erased' : 'not_found';
+      await tx.dsr.insertRequest({ ...base, status: shared ? 'ambiguous' : 'not_found' });
+      await this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { request_id: base.id, reference: base.reference, reason, identifier_type: base.identifierType } }, tx);
       return { refused: shared ? 'ambiguous' : 'not_found' };
     });
     if ('done' in outcome) return outcome.done;
     switch (outcome.refused) {
       case 'quota_exceeded':
-        this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reference: base.reference, reason: 'quota_exceeded', identifier_type: base.identifierType } });
+        await this.d.audit.append({ ...actorFields(actor), action, outcome: 'denied', detail: { reference: base.reference, reason: 'quota_exceeded', identifier_type: base.identifierType } });
         throw new AppError('request.rate_limited', `The daily quota of data-subject requests (${quota}) is used up.`, {
           headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
         });
@@ -185,10 +185,10 @@ export class DsrService {
   }
 
   private compactAfter(id: string): void {
-    const done = this.d.store.compact()
-      .then((ok) => {
+    const done = this.d.storage.maintenance.afterErasure()
+      .then(async (ok) => {
         if (!ok) this.d.onWalNotTruncated?.();
-        this.d.store.setMaintenance(id, { wal_compaction: ok ? 'done' : 'failed', completed_at: iso(this.d.clock()) });
+        await this.d.storage.dsr.setMaintenance(id, { wal_compaction: ok ? 'done' : 'failed', completed_at: iso(this.d.clock()) });
       })
       .catch(() => this.d.onWalNotTruncated?.())
       .finally(() => this.maintenance.delete(done));

@@ -33,26 +33,23 @@ export interface DsrRequest {
 }
 
 export interface DsrStore {
-  transaction<T>(fn: () => T): T;
-  findLink(keyHash: string): string | undefined;
+  findLink(keyHash: string): Promise<string | undefined>;
   /** Whether a suppression entry (Pseudonymizer.suppressionKey of a link key) exists. */
-  isSuppressed(suppressionKey: string): boolean;
-  memberships(pseudonym: string): Membership[];
-  transactionsOf(pseudonym: string): { day: number; amount: number; currency: string; channel: string; category: string | null; source: string }[];
+  isSuppressed(suppressionKey: string): Promise<boolean>;
+  memberships(pseudonym: string): Promise<Membership[]>;
+  transactionsOf(pseudonym: string): Promise<{ day: number; amount: number; currency: string; channel: string; category: string | null; source: string }[]>;
   /**
    * Deletes everything held on the subject but the audit log, destroys the vault key and records
    * a suppression entry per link key (`suppressionKeyOf` of its hash).
    */
-  erase(pseudonym: string, at: number, suppressionKeyOf: (linkKeyHash: string) => string): ErasureCounts;
-  /** After an erasure, off the request path: zeroed pages out of the WAL. False if it could not be truncated. */
-  compact(waitMs?: number): Promise<boolean>;
-  insertRequest(r: DsrRequest): void;
-  getRequest(id: string): DsrRequest | undefined;
-  /** Requests made by `requester` since `since` (the daily quota's count). */
-  requestsSince(requester: string, since: number): number;
+  erase(pseudonym: string, at: number, suppressionKeyOf: (linkKeyHash: string) => string): Promise<ErasureCounts>;
+  insertRequest(r: DsrRequest): Promise<void>;
+  getRequest(id: string): Promise<DsrRequest | undefined>;
+  /** Requests made by `requester` since `since` (the daily quota's count), locked against concurrent counts. */
+  requestsSince(requester: string, since: number): Promise<number>;
   /** Compare-and-set on the status: false when another caller moved the request first. */
-  moveRequest(id: string, from: DsrStatus, to: DsrStatus, by: string | null, at: number): boolean;
-  setMaintenance(id: string, maintenance: Record<string, unknown>): void;
+  moveRequest(id: string, from: DsrStatus, to: DsrStatus, by: string | null, at: number): Promise<boolean>;
+  setMaintenance(id: string, maintenance: Record<string, unknown>): Promise<void>;
   /** Re-keys suppression entries written in an older form; returns how many. */
-  rekeySuppressions(isCurrent: (key: string) => boolean, rekey: (legacy: string) => string): number;
+  rekeySuppressions(isCurrent: (key: string) => boolean, rekey: (legacy: string) => string): Promise<number>;
 }

@@ -4,8 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config/load-config.ts';
-import type { Store } from '../db/open-database.ts';
-import { migrationStatus, probeWritable } from '../db/open-database.ts';
+import type { Storage } from '../storage/storage.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PolicySet } from '../policy/load-policies.ts';
@@ -23,7 +22,6 @@ import { policyRoutes } from './routes/policy-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import type { IngestService } from '../ingest/ingest-service.ts';
 import { qualityRoutes } from './routes/quality-routes.ts';
-import { sqliteQualityReader } from '../db/sqlite-quality-reader.ts';
 import { subjectRoutes } from './routes/subject-routes.ts';
 import type { SubjectService } from '../subjects/subject-service.ts';
 import { segmentationRoutes } from './routes/segmentation-routes.ts';
@@ -42,7 +40,7 @@ export const READY_PROBE_MS = 5000;
 
 export interface AppDeps {
   config: Readonly<Config>;
-  store: Store;
+  storage: Storage;
   policies: PolicySet;
   verifier: TokenVerifier;
   logger: Logger;
@@ -57,7 +55,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, store, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals } = deps;
+  const { config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
@@ -85,17 +83,17 @@ export function createApp(deps: AppDeps) {
   let provenAt = -Infinity;
   app.route('/', healthRoutes({
     readiness: [
-      { name: 'database', check: () => {
+      { name: 'database', check: async () => {
         const now = clock();
         if (now - provenAt < READY_PROBE_MS) return;
-        probeWritable(store.sqlite, now);
+        await storage.readiness.probeWritable(now);
         provenAt = now;
       } },
-      { name: 'migrations', check: () => {
-        const s = migrationStatus(store.sqlite);
+      { name: 'migrations', check: async () => {
+        const s = await storage.readiness.migrations();
         if (s.applied < s.shipped) throw new Error('pending migrations');
       } },
-      { name: 'policies', check: () => { if (!policies.version) throw new Error('no policy'); } },
+      { name: 'policies', check: async () => { if (!policies.version) throw new Error('no policy'); } },
     ],
   }));
   app.route('/', docsRoutes());
@@ -107,7 +105,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', auditRoutes({ policies, audit }));
   app.route('/', reidentificationRoutes({ policies, reid }));
   app.route('/', dsrRoutes({ policies, dsr }));
-  app.route('/', qualityRoutes({ policies, quality: sqliteQualityReader(store.sqlite), clock }));
+  app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',

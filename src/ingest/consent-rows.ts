@@ -27,7 +27,7 @@ export interface ConsentSummary {
 export class ConsentTally {
   readonly summary: ConsentSummary = { recorded: 0, effective: 0, unchanged: 0, expires_capped: 0, not_effective: [] };
 
-  add(row: number, purpose: string, w: ConsentWrite): void {
+  add(row: number, purpose: string, w: Omit<ConsentWrite, 'id'>): void {
     const s = this.summary;
     if (w.reason === 'unchanged') { s.unchanged++; return; }
     s.recorded++;

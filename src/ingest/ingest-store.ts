@@ -1,4 +1,5 @@
-// What ingest needs from storage; the SQLite implementation lives in src/db, others may follow.
+// What ingest needs from storage, batch by batch: a batch's lookups in a few reads, its writes in
+// a few bulk statements (a round trip per row would not do on a networked database).
 import type { LinkKind } from '../pseudonymization/pseudonymizer.ts';
 import type { FieldTally } from './record-validator.ts';
 
@@ -24,6 +25,8 @@ export interface FeatureUpdate {
   provenance: Record<string, [string, number]>;
   now: number;
 }
+
+export interface LinkWrite { keyHash: string; kind: LinkKind; pseudonym: string }
 
 export interface BehaviourDelta {
   pseudonym: string;
@@ -72,21 +75,31 @@ export interface QualityDelta {
   at: number;
 }
 
+/** Thrown by insertBatch when another batch already holds the idempotency key (another instance won). */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('idempotency key taken');
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
+
 export interface IngestStore {
-  /** Runs `fn` in one write transaction: all of it commits or none. Synchronous by design. */
-  transaction<T>(fn: () => T): T;
-  findBatch(source: string, recordType: string, idempotencyKey: string): { requestHash: string; response: string } | undefined;
-  findLink(keyHash: string): string | undefined;
-  /** True when a suppression entry exists (Pseudonymizer.suppressionKey of an erased subject's link key). */
-  isSuppressed(suppressionKey: string): boolean;
-  hasSuppressions(): boolean;
-  putLink(keyHash: string, kind: LinkKind, pseudonym: string, now: number): void;
-  getVault(pseudonym: string): VaultRow | undefined;
-  putVault(pseudonym: string, row: VaultRow, now: number): void;
-  upsertFeatures(u: FeatureUpdate): void;
-  /** Returns false when (source, sourceTxnId) was already stored. */
-  insertTransaction(t: TransactionRow): boolean;
-  addBehaviour(d: BehaviourDelta, now: number): void;
-  insertBatch(b: BatchRecord): void;
-  addQuality(q: QualityDelta): void;
+  findBatch(source: string, recordType: string, idempotencyKey: string): Promise<{ requestHash: string; response: string } | undefined>;
+  /**
+   * The subjects the link keys lead to (absent: none), inside a transaction locked against
+   * concurrent writers of the same keys until it ends, so a batch's reads and writes agree.
+   */
+  findLinks(keyHashes: readonly string[]): Promise<Map<string, string>>;
+  /** Which of these suppression keys (Pseudonymizer.suppressionKey) exist. */
+  suppressed(keys: readonly string[]): Promise<Set<string>>;
+  /** Vault rows of existing subjects. */
+  vaults(pseudonyms: readonly string[]): Promise<Map<string, VaultRow>>;
+  /** One customers batch: feature upserts, new links (a phone sent for a second subject is shared), vault rows. */
+  writeCustomers(w: { features: FeatureUpdate[]; links: LinkWrite[]; vaults: (VaultRow & { pseudonym: string })[]; now: number }): Promise<void>;
+  /** Inserts transactions; for each, false when (source, sourceTxnId) was already stored. */
+  insertTransactions(rows: readonly TransactionRow[]): Promise<boolean[]>;
+  addBehaviour(deltas: readonly BehaviourDelta[], now: number): Promise<void>;
+  /** Throws IdempotencyKeyTaken when (source, record type, key) is already stored. */
+  insertBatch(b: BatchRecord): Promise<void>;
+  addQuality(q: QualityDelta): Promise<void>;
 }

@@ -23,17 +23,17 @@ export interface FieldCounters {
 }
 
 export interface QualityReader {
-  sources(): SourceCounters[];
-  fields(): FieldCounters[];
+  sources(): Promise<SourceCounters[]>;
+  fields(): Promise<FieldCounters[]>;
 }
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 10_000) / 10_000);
 
-export function qualityScorecard(reader: QualityReader, threshold: number, now: number) {
-  const fields = reader.fields();
+export async function qualityScorecard(reader: QualityReader, threshold: number, now: number) {
+  const [fields, sources] = await Promise.all([reader.fields(), reader.sources()]);
   return {
     validity_threshold: threshold,
-    sources: reader.sources().map((s) => {
+    sources: sources.map((s) => {
       const validity = ratio(s.accepted, s.rows);
       return {
         source: s.source,

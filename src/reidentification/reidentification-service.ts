@@ -9,92 +9,98 @@ import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultReader, SealedIdentity } from '../vault/vault-reader.ts';
 import { VaultKeyError } from '../vault/vault-cipher.ts';
-import type { ReidRequest, ReidStore } from './reidentification-store.ts';
+import type { ReidRequest } from './reidentification-store.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
+import type { Ports, Storage } from '../storage/storage.ts';
 
 export interface ReidInput { pseudonyms: string[]; fields: string[]; purpose: string; justification?: string | undefined }
 
 export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent' | 'unreadable'; fields?: Record<string, string> }
 
+/** `granted`: the fields are in the answer; `pending_approval`: a second DPO must approve first. */
+export type ReidOutcome = { outcome: 'granted'; body: Record<string, unknown> } | { outcome: 'pending_approval'; body: Record<string, unknown> };
 
 export class ReidentificationService {
   constructor(private readonly d: {
-    store: ReidStore; vault: VaultReader; access: AccessPolicy; consents: ConsentRegistry; audit: AuditLog; clock: () => number;
+    storage: Storage; vault: VaultReader; access: AccessPolicy; consents: ConsentRegistry; audit: AuditLog; clock: () => number;
   }) {}
 
-  request(caller: Caller, actor: AuditActor, input: ReidInput): { status: 201 | 202; body: Record<string, unknown> } {
-    const { access, audit } = this.d;
+  async request(caller: Caller, actor: AuditActor, input: ReidInput): Promise<ReidOutcome> {
+    const { access, audit, storage } = this.d;
     const privilege = access.callerPrivilege(caller);
     const subjects = input.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p));
-    const refuse = (err: AppError, reason: string): AppError => {
-      audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'denied', purpose: input.purpose,
+    const refuse = async (err: AppError, reason: string): Promise<AppError> => {
+      await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'denied', purpose: input.purpose,
         justification: input.justification ?? null, subjects, detail: { reason, fields: input.fields } });
       return err;
     };
-    if (privilege.reidentifyPurposes.size === 0) throw refuse(new AppError('auth.forbidden', 'The token\'s roles have no re-identification right.'), 'no_right');
+    if (privilege.reidentifyPurposes.size === 0) throw await refuse(new AppError('auth.forbidden', 'The token\'s roles have no re-identification right.'), 'no_right');
     if (!this.d.consents.purposes.has(input.purpose)) {
-      throw refuse(new AppError('request.validation_failed', 'Unknown purpose.', { errors: [{ path: 'purpose', code: 'enum', message: 'not a purpose of the policy' }] }), 'unknown_purpose');
+      throw await refuse(new AppError('request.validation_failed', 'Unknown purpose.', { errors: [{ path: 'purpose', code: 'enum', message: 'not a purpose of the policy' }] }), 'unknown_purpose');
     }
-    if (!privilege.reidentifyPurposes.has(input.purpose)) throw refuse(new AppError('auth.forbidden', `Re-identification is not allowed under ${input.purpose}.`), 'purpose_not_allowed');
+    if (!privilege.reidentifyPurposes.has(input.purpose)) throw await refuse(new AppError('auth.forbidden', `Re-identification is not allowed under ${input.purpose}.`), 'purpose_not_allowed');
     const justification = (input.justification ?? '').trim();
     if (justification.length < privilege.minJustification) {
-      throw refuse(new AppError('request.validation_failed', `A justification of at least ${privilege.minJustification} characters is required.`, {
+      throw await refuse(new AppError('request.validation_failed', `A justification of at least ${privilege.minJustification} characters is required.`, {
         errors: [{ path: 'justification', code: 'too_short', message: `at least ${privilege.minJustification} characters` }],
       }), 'justification_missing');
     }
     for (const f of input.fields) {
       const category = access.fieldCategory(f);
-      if (!category) throw refuse(new AppError('request.validation_failed', `Unknown vault field ${f}.`, { errors: [{ path: 'fields', code: 'enum', message: `${f} is not a vault field` }] }), 'unknown_field');
+      if (!category) throw await refuse(new AppError('request.validation_failed', `Unknown vault field ${f}.`, { errors: [{ path: 'fields', code: 'enum', message: `${f} is not a vault field` }] }), 'unknown_field');
       if (access.decide(caller, input.purpose, 'reidentify', category).decision !== 'ALLOW') {
-        throw refuse(new AppError('auth.forbidden', `The field ${f} may not be re-identified by this role under ${input.purpose}.`), 'field_forbidden');
+        throw await refuse(new AppError('auth.forbidden', `The field ${f} may not be re-identified by this role under ${input.purpose}.`), 'field_forbidden');
       }
     }
     const now = this.d.clock();
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
-    const used = audit.reidentifiedSince(actor.issuer, actor.subject, dayStart);
-    if (used + input.pseudonyms.length > privilege.dailyQuota) {
-      throw refuse(new AppError('request.rate_limited', `The daily re-identification quota (${privilege.dailyQuota} pseudonyms) is used up.`, {
-        headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
-      }), 'quota_exceeded');
-    }
     const r: ReidRequest = {
       id: 'reid_' + crypto.randomUUID(), requester: `${actor.issuer}:${actor.subject}`, issuerId: actor.issuer, roles: [...caller.roles],
       purpose: input.purpose, justification, pseudonyms: input.pseudonyms, fields: input.fields,
       status: 'pending_approval', decidedBy: null, decidedAt: null, deliveredAt: null, createdAt: now,
     };
     const fourEyes = input.fields.some((f) => privilege.fourEyesFields.has(f));
-    if (fourEyes) {
-      audit.transaction(() => {
-        this.d.store.insert(r);
-        audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'pending', purpose: r.purpose,
-          justification, subjects, detail: { request_id: r.id, fields: r.fields, four_eyes: true } });
-      });
-      return { status: 202, body: { id: r.id, status: 'pending_approval' } };
-    }
-    // Decision, audit entry and ciphertext read commit together; decryption comes after.
-    const sealed = audit.transaction(() => {
-      this.d.store.insert({ ...r, status: 'delivered', deliveredAt: now });
-      audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'granted', purpose: r.purpose,
-        justification, subjects, detail: { request_id: r.id, fields: r.fields } });
-      return this.fetchAll(r);
+    // Quota, decision, audit entry and ciphertext read commit together (the chain's lock also
+    // serializes quota counts across instances); decryption comes after.
+    const out = await storage.transaction(async (tx): Promise<{ quota: true } | { sealed?: (SealedIdentity & { covered: boolean })[] }> => {
+      await tx.audit.lockChain();
+      const used = await audit.reidentifiedSince(actor.issuer, actor.subject, dayStart, tx);
+      if (used + input.pseudonyms.length > privilege.dailyQuota) return { quota: true };
+      if (fourEyes) {
+        await tx.reid.insert(r);
+        await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'pending', purpose: r.purpose,
+          justification, subjects, detail: { request_id: r.id, fields: r.fields, four_eyes: true } }, tx);
+        return {};
+      }
+      await tx.reid.insert({ ...r, status: 'delivered', deliveredAt: now });
+      await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'granted', purpose: r.purpose,
+        justification, subjects, detail: { request_id: r.id, fields: r.fields } }, tx);
+      return { sealed: await this.fetchAll(tx, r) };
     });
-    return { status: 201, body: { id: r.id, status: 'granted', results: this.open(r, sealed) } };
+    if ('quota' in out) {
+      throw await refuse(new AppError('request.rate_limited', `The daily re-identification quota (${privilege.dailyQuota} pseudonyms) is used up.`, {
+        headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
+      }), 'quota_exceeded');
+    }
+    if (!out.sealed) return { outcome: 'pending_approval', body: { id: r.id, status: 'pending_approval' } };
+    return { outcome: 'granted', body: { id: r.id, status: 'granted', results: this.open(r, out.sealed) } };
   }
 
-  decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): { id: string; status: string } {
-    const r = this.d.store.get(id);
+  async decide(actor: AuditActor, id: string, decision: 'approve' | 'deny'): Promise<{ id: string; status: string }> {
+    const { storage, audit } = this.d;
+    const r = await storage.reid.get(id);
     if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
     const me = `${actor.issuer}:${actor.subject}`;
     if (me === r.requester) {
-      this.d.audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'denied', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id, reason: 'own_request' } });
+      await audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'denied', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id, reason: 'own_request' } });
       throw new AppError('auth.forbidden', 'A request cannot be decided by the person who made it.');
     }
     if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is already ${r.status}.`);
     const status = decision === 'approve' ? 'approved' : 'denied';
-    this.d.audit.transaction(() => {
+    await storage.transaction(async (tx) => {
       // the status read above may be stale (another instance): the write itself decides
-      if (!this.d.store.setStatus(id, status, me, this.d.clock())) throw new AppError('request.conflict', 'The request was decided meanwhile.');
-      this.d.audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'ok', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id } });
+      if (!(await tx.reid.setStatus(id, status, me, this.d.clock()))) throw new AppError('request.conflict', 'The request was decided meanwhile.');
+      await audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'ok', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id } }, tx);
     });
     return { id, status };
   }
@@ -103,31 +109,32 @@ export class ReidentificationService {
    * The requester collects approved fields once (only when `deliver`: a HEAD must change
    * nothing); afterwards, and for anyone else, only the status.
    */
-  get(actor: AuditActor, id: string, opts: { deliver: boolean }): Record<string, unknown> {
-    const r = this.d.store.get(id);
+  async get(actor: AuditActor, id: string, opts: { deliver: boolean }): Promise<Record<string, unknown>> {
+    const { storage, audit } = this.d;
+    const r = await storage.reid.get(id);
     const me = `${actor.issuer}:${actor.subject}`;
     if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
     const base = { id: r.id, status: r.status, purpose: r.purpose, fields: r.fields, created_at: new Date(r.createdAt).toISOString() };
     if (!opts.deliver || r.status !== 'approved' || me !== r.requester) return base;
-    const sealed = this.d.audit.transaction(() => {
+    const sealed = await storage.transaction(async (tx) => {
       // delivered once: a concurrent collection (another instance) that won leaves this one nothing
-      if (!this.d.store.setStatus(id, 'delivered', null, this.d.clock())) return undefined;
-      this.d.audit.append({ ...actorFields(actor), action: 'reidentification.deliver', outcome: 'granted', purpose: r.purpose,
-        justification: r.justification, subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)), detail: { request_id: id, fields: r.fields } });
-      return this.fetchAll(r);
+      if (!(await tx.reid.setStatus(id, 'delivered', null, this.d.clock()))) return undefined;
+      await audit.append({ ...actorFields(actor), action: 'reidentification.deliver', outcome: 'granted', purpose: r.purpose,
+        justification: r.justification, subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)), detail: { request_id: id, fields: r.fields } }, tx);
+      return this.fetchAll(tx, r);
     });
     if (!sealed) return { ...base, status: 'delivered' };
     return { ...base, status: 'delivered', results: this.open(r, sealed) };
   }
 
-  private fetchAll(r: ReidRequest): (SealedIdentity & { covered: boolean })[] {
+  private async fetchAll(tx: Ports, r: ReidRequest): Promise<(SealedIdentity & { covered: boolean })[]> {
     const purpose = this.d.consents.purpose(r.purpose);
-    return r.pseudonyms.map((p) => {
-      const sealed = PSEUDONYM_PATTERN.test(p) ? this.d.vault.fetch(p) : { pseudonym: p, status: 'not_found' as const };
+    return Promise.all(r.pseudonyms.map(async (p) => {
+      const sealed = PSEUDONYM_PATTERN.test(p) ? await this.d.vault.fetch(tx, p) : { pseudonym: p, status: 'not_found' as const };
       // Under a consent-based purpose (marketing) only subjects whose consent covers it are revealed.
-      const covered = purpose.basis !== 'consent' || (sealed.status === 'found' && this.d.consents.covers(p, r.purpose).covered);
+      const covered = purpose.basis !== 'consent' || (sealed.status === 'found' && (await this.d.consents.covers(tx, p, r.purpose)).covered);
       return { ...sealed, covered };
-    });
+    }));
   }
 
   private open(r: ReidRequest, sealed: (SealedIdentity & { covered: boolean })[]): ReidResult[] {

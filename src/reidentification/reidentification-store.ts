@@ -18,11 +18,11 @@ export interface ReidRequest {
 }
 
 export interface ReidStore {
-  insert(r: ReidRequest): void;
-  get(id: string): ReidRequest | undefined;
+  insert(r: ReidRequest): Promise<void>;
+  get(id: string): Promise<ReidRequest | undefined>;
   /**
    * Moves a request on from the status its new one follows (approved/denied from pending,
    * delivered from approved); false when another caller moved it first.
    */
-  setStatus(id: string, status: RequestStatus, by: string | null, at: number): boolean;
+  setStatus(id: string, status: RequestStatus, by: string | null, at: number): Promise<boolean>;
 }

@@ -7,9 +7,10 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging/logger.ts';
 import type { RunStore } from './run-store.ts';
 import type { JobInput } from './worker/job-input.ts';
-import type { WorkerBoot } from './worker/segmentation-worker.ts';
+import type { StorageConfig } from '../storage/storage-config.ts';
 
-const BOOT = new URL('./worker/boot.mjs', import.meta.url);
+/** What a job worker is started with: where its storage is, how many threads it may use. */
+export interface WorkerBoot { storage: StorageConfig; threads: number; ahead?: boolean }
 
 export class JobQueue {
   /** Waiting jobs by caller, callers in the order their first waiting job arrived. */
@@ -24,7 +25,8 @@ export class JobQueue {
 
   constructor(
     private readonly runs: RunStore, private readonly logger: Logger, private readonly clock: () => number,
-    private readonly boot: WorkerBoot,
+    /** The worker's entry script (it opens storage and runs executeJob) and its boot data. */
+    private readonly worker: { url: URL; boot: WorkerBoot },
     /** Counted from when the job is handed to its worker. */
     private readonly timeoutMs = 15 * 60_000,
   ) {}
@@ -46,7 +48,7 @@ export class JobQueue {
 
   /** `ahead`: the worker starts its k-means threads and read helper while it waits for a job. */
   private spawn(ahead: boolean): Worker {
-    const worker = new Worker(BOOT, { workerData: { ...this.boot, ahead } satisfies WorkerBoot });
+    const worker = new Worker(this.worker.url, { workerData: { ...this.worker.boot, ahead } satisfies WorkerBoot });
     // idle, it must not keep the process alive; run() refs it when it takes a job
     worker.unref();
     worker.once('exit', () => { if (this.standby === worker) this.standby = undefined; });
@@ -117,28 +119,45 @@ export class JobQueue {
         timedOut = true;
         void worker.terminate();
       }, this.timeoutMs);
-      worker.on('message', (m: { done: boolean; errorType?: string }) => {
-        done = m.done;
+      // progress comes as messages: the worker's own event loop is busy computing
+      let progress: Promise<void> = Promise.resolve();
+      worker.on('message', (m: { done?: boolean; errorType?: string; progress?: number }) => {
+        if (m.progress !== undefined) {
+          const p = m.progress;
+          progress = progress.then(() => this.runs.progress(job.runId, p)).catch(() => {});
+          return;
+        }
+        done = m.done === true;
         if (!m.done) this.logger.error({ run: job.runId, err: { type: m.errorType } }, 'segmentation job failed');
       });
       worker.on('error', (e) => this.logger.error({ run: job.runId, err: e }, 'segmentation worker error'));
       worker.on('exit', (code) => {
         clearTimeout(timer);
-        // A job that reported a failure may have failed before it could record it (e.g. its
-        // store could not be opened): the run must not stay queued or running forever.
-        if (!done || code !== 0) {
-          const row = this.runs.get(job.runId);
-          if (row && row.status !== 'succeeded' && row.status !== 'failed') {
-            this.runs.fail(job.runId, timedOut
-              ? { code: 'timeout', message: 'The run took longer than the gateway allows (VEILGATE_JOB_TIMEOUT_MS) and was stopped; narrow it or ask an operator.' }
-              : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());
-          }
-          if (timedOut) this.logger.warn({ run: job.runId }, 'segmentation job stopped at its time limit');
-        }
-        if (this.warm && !this.closed) this.standby ??= this.spawn(true);
-        resolve();
+        void progress.then(() => this.settle(job, done && code === 0, timedOut)).finally(() => {
+          if (this.warm && !this.closed) this.standby ??= this.spawn(true);
+          resolve();
+        });
       });
       worker.postMessage(job);
     });
+  }
+
+  /**
+   * A job that reported a failure may have failed before it could record it (e.g. its storage
+   * could not be opened): the run must not stay queued or running forever.
+   */
+  private async settle(job: JobInput, completed: boolean, timedOut: boolean): Promise<void> {
+    if (timedOut) this.logger.warn({ run: job.runId }, 'segmentation job stopped at its time limit');
+    if (completed) return;
+    try {
+      const row = await this.runs.get(job.runId);
+      if (row && row.status !== 'succeeded' && row.status !== 'failed') {
+        await this.runs.fail(job.runId, timedOut
+          ? { code: 'timeout', message: 'The run took longer than the gateway allows (VEILGATE_JOB_TIMEOUT_MS) and was stopped; narrow it or ask an operator.' }
+          : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' }, this.clock());
+      }
+    } catch (e) {
+      this.logger.error({ run: job.runId, err: e }, 'a failed run could not be recorded as failed');
+    }
   }
 }

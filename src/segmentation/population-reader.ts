@@ -1,4 +1,4 @@
-// What a segmentation run needs from storage: the covered population's features.
+// What a segmentation run needs from storage: the covered population's features, in bulk.
 import type { Purpose } from '../policy/access-policy.ts';
 import type { FeatureName } from '../policy/features.ts';
 import type { FeatureMatrix } from './feature-matrix.ts';
@@ -7,16 +7,16 @@ export interface PopulationQuery {
   purpose: Purpose;
   features: readonly { name: FeatureName; kind: 'numeric' | 'categorical' }[];
   now: number;
-  onProgress?: (rowsRead: number) => void;
 }
 
-/** A pseudonym range: from (inclusive) and below (exclusive), either side open. */
-export interface KeyRange { from?: string; below?: string }
-
 export interface PopulationReader {
-  /** Subjects whose consent or legal basis covers the purpose now, in pseudonym order. */
-  count(purpose: Purpose, now: number): number;
-  read(q: PopulationQuery, range?: KeyRange): FeatureMatrix;
-  /** The median pseudonym of the feature store (splits a scan in two halves), if it has two subjects. */
-  splitKey(): { key: string; subjects: number } | undefined;
+  /** Subjects whose consent or legal basis covers the purpose now. */
+  count(purpose: Purpose, now: number): Promise<number>;
+  /**
+   * The covered population in pseudonym order, as typed columns (never row objects), in one
+   * consistent snapshot. `threads`: how many threads the read may use.
+   */
+  read(q: PopulationQuery, opts?: { threads?: number }): Promise<{ matrix: FeatureMatrix; threads: number }>;
+  /** Starts what a later read would otherwise wait for (a warm job worker calls it while it waits). */
+  warmUp?(threads: number): void;
 }

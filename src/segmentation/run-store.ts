@@ -39,31 +39,31 @@ export interface ChangeMark { erasures: number; consents: number }
 export type MemberExclusion = 'erased' | 'not_covered';
 
 export interface RunStore {
-  insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>): void;
-  get(id: string): RunRow | undefined;
-  listByOwner(owner: string, limit: number): RunRow[];
-  /** Runs of `owner` queued or running. */
-  activeCount(owner: string): number;
-  markRunning(id: string, at: number): void;
-  progress(id: string, p: number): void;
-  succeed(id: string, result: unknown, at: number): void;
-  fail(id: string, error: { code: string; message: string }, at: number): void;
+  insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>): Promise<void>;
+  get(id: string): Promise<RunRow | undefined>;
+  listByOwner(owner: string, limit: number): Promise<RunRow[]>;
+  /** Runs of `owner` queued or running, counted under the transaction's lock. */
+  activeCount(owner: string): Promise<number>;
+  markRunning(id: string, at: number): Promise<void>;
+  progress(id: string, p: number): Promise<void>;
+  succeed(id: string, result: unknown, at: number): Promise<void>;
+  fail(id: string, error: { code: string; message: string }, at: number): Promise<void>;
   /** Taken before a population read: later erasures and consent changes are those after it. */
-  changeMark(): ChangeMark;
+  changeMark(): Promise<ChangeMark>;
   /** Subjects erased, and subjects whose consent to `purpose` changed, after `mark`. */
-  changedSince(mark: ChangeMark, purpose: string): { erased: string[]; consentChanged: string[] };
+  changedSince(mark: ChangeMark, purpose: string): Promise<{ erased: string[]; consentChanged: string[] }>;
   /**
    * Replaces the members of a run; `pseudonyms` in segment order, sorted inside a segment. Each
    * write transaction first asks `exclude` who must be left out (erased or no longer covered since
    * the population was read): their slots stay empty, so no erasure lands between the check and
    * the write; an erased subject left out counts in its erasure's receipt. Returns how many were.
    */
-  writeMembers(id: string, segmentId: string, pseudonyms: readonly string[], exclude?: () => ReadonlyMap<string, MemberExclusion>): number;
+  writeMembers(id: string, segmentId: string, pseudonyms: readonly string[], exclude?: () => Promise<ReadonlyMap<string, MemberExclusion>>): Promise<number>;
   /**
    * Member slots of a segment in pseudonym order, from `offset` (offsets reveal nothing; pseudonyms
    * would). An erased subject's slot is null: offsets already handed out keep their meaning.
    */
-  members(id: string, segmentId: string, offset: number, limit: number): (string | null)[];
+  members(id: string, segmentId: string, offset: number, limit: number): Promise<(string | null)[]>;
   /** Runs left queued or running by a process that stopped. */
-  interrupted(): string[];
+  interrupted(): Promise<string[]>;
 }

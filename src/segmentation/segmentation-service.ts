@@ -7,8 +7,10 @@ import type { FeatureName } from '../policy/features.ts';
 import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import type { CallerPseudonyms } from '../subjects/caller-pseudonyms.ts';
 import type { JobQueue } from './job-queue.ts';
-import type { PopulationReader } from './population-reader.ts';
-import type { RunPrivilege, RunRow, RunStore } from './run-store.ts';
+import type { RunPrivilege, RunRow } from './run-store.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { StorageConfig } from '../storage/storage-config.ts';
+import { coverage } from '../consent/coverage.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { POPULATION_TOO_SMALL, populationTooSmall } from './segmentation-error.ts';
@@ -26,13 +28,13 @@ const invalid = (path: string, message: string, code = 'invalid') =>
 
 export class SegmentationService {
   constructor(private readonly d: {
-    runs: RunStore; queue: JobQueue; population: PopulationReader; access: AccessPolicy; dictionary: Dictionary;
-    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; dataDir: string; clock: () => number; threads: number; audit: AuditLog;
+    storage: Storage; queue: JobQueue; access: AccessPolicy; dictionary: Dictionary;
+    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; storageConfig: StorageConfig; clock: () => number; threads: number; audit: AuditLog;
     /** Work one request may ask for: conditions and values of its rules, runs queued or running per caller. */
     limits: { ruleTerms: number; jobsPerCaller: number };
   }) {}
 
-  submit(caller: CallerIdentity, actor: AuditActor, spec: SegmentationSpec): RunRow {
+  async submit(caller: CallerIdentity, actor: AuditActor, spec: SegmentationSpec): Promise<RunRow> {
     const purpose = this.d.consents.purpose(spec.purpose);
     const privilege = this.d.access.callerPrivilege(caller);
     if (!privilege.purposes.has(spec.purpose)) throw new AppError('auth.forbidden', `The token's roles may not invoke the purpose ${spec.purpose}.`);
@@ -62,7 +64,7 @@ export class SegmentationService {
     if (spec.k !== undefined) {
       // Under the minimum, one refusal whatever the size (the job says the same after filters);
       // at or over it, the population's size is shown by any run anyway.
-      const n = this.d.population.count(purpose, now);
+      const n = await this.d.storage.population.count(purpose, now);
       if (n < privilege.minGroupSize) throw invalid('purpose', populationTooSmall().message, POPULATION_TOO_SMALL);
       if (spec.k > n) throw invalid('k', `k is larger than the population covered by ${spec.purpose}.`);
     }
@@ -73,29 +75,30 @@ export class SegmentationService {
       params: spec, policyVersion: this.d.access.version(), createdAt: now,
       privilege: { minGroupSize: privilege.minGroupSize, partnerScoped: privilege.partnerScoped, features: read, profileFeatures },
     };
-    this.d.audit.transaction(() => {
-      // counted and inserted under one write lock: two requests cannot both take the last place
-      if (this.d.runs.activeCount(caller.owner) >= this.d.limits.jobsPerCaller) {
+    await this.d.storage.transaction(async (tx) => {
+      // counted and inserted under one lock: two requests cannot both take the last place
+      await tx.audit.lockChain();
+      if ((await tx.runs.activeCount(caller.owner)) >= this.d.limits.jobsPerCaller) {
         throw new AppError('request.rate_limited', `At most ${this.d.limits.jobsPerCaller} runs of one caller may be queued or running; wait for one to finish.`, {
           headers: { 'Retry-After': '10' },
         });
       }
-      this.d.runs.insert(row);
-      this.d.audit.append({
+      await tx.runs.insert(row);
+      await this.d.audit.append({
         ...actorFields(actor), action: 'segmentation.create', outcome: 'ok', purpose: spec.purpose,
         detail: { run_id: id, method: spec.method, features: read, min_group_size: privilege.minGroupSize },
-      });
+      }, tx);
     });
     this.d.queue.submit({
-      runId: id, owner: caller.owner, dataDir: this.d.dataDir, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
+      runId: id, owner: caller.owner, storage: this.d.storageConfig, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
       features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
     });
-    return this.d.runs.get(id)!;
+    return (await this.d.storage.runs.get(id))!;
   }
 
   /** A run of the caller's, whatever its result may show them. */
-  private owned(caller: CallerIdentity, id: string): RunRow {
-    const run = this.d.runs.get(id);
+  private async owned(caller: CallerIdentity, id: string): Promise<RunRow> {
+    const run = await this.d.storage.runs.get(id);
     if (!run || run.owner !== caller.owner) throw notFound();
     return run;
   }
@@ -125,8 +128,8 @@ export class SegmentationService {
   }
 
   /** A run and its result, if the caller's privilege is not narrower than the one it was made under. */
-  get(caller: CallerIdentity, id: string): RunRow {
-    const run = this.owned(caller, id);
+  async get(caller: CallerIdentity, id: string): Promise<RunRow> {
+    const run = await this.owned(caller, id);
     const made = run.privilege ?? this.legacyPrivilege(run);
     const p = this.underStricter(caller, run, 'see');
     if (p.minGroupSize > made.minGroupSize || (p.partnerScoped && !made.partnerScoped)) {
@@ -135,16 +138,16 @@ export class SegmentationService {
     return run;
   }
 
-  list(caller: CallerIdentity): RunRow[] {
-    return this.d.runs.listByOwner(caller.owner, 100);
+  list(caller: CallerIdentity): Promise<RunRow[]> {
+    return this.d.storage.runs.listByOwner(caller.owner, 100);
   }
 
   /**
    * One page of a visible segment's members, re-checked against consent now: a withdrawal
    * after the run still takes the subject out of every later export.
    */
-  members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): { members: string[]; next_cursor: string | null } {
-    const run = this.owned(caller, id);
+  async members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): Promise<{ members: string[]; next_cursor: string | null }> {
+    const run = await this.owned(caller, id);
     const privilege = this.underStricter(caller, run, undefined);
     if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
     const result = run.result as { segments: { id: string; size: number }[] } | null;
@@ -159,11 +162,13 @@ export class SegmentationService {
     const internal: string[] = [];
     let exhausted = false;
     while (out.length < limit) {
-      const page = this.d.runs.members(id, segmentId, offset, limit);
+      const page = await this.d.storage.runs.members(id, segmentId, offset, limit);
       if (page.length === 0) { exhausted = true; break; }
+      // the page's consent states in one read, coverage decided here
+      const states = await this.d.storage.consents.states(page.filter((p): p is string => p !== null));
       for (const p of page) {
         offset++;
-        if (p !== null && purposes.every((pp) => this.d.consents.covers(p, pp, now).covered)) {
+        if (p !== null && purposes.every((pp) => coverage(this.d.consents.purpose(pp), states.get(p)?.get(pp), now).covered)) {
           out.push(this.d.pseudonyms.outbound(caller, p, privilege.partnerScoped));
           internal.push(p);
         }
@@ -172,7 +177,7 @@ export class SegmentationService {
       if (page.length < limit && out.length < limit) { exhausted = true; break; }
     }
     // Written before the list leaves; internal pseudonyms, so a DSR access finds partner exports.
-    this.d.audit.append({
+    await this.d.audit.append({
       ...actorFields(actor), action: 'segment.members.export', outcome: 'granted', purpose: run.purpose, subjects: internal,
       detail: { run_id: id, segment_id: segmentId, count: internal.length, partner_scoped: privilege.partnerScoped },
     });

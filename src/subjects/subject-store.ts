@@ -2,5 +2,5 @@
 import type { FeatureRow } from './derive-features.ts';
 
 export interface SubjectStore {
-  features(pseudonym: string): FeatureRow | undefined;
+  features(pseudonym: string): Promise<FeatureRow | undefined>;
 }

@@ -1,6 +1,6 @@
 // Reads identities back from the vault: ciphertext is fetched first (inside the caller's
 // audited transaction), decryption happens after, so nothing is revealed unaudited.
-import type { VaultStore } from './vault-store.ts';
+import type { Ports } from '../storage/storage.ts';
 import type { VaultCipher } from './vault-cipher.ts';
 import type { VaultRow } from '../ingest/ingest-store.ts';
 
@@ -13,10 +13,11 @@ export interface SealedIdentity {
 }
 
 export class VaultReader {
-  constructor(private readonly store: VaultStore, private readonly cipher: VaultCipher) {}
+  constructor(private readonly cipher: VaultCipher) {}
 
-  fetch(pseudonym: string): SealedIdentity {
-    const row = this.store.get(pseudonym);
+  /** The sealed identity, read through `tx` (inside the unit of work that audits the reveal). */
+  async fetch(tx: Ports, pseudonym: string): Promise<SealedIdentity> {
+    const row = await tx.vault.get(pseudonym);
     if (!row) return { pseudonym, status: 'not_found' };
     if (!row.wrappedKey || !row.ciphertext) return { pseudonym, status: 'erased' };
     return { pseudonym, status: 'found', row };

@@ -2,5 +2,5 @@
 import type { VaultRow } from '../ingest/ingest-store.ts';
 
 export interface VaultStore {
-  get(pseudonym: string): VaultRow | undefined;
+  get(pseudonym: string): Promise<VaultRow | undefined>;
 }

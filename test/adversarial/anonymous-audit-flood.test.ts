@@ -31,7 +31,7 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
     expect(auditRows(gw).length).toBe(rows);
     expect(head()).toBe(h);
     gw.advance(60_000);
-    expect(gw.refusals.flush()).toBe(2);
+    expect(await gw.refusals.flush()).toBe(2);
     const added = auditRows(gw).slice(rows);
     expect(added.map((r) => [r.action, r.outcome, r.actor_subject])).toEqual([
       ['auth.refused', 'denied', '198.51.100.7'], ['auth.refused', 'denied', '203.0.113.9'],
@@ -52,23 +52,23 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
     expect((await gw.request('/v1/me', { token: dpo, clientAddress: '192.0.2.45' })).status).toBe(200);
     gw.advance(wait * 1000);
     expect((await gw.request('/v1/me', { token: dpo, clientAddress: '192.0.2.44' })).status).toBe(200);
-    gw.refusals.flush(true);
+    await gw.refusals.flush(true);
     const entry = auditRows(gw).filter((r) => r.actor_subject === '192.0.2.44').at(-1)!;
     expect(JSON.parse(entry.detail)).toMatchObject({ count: LIMIT + 1, reasons: { malformed_token: LIMIT, rate_limited: 1 } });
   });
 
-  it('memory stays bounded however many addresses are used', () => {
+  it('memory stays bounded however many addresses are used', async () => {
     const tally = new RefusalTally(gw.audit, gw.now, LIMIT, () => {}, 10);
     for (let i = 0; i < 500; i++) tally.record(`10.0.${i >> 8}.${i & 255}`, 'missing');
     expect(tally.pending).toBe(11);
     const before = auditRows(gw).length;
-    expect(tally.flush(true)).toBe(11);
+    expect(await tally.flush(true)).toBe(11);
     const pooled = auditRows(gw).slice(before).find((r) => r.actor_subject === '(other addresses)')!;
     expect(JSON.parse(pooled.detail)).toMatchObject({ count: 490 });
   });
 
   it('/readyz proves writability at most every few seconds, not on every call', async () => {
-    const probe = () => (gw.store.sqlite.prepare("SELECT updated_at FROM service_state WHERE key = 'ready_probe'").get() as { updated_at: number } | undefined)?.updated_at;
+    const probe = () => (gw.sqlite.prepare("SELECT updated_at FROM service_state WHERE key = 'ready_probe'").get() as { updated_at: number } | undefined)?.updated_at;
     expect((await gw.request('/readyz')).status).toBe(200);
     const first = probe();
     expect(first).toBe(gw.now());

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditHeadLost, AuditLog, AuditUnavailable } from '../../src/audit/audit-log.ts';
 import { HeadSeal, headFileIn } from '../../src/audit/audit-head.ts';
-import { sqliteAuditStore } from '../../src/db/sqlite-audit-store.ts';
 import { buildGateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Recorder } from '../helpers/access.ts';
@@ -36,7 +35,7 @@ const checkpointLines = (gw: TestGateway) => gw.logs.filter((l) => l.includes('"
 
 describe('T8: a cut tail with a deleted or rewritten head is found', () => {
   const gws: TestGateway[] = [];
-  afterAll(() => { for (const g of gws) g.cleanup(); });
+  afterAll(async () => { for (const g of gws) await g.cleanup(); });
 
   it('deleted head: verification fails, a restarted gateway refuses to start, and the running one keeps the cut visible', async () => {
     const { gw, rec } = await logged('advhd1');
@@ -109,8 +108,8 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
     // a head ahead of the table (another writer's, or the table lost entries): no rewinding
     const ahead = new HeadSeal(crypto.createSecretKey(key)).seal({ seq: rows.length + 5, hash: 'a'.repeat(64), at: CLOCK });
     fs.writeFileSync(headPath(gw), JSON.stringify(ahead));
-    const other = new AuditLog(sqliteAuditStore(gw.store.sqlite), key, headFileIn(gw.dataDir), () => gw.policies.version, gw.now);
-    expect(() => other.syncHead()).toThrow(AuditUnavailable);
+    const other = new AuditLog(gw.storage, key, headFileIn(gw.dataDir), () => gw.policies.version, gw.now);
+    await expect(other.syncHead()).rejects.toThrow(AuditUnavailable);
     expect(readHead(gw)).toEqual(ahead);
     // the next append numbers on from the head, so the missing entries show as a gap for good;
     // the head, which names an entry the table does not hold, is left as evidence
@@ -137,8 +136,8 @@ describe('T8: checkpoint lines', () => {
       expect(seal.open(c).state).toBe('ok');
       expect(rows[c.seq - 1]!.hash).toBe(c.hash);
     }
-    expect(gw.audit.verify(lines)).toMatchObject({ ok: true, checkpoints: { checked: lines.length, ignored: 0 } });
+    expect(await gw.audit.verify(lines)).toMatchObject({ ok: true, checkpoints: { checked: lines.length, ignored: 0 } });
     // an edited checkpoint (another seq, the same seal) is not believed
-    expect(gw.audit.verify([{ ...lines[0], seq: 2 }])).toMatchObject({ ok: true, checkpoints: { checked: 0, ignored: 1 } });
+    expect(await gw.audit.verify([{ ...lines[0], seq: 2 }])).toMatchObject({ ok: true, checkpoints: { checked: 0, ignored: 1 } });
   });
 });

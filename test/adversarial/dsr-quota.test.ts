@@ -76,7 +76,7 @@ describe('T2: data-subject requests are bounded per DPO and day, and need a refe
     const refs = auditRows(gw).filter((r) => r.action === 'dsr.access' && r.outcome !== 'denied').map((r) => JSON.parse(r.detail).reference);
     expect(refs.length).toBeGreaterThanOrEqual(QUOTA);
     expect(refs.every((r) => /^DSR-2026-\d$/.test(r))).toBe(true);
-    const rows = gw.store.sqlite.prepare('SELECT requester, reference, status FROM dsr_requests ORDER BY created_at').all() as { requester: string; reference: string; status: string }[];
+    const rows = gw.sqlite.prepare('SELECT requester, reference, status FROM dsr_requests ORDER BY created_at').all() as { requester: string; reference: string; status: string }[];
     expect(rows.filter((r) => r.requester === 'dev:alice').length).toBe(QUOTA + 1);
     expect(rows.some((r) => r.status === 'not_found')).toBe(true);
   });

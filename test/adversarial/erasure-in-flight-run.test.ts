@@ -5,8 +5,6 @@
 // the erasure's receipt counts them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsentRegistry } from '../../src/consent/consent-registry.ts';
-import { sqliteConsentStore } from '../../src/db/sqlite-consent-store.ts';
-import { sqliteRunStore } from '../../src/db/sqlite-run-store.ts';
 import { executeJob } from '../../src/segmentation/worker/execute-job.ts';
 import type { JobInput } from '../../src/segmentation/worker/job-input.ts';
 import { Recorder, seedSubject, type Seeded } from '../helpers/access.ts';
@@ -34,52 +32,52 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
   afterAll(() => gw?.cleanup());
 
   /** A rules job over everyone covered by marketing_email, run in this thread with `between` after its read. */
-  function runWith(between: () => void): string {
-    const runs = sqliteRunStore(gw.store.sqlite);
+  async function runWith(between: () => Promise<void>): Promise<string> {
+    const runs = gw.storage.runs;
     const runId = `seg_inflight_${Math.random().toString(36).slice(2)}`;
     const spec = { purpose: 'marketing_email', method: 'rules' as const, features: [], rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }] };
-    runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() });
+    await runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() });
     const input: JobInput = {
-      runId, owner: 'dev:analyst', dataDir: gw.dataDir, purpose: gw.policies.purposes.get('marketing_email')!,
+      runId, owner: 'dev:analyst', storage: { dataDir: gw.dataDir }, purpose: gw.policies.purposes.get('marketing_email')!,
       features: [{ name: 'gender', kind: 'categorical' }], spec, minGroupSize: 10, profileFeatures: ['gender'],
       policyVersion: gw.policies.version, now: gw.now(), threads: 1,
     };
-    executeJob(input, gw.now, undefined, { afterRead: between });
-    expect(runs.get(runId)!.status).toBe('succeeded');
+    await executeJob(input, gw.storage, { clock: gw.now, afterRead: between });
+    expect((await runs.get(runId))!.status).toBe('succeeded');
     return runId;
   }
 
-  const members = (runId: string) => sqliteRunStore(gw.store.sqlite).members(runId, 'rule-1', 0, 1000);
+  const members = (runId: string) => gw.storage.runs.members(runId, 'rule-1', 0, 1000);
 
-  it('an erasure between the population read and the member write leaves the subject out, and its receipt says so', () => {
+  it('an erasure between the population read and the member write leaves the subject out, and its receipt says so', async () => {
     let receiptId = '';
-    const runId = runWith(() => {
-      const erased = gw.dsr.erase({ roles: ['dpo'], issuerId: 'dev' }, DPO, { identifier: { type: 'email', value: String(gone.identity.normalized['email']) }, reference: 'DSR-2026-0077' });
+    const runId = await runWith(async () => {
+      const erased = await gw.dsr.erase({ roles: ['dpo'], issuerId: 'dev' }, DPO, { identifier: { type: 'email', value: String(gone.identity.normalized['email']) }, reference: 'DSR-2026-0077' });
       receiptId = String(erased['id']);
       expect(erased['removed']).toMatchObject({ segment_memberships: 0, in_flight_runs: 1 });
     });
-    const m = members(runId);
+    const m = await members(runId);
     expect(m).not.toContain(gone.pseudonym);
     expect(m).toContain(kept.pseudonym);
     expect(m.filter((p) => p === null)).toHaveLength(1);
     // the erasure's receipt now counts the membership the run in flight left out
-    const r = gw.store.sqlite.prepare('SELECT receipt FROM dsr_requests WHERE id = ?').get(receiptId) as { receipt: string };
+    const r = gw.sqlite.prepare('SELECT receipt FROM dsr_requests WHERE id = ?').get(receiptId) as { receipt: string };
     expect(JSON.parse(r.receipt)).toMatchObject({ in_flight_runs: 1, in_flight_memberships_removed: 1 });
     // and DSR finds no membership of the erased subject anywhere
-    expect((gw.store.sqlite.prepare("SELECT count(*) AS n FROM segment_member_chunks WHERE instr(members, ?) > 0").get(gone.pseudonym) as { n: number }).n).toBe(0);
+    expect((gw.sqlite.prepare("SELECT count(*) AS n FROM segment_member_chunks WHERE instr(members, ?) > 0").get(gone.pseudonym) as { n: number }).n).toBe(0);
   });
 
-  it('a consent withdrawal between read and write takes the subject out of the members', () => {
+  it('a consent withdrawal between read and write takes the subject out of the members', async () => {
     // what the DPO's consent route records, through the same registry
-    const registry = new ConsentRegistry(sqliteConsentStore(gw.store.sqlite), gw.policies.purposes, gw.now);
-    const runId = runWith(() => {
-      const w = registry.record({
+    const registry = new ConsentRegistry(gw.policies.purposes, gw.now);
+    const runId = await runWith(async () => {
+      const w = await gw.storage.transaction((tx) => registry.record(tx, {
         pseudonym: withdrawn.pseudonym, purpose: 'marketing_email', status: 'withdrawn', legalBasis: 'consent', source: 'dpo',
         collectedAt: gw.now(), expiresAt: null, noticeVersion: null, recordedAt: gw.now(), recordedBy: 'dev:dpo-officer',
-      });
+      }));
       expect(w.effective).toBe(true);
     });
-    const m = members(runId);
+    const m = await members(runId);
     expect(m).not.toContain(withdrawn.pseudonym);
     expect(m).toContain(kept.pseudonym);
   });

@@ -44,7 +44,7 @@ describe('T9: ingest clients are bound to their sources', () => {
   it('another client of the same issuer cannot write as the CRM: 403, audited, nothing stored', async () => {
     const intruder = await gw.mint(['ingest'], { sub: 'shop-sync' });
     const before = auditRows(gw).length;
-    const stored = () => (gw.store.sqlite.prepare('SELECT count(*) AS n FROM transactions').get() as { n: number }).n;
+    const stored = () => (gw.sqlite.prepare('SELECT count(*) AS n FROM transactions').get() as { n: number }).n;
     const n = stored();
     for (const type of ['customers', 'transactions', 'consents']) {
       const res = await post('crm', type, intruder, [{ customer_id: 'CRM-77', date: '2026-01-10', amount: 9, channel: 'web', purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-10' }]);
@@ -81,7 +81,7 @@ describe('T9: ingest clients are bound to their sources', () => {
     expect(body.accepted).toBe(1);
     expect(body.consents.expires_capped).toBe(1);
     const validity = gw.policies.purposes.get('partner_sharing')!.consentValidityDays;
-    const row = gw.store.sqlite.prepare("SELECT expires_at FROM consent_records WHERE pseudonym = ? AND purpose = 'partner_sharing'").get(s.pseudonym) as { expires_at: number };
+    const row = gw.sqlite.prepare("SELECT expires_at FROM consent_records WHERE pseudonym = ? AND purpose = 'partner_sharing'").get(s.pseudonym) as { expires_at: number };
     expect(row.expires_at).toBe(collected + validity * DAY);
     // the DPO cannot extend it either
     const dpo = await gw.mint(['dpo']);

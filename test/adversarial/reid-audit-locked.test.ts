@@ -24,7 +24,7 @@ describe('T19: re-identification while the audit store is locked', () => {
 
   /** Runs `fn` while another connection holds the database's write lock. */
   async function whileLocked<T>(fn: () => Promise<T>): Promise<T> {
-    const other = new Database(gw.store.file);
+    const other = new Database(gw.storage.file);
     other.exec('BEGIN IMMEDIATE');
     try {
       return await fn();
@@ -36,7 +36,7 @@ describe('T19: re-identification while the audit store is locked', () => {
 
   it('a granted request answers 503 with Retry-After and reveals nothing; nothing is stored or audited', async () => {
     const before = auditRows(gw).length;
-    const requests = () => (gw.store.sqlite.prepare('SELECT count(*) AS n FROM reidentification_requests').get() as { n: number }).n;
+    const requests = () => (gw.sqlite.prepare('SELECT count(*) AS n FROM reidentification_requests').get() as { n: number }).n;
     const stored = requests();
     const res = await whileLocked(() => gw.request('/v1/reidentifications', {
       method: 'POST', token: dpo, headers: { 'content-type': 'application/json' },

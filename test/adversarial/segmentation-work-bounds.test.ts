@@ -21,7 +21,7 @@ async function populated(env: Record<string, string> = {}): Promise<{ gw: TestGa
 
 describe('T10: segmentation work is bounded per request, per caller and in time', () => {
   const gws: TestGateway[] = [];
-  afterAll(() => { for (const g of gws) g.cleanup(); });
+  afterAll(async () => { for (const g of gws) await g.cleanup(); });
 
   it('a request over the rule-term limit is refused before it is queued; one at the limit runs', async () => {
     const { gw, seg } = await populated({ VEILGATE_MAX_RULE_TERMS: '2000' });
@@ -34,7 +34,7 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     const a = await seg.submit(marketing, huge);
     const { body } = await expectProblem(new Response(a.text, { status: a.status, headers: a.headers }), 422, 'request.validation_failed');
     expect(body.errors).toEqual([expect.objectContaining({ path: 'rules', code: 'too_complex' })]);
-    expect(gw.store.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get()).toEqual({ n: 0 });
+    expect(gw.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get()).toEqual({ n: 0 });
     // 20 conditions of 99 values each: 20 * (1 + 99) = 2000 terms exactly
     const atLimit = { purpose: 'segmentation_analytics', method: 'rules', rules: Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, where: { csp: { in: values.slice(0, 99) } } })) };
     expect((await seg.finish(marketing, atLimit)).status).toBe('succeeded');
@@ -65,7 +65,7 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     const ids: string[] = [];
     for (const t of [a, a, a, a, b]) ids.push((await seg.submit(t, WEB)).json.id as string);
     await gw.jobs.idle();
-    const started = (id: string) => (gw.store.sqlite.prepare('SELECT started_at FROM segmentation_runs WHERE id = ?').get(id) as { started_at: number }).started_at;
+    const started = (id: string) => (gw.sqlite.prepare('SELECT started_at FROM segmentation_runs WHERE id = ?').get(id) as { started_at: number }).started_at;
     const order = [...ids].sort((x, y) => started(x) - started(y));
     expect(new Set(ids.map(started)).size, JSON.stringify(ids.map(started))).toBe(ids.length);
     // alice's first was taken at once; then bob, before the rest of alice's backlog

@@ -12,13 +12,13 @@ describe('T15: the suppression table does not say who was erased', () => {
   let rec: Recorder;
   let gone: Seeded;
   let links: string[];
-  const table = () => (gw.store.sqlite.prepare('SELECT key_hash FROM suppressions ORDER BY key_hash').all() as { key_hash: string }[]).map((r) => r.key_hash);
+  const table = () => (gw.sqlite.prepare('SELECT key_hash FROM suppressions ORDER BY key_hash').all() as { key_hash: string }[]).map((r) => r.key_hash);
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: Date.UTC(2026, 0, 15, 9, 30) });
     rec = new Recorder(gw);
     gone = await seedSubject(rec, 'advsup', 1, { transactions: false });
-    links = (gw.store.sqlite.prepare('SELECT key_hash FROM subject_links WHERE pseudonym = ?').all(gone.pseudonym) as { key_hash: string }[]).map((r) => r.key_hash);
+    links = (gw.sqlite.prepare('SELECT key_hash FROM subject_links WHERE pseudonym = ?').all(gone.pseudonym) as { key_hash: string }[]).map((r) => r.key_hash);
     const dpo = await gw.mint(['dpo']);
     const e = await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-2026-0001', identifier: { type: 'email', value: gone.identity.normalized['email'] } });
     expect(e.status, e.text).toBe(200);
@@ -33,20 +33,20 @@ describe('T15: the suppression table does not say who was erased', () => {
       expect(links).not.toContain(k);
       for (const t of ['subject_features', 'subject_links', 'vault', 'consent_records', 'transactions']) {
         const col = t === 'subject_links' ? 'key_hash' : 'pseudonym';
-        expect((gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE ${col} = ?`).get(k) as { n: number }).n).toBe(0);
+        expect((gw.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE ${col} = ?`).get(k) as { n: number }).n).toBe(0);
       }
     }
   });
 
   it('entries of the older form (the link keys themselves) are re-keyed, and still refuse the person', async () => {
     // what a database written before the change holds
-    gw.store.sqlite.exec('DELETE FROM suppressions');
-    const ins = gw.store.sqlite.prepare('INSERT INTO suppressions (key_hash, created_at) VALUES (?, 0)');
+    gw.sqlite.exec('DELETE FROM suppressions');
+    const ins = gw.sqlite.prepare('INSERT INTO suppressions (key_hash, created_at) VALUES (?, 0)');
     for (const l of links) ins.run(l);
-    expect(gw.dsr.rekeyLegacySuppressions()).toBe(3);
+    expect(await gw.dsr.rekeyLegacySuppressions()).toBe(3);
     const keys = table();
     expect(keys.every((k) => /^x_/.test(k) && !links.includes(k))).toBe(true);
-    expect(gw.dsr.rekeyLegacySuppressions()).toBe(0);
+    expect(await gw.dsr.rekeyLegacySuppressions()).toBe(0);
     const again = await rec.ingest('crm', 'customers', [gone.identity.record]);
     expectRowError(again, 1, 'email', 'erased_subject');
     expect(again.accepted).toBe(0);

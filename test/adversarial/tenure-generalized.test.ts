@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, openStore } from '../../src/db/open-database.ts';
+import { MIGRATIONS_DIR, openConnection } from '../../src/db/sqlite/open-database.ts';
 import { Recorder, pseudonymOfEmail } from '../helpers/access.ts';
 import { testGateway, type TestGateway } from '../helpers/test-gateway.ts';
 
@@ -39,7 +39,7 @@ describe('T16: the feature store does not give back a signup date', () => {
 
   it('no value of a subject\'s row, nor the difference of two, is its signup day', () => {
     SIGNUPS.forEach((d, i) => {
-      const row = gw.store.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonymOfEmail(gw, `tenure.adv${i}@example.test`)) as Record<string, unknown>;
+      const row = gw.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonymOfEmail(gw, `tenure.adv${i}@example.test`)) as Record<string, unknown>;
       const candidates = dayCandidates(row);
       if (d.endsWith('-01')) return;
       expect(candidates.has(day(d)), d).toBe(false);
@@ -81,15 +81,15 @@ describe('T16: rows stored before the change keep only the month', () => {
       VALUES ('p1_tenuretenuretenuretenu', 1, ?, ?, '{}', 0, 0)`).run(day('2025-06-01') - day('2019-03-17'), day('2025-06-01'));
     sqlite.close();
 
-    const store = openStore(data);
+    const upgraded = openConnection(data);
     try {
-      const row = store.sqlite.prepare('SELECT * FROM subject_features').get() as Record<string, unknown>;
+      const row = upgraded.prepare('SELECT * FROM subject_features').get() as Record<string, unknown>;
       expect(row['tenure_since']).toBe(day('2019-03-01'));
       expect(Object.keys(row)).not.toContain('tenure_days');
       expect(Object.keys(row)).not.toContain('tenure_as_of');
       expect(dayCandidates(row).has(day('2019-03-17'))).toBe(false);
     } finally {
-      store.close();
+      upgraded.close();
     }
   });
 });

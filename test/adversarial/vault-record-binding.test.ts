@@ -39,7 +39,7 @@ describe('T20: a vault record does not decrypt under another subject\'s pseudony
     afterAll(() => gw?.cleanup());
 
     it('A\'s row copied under B\'s pseudonym: re-identifying B reveals nothing of A (unreadable)', async () => {
-      gw.store.sqlite.prepare(`UPDATE vault SET wrapped_key = (SELECT wrapped_key FROM vault WHERE pseudonym = @a),
+      gw.sqlite.prepare(`UPDATE vault SET wrapped_key = (SELECT wrapped_key FROM vault WHERE pseudonym = @a),
         ciphertext = (SELECT ciphertext FROM vault WHERE pseudonym = @a), fields = (SELECT fields FROM vault WHERE pseudonym = @a) WHERE pseudonym = @b`)
         .run({ a: a.pseudonym, b: b.pseudonym });
       const r = await rec.postJson('/v1/reidentifications', await gw.mint(['dpo']), { pseudonyms: [b.pseudonym, a.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });

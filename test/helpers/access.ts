@@ -36,7 +36,7 @@ export interface Answer {
   status: number;
   headers: Headers;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 export interface IngestAnswer {

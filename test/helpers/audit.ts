@@ -64,18 +64,18 @@ export interface Verification {
 }
 
 export const auditRows = (gw: TestGateway): AuditRow[] =>
-  gw.store.sqlite.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[];
+  gw.sqlite.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[];
 
 export const lastSeq = (gw: TestGateway): number =>
-  (gw.store.sqlite.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_log').get() as { n: number }).n;
+  (gw.sqlite.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_log').get() as { n: number }).n;
 
 export const rowCount = (gw: TestGateway, table: string): number =>
-  (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  (gw.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Entries per "action/outcome". */
 export function tally(gw: TestGateway): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of gw.store.sqlite.prepare('SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome').all() as { action: string; outcome: string; n: number }[]) {
+  for (const r of gw.sqlite.prepare('SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome').all() as { action: string; outcome: string; n: number }[]) {
     out.set(`${r.action}/${r.outcome}`, r.n);
   }
   return out;
@@ -103,7 +103,7 @@ export async function expectEntries<T extends Answer>(
   const answer = await fn();
   const diff = tallyDiff(before, tally(gw));
   expect(diff, `audit entries added by a request answered ${answer.status}: ${answer.text.slice(0, 300)}`).toEqual(expected ? { [expected]: 1 } : {});
-  const added = gw.store.sqlite.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(seq) as AuditRow[];
+  const added = gw.sqlite.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(seq) as AuditRow[];
   expect(added).toHaveLength(expected ? 1 : 0);
   const entry = added[0];
   if (entry) {

@@ -110,7 +110,7 @@ export const TABLES = [
 
 export function counts(gw: TestGateway): Record<(typeof TABLES)[number], number> {
   return Object.fromEntries(
-    TABLES.map((t) => [t, (gw.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+    TABLES.map((t) => [t, (gw.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
   ) as Record<(typeof TABLES)[number], number>;
 }
 
@@ -139,7 +139,7 @@ export interface FeatureRow {
 }
 
 export const features = (gw: TestGateway): FeatureRow[] =>
-  gw.store.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all() as FeatureRow[];
+  gw.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all() as FeatureRow[];
 
 export interface VaultEntry {
   pseudonym: string;
@@ -153,7 +153,7 @@ export interface VaultEntry {
 export function readVault(gw: TestGateway): Map<string, VaultEntry> {
   const keys = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { master: string };
   const cipher = new VaultCipher(Buffer.from(keys.master, 'base64'));
-  const rows = gw.store.sqlite
+  const rows = gw.sqlite
     .prepare('SELECT pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta FROM vault')
     .all() as { pseudonym: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; fields: string; field_meta: string }[];
   const out = new Map<string, VaultEntry>();
@@ -175,7 +175,7 @@ export const vaultByEmail = (gw: TestGateway, email: string): VaultEntry | undef
   [...readVault(gw).values()].find((v) => v.record['email'] === email);
 
 export const featureOf = (gw: TestGateway, pseudonym: string): FeatureRow =>
-  gw.store.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonym) as FeatureRow;
+  gw.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonym) as FeatureRow;
 
 /** Epoch day of an ISO date, as the transactions and purchase-day columns store it. */
 export const epochDay = (iso: string): number => Math.floor(Date.parse(iso + 'T00:00:00Z') / 86_400_000);

@@ -217,7 +217,7 @@ export interface Segment {
   label: string;
   size: number;
   share: number;
-  profile: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  profile: Record<string, any>;
   top_features: { feature: string; direction: string; effect: number }[];
   rule?: string;
 }

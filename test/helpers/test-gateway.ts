@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config/load-config.ts';
 import { buildGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { mintDevToken } from '../../src/auth/dev-issuer.ts';
+import type { SqliteStorage } from '../../src/db/sqlite/storage.ts';
+import type Database from 'better-sqlite3';
 
 export const REPO_POLICIES = path.resolve(import.meta.dirname, '../../policies');
 export const PARTNER_ISSUER = 'https://auth.partner-one.test';
@@ -29,7 +31,10 @@ export interface PartnerKeys {
   sign(claims?: Partial<JWTPayload> & { roles?: unknown }, header?: Record<string, unknown>): Promise<string>;
 }
 
-export interface TestGateway extends Gateway {
+export interface TestGateway extends Omit<Gateway, 'storage'> {
+  storage: SqliteStorage;
+  /** The SQLite writer connection, for assertions on what is stored (and for tampering as an attacker would). */
+  sqlite: Database.Database;
   dataDir: string;
   policiesDir: string;
   config: Readonly<Config>;
@@ -41,7 +46,8 @@ export interface TestGateway extends Gateway {
   mint(roles: string[], opts?: { sub?: string; ttlSeconds?: number }): Promise<string>;
   /** Through app.request(); `clientAddress` stands in for the socket's remote address. */
   request(pathname: string, init?: RequestInit & { token?: string; clientAddress?: string }): Promise<Response>;
-  cleanup(): void;
+  /** Closes the storage and removes the temp directories. */
+  cleanup(): Promise<void>;
 }
 
 export function tempDir(prefix: string): string {
@@ -129,8 +135,11 @@ async function assemble(
   const now = () => t;
   const logger = createLogger({ level: 'info', destination });
   const gw = await buildGateway(config, { logger, clock: now });
+  const storage = gw.storage as SqliteStorage;
   return {
     ...gw,
+    storage,
+    sqlite: storage.connection,
     dataDir, policiesDir, config, logs, now, partner,
     advance: (ms) => { t += ms; },
     mint: (roles, o = {}) =>
@@ -142,9 +151,6 @@ async function assemble(
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
       return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
-    cleanup: () => {
-      gw.store.close();
-      removeDirs();
-    },
+    cleanup: () => gw.storage.close().finally(removeDirs),
   };
 }

@@ -1,14 +1,13 @@
-// `veilgate audit verify|reanchor`: recompute the audit hash chain of the data directory's
-// database against its sealed head (and checkpoint lines from a log), or re-anchor a lost head.
+// `veilgate audit verify|reanchor`: recompute the audit hash chain of the configured database
+// against its sealed head (and checkpoint lines from a log), or re-anchor a lost head.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
-import { DB_FILE, openStore, type Store } from '../../db/open-database.ts';
-import { sqliteAuditStore } from '../../db/sqlite-audit-store.ts';
+import { openStorage, storageExists } from '../../db/open-storage.ts';
 import { AuditLog } from '../../audit/audit-log.ts';
 import { headFileIn } from '../../audit/audit-head.ts';
+import { storageConfigOf } from '../../services.ts';
 import { resolveKeyMaterial } from '../../vault/key-material.ts';
 import { CliError } from '../run-cli.ts';
 
@@ -25,18 +24,18 @@ export function checkpointsOf(text: string): unknown[] {
   return out;
 }
 
-function withAuditLog<T>(fn: (audit: AuditLog, store: Store) => T): T {
+async function withAuditLog<T>(fn: (audit: AuditLog) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
+  const where = storageConfigOf(config);
   // a missing database is an error to report, not one to create empty
-  if (!fs.existsSync(path.join(config.dataDir, DB_FILE))) throw new CliError(`no database in ${config.dataDir}: nothing to verify`);
+  if (!storageExists(where)) throw new CliError(`no database in ${config.dataDir}: nothing to verify`);
   const keys = resolveKeyMaterial(config);
-  const store = openStore(config.dataDir, { migrate: false });
+  const storage = openStorage({ ...where, migrate: false });
   try {
-    const hasLog = store.sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
-    if (!hasLog) throw new CliError(`the database in ${config.dataDir} has no audit log (run veilgate migrate)`);
-    return fn(new AuditLog(sqliteAuditStore(store.sqlite), keys.audit, headFileIn(config.dataDir), () => '', Date.now), store);
+    if ((await storage.readiness.migrations()).applied === 0) throw new CliError(`the database in ${config.dataDir} has no audit log (run veilgate migrate)`);
+    return await fn(new AuditLog(storage, keys.audit, headFileIn(config.dataDir), () => '', Date.now));
   } finally {
-    store.close();
+    await storage.close();
   }
 }
 
@@ -47,13 +46,13 @@ export function registerAudit(program: Command): void {
     .description('Verify the keyed hash chain and its sealed head; exit 1 when it does not hold')
     .option('--json', 'print the verification as JSON')
     .option('--checkpoints <file>', 'a log file (JSON lines) whose audit_checkpoint lines are checked against the chain too')
-    .action((opts: { json?: boolean; checkpoints?: string }) => {
+    .action(async (opts: { json?: boolean; checkpoints?: string }) => {
       let checkpoints: unknown[] = [];
       if (opts.checkpoints) {
         if (!fs.existsSync(opts.checkpoints)) throw new CliError(`no such file: ${opts.checkpoints}`, 2);
         checkpoints = checkpointsOf(fs.readFileSync(opts.checkpoints, 'utf8'));
       }
-      const v = withAuditLog((log) => log.verify(checkpoints));
+      const v = await withAuditLog((log) => log.verify(checkpoints));
       if (opts.json) process.stdout.write(JSON.stringify(v) + '\n');
       else if (v.ok) process.stdout.write(`audit chain ok: ${v.entries} entries, head seq ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}${v.checkpoints ? `, ${v.checkpoints.checked} checkpoints agree` : ''}${v.reanchored_at ? `, re-anchored at seq ${v.reanchored_at.join(', ')}` : ''}\n`);
       else process.stdout.write(`audit chain BROKEN at seq ${v.first_invalid_seq} (${v.reason}); ${v.entries} entries read\n`);
@@ -63,10 +62,10 @@ export function registerAudit(program: Command): void {
     .command('reanchor')
     .description('Re-anchor a lost (deleted, unreadable or forged) head: records the event in the chain and writes a new sealed head')
     .requiredOption('--reason <text>', 'why (recorded in the audit entry)')
-    .action((opts: { reason: string }) => {
-      const entry = withAuditLog((log) => {
+    .action(async (opts: { reason: string }) => {
+      const entry = await withAuditLog(async (log) => {
         try {
-          return log.reanchor(opts.reason.slice(0, 500), { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null });
+          return await log.reanchor(opts.reason.slice(0, 500), { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null });
         } catch (e) {
           throw new CliError(e instanceof Error ? e.message : String(e));
         }

@@ -4,10 +4,9 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/load-config.ts';
-import { Checkpointer } from '../../db/checkpointer.ts';
-import { openStore } from '../../db/open-database.ts';
+import { openStorage } from '../../db/open-storage.ts';
 import { loadPolicies } from '../../policy/load-policies.ts';
-import { buildServices } from '../../services.ts';
+import { buildServices, storageConfigOf } from '../../services.ts';
 import { formatOfFile, streamRecords } from '../../ingest/stream-records.ts';
 import { isAppError } from '../../errors/app-error.ts';
 import { CliError } from '../run-cli.ts';
@@ -36,9 +35,9 @@ export function registerIngest(program: Command): void {
       const config = loadConfig(process.env);
       const policies = loadPolicies(config.policiesDir);
       // A smaller page cache than the server's: the CLI promises a flat memory profile.
-      const store = openStore(config.dataDir, { cacheMiB: 16 });
-      const checkpoints = Checkpointer.start(store);
-      const { ingest, audit } = buildServices(config, policies, store, Date.now);
+      const storage = openStorage({ ...storageConfigOf(config), cacheMiB: 16 });
+      const background = storage.maintenance.startBackground(() => {});
+      const { ingest, audit } = await buildServices(config, policies, storage, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;
       const bar = opts.progress && process.stderr.isTTY
@@ -49,15 +48,15 @@ export function registerIngest(program: Command): void {
       const totals = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, batches: 0, byCode: {} as Record<string, number> };
       let bytes = 0;
       let chunk: Record<string, unknown>[] = [];
-      const flush = () => {
+      const flush = async () => {
         if (chunk.length === 0) return;
-        const { result } = ingest.ingest({
+        const { result } = await ingest.ingest({
           source: opts.source, recordType: opts.type as 'customers' | 'transactions', rows: chunk, rowOffset: totals.rows,
           requestHash: `cli:${file}:${totals.rows}`,
           auditActor: { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null },
         });
         // each batch's entry is committed: the sealed head follows it, as after a request
-        audit.syncHead();
+        await audit.syncHead();
         totals.rows += chunk.length;
         totals.accepted += result.accepted;
         totals.rejected += result.rejected;
@@ -74,21 +73,21 @@ export function registerIngest(program: Command): void {
       try {
         for await (const rec of streamRecords(file, format, (n) => { bytes += n; })) {
           chunk.push(rec);
-          if (chunk.length >= batchSize) flush();
+          if (chunk.length >= batchSize) await flush();
         }
-        flush();
+        await flush();
       } catch (e) {
         bar?.stop();
-        await checkpoints.stop();
-        store.close();
+        await background.stop();
+        await storage.close();
         if (isAppError(e)) throw new CliError(`${e.detail} (${totals.rows} rows committed before the error)`);
         throw e;
       }
       bar?.update(size, { rows: totals.rows });
       bar?.stop();
       errorsOut?.end();
-      await checkpoints.stop();
-      store.close();
+      await background.stop();
+      await storage.close();
       const secs = (performance.now() - started) / 1000;
       process.stdout.write(
         `${file}: ${totals.rows} rows in ${totals.batches} batches, ${totals.accepted} accepted, ${totals.rejected} rejected, ` +

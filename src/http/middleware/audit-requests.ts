@@ -30,7 +30,7 @@ export function auditRequests(audit: AuditLog, refusals: RefusalTally): Middlewa
       // A service that refused already wrote its own entry: one request, one entry.
       if (status === 403 && scope.appended === 0) {
         const p = c.get('principal');
-        audit.append({
+        await audit.append({
           actorIssuer: p?.issuerId ?? 'anonymous',
           actorSubject: p?.subject ?? 'anonymous',
           roles: p?.roles ?? [],
@@ -43,7 +43,7 @@ export function auditRequests(audit: AuditLog, refusals: RefusalTally): Middlewa
         scope.appended++;
       }
       // Only a request that appended moves the head: others skip the file write.
-      if (scope.appended > 0) audit.syncHead();
+      if (scope.appended > 0) await audit.syncHead();
     } catch {
       c.res = problemResponse(c, 'server.unavailable', 'The audit log cannot be written; nothing was returned.');
     }

@@ -42,15 +42,15 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog }) {
     security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'audit.read')] as const,
     request: { query: Query },
     responses: { 200: { description: 'Entries (json: {entries, next_cursor}; ndjson/csv: one entry per line, X-Next-Cursor header)' } },
-  }), (c) => {
+  }), async (c) => {
     const q = c.req.valid('query');
-    const entries = deps.audit.query({
+    const entries = await deps.audit.query({
       ...(q.from && { from: Date.parse(q.from) }), ...(q.to && { to: Date.parse(q.to) }),
       ...(q.actor && { actor: q.actor }), ...(q.action && { action: q.action }), ...(q.outcome && { outcome: q.outcome }),
       ...(q.subject && { subject: q.subject }), ...(q.cursor && { afterSeq: Number(q.cursor) }), limit: q.limit,
     });
     // Reading the log is itself an access to pseudonymous personal data.
-    deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.read', outcome: 'granted', detail: { entries: entries.length, format: q.format } });
+    await deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.read', outcome: 'granted', detail: { entries: entries.length, format: q.format } });
     const next = entries.length === q.limit ? String(entries[entries.length - 1]!.seq) : null;
     if (next) c.header('X-Next-Cursor', next);
     if (q.format === 'ndjson') return c.body(entries.map((e) => JSON.stringify(toJson(e))).join('\n') + (entries.length ? '\n' : ''), 200, { 'Content-Type': 'application/x-ndjson' });
@@ -67,9 +67,9 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog }) {
     method: 'get', path: '/v1/audit/verify', tags: ['audit'], summary: 'Recompute the keyed hash chain',
     security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'audit.verify')] as const,
     responses: { 200: { description: '{ok, entries, head: {seq, hash}, first_invalid_seq}' } },
-  }), (c) => {
-    const v = deps.audit.verify();
-    deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.verify', outcome: 'ok', detail: { ok: v.ok, entries: v.entries, first_invalid_seq: v.first_invalid_seq } });
+  }), async (c) => {
+    const v = await deps.audit.verify();
+    await deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.verify', outcome: 'ok', detail: { ok: v.ok, entries: v.entries, first_invalid_seq: v.first_invalid_seq } });
     return c.json(v, 200);
   });
   return app;

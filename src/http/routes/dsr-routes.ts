@@ -40,8 +40,8 @@ export function dsrRoutes(deps: { policies: PolicySet; dsr: DsrService }) {
       202: { description: 'The package without the fields a second DPO must approve (withheld_fields); collect them with GET /v1/dsr/{id} once approved' },
       ...lookup,
     },
-  }), (c) => {
-    const out = deps.dsr.access(callerOf(c), auditActorOf(c), c.req.valid('json'));
+  }), async (c) => {
+    const out = await deps.dsr.access(callerOf(c), auditActorOf(c), c.req.valid('json'));
     return c.json(out.body, out.pending ? 202 : 200);
   });
   app.openapi(createRoute({
@@ -49,20 +49,20 @@ export function dsrRoutes(deps: { policies: PolicySet; dsr: DsrService }) {
     security: sec, middleware: [authorize(deps.policies, 'dsr.erasure')] as const,
     request: { body: { content: { 'application/json': { schema: DsrBody } }, required: true } },
     responses: { 200: { description: 'Receipt of what was removed; the WAL compaction that follows is reported on GET /v1/dsr/{id}' }, ...lookup },
-  }), (c) => c.json(deps.dsr.erase(callerOf(c), auditActorOf(c), c.req.valid('json')), 200));
+  }), async (c) => c.json(await deps.dsr.erase(callerOf(c), auditActorOf(c), c.req.valid('json')), 200));
   app.openapi(createRoute({
     method: 'get', path: '/v1/dsr/{id}', tags: ['data-subject rights'], summary: 'A data-subject request; its requester collects approved withheld fields once (GET only)',
     security: sec, middleware: [authorize(deps.policies, 'dsr.read')] as const,
     request: { params: IdParam },
     responses: { 200: { description: 'The request (and, once, the approved fields)' }, 404: { description: 'Unknown request' } },
-  }), (c) => c.json(deps.dsr.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
+  }), async (c) => c.json(await deps.dsr.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
   for (const decision of ['approve', 'deny'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/v1/dsr/{id}/${decision}`, tags: ['data-subject rights'], summary: `${decision} the withheld fields of another DPO's access package`,
       security: sec, middleware: [authorize(deps.policies, 'dsr.decide')] as const,
       request: { params: IdParam },
       responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 404: { description: 'Unknown request' }, 409: { description: 'Not pending' } },
-    }), (c) => c.json(deps.dsr.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
+    }), async (c) => c.json(await deps.dsr.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
   }
   return app;
 }

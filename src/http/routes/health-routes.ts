@@ -5,7 +5,7 @@ import { problemResponse } from '../problem.ts';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => void;
+  check: () => Promise<void>;
 }
 
 const ReadySchema = z
@@ -29,11 +29,11 @@ export function healthRoutes(deps: { readiness: readonly ReadinessCheck[] }) {
         503: { description: 'Not ready (problem+json naming the failing check)' },
       },
     }),
-    (c) => {
+    async (c) => {
       const checks: Record<string, 'ok'> = {};
       for (const r of deps.readiness) {
         try {
-          r.check();
+          await r.check();
           checks[r.name] = 'ok';
         } catch {
           return problemResponse(c, 'server.unavailable', `Readiness check failed: ${r.name}.`);

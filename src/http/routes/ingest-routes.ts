@@ -62,11 +62,11 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         const idempotencyKey = c.req.valid('header')['idempotency-key'];
         const p = c.get('principal');
         const who = { source, recordType: type, writer: { issuerId: p.issuerId, subject: p.subject }, auditActor: auditActorOf(c) };
-        deps.ingest.assertWriter(who);
+        await deps.ingest.assertWriter(who);
         const format = formatOf(c.req.header('content-type'));
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         const rows = parseRecords(decodeUtf8(bytes), format, deps.maxBatchRows);
-        const outcome = deps.ingest.ingest({
+        const outcome = await deps.ingest.ingest({
           ...who, rows, atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),

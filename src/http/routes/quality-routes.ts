@@ -27,7 +27,7 @@ export function qualityRoutes(deps: { policies: PolicySet; quality: QualityReade
       middleware: [authorize(deps.policies, 'quality.read')] as const,
       responses: { 200: { description: 'Scorecard; a source under the validity threshold is flagged', content: { 'application/json': { schema: ScorecardSchema } } } },
     }),
-    (c) => c.json(qualityScorecard(deps.quality, deps.policies.dictionary.validityThreshold, deps.clock()), 200),
+    async (c) => c.json(await qualityScorecard(deps.quality, deps.policies.dictionary.validityThreshold, deps.clock()), 200),
   );
   return app;
 }

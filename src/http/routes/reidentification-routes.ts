@@ -29,23 +29,23 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
       422: { description: 'Missing or short justification, unknown purpose or field' },
       429: { description: 'Daily quota used up (Retry-After)' },
     },
-  }), (c) => {
-    const out = deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json'));
-    return c.json(out.body, out.status);
+  }), async (c) => {
+    const out = await deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json'));
+    return c.json(out.body, out.outcome === 'granted' ? 201 : 202);
   });
   app.openapi(createRoute({
     method: 'get', path: '/v1/reidentifications/{id}', tags: ['re-identification'], summary: 'Status; the requester collects approved fields once',
     security: sec, middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
     request: { params: z.object({ id: z.string().max(64) }) },
     responses: { 200: { description: 'Request status (and results once)' }, 404: { description: 'Unknown request' } },
-  }), (c) => c.json(deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
+  }), async (c) => c.json(await deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
   for (const decision of ['approve', 'deny'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/v1/reidentifications/{id}/${decision}`, tags: ['re-identification'], summary: `${decision} a pending request (another DPO)`,
       security: sec, middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
       request: { params: z.object({ id: z.string().max(64) }) },
       responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 409: { description: 'Not pending' } },
-    }), (c) => c.json(deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
+    }), async (c) => c.json(await deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
   }
   return app;
 }

@@ -72,8 +72,8 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
       422: { description: 'Invalid request, unknown purpose, a population under the minimum group size, k larger than the population, a request over VEILGATE_MAX_RULE_TERMS (too_complex)' },
       429: { description: 'The caller already has VEILGATE_MAX_JOBS_PER_CALLER runs queued or running (Retry-After)' },
     },
-  }), (c) => {
-    const run = deps.segmentations.submit(identity(c), auditActorOf(c), c.req.valid('json') as SegmentationSpec);
+  }), async (c) => {
+    const run = await deps.segmentations.submit(identity(c), auditActorOf(c), c.req.valid('json') as SegmentationSpec);
     c.header('Location', `/v1/segmentations/${run.id}`);
     return c.json({ id: run.id, status: run.status }, 202);
   });
@@ -81,13 +81,13 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
     method: 'get', path: '/v1/segmentations', tags: ['segmentation'], summary: "The caller's runs (newest first, without results)",
     security: sec, middleware: [authorize(deps.policies, 'segmentations.read')] as const,
     responses: { 200: { description: 'Runs', content: { 'application/json': { schema: z.object({ runs: z.array(RunSchema) }) } } } },
-  }), (c) => c.json({ runs: deps.segmentations.list(identity(c)).map((r) => view(r, false)) }, 200));
+  }), async (c) => c.json({ runs: (await deps.segmentations.list(identity(c))).map((r) => view(r, false)) }, 200));
   app.openapi(createRoute({
     method: 'get', path: '/v1/segmentations/{id}', tags: ['segmentation'], summary: 'Status, progress and result of a run',
     security: sec, middleware: [authorize(deps.policies, 'segmentations.read')] as const,
     request: { params: z.object({ id: z.string().max(64) }) },
     responses: { 200: { description: 'Run', content: { 'application/json': { schema: RunSchema } } }, 404: { description: 'Unknown run (or not yours)' } },
-  }), (c) => c.json(view(deps.segmentations.get(identity(c), c.req.valid('param').id), true), 200));
+  }), async (c) => c.json(view(await deps.segmentations.get(identity(c), c.req.valid('param').id), true), 200));
   app.openapi(createRoute({
     method: 'get', path: '/v1/segmentations/{id}/segments/{segment_id}/members', tags: ['segmentation'],
     summary: 'Pseudonymous members of a visible segment (partner-scoped for partners); JSON or CSV',
@@ -100,10 +100,10 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
       200: { description: 'A page of members', content: { 'application/json': { schema: z.object({ members: z.array(z.string()), next_cursor: z.string().nullable() }) }, 'text/csv': { schema: z.string() } } },
       403: { description: 'No export right' }, 404: { description: 'Unknown run or segment, or a suppressed segment' },
     },
-  }), (c) => {
+  }), async (c) => {
     const { id, segment_id } = c.req.valid('param');
     const { cursor, limit } = c.req.valid('query');
-    const page = deps.segmentations.members(identity(c), auditActorOf(c), id, segment_id, cursor, limit);
+    const page = await deps.segmentations.members(identity(c), auditActorOf(c), id, segment_id, cursor, limit);
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
       return c.body(['pseudonym', ...page.members.map(csvCell)].join('\r\n') + '\r\n', 200, { 'Content-Type': 'text/csv; charset=utf-8' });

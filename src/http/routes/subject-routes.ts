@@ -45,10 +45,10 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
         422: { description: 'Unknown purpose or query parameter' },
       },
     }),
-    (c) => {
+    async (c) => {
       const { pseudonym } = c.req.valid('param');
       const { purpose } = c.req.valid('query');
-      return c.json(deps.subjects.read(callerOf(c), auditActorOf(c), pseudonym, purpose).view, 200);
+      return c.json((await deps.subjects.read(callerOf(c), auditActorOf(c), pseudonym, purpose)).view, 200);
     },
   );
   app.openapi(
@@ -59,7 +59,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       request: { params: PseudonymParam },
       responses: { 200: { description: 'History (append-only) and current state' }, 404: { description: 'Unknown subject' } },
     }),
-    (c) => c.json(deps.subjects.consents(auditActorOf(c), c.req.valid('param').pseudonym), 200),
+    async (c) => c.json(await deps.subjects.consents(auditActorOf(c), c.req.valid('param').pseudonym), 200),
   );
   app.openapi(
     createRoute({
@@ -72,8 +72,8 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
         404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' },
       },
     }),
-    (c) => {
-      const w = deps.subjects.recordConsent(auditActorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
+    async (c) => {
+      const w = await deps.subjects.recordConsent(auditActorOf(c), c.req.valid('param').pseudonym, c.req.valid('json'));
       return c.json({ ...w, status: 'recorded' }, 201);
     },
   );

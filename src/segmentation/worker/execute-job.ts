@@ -1,53 +1,63 @@
-// Runs one segmentation job against its own database connection (called inside a worker).
+// Runs one segmentation job against storage of its own (called inside a worker thread).
 import crypto from 'node:crypto';
-import { openStore } from '../../db/open-database.ts';
-import { sqliteRunStore } from '../../db/sqlite-run-store.ts';
-import { sqliteConsentStore } from '../../db/sqlite-consent-store.ts';
 import { coverage } from '../../consent/coverage.ts';
-import type { MemberExclusion } from '../run-store.ts';
+import type { Storage } from '../../storage/storage.ts';
 import { runSegmentation } from '../run-segmentation.ts';
+import type { MemberExclusion } from '../run-store.ts';
 import { SegmentationInputError } from '../segmentation-error.ts';
 import type { JobInput } from './job-input.ts';
-import { readPopulation, type ReadHelper } from './parallel-population-read.ts';
 
-/** Points in a job where a caller may look in (tests place an erasure between read and write). */
-export interface JobHooks { afterRead?: () => void }
+export interface JobOptions {
+  clock?: () => number;
+  /**
+   * Told of progress (a fraction) at most every 250 ms. The engine computes synchronously, so a
+   * worker thread hands it to its parent, whose event loop is free to write it; by default it is
+   * written here once the engine yields.
+   */
+  onProgress?: (fraction: number) => void;
+  /** Points where a caller may look in (tests place an erasure between read and write). */
+  afterRead?: () => Promise<void> | void;
+}
 
-export function executeJob(input: JobInput, clock: () => number = Date.now, helper?: ReadHelper, hooks: JobHooks = {}): void {
-  const store = openStore(input.dataDir, { migrate: false });
-  const runs = sqliteRunStore(store.sqlite);
+export async function executeJob(input: JobInput, storage: Storage, opts: JobOptions = {}): Promise<void> {
+  const runs = storage.runs;
+  const clock = opts.clock ?? Date.now;
   let last = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const report = opts.onProgress ?? ((p: number) => {
+    writing = writing.then(() => runs.progress(input.runId, p)).catch(() => {});
+  });
   const progress = (p: number) => {
     const t = clock();
     if (t - last < 250) return;
     last = t;
-    runs.progress(input.runId, Math.round(p * 1000) / 1000);
+    report(Math.round(p * 1000) / 1000);
   };
   try {
-    runs.markRunning(input.runId, clock());
+    await runs.markRunning(input.runId, clock());
     // before the read: erasures and consent changes after this are left out of the members
-    const mark = runs.changeMark();
+    const mark = await runs.changeMark();
     const t0 = performance.now();
-    // No progress writes during the scan: the connection is busy iterating.
-    const { matrix: population } = readPopulation(store, { purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads, dataDir: input.dataDir, ...(helper && { helper }) });
+    const { matrix: population } = await storage.population.read({ purpose: input.purpose, features: input.features, now: input.now }, { threads: input.threads });
     progress(0.1);
-    hooks.afterRead?.();
+    await opts.afterRead?.();
     const t1 = performance.now();
     const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads: input.threads, profileFeatures: input.profileFeatures });
+    await writing;
     const t2 = performance.now();
-    const consents = sqliteConsentStore(store.sqlite);
     // Asked inside each member write transaction: who was erased, or stopped being covered by the
     // run's purpose, since the population was read.
-    const exclude = () => {
-      const changed = runs.changedSince(mark, input.purpose.name);
-      const out = new Map<string, MemberExclusion>(changed.erased.map((p) => [p, 'erased']));
+    const exclude = async () => {
+      const changed = await runs.changedSince(mark, input.purpose.name);
+      const excluded = new Map<string, MemberExclusion>(changed.erased.map((p) => [p, 'erased']));
+      const states = await storage.consents.states(changed.consentChanged.filter((p) => !excluded.has(p)));
       for (const p of changed.consentChanged) {
-        if (!out.has(p) && !coverage(input.purpose, consents.state(p, input.purpose.name), input.now).covered) out.set(p, 'not_covered');
+        if (!excluded.has(p) && !coverage(input.purpose, states.get(p)?.get(input.purpose.name), input.now).covered) excluded.set(p, 'not_covered');
       }
-      return out;
+      return excluded;
     };
     for (const [segmentId, rows] of out.members) {
-      runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!), exclude);
+      await runs.writeMembers(input.runId, segmentId, Array.from(rows, (i) => out.matrix.pseudonyms[i]!), exclude);
     }
     const t3 = performance.now();
     const digest = crypto.createHash('sha256');
@@ -58,7 +68,7 @@ export function executeJob(input: JobInput, clock: () => number = Date.now, help
     const hiddenRows = out.matrix.n - out.population;
     const filteredOut = population.n - out.matrix.n;
     const countsSafe = hiddenRows === 0 && (filteredOut === 0 || filteredOut >= input.minGroupSize);
-    runs.succeed(input.runId, {
+    await runs.succeed(input.runId, {
       population: out.population,
       segments: out.segments,
       ...(out.quality && { quality: out.quality }),
@@ -81,12 +91,11 @@ export function executeJob(input: JobInput, clock: () => number = Date.now, help
       timings: { read_features: Math.round(t1 - t0), segment: Math.round(t2 - t1), store_members: Math.round(t3 - t2) },
     }, clock());
   } catch (e) {
+    await writing;
     const error = e instanceof SegmentationInputError
       ? { code: e.code, message: e.message }
       : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' };
-    runs.fail(input.runId, error, clock());
+    await runs.fail(input.runId, error, clock());
     if (!(e instanceof SegmentationInputError)) throw e;
-  } finally {
-    store.close();
   }
 }

@@ -2,12 +2,14 @@
 import type { Purpose } from '../../policy/access-policy.ts';
 import type { FeatureName } from '../../policy/features.ts';
 import type { SegmentationSpec } from '../segmentation-spec.ts';
+import type { StorageConfig } from '../../storage/storage-config.ts';
 
 export interface JobInput {
   runId: string;
   /** The caller (issuer id + ':' + subject): the queue takes turns between callers. */
   owner: string;
-  dataDir: string;
+  /** Where the job opens its own storage. */
+  storage: StorageConfig;
   purpose: Purpose;
   features: { name: FeatureName; kind: 'numeric' | 'categorical' }[];
   spec: SegmentationSpec;

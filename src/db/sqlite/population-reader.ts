@@ -1,10 +1,21 @@
 // Reads the covered population's features straight into typed arrays (raw().iterate(): no row objects).
 import type Database from 'better-sqlite3';
-import type { Purpose } from '../policy/access-policy.ts';
-import type { FeatureName } from '../policy/features.ts';
-import type { CategoricalColumn, FeatureMatrix } from '../segmentation/feature-matrix.ts';
-import type { KeyRange, PopulationQuery, PopulationReader } from '../segmentation/population-reader.ts';
-import { DAY_MS } from '../ingest/field-value.ts';
+import type { Purpose } from '../../policy/access-policy.ts';
+import type { FeatureName } from '../../policy/features.ts';
+import type { CategoricalColumn, FeatureMatrix } from '../../segmentation/feature-matrix.ts';
+import type { PopulationQuery } from '../../segmentation/population-reader.ts';
+import { DAY_MS } from '../../ingest/field-value.ts';
+
+/** A pseudonym range: from (inclusive) and below (exclusive), either side open. */
+export interface KeyRange { from?: string; below?: string }
+
+/** The synchronous scans the population port is made of (one thread, or two halves). */
+export interface SqlitePopulationScan {
+  count(purpose: Purpose, now: number): number;
+  read(q: PopulationQuery, range?: KeyRange): FeatureMatrix;
+  /** The median pseudonym of the feature store (splits a scan in two halves), if it has two subjects. */
+  splitKey(): { key: string; subjects: number } | undefined;
+}
 
 
 /** SQL for each feature as of :today (epoch day); time-relative ones are derived here. */
@@ -36,7 +47,7 @@ export function coverageSql(purpose: Purpose): { join: string; where: string } {
   }
 }
 
-export function sqlitePopulationReader(sqlite: Database.Database): PopulationReader {
+export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulationScan {
   const params = (purpose: Purpose, now: number) => ({
     purpose: purpose.name, now, validity: purpose.consentValidityDays * DAY_MS, today: Math.floor(now / DAY_MS),
   });
@@ -100,7 +111,6 @@ export function sqlitePopulationReader(sqlite: Database.Database): PopulationRea
           }
         }
         n++;
-        if (q.onProgress && n % 100_000 === 0) q.onProgress(n);
       }
       const numeric = new Map<FeatureName, Float64Array>();
       const categorical = new Map<FeatureName, CategoricalColumn>();

@@ -1,8 +1,6 @@
-// SQLite storage of re-identification requests and vault reads.
+// SQLite storage of re-identification requests.
 import type Database from 'better-sqlite3';
-import type { ReidRequest, ReidStore, RequestStatus } from '../reidentification/reidentification-store.ts';
-import type { VaultStore } from '../vault/vault-store.ts';
-import type { VaultRow } from '../ingest/ingest-store.ts';
+import type { ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
 
 interface Raw { id: string; requester: string; issuer_id: string; roles: string; purpose: string; justification: string; pseudonyms: string; fields: string; status: RequestStatus; decided_by: string | null; decided_at: number | null; delivered_at: number | null; created_at: number }
 
@@ -14,8 +12,8 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
   const decide = sqlite.prepare(`UPDATE reidentification_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending_approval'`);
   const deliver = sqlite.prepare(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = ? WHERE id = ? AND status = 'approved'`);
   return {
-    insert: (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
-    get: (id) => {
+    insert: async (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
+    get: async (id) => {
       const r = get.get(id);
       return r && {
         id: r.id, requester: r.requester, issuerId: r.issuer_id, roles: JSON.parse(r.roles) as string[], purpose: r.purpose,
@@ -23,12 +21,6 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
         status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at, createdAt: r.created_at,
       };
     },
-    setStatus: (id, status, by, at) => (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)).changes === 1,
+    setStatus: async (id, status, by, at) => (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)).changes === 1,
   };
-}
-
-export function sqliteVaultStore(sqlite: Database.Database): VaultStore {
-  const get = sqlite.prepare<[string], VaultRow>(
-    'SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault WHERE pseudonym = ?');
-  return { get: (p) => get.get(p) };
 }

@@ -4,11 +4,11 @@
 // a write lock held while both open their read transactions keeps any commit from landing
 // between them, so the population is exactly the one a single scan would have read.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { Store } from '../../db/open-database.ts';
-import { beginSnapshot, endSnapshot, holdingWriters } from '../../db/read-snapshot.ts';
-import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
-import { concatRows, type FeatureMatrix } from '../feature-matrix.ts';
-import type { PopulationQuery } from '../population-reader.ts';
+import type Database from 'better-sqlite3';
+import { beginSnapshot, endSnapshot, holdingWriters } from './read-snapshot.ts';
+import { sqlitePopulationReader } from './population-reader.ts';
+import { concatRows, type FeatureMatrix } from '../../segmentation/feature-matrix.ts';
+import type { PopulationQuery } from '../../segmentation/population-reader.ts';
 import type { FeatureName } from '../../policy/features.ts';
 import { READ, signal, waitWhile, type HalfMessage, type HalfRequest } from './read-handshake.ts';
 
@@ -41,8 +41,11 @@ export class ReadHelper {
 
 export interface ReadOptions { threads: number; dataDir: string; parallelMin?: number; helper?: ReadHelper }
 
+/** What a read needs of the connection: it, and the file other connections open. */
+export interface ScanTarget { sqlite: Database.Database; file: string }
+
 /** The covered population in pseudonym order; `threads` says how many threads read it. */
-export function readPopulation(store: Store, q: PopulationQuery, opts: ReadOptions): { matrix: FeatureMatrix; threads: number } {
+export function readPopulation(store: ScanTarget, q: PopulationQuery, opts: ReadOptions): { matrix: FeatureMatrix; threads: number } {
   const reader = sqlitePopulationReader(store.sqlite);
   const split = opts.threads > 1 ? reader.splitKey() : undefined;
   if (split && split.subjects >= (opts.parallelMin ?? PARALLEL_READ_MIN)) {
@@ -59,7 +62,7 @@ export function readPopulation(store: Store, q: PopulationQuery, opts: ReadOptio
   return { matrix: reader.read(q), threads: 1 };
 }
 
-function readInHalves(store: Store, q: PopulationQuery, splitKey: string, helper: ReadHelper): FeatureMatrix {
+function readInHalves(store: ScanTarget, q: PopulationQuery, splitKey: string, helper: ReadHelper): FeatureMatrix {
   const { flag, port } = helper;
   if (waitWhile(flag, READ.booting, 30_000) !== READ.ready) throw new Error('population read helper did not start');
   const request: HalfRequest = { query: { purpose: q.purpose, features: q.features, now: q.now }, from: splitKey };
@@ -78,7 +81,7 @@ function readInHalves(store: Store, q: PopulationQuery, splitKey: string, helper
 }
 
 /** Both connections open their read transactions while writers are held off by a write lock. */
-function openSharedSnapshot(store: Store, flag: Int32Array): void {
+function openSharedSnapshot(store: ScanTarget, flag: Int32Array): void {
   holdingWriters(store.file, () => {
     beginSnapshot(store.sqlite);
     signal(flag, READ.go);

@@ -1,7 +1,7 @@
-// SQLite implementation of the ingest store: prepared statements on the hot path (see the ingest bench).
+// SQLite side of ingest: prepared statements on the hot path (see the ingest bench); a batch's
+// lookups and writes are loops of them inside the unit of work (no round trips to save here).
 import type Database from 'better-sqlite3';
-import { immediate } from './immediate.ts';
-import { SHARED_LINK, type IngestStore, type FeatureUpdate, type VaultRow } from '../ingest/ingest-store.ts';
+import { IdempotencyKeyTaken, SHARED_LINK, type IngestStore, type VaultRow } from '../../ingest/ingest-store.ts';
 
 /** Feature columns an upsert may set; anything else is a programming error. */
 const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_since'] as const;
@@ -70,30 +70,59 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
   };
 
   return {
-    transaction: (fn) => immediate(sqlite, fn),
-    findBatch: (s, t, k) => st.findBatch.get(s, t, k),
-    findLink: (h) => st.findLink.get(h)?.pseudonym,
-    isSuppressed: (h) => st.suppressed.get(h) !== undefined,
-    hasSuppressions: () => st.anySuppressed.get() !== undefined,
-    putLink: (h, kind, p, now) => void st.putLink.run(h, kind, p, now),
-    getVault: (p) => st.getVault.get(p),
-    putVault: (p, r, now) => void st.putVault.run(p, r.keyId, r.wrappedKey, r.ciphertext, r.fields, r.fieldMeta, now),
-    upsertFeatures: (u: FeatureUpdate) => {
-      // positional: one bound array per customer row, no parameter-name lookups
-      const params: unknown[] = [u.pseudonym, u.keyVersion];
-      for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
-      params.push(JSON.stringify(u.provenance), u.now, u.now);
-      st.upsertFeatures.run(params);
+    findBatch: async (s, t, k) => st.findBatch.get(s, t, k),
+    findLinks: async (hashes) => {
+      const out = new Map<string, string>();
+      for (const h of hashes) {
+        const p = st.findLink.get(h)?.pseudonym;
+        if (p !== undefined) out.set(h, p);
+      }
+      return out;
     },
-    insertTransaction: (t) => st.insertTransaction.run(t).changes === 1,
-    addBehaviour: (d, now) =>
-      void st.addBehaviour.run({
-        pseudonym: d.pseudonym, firstDay: d.firstDay, lastDay: d.lastDay, count: d.count, amount: d.amount,
-        ...d.byChannel, now,
-        provenance: JSON.stringify({ behaviour: [d.source, now] }),
-      }),
-    insertBatch: (b) => void st.insertBatch.run(b),
-    addQuality: (q) => {
+    suppressed: async (keys) => {
+      const out = new Set<string>();
+      // most stores have never erased anyone: one query instead of one per key
+      if (keys.length === 0 || st.anySuppressed.get() === undefined) return out;
+      for (const k of keys) if (st.suppressed.get(k) !== undefined) out.add(k);
+      return out;
+    },
+    vaults: async (pseudonyms) => {
+      const out = new Map<string, VaultRow>();
+      for (const p of pseudonyms) {
+        const v = st.getVault.get(p);
+        if (v) out.set(p, v);
+      }
+      return out;
+    },
+    writeCustomers: async ({ features, links, vaults, now }) => {
+      for (const u of features) {
+        // positional: one bound array per customer row, no parameter-name lookups
+        const params: unknown[] = [u.pseudonym, u.keyVersion];
+        for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
+        params.push(JSON.stringify(u.provenance), u.now, u.now);
+        st.upsertFeatures.run(params);
+      }
+      for (const l of links) st.putLink.run(l.keyHash, l.kind, l.pseudonym, now);
+      for (const v of vaults) st.putVault.run(v.pseudonym, v.keyId, v.wrappedKey, v.ciphertext, v.fields, v.fieldMeta, now);
+    },
+    insertTransactions: async (rows) => rows.map((t) => st.insertTransaction.run(t).changes === 1),
+    addBehaviour: async (deltas, now) => {
+      for (const d of deltas) {
+        st.addBehaviour.run({
+          pseudonym: d.pseudonym, firstDay: d.firstDay, lastDay: d.lastDay, count: d.count, amount: d.amount,
+          ...d.byChannel, now, provenance: JSON.stringify({ behaviour: [d.source, now] }),
+        });
+      }
+    },
+    insertBatch: async (b) => {
+      try {
+        st.insertBatch.run(b);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new IdempotencyKeyTaken();
+        throw e;
+      }
+    },
+    addQuality: async (q) => {
       for (const [field, t] of q.fields) {
         const merged = mergeCounts(st.fieldStats.get(q.source, q.recordType, field)?.invalid_by_rule, t.invalidByRule);
         st.putFieldStats.run(q.source, q.recordType, field, t.seen, t.present, t.valid, merged);

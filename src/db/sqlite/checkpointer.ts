@@ -3,7 +3,8 @@
 // (alternating A/B runs, 100k customers). A thread checkpoints every intervalMs;
 // the writer keeps a high autocheckpoint threshold only as a safety net should it stop.
 import { Worker } from 'node:worker_threads';
-import { AUTOCHECKPOINT_PAGES, type Store } from './open-database.ts';
+import type Database from 'better-sqlite3';
+import { AUTOCHECKPOINT_PAGES } from './open-database.ts';
 
 const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
 /** Pages of WAL (4 KiB each) the writer lets accumulate before checkpointing itself. */
@@ -12,17 +13,18 @@ export const SAFETY_NET_PAGES = 100_000;
 export class Checkpointer {
   private constructor(private readonly worker: Worker, private readonly stopFlag: Int32Array, private readonly exited: Promise<void>) {}
 
-  static start(store: Store, opts: { intervalMs?: number; onError?: (e: Error) => void } = {}): Checkpointer {
+  /** `sqlite`: the writer's connection, whose own checkpoint threshold becomes a safety net. */
+  static start(sqlite: Database.Database, opts: { intervalMs?: number; onError?: (e: Error) => void } = {}): Checkpointer {
     const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(WORKER, { workerData: { file: store.file, intervalMs: opts.intervalMs ?? 250, stop: stopFlag.buffer } });
+    const worker = new Worker(WORKER, { workerData: { file: sqlite.name, intervalMs: opts.intervalMs ?? 250, stop: stopFlag.buffer } });
     worker.unref();
     const exited = new Promise<void>((resolve) => worker.once('exit', () => {
       // without the thread the writer checkpoints again at the usual threshold
-      try { if (store.sqlite.open) store.sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`); } catch { /* closed meanwhile */ }
+      try { if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`); } catch { /* closed meanwhile */ }
       resolve();
     }));
     worker.on('error', (e) => opts.onError?.(e));
-    store.sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     return new Checkpointer(worker, stopFlag, exited);
   }
 

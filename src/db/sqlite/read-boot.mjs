@@ -4,7 +4,7 @@ import { workerData } from 'node:worker_threads';
 try {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('./population-read-worker.ts');
+  await import('./read-worker.ts');
 } catch (e) {
   // The job thread may be blocked in Atomics.wait on the flag: fail it there, not only here.
   const flag = new Int32Array(workerData.flag);

@@ -1,8 +1,6 @@
 // SQLite side of data-subject access and erasure, and the register of requests.
 import type Database from 'better-sqlite3';
-import type { DsrRequest, DsrStatus, DsrStore, ErasureCounts, Membership } from '../dsr/dsr-store.ts';
-import { compactWal } from './compact-wal.ts';
-import { immediate } from './immediate.ts';
+import type { DsrRequest, DsrStatus, DsrStore, ErasureCounts, Membership } from '../../dsr/dsr-store.ts';
 
 interface RawRequest {
   id: string; kind: DsrRequest['kind']; requester: string; reference: string; identifier_type: string; pseudonym: string | null;
@@ -61,12 +59,11 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     return n;
   };
   return {
-    transaction: (fn) => immediate(sqlite, fn),
-    findLink: (h) => st.link.get(h)?.pseudonym,
-    isSuppressed: (k) => st.suppressed.get(k) !== undefined,
-    memberships: (p) => st.memberships.all(p),
-    transactionsOf: (p) => st.transactions.all(p) as ReturnType<DsrStore['transactionsOf']>,
-    erase: (p, at, suppressionKeyOf) => {
+    findLink: async (h) => st.link.get(h)?.pseudonym,
+    isSuppressed: async (k) => st.suppressed.get(k) !== undefined,
+    memberships: async (p) => st.memberships.all(p),
+    transactionsOf: async (p) => st.transactions.all(p) as Awaited<ReturnType<DsrStore['transactionsOf']>>,
+    erase: async (p, at, suppressionKeyOf) => {
       // secure_delete zeroes freed cells, so the destroyed data key does not linger in free pages
       sqlite.pragma('secure_delete = ON');
       try {
@@ -93,20 +90,17 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         sqlite.pragma('secure_delete = FAST');
       }
     },
-    // A reader on another connection (a segmentation job) can hold old frames and the background
-    // checkpointer may hold the lock a moment: the thread retries within its budget.
-    compact: (waitMs = 10_000) => compactWal(sqlite.name, waitMs),
-    insertRequest: (r) => void st.insertRequest.run({
+    insertRequest: async (r) => void st.insertRequest.run({
       id: r.id, kind: r.kind, requester: r.requester, reference: r.reference, identifierType: r.identifierType, pseudonym: r.pseudonym,
       status: r.status, withheld: JSON.stringify(r.withheld), receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
       maintenance: r.maintenance === null ? null : JSON.stringify(r.maintenance), createdAt: r.createdAt,
     }),
-    getRequest: (id) => { const r = st.getRequest.get(id); return r && toRequest(r); },
-    requestsSince: (requester, since) => st.since.get(requester, since)!.n,
-    moveRequest: (id, from, to, by, at) =>
+    getRequest: async (id) => { const r = st.getRequest.get(id); return r && toRequest(r); },
+    requestsSince: async (requester, since) => st.since.get(requester, since)!.n,
+    moveRequest: async (id, from, to, by, at) =>
       (to === 'delivered' ? st.deliver.run(to, at, id, from) : st.decide.run(to, by, at, id, from)).changes === 1,
-    setMaintenance: (id, m) => void st.maintenance.run(JSON.stringify(m), id),
-    rekeySuppressions: (isCurrent, rekey) => immediate(sqlite, () => {
+    setMaintenance: async (id, m) => void st.maintenance.run(JSON.stringify(m), id),
+    rekeySuppressions: async (isCurrent, rekey) => {
       let n = 0;
       for (const s of st.allSuppressions.all()) {
         if (isCurrent(s.key_hash)) continue;
@@ -115,6 +109,6 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         n++;
       }
       return n;
-    }),
+    },
   };
 }

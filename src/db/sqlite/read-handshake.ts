@@ -19,7 +19,7 @@ export function signal(flag: Int32Array, state: number): void {
   Atomics.notify(flag, 0);
 }
 
-import type { PopulationQuery } from '../population-reader.ts';
+import type { PopulationQuery } from '../../segmentation/population-reader.ts';
 
 /** What the job thread asks of its helper, posted before it signals go. */
 export interface HalfRequest { query: PopulationQuery; from: string }

@@ -1,14 +1,14 @@
 // Helper thread of a parallel population read: boots ahead of its job, then scans the upper
 // half of the pseudonym range inside the read snapshot the job thread opened with it.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openStore } from '../../db/open-database.ts';
-import { beginSnapshot, endSnapshot } from '../../db/read-snapshot.ts';
-import { sqlitePopulationReader } from '../../db/sqlite-population-reader.ts';
+import { openConnection } from './open-database.ts';
+import { beginSnapshot, endSnapshot } from './read-snapshot.ts';
+import { sqlitePopulationReader } from './population-reader.ts';
 import { READ, signal, type HalfMessage, type HalfRequest } from './read-handshake.ts';
 
 const { dataDir, port } = workerData as { dataDir: string; port: MessagePort };
 const flag = new Int32Array((workerData as { flag: SharedArrayBuffer }).flag);
-const store = openStore(dataDir, { migrate: false });
+const store = { sqlite: openConnection(dataDir, { migrate: false }) };
 try {
   // Dismissed while booting: nothing to do.
   if (Atomics.compareExchange(flag, 0, READ.booting, READ.ready) === READ.booting) {
@@ -21,7 +21,7 @@ try {
   signal(flag, READ.failed);
   throw e;
 } finally {
-  store.close();
+  store.sqlite.close();
   port.close();
 }
 

@@ -1,7 +1,8 @@
 // SQLite storage of segmentation runs and members.
 import type Database from 'better-sqlite3';
-import type { ChangeMark, MemberExclusion, RunRow, RunStore } from '../segmentation/run-store.ts';
+import type { ChangeMark, MemberExclusion, RunRow, RunStore } from '../../segmentation/run-store.ts';
 import { MEMBER_CHUNK } from './schema/segmentations.ts';
+import type { UnitOfWork } from './unit-of-work.ts';
 
 interface Raw { id: string; owner: string; issuer_id: string; roles: string; purpose: string; method: string; params: string; status: RunRow['status']; progress: number; result: string | null; error: string | null; policy_version: string; privilege: string | null; created_at: number; started_at: number | null; finished_at: number | null }
 
@@ -13,7 +14,8 @@ const toRow = (r: Raw): RunRow => ({
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
 });
 
-export function sqliteRunStore(sqlite: Database.Database): RunStore {
+/** `uow`: member writes commit chunk groups as units of their own (the API's writes wait at most one). */
+export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunStore {
   const st = {
     insert: sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, privilege, created_at)
       VALUES (@id, @owner, @issuerId, @roles, @purpose, @method, @params, 'queued', 0, @policyVersion, @privilege, @createdAt)`),
@@ -21,7 +23,8 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
     list: sqlite.prepare<[string, number], Raw>('SELECT * FROM segmentation_runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?'),
     active: sqlite.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM segmentation_runs WHERE owner = ? AND status IN ('queued', 'running')`),
     running: sqlite.prepare(`UPDATE segmentation_runs SET status = 'running', started_at = ? WHERE id = ?`),
-    progress: sqlite.prepare('UPDATE segmentation_runs SET progress = ? WHERE id = ?'),
+    // progress is written from another thread than the result: a late one must not undo it
+    progress: sqlite.prepare("UPDATE segmentation_runs SET progress = ? WHERE id = ? AND status = 'running'"),
     succeed: sqlite.prepare(`UPDATE segmentation_runs SET status = 'succeeded', progress = 1, result = ?, finished_at = ? WHERE id = ?`),
     fail: sqlite.prepare(`UPDATE segmentation_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`),
     chunk: sqlite.prepare('INSERT INTO segment_member_chunks (run_id, segment_id, chunk, members) VALUES (?, ?, ?, ?)'),
@@ -39,26 +42,26 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
   /** Chunks per write transaction: the API's own writes wait at most one of these for the lock. */
   const CHUNKS_PER_COMMIT = 64;
   return {
-    insert: (r) => void st.insert.run({ ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params), privilege: r.privilege === null ? null : JSON.stringify(r.privilege) }),
-    get: (id) => { const r = st.get.get(id); return r && toRow(r); },
-    listByOwner: (owner, limit) => st.list.all(owner, limit).map(toRow),
-    activeCount: (owner) => st.active.get(owner)!.n,
-    markRunning: (id, at) => void st.running.run(at, id),
-    progress: (id, p) => void st.progress.run(p, id),
-    succeed: (id, result, at) => void st.succeed.run(JSON.stringify(result), at, id),
-    fail: (id, error, at) => void st.fail.run(JSON.stringify(error), at, id),
-    changeMark: () => st.mark.get()!,
-    changedSince: (mark, purpose) => ({
+    insert: async (r) => void st.insert.run({ ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params), privilege: r.privilege === null ? null : JSON.stringify(r.privilege) }),
+    get: async (id) => { const r = st.get.get(id); return r && toRow(r); },
+    listByOwner: async (owner, limit) => st.list.all(owner, limit).map(toRow),
+    activeCount: async (owner) => st.active.get(owner)!.n,
+    markRunning: async (id, at) => void st.running.run(at, id),
+    progress: async (id, p) => void st.progress.run(p, id),
+    succeed: async (id, result, at) => void st.succeed.run(JSON.stringify(result), at, id),
+    fail: async (id, error, at) => void st.fail.run(JSON.stringify(error), at, id),
+    changeMark: async () => st.mark.get()!,
+    changedSince: async (mark, purpose) => ({
       erased: st.erasedSince.all(mark.erasures).map((r) => r.pseudonym),
       consentChanged: st.consentSince.all(mark.consents, purpose).map((r) => r.pseudonym),
     }),
-    writeMembers: (id, segmentId, pseudonyms, exclude) => {
-      st.clear.run(id, segmentId);
+    writeMembers: async (id, segmentId, pseudonyms, exclude) => {
+      await uow.run(async () => void st.clear.run(id, segmentId));
       const chunks = Math.ceil(pseudonyms.length / MEMBER_CHUNK);
       let left = 0;
       for (let c0 = 0; c0 < chunks; c0 += CHUNKS_PER_COMMIT) {
-        sqlite.transaction(() => {
-          const out: ReadonlyMap<string, MemberExclusion> = exclude?.() ?? new Map();
+        await uow.run(async () => {
+          const out: ReadonlyMap<string, MemberExclusion> = (await exclude?.()) ?? new Map();
           for (let c = c0; c < Math.min(chunks, c0 + CHUNKS_PER_COMMIT); c++) {
             const slots = pseudonyms.slice(c * MEMBER_CHUNK, (c + 1) * MEMBER_CHUNK);
             if (out.size > 0) {
@@ -72,11 +75,11 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
             }
             st.chunk.run(id, segmentId, c, slots.join('\n'));
           }
-        }).immediate();
+        });
       }
       return left;
     },
-    members: (id, segmentId, offset, limit) => {
+    members: async (id, segmentId, offset, limit) => {
       if (limit <= 0) return [];
       const first = Math.floor(offset / MEMBER_CHUNK);
       const rows = st.chunks.all(id, segmentId, first, Math.floor((offset + limit - 1) / MEMBER_CHUNK));
@@ -84,6 +87,6 @@ export function sqliteRunStore(sqlite: Database.Database): RunStore {
       const from = offset - first * MEMBER_CHUNK;
       return slots.slice(from, from + limit).map((p) => (p === '' ? null : p));
     },
-    interrupted: () => st.interrupted.all().map((r) => r.id),
+    interrupted: async () => st.interrupted.all().map((r) => r.id),
   };
 }

@@ -1,27 +1,25 @@
-// Opens the embedded SQLite store with the pragmas the gateway relies on and applies migrations.
+// Opens the embedded SQLite file with the pragmas the gateway relies on and applies migrations.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema/index.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/sqlite', import.meta.url));
 export const DB_FILE = 'veilgate.db';
 /** WAL pages after which a writer checkpoints itself (when no background checkpointer runs). */
 export const AUTOCHECKPOINT_PAGES = 10_000;
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-
-export interface Store {
-  db: Db;
-  sqlite: Database.Database;
-  file: string;
-  close(): void;
+export interface OpenOptions {
+  migrate?: boolean;
+  cacheMiB?: number;
+  busyTimeoutMs?: number;
+  readonly?: boolean;
 }
 
-export function openStore(dataDir: string, options: { migrate?: boolean; cacheMiB?: number; busyTimeoutMs?: number } = {}): Store {
+/** One connection to the data directory's database file (created with its directory if absent). */
+export function openConnection(dataDir: string, options: OpenOptions = {}): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DB_FILE);
   const sqlite = new Database(file);
@@ -37,20 +35,14 @@ export function openStore(dataDir: string, options: { migrate?: boolean; cacheMi
   sqlite.pragma('secure_delete = FAST');
   // Bulk ingest writes pseudonym-ordered pages: small checkpoints would dominate (ingest bench).
   sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-  const db = drizzle(sqlite, { schema }) as Db;
-  if (options.migrate !== false) applyMigrations(db);
-  return { db, sqlite, file, close: () => sqlite.close() };
-}
-
-export function applyMigrations(db: Db): void {
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  if (options.migrate !== false) migrate(drizzle(sqlite), { migrationsFolder: MIGRATIONS_DIR });
+  if (options.readonly) sqlite.pragma('query_only = ON');
+  return sqlite;
 }
 
 /** Migrations shipped with this build versus those recorded as applied in the database. */
 export function migrationStatus(sqlite: Database.Database): { shipped: number; applied: number } {
-  const journal = JSON.parse(
-    fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8'),
-  ) as { entries: unknown[] };
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
   let applied = 0;
   try {
     applied = (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
@@ -58,14 +50,4 @@ export function migrationStatus(sqlite: Database.Database): { shipped: number; a
     applied = 0;
   }
   return { shipped: journal.entries.length, applied };
-}
-
-/** Proves the database accepts writes right now (readiness), touching no personal data. */
-export function probeWritable(sqlite: Database.Database, now: number): void {
-  sqlite
-    .prepare(
-      `INSERT INTO service_state (key, value, updated_at) VALUES ('ready_probe', ?, ?)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    )
-    .run(String(now), now);
 }

@@ -1,6 +1,6 @@
 // Reads the quality counters written by ingest.
 import type Database from 'better-sqlite3';
-import type { FieldCounters, QualityReader, SourceCounters } from '../quality/quality-scorecard.ts';
+import type { FieldCounters, QualityReader, SourceCounters } from '../../quality/quality-scorecard.ts';
 
 export function sqliteQualityReader(sqlite: Database.Database): QualityReader {
   const sources = sqlite.prepare(
@@ -11,9 +11,9 @@ export function sqliteQualityReader(sqlite: Database.Database): QualityReader {
     `SELECT source, record_type AS recordType, field, seen, present, valid, invalid_by_rule AS invalidByRule
      FROM quality_field_stats ORDER BY source, record_type, field`);
   return {
-    sources: () => (sources.all() as (Omit<SourceCounters, 'rejectedByRule'> & { rejectedByRule: string })[])
+    sources: async () => (sources.all() as (Omit<SourceCounters, 'rejectedByRule'> & { rejectedByRule: string })[])
       .map((r) => ({ ...r, rejectedByRule: JSON.parse(r.rejectedByRule) as Record<string, number> })),
-    fields: () => (fields.all() as (Omit<FieldCounters, 'invalidByRule'> & { invalidByRule: string })[])
+    fields: async () => (fields.all() as (Omit<FieldCounters, 'invalidByRule'> & { invalidByRule: string })[])
       .map((r) => ({ ...r, invalidByRule: JSON.parse(r.invalidByRule) as Record<string, number> })),
   };
 }

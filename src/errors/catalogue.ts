@@ -1,22 +1,23 @@
-// The one catalogue of problem types: code -> HTTP status and title. Documented in docs/errors.md.
+// The one catalogue of outcome codes a domain may fail with, and their titles. The HTTP edge maps
+// each to a status (src/http/problem-status.ts). Documented in docs/errors.md.
 export const PROBLEM_BASE = 'https://veilgate.dev/problems/';
 
 export const catalogue = {
-  'request.malformed': { status: 400, title: 'Malformed request' },
-  'auth.invalid_token': { status: 401, title: 'Invalid or missing token' },
-  'auth.forbidden': { status: 403, title: 'Forbidden' },
-  'request.not_found': { status: 404, title: 'Not found' },
-  'request.method_not_allowed': { status: 405, title: 'Method not allowed' },
-  'request.conflict': { status: 409, title: 'Conflict' },
-  'request.body_too_large': { status: 413, title: 'Payload too large' },
-  'request.unsupported_media_type': { status: 415, title: 'Unsupported media type' },
-  'request.validation_failed': { status: 422, title: 'Validation failed' },
-  'ingest.idempotency_key_reused': { status: 422, title: 'Idempotency key reused with another body' },
-  'request.rate_limited': { status: 429, title: 'Too many requests' },
-  'request.header_too_large': { status: 431, title: 'Request header fields too large' },
-  'server.internal': { status: 500, title: 'Internal server error' },
-  'server.unavailable': { status: 503, title: 'Service unavailable' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  'request.malformed': { title: 'Malformed request' },
+  'auth.invalid_token': { title: 'Invalid or missing token' },
+  'auth.forbidden': { title: 'Forbidden' },
+  'request.not_found': { title: 'Not found' },
+  'request.method_not_allowed': { title: 'Method not allowed' },
+  'request.conflict': { title: 'Conflict' },
+  'request.body_too_large': { title: 'Payload too large' },
+  'request.unsupported_media_type': { title: 'Unsupported media type' },
+  'request.validation_failed': { title: 'Validation failed' },
+  'ingest.idempotency_key_reused': { title: 'Idempotency key reused with another body' },
+  'request.rate_limited': { title: 'Too many requests' },
+  'request.header_too_large': { title: 'Request header fields too large' },
+  'server.internal': { title: 'Internal server error' },
+  'server.unavailable': { title: 'Service unavailable' },
+} as const satisfies Record<string, { title: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
 

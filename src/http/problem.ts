@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { StatusCode } from 'hono/utils/http-status';
 import { AppError, type FieldIssue } from '../errors/app-error.ts';
 import { catalogue, problemType, type ErrorCode } from '../errors/catalogue.ts';
+import { PROBLEM_STATUS } from './problem-status.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { AppEnv } from './app-env.ts';
 
@@ -21,7 +22,8 @@ export interface ProblemBody {
 }
 
 export function problemBody(code: ErrorCode, requestId: string, detail?: string, errors?: FieldIssue[]): ProblemBody {
-  const { status, title } = catalogue[code];
+  const { title } = catalogue[code];
+  const status = PROBLEM_STATUS[code];
   return {
     type: problemType(code),
     title,
@@ -63,7 +65,7 @@ export function errorHandler(fallbackLogger: Logger) {
   return (err: Error, c: Context<AppEnv>): Response => {
     const log = fallbackLogger.child({ req_id: c.get('requestId') });
     if (err instanceof AppError) {
-      if (catalogue[err.code].status >= 500) log.error({ err }, 'request failed');
+      if (PROBLEM_STATUS[err.code] >= 500) log.error({ err }, 'request failed');
       return problemResponse(c, err.code, err.detail, {
         ...(err.errors && { errors: err.errors }),
         ...(err.headers && { headers: err.headers }),

@@ -39,10 +39,16 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     const { created } = await initDevIssuer(config.dataDir);
     if (created) logger.warn('development issuer key pair created in the data directory');
   }
-  const storage = openStorage(storageConfigOf(config));
+  const storage = await openStorage(storageConfigOf(config));
   let services: Awaited<ReturnType<typeof buildServices>>;
   try {
     services = await buildServices(config, policies, storage, clock, logger);
+    // runs left running by the previous process on a database only it uses resume now; on a
+    // shared one, other instances' runs are theirs until their claims lapse
+    if (!storage.sharedByInstances) {
+      const resumed = await storage.runs.requeueRunning();
+      if (resumed > 0) logger.warn({ runs: resumed }, 'segmentation runs interrupted by the last stop are queued again');
+    }
     // The first entry of every start: refused (the start with it) when the head cannot vouch for the log.
     await services.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
     await services.audit.syncHead();
@@ -57,6 +63,7 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
   const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
   const app = createApp({ config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev, storage: storage.dialect }, 'gateway built');
+  queue.start();
   return { app, storage, policies, logger, verifier, ingest, jobs: queue, audit, dsr, refusals };
 }
 

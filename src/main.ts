@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/load-config.ts';
 import { PolicyError } from './policy/policy-error.ts';
 import { closeOnSignals, startGateway } from './gateway.ts';
 import { AuditHeadLost, AuditUnavailable } from './audit/audit-log.ts';
+import { storageFailureLine } from './errors/start-failure.ts';
 
 try {
   const config = loadConfig(process.env);
@@ -14,6 +15,11 @@ try {
   }
   if (e instanceof AuditUnavailable && e.cause instanceof AuditHeadLost) {
     process.stderr.write(`veilgate: refusing to start: ${e.cause.message}\n`);
+    process.exit(1);
+  }
+  const storage = storageFailureLine(e);
+  if (storage) {
+    process.stderr.write(storage + '\n');
     process.exit(1);
   }
   throw e;

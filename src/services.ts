@@ -16,7 +16,7 @@ import { SubjectService } from './subjects/subject-service.ts';
 import { JobQueue } from './segmentation/job-queue.ts';
 import { SegmentationService } from './segmentation/segmentation-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
-import { headFileIn } from './audit/audit-head.ts';
+import { headFileAt } from './audit/audit-head.ts';
 import { VaultReader } from './vault/vault-reader.ts';
 import { ReidentificationService } from './reidentification/reidentification-service.ts';
 import { DsrService } from './dsr/dsr-service.ts';
@@ -25,14 +25,16 @@ import { DsrService } from './dsr/dsr-service.ts';
 const JOB_WORKER = new URL('./workers/segmentation-boot.mjs', import.meta.url);
 
 /** Where storage is, as workers need it. */
-export const storageConfigOf = (config: Readonly<Config>): StorageConfig => ({ dataDir: config.dataDir, busyTimeoutMs: config.dbBusyTimeoutMs });
+export const storageConfigOf = (config: Readonly<Config>): StorageConfig => ({
+  dataDir: config.dataDir, busyTimeoutMs: config.dbBusyTimeoutMs, ...(config.database && { database: config.database }),
+});
 
 export async function buildServices(config: Readonly<Config>, policies: PolicySet, storage: Storage, clock: () => number, logger: Logger = createLogger({ level: config.logLevel })) {
   const keys = resolveKeyMaterial(config);
   const cipher = new VaultCipher(keys.master);
   const pseudonymizer = new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion);
   // Each sealed checkpoint is also a log line: a copy of the head outside the data directory.
-  const audit = new AuditLog(storage, keys.audit, headFileIn(config.dataDir), () => policies.version, clock,
+  const audit = new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => policies.version, clock,
     (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'));
   const consents = new ConsentRegistry(policies.purposes, clock);
   const ingest = new IngestService({
@@ -48,14 +50,12 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   });
   const pseudonyms = new CallerPseudonyms(new PartnerScope(keys.pseudonym), policies.access);
   const subjects = new SubjectService({ storage, access: policies.access, consents, pseudonyms, audit, clock });
-  for (const id of await storage.runs.interrupted()) {
-    await storage.runs.fail(id, { code: 'interrupted', message: 'The gateway stopped while this run was in progress; submit it again.' }, clock());
-  }
-  const storageConfig = storageConfigOf(config);
-  const queue = new JobQueue(storage.runs, logger, clock, { url: JOB_WORKER, boot: { storage: storageConfig, threads: config.segmentationThreads } }, config.jobTimeoutMs);
+  const queue = new JobQueue(storage.runs, logger, { url: JOB_WORKER, boot: { storage: storageConfigOf(config), threads: config.segmentationThreads } }, {
+    timeoutMs: config.jobTimeoutMs, leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs,
+  });
   const segmentations = new SegmentationService({
     storage, queue, access: policies.access, dictionary: policies.dictionary,
-    consents, pseudonyms, storageConfig, clock, threads: config.segmentationThreads, audit,
+    consents, pseudonyms, clock, audit,
     limits: { ruleTerms: config.maxRuleTerms, jobsPerCaller: config.maxJobsPerCaller },
   });
   const vault = new VaultReader(cipher);
@@ -63,7 +63,7 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   const dsr = new DsrService({
     storage, vault, consents, audit,
     pseudonymizer, dictionary: policies.dictionary, access: policies.access, clock,
-    onWalNotTruncated: () => logger.warn('dsr erasure: the old pages of the erased subject could not be removed within 10 s (a long reader holds them); they go at the next reset'),
+    onOldCopiesKept: () => logger.warn({ step: storage.maintenance.erasureStep }, 'dsr erasure: old copies of the erased subject could not all be removed within 10 s (a long reader holds them); the next erasure or an operator removes them'),
   });
   const rekeyed = await dsr.rekeyLegacySuppressions();
   if (rekeyed > 0) logger.info({ suppressions: rekeyed }, 'suppression entries re-keyed in their own hash domain');

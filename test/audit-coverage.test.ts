@@ -39,8 +39,8 @@ describe('every audited action leaves exactly one entry', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  it('the start is one policy.load entry, seq 1, from the system actor', () => {
-    const rows = auditRows(gw);
+  it('the start is one policy.load entry, seq 1, from the system actor', async () => {
+    const rows = await auditRows(gw);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ seq: 1, action: 'policy.load', outcome: 'ok', actor_issuer: 'veilgate', actor_subject: 'system', policy_version: gw.policies.version });
     expect(rows[0]!.prev_hash).toBe('0'.repeat(64));
@@ -199,12 +199,12 @@ describe('every audited action leaves exactly one entry', () => {
     const late = await expectEntries(gw, null, () => rec.get('/v1/audit', expired));
     expect(late.answer.status).toBe(401);
     // the minute of the first two has ended: the timer's flush writes its entry, the current one waits
-    const before = auditRows(gw).length;
+    const before = (await auditRows(gw)).length;
     expect(await gw.refusals.flush()).toBe(1);
-    expect(auditRows(gw).slice(before)).toEqual([expect.objectContaining({ action: 'auth.refused', outcome: 'denied', actor_issuer: 'anonymous', actor_subject: 'local' })]);
-    expect(detailOf(auditRows(gw).at(-1))).toMatchObject({ client_address: 'local', count: 2, reasons: { missing: 1, malformed_token: 1 } });
+    expect((await auditRows(gw)).slice(before)).toEqual([expect.objectContaining({ action: 'auth.refused', outcome: 'denied', actor_issuer: 'anonymous', actor_subject: 'local' })]);
+    expect(detailOf((await auditRows(gw)).at(-1))).toMatchObject({ client_address: 'local', count: 2, reasons: { missing: 1, malformed_token: 1 } });
     expect(await gw.refusals.flush(true)).toBe(1);
-    expect(detailOf(auditRows(gw).at(-1))).toMatchObject({ count: 1, reasons: { expired: 1 } });
+    expect(detailOf((await auditRows(gw)).at(-1))).toMatchObject({ count: 1, reasons: { expired: 1 } });
     alice = await gw.mint(['dpo'], { sub: 'alice' });
     bob = await gw.mint(['dpo'], { sub: 'bob' });
     const role = await expectEntries(gw, 'auth.forbidden/denied', () => rec.get('/v1/audit', ingestToken));
@@ -232,10 +232,10 @@ describe('every audited action leaves exactly one entry', () => {
       await expectEntries(gw, 'dsr.access/pending', access);
     }
     // at the same time: still one entry per request
-    const before = auditRows(gw).length;
+    const before = (await auditRows(gw)).length;
     const answers = await Promise.all(Array.from({ length: 8 }, () => [forbidden(), access()]).flat());
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 8 }, () => [403, 202]).flat());
-    const added = auditRows(gw).slice(before);
+    const added = (await auditRows(gw)).slice(before);
     const count = (k: string) => added.filter((r) => `${r.action}/${r.outcome}` === k).length;
     expect([count('auth.forbidden/denied'), count('dsr.access/pending'), added.length]).toEqual([8, 8, 16]);
     expect(added.every((r) => r.request_id === rid)).toBe(true);
@@ -250,7 +250,7 @@ describe('every audited action leaves exactly one entry', () => {
     const verify = await expectEntries(gw, 'audit.verify/ok', () => rec.get('/v1/audit/verify', alice));
     expect(verify.answer.json).toMatchObject({ ok: true, first_invalid_seq: null });
     // the entry of the verification itself is appended after it was computed
-    expect(verify.answer.json.entries).toBe(lastSeq(gw) - 1);
+    expect(verify.answer.json.entries).toBe((await lastSeq(gw)) - 1);
     expect(detailOf(verify.entry)).toMatchObject({ ok: true, entries: verify.answer.json.entries });
   });
 
@@ -260,25 +260,35 @@ describe('every audited action leaves exactly one entry', () => {
     await expectEntries(gw, null, () => rec.get(`/v1/reidentifications/reid_00000000-0000-0000-0000-000000000000`, alice));
   });
 
-  it('the chain is contiguous, linked, and names only pseudonyms: no raw identifier in any entry', () => {
-    const rows = auditRows(gw);
+  it('the chain is contiguous, linked, and names only pseudonyms: no raw identifier in any entry', async () => {
+    const rows = await auditRows(gw);
     rows.forEach((r, i) => {
       expect(r.seq).toBe(i + 1);
       expect(r.prev_hash).toBe(i === 0 ? '0'.repeat(64) : rows[i - 1]!.hash);
       for (const s of JSON.parse(r.subjects) as string[]) expect(s).toMatch(/^p1_[A-Za-z0-9_-]{22}$/);
     });
-    expect(auditLeaks(gw, ids)).toEqual([]);
+    expect(await auditLeaks(gw, ids)).toEqual([]);
   });
 
-  it('the table is append-only: UPDATE, DELETE and a replacing INSERT are refused by triggers', () => {
-    const db = gw.sqlite;
-    const before = auditRows(gw);
-    expect(() => db.prepare("UPDATE audit_log SET outcome = 'granted' WHERE seq = 2").run()).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+  it('the table is append-only: UPDATE, DELETE and a replacing INSERT are refused by triggers', async () => {
+    const before = await auditRows(gw);
+    await expect(gw.db.run("UPDATE audit_log SET outcome = 'granted' WHERE seq = 2")).rejects.toThrow(/append-only/);
+    await expect(gw.db.run('DELETE FROM audit_log WHERE seq = 2')).rejects.toThrow(/append-only/);
+    await expect(gw.db.run('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
     const r = before[1]!;
-    expect(() => db.prepare(`INSERT OR REPLACE INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash)
-      VALUES (@seq, @at, @actor_issuer, @actor_subject, @roles, @action, 'forged', @purpose, @justification, @subjects, @policy_version, @request_id, @detail, @prev_hash, @hash)`).run(r)).toThrow(/append-only|UNIQUE/);
-    expect(auditRows(gw)).toEqual(before);
+    const cols = 'seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
+    if (gw.backend === 'sqlite') {
+      // SQLite: INSERT OR REPLACE would delete the row it replaces
+      expect(() => gw.sqlite.prepare(`INSERT OR REPLACE INTO audit_log (${cols})
+        VALUES (@seq, @at, @actor_issuer, @actor_subject, @roles, @action, 'forged', @purpose, @justification, @subjects, @policy_version, @request_id, @detail, @prev_hash, @hash)`).run(r)).toThrow(/append-only|UNIQUE/);
+    } else {
+      // PostgreSQL: an upsert would update the row in place, TRUNCATE would empty the table
+      await expect(gw.db.run(`INSERT INTO audit_log (${cols}) VALUES (?, ?, ?, ?, ?, ?, 'forged', ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (seq) DO UPDATE SET outcome = 'forged'`,
+      r.seq, r.at, r.actor_issuer, r.actor_subject, r.roles, r.action, r.purpose, r.justification, r.subjects, r.policy_version, r.request_id, r.detail, r.prev_hash, r.hash,
+      )).rejects.toThrow(/append-only/);
+      await expect(gw.db.exec('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+    }
+    expect(await auditRows(gw)).toEqual(before);
   });
 });

@@ -5,14 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CONSENT_FLAGS, Recorder, seedSubject, type Answer, type Seeded } from './helpers/access.ts';
+import { installFailingTrigger } from './helpers/faults.ts';
 import { auditRows, fillers, httpVerify, JUSTIFICATION, readHead, rowCount } from './helpers/audit.ts';
 import { canaryIdentity, scan, type Identity } from './helpers/canaries.ts';
-import { counts } from './helpers/ingest.ts';
+import { consentStates, counts } from './helpers/ingest.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
-const BLOCK = "CREATE TRIGGER block BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'x'); END;";
-const DATA_TABLES = ['consent_records', 'consent_state', 'reidentification_requests', 'erasures', 'suppressions', 'segmentation_runs'] as const;
+/** A trigger refusing every audit entry. */
+const BLOCK = { name: 'block', event: 'BEFORE INSERT ON audit_log', message: 'x' };
+const DATA_TABLES = ['consent_records', 'reidentification_requests', 'erasures', 'suppressions', 'segmentation_runs'] as const;
 
 function expectUnavailable(a: Answer, identities: readonly Identity[]): void {
   expect(a.status, a.text).toBe(503);
@@ -24,12 +26,18 @@ function expectUnavailable(a: Answer, identities: readonly Identity[]): void {
   expect(a.text).not.toMatch(/\n\s+at\s/);
 }
 
-const snapshot = (gw: TestGateway) => ({
-  ...counts(gw),
-  ...Object.fromEntries(DATA_TABLES.map((t) => [t, rowCount(gw, t)])),
-  reid_statuses: gw.sqlite.prepare('SELECT id, status FROM reidentification_requests ORDER BY id').all(),
-  wrapped: gw.sqlite.prepare('SELECT count(*) AS n FROM vault WHERE wrapped_key IS NOT NULL').get(),
-});
+const snapshot = async (gw: TestGateway) => {
+  const tables: Record<string, number> = {};
+  for (const t of DATA_TABLES) tables[t] = await rowCount(gw, t);
+  return {
+    ...(await counts(gw)),
+    ...tables,
+    // the consent state, in each subject's row
+    consent_state: await consentStates(gw),
+    reid_statuses: await gw.db.all('SELECT id, status FROM reidentification_requests ORDER BY id'),
+    wrapped: await gw.db.count('vault', 'wrapped_key IS NOT NULL'),
+  };
+};
 
 describe('fail-closed: nothing leaves when the audit log cannot be written', () => {
   let gw: TestGateway;
@@ -64,16 +72,17 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
   afterAll(() => gw?.cleanup());
 
   describe('an INSERT trigger refuses every audit entry', () => {
-    let before: ReturnType<typeof snapshot>;
+    let before: Awaited<ReturnType<typeof snapshot>>;
     let entries: number;
+    let unblock: () => Promise<void> = async () => {};
 
-    beforeAll(() => {
-      gw.sqlite.exec(BLOCK);
-      before = snapshot(gw);
-      entries = auditRows(gw).length;
+    beforeAll(async () => {
+      unblock = await installFailingTrigger(gw, BLOCK);
+      before = await snapshot(gw);
+      entries = (await auditRows(gw)).length;
     });
-    afterAll(() => {
-      gw.sqlite.exec('DROP TRIGGER IF EXISTS block');
+    afterAll(async () => {
+      await unblock();
     });
 
     it('a re-identification: 503, no identity, no request stored', async () => {
@@ -88,7 +97,7 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
 
     it('the collection of an approved request: 503, and it stays collectable', async () => {
       expectUnavailable(await rec.get(`/v1/reidentifications/${approvedId}`, dpo), ids());
-      expect((gw.sqlite.prepare('SELECT status FROM reidentification_requests WHERE id = ?').get(approvedId) as { status: string }).status).toBe('approved');
+      expect((await gw.db.get<{ status: string }>('SELECT status FROM reidentification_requests WHERE id = ?', approvedId))!.status).toBe('approved');
     });
 
     it('a subject read, granted or not: 503 without features', async () => {
@@ -126,9 +135,9 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
       expect(gw.refusals.pending).toBeGreaterThan(0);
     });
 
-    it('nothing was stored, erased, delivered or audited while the log was broken', () => {
-      expect(snapshot(gw)).toEqual(before);
-      expect(auditRows(gw)).toHaveLength(entries);
+    it('nothing was stored, erased, delivered or audited while the log was broken', async () => {
+      expect(await snapshot(gw)).toEqual(before);
+      expect(await auditRows(gw)).toHaveLength(entries);
     });
   });
 
@@ -173,7 +182,7 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     it('a missing head is a verification failure until the next request rewrites it; then the chain verifies', async () => {
       expect(await httpVerify(gw, rec)).toMatchObject({ ok: false, reason: 'head_missing' });
       // the verification was itself appended: the process knew the head, so it wrote it again
-      const rows = auditRows(gw);
+      const rows = await auditRows(gw);
       expect(readHead(gw)).toMatchObject({ seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash });
       const v = await httpVerify(gw, rec);
       expect(v).toMatchObject({ ok: true, first_invalid_seq: null });

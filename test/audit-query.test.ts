@@ -37,8 +37,8 @@ describe('GET /v1/audit: filters, pages, exports', () => {
   const entries = async (query: string): Promise<AuditJson[]> => (await list(query)).json.entries as AuditJson[];
   const seqs = (xs: { seq: number }[]) => xs.map((e) => e.seq);
   /** The table's rows matching `pred`, up to (not including) the entry appended by the request being checked. */
-  const expected = (pred: (r: AuditRow) => boolean, beforeSeq: number) => seqs(auditRows(gw).filter((r) => r.seq < beforeSeq && pred(r)));
-  const lastRowSeq = () => auditRows(gw).at(-1)!.seq;
+  const expected = async (pred: (r: AuditRow) => boolean, beforeSeq: number) => seqs((await auditRows(gw)).filter((r) => r.seq < beforeSeq && pred(r)));
+  const lastRowSeq = async () => (await auditRows(gw)).at(-1)!.seq;
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
@@ -78,7 +78,7 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     expect(es).toHaveLength(1);
     const e = es[0]!;
     expect(Object.keys(e).sort()).toEqual(ENTRY_KEYS);
-    const row = auditRows(gw).find((r) => r.seq === e.seq)!;
+    const row = (await auditRows(gw)).find((r) => r.seq === e.seq)!;
     expect(e).toEqual({
       seq: row.seq, at: iso(CLOCK + HOUR), actor: { issuer: 'dev', subject: 'alice' }, roles: ['dpo'], action: 'reidentification.request',
       outcome: 'granted', purpose: 'customer_service', justification: FORMULAS[0], subjects: [a1.pseudonym], policy_version: gw.policies.version,
@@ -88,23 +88,23 @@ describe('GET /v1/audit: filters, pages, exports', () => {
   });
 
   it('filters by action, outcome, actor and subject match the table', async () => {
-    let s = lastRowSeq() + 1;
-    expect(seqs(await entries('action=reidentification.request&limit=1000'))).toEqual(expected((r) => r.action === 'reidentification.request', s));
-    s = lastRowSeq() + 1;
-    expect(seqs(await entries('outcome=denied&limit=1000'))).toEqual(expected((r) => r.outcome === 'denied', s));
-    s = lastRowSeq() + 1;
+    let s = (await lastRowSeq()) + 1;
+    expect(seqs(await entries('action=reidentification.request&limit=1000'))).toEqual(await expected((r) => r.action === 'reidentification.request', s));
+    s = (await lastRowSeq()) + 1;
+    expect(seqs(await entries('outcome=denied&limit=1000'))).toEqual(await expected((r) => r.outcome === 'denied', s));
+    s = (await lastRowSeq()) + 1;
     const bobs = await entries('actor=dev:bob&limit=1000');
-    expect(seqs(bobs)).toEqual(expected((r) => r.actor_issuer === 'dev' && r.actor_subject === 'bob', s));
+    expect(seqs(bobs)).toEqual(await expected((r) => r.actor_issuer === 'dev' && r.actor_subject === 'bob', s));
     expect(bobs.length).toBeGreaterThanOrEqual(4);
-    s = lastRowSeq() + 1;
+    s = (await lastRowSeq()) + 1;
     const aboutA1 = await entries(`subject=${a1.pseudonym}&limit=1000`);
-    expect(seqs(aboutA1)).toEqual(expected((r) => (JSON.parse(r.subjects) as string[]).includes(a1.pseudonym), s));
+    expect(seqs(aboutA1)).toEqual(await expected((r) => (JSON.parse(r.subjects) as string[]).includes(a1.pseudonym), s));
     for (const e of aboutA1) expect(e.subjects).toContain(a1.pseudonym);
     expect(aboutA1.map((e) => e.action)).toEqual(expect.arrayContaining(['reidentification.request', 'dsr.access']));
     // combined: every filter must hold
-    s = lastRowSeq() + 1;
+    s = (await lastRowSeq()) + 1;
     const combined = await entries(`actor=dev:alice&action=reidentification.request&outcome=denied&subject=${a2.pseudonym}`);
-    expect(seqs(combined)).toEqual(expected((r) => r.actor_subject === 'alice' && r.action === 'reidentification.request' && r.outcome === 'denied' && r.subjects.includes(a2.pseudonym), s));
+    expect(seqs(combined)).toEqual(await expected((r) => r.actor_subject === 'alice' && r.action === 'reidentification.request' && r.outcome === 'denied' && r.subjects.includes(a2.pseudonym), s));
     expect(combined).toHaveLength(1);
     expect(await entries('actor=dev:nobody')).toEqual([]);
     expect(await entries('actor=dev')).toEqual([]);
@@ -112,19 +112,19 @@ describe('GET /v1/audit: filters, pages, exports', () => {
   });
 
   it('from and to (ISO) select a time window', async () => {
-    let s = lastRowSeq() + 1;
+    let s = (await lastRowSeq()) + 1;
     const hour2 = await entries(`from=${iso(CLOCK + 1.5 * HOUR)}&to=${iso(CLOCK + 2.5 * HOUR)}&limit=1000`);
-    expect(seqs(hour2)).toEqual(expected((r) => r.at >= CLOCK + 1.5 * HOUR && r.at < CLOCK + 2.5 * HOUR, s));
+    expect(seqs(hour2)).toEqual(await expected((r) => r.at >= CLOCK + 1.5 * HOUR && r.at < CLOCK + 2.5 * HOUR, s));
     expect(hour2.map((e) => e.actor.subject)).toEqual(expect.arrayContaining(['bob', 'local']));
     expect(hour2.every((e) => e.at === iso(CLOCK + 2 * HOUR))).toBe(true);
-    s = lastRowSeq() + 1;
+    s = (await lastRowSeq()) + 1;
     const upTo = await entries(`to=${iso(CLOCK + 0.5 * HOUR)}&limit=1000`);
-    expect(seqs(upTo)).toEqual(expected((r) => r.at < CLOCK + 0.5 * HOUR, s));
+    expect(seqs(upTo)).toEqual(await expected((r) => r.at < CLOCK + 0.5 * HOUR, s));
     expect(upTo[0]!.action).toBe('policy.load');
-    s = lastRowSeq() + 1;
+    s = (await lastRowSeq()) + 1;
     // an offset is accepted: 12:00+01:00 is 11:00Z
     const since = await entries(`from=${encodeURIComponent('2026-01-15T12:00:00+01:00')}&actor=dev:alice&limit=1000`);
-    expect(seqs(since)).toEqual(expected((r) => r.at >= Date.UTC(2026, 0, 15, 11) && r.actor_subject === 'alice', s));
+    expect(seqs(since)).toEqual(await expected((r) => r.at >= Date.UTC(2026, 0, 15, 11) && r.actor_subject === 'alice', s));
     expect(since.length).toBeGreaterThan(0);
   });
 
@@ -153,13 +153,13 @@ describe('GET /v1/audit: filters, pages, exports', () => {
       expect(++pages).toBeLessThan(50);
     } while (cursor);
     // every entry, including the audit.read entries the earlier pages appended, but not the last page's own
-    const all = seqs(auditRows(gw));
+    const all = seqs(await auditRows(gw));
     expect(got).toEqual(all.slice(0, -1));
     expect(new Set(got).size).toBe(got.length);
   });
 
   it('a filtered export pages too: each matching entry once', async () => {
-    const s = lastRowSeq() + 1;
+    const s = (await lastRowSeq()) + 1;
     const got: number[] = [];
     let cursor = '';
     for (let i = 0; i < 20; i++) {
@@ -168,7 +168,7 @@ describe('GET /v1/audit: filters, pages, exports', () => {
       cursor = a.headers.get('x-next-cursor') ?? '';
       if (!cursor) break;
     }
-    expect(got).toEqual(expected((r) => r.action === 'reidentification.request', s));
+    expect(got).toEqual(await expected((r) => r.action === 'reidentification.request', s));
   });
 
   it('format=ndjson: one JSON entry per line, the same entries as JSON', async () => {
@@ -227,7 +227,7 @@ describe('GET /v1/audit: filters, pages, exports', () => {
 
   it('no entry and no export carries a raw identifier', async () => {
     const ids = [a1.identity, a2.identity];
-    expect(auditLeaks(gw, ids)).toEqual([]);
+    expect(await auditLeaks(gw, ids)).toEqual([]);
     const needles = ids.flatMap((i) => i.needles);
     for (const format of ['json', 'ndjson', 'csv']) {
       const a = await list(`format=${format}&limit=10000`);

@@ -1,5 +1,5 @@
-// Tampering with the audit log from outside the gateway, with the sqlite3 shell on the live
-// database (the gateway keeps its connection open): an edited, deleted, swapped or inserted row,
+// Tampering with the audit log from outside the gateway, with the sqlite3 shell (psql on
+// PostgreSQL) on the live database (the gateway keeps its connection open): an edited, deleted, swapped or inserted row,
 // a cut-off tail, a rewritten head file and a chain recomputed without the audit key are each
 // detected and located, by GET /v1/audit/verify and by `veilgate audit verify` (exit 1), and
 // stay detected after the gateway has appended further entries.
@@ -11,7 +11,7 @@ import { HeadSeal } from '../src/audit/audit-head.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_CONSENT_FLAGS, Recorder, pseudonymOfEmail } from './helpers/access.ts';
 import {
-  auditKeyOf, auditRows, cliVerify, DROP_GUARDS, fillers, httpVerify, insertSql, JUSTIFICATION, readHead, rechain, sqlite3,
+  auditKeyOf, auditRows, cliVerify, dropGuards, dropTrigger, fillers, httpVerify, insertSql, JUSTIFICATION, readHead, rechain, tamper,
   type AuditRow, type Verification,
 } from './helpers/audit.ts';
 import { canaryIdentity } from './helpers/canaries.ts';
@@ -20,7 +20,8 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 const gateways: TestGateway[] = [];
-afterAll(async () => { for (const gw of gateways) await gw.cleanup(); });
+// a dozen gateways (on PostgreSQL, a database each): closed together
+afterAll(async () => { await Promise.all(gateways.map((gw) => gw.cleanup())); }, 120_000);
 
 /** A fresh gateway whose log holds exactly 10 entries; seq 5 is a denied re-identification. */
 async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder; rows: AuditRow[] }> {
@@ -34,7 +35,7 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   const step = async (n: number, fn: () => Promise<unknown>) => {
     await fn();
     gw.advance(1000);
-    expect(auditRows(gw)).toHaveLength(n);
+    expect(await auditRows(gw)).toHaveLength(n);
   };
   // 1: policy.load
   await step(2, () => rec.ingest('crm', 'customers', [{ ...id.record, ...ALL_CONSENT_FLAGS }, ...fillers(tag, 3)]));
@@ -49,7 +50,7 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   });
   await step(9, () => rec.get('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA?purpose=segmentation_analytics', marketing));
   await step(10, () => rec.get('/v1/audit?limit=3', dpo));
-  const rows = auditRows(gw);
+  const rows = await auditRows(gw);
   expect(rows[4]).toMatchObject({ seq: 5, action: 'reidentification.request', outcome: 'denied' });
   expect(readHead(gw)).toMatchObject({ seq: 10, hash: rows[9]!.hash });
   return { gw, rec, rows };
@@ -74,7 +75,7 @@ async function expectBroken(gw: TestGateway, rec: Recorder, at: number, reason?:
   return http;
 }
 
-describe('tampering through the sqlite3 shell is detected and located', { timeout: 90_000 }, () => {
+describe('tampering through the sqlite3 shell (psql) is detected and located', { timeout: 90_000 }, () => {
   it.concurrent('an untampered log verifies ok through the API and the CLI (exit 0), head file included', async () => {
     const { gw, rec, rows } = await tenEntries('tmpokk');
     const json = await cliVerify(gw);
@@ -83,7 +84,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     const http = await httpVerify(gw, rec);
     expect(http).toEqual(json.v);
     // the verification itself was appended, chained and reflected in the head file
-    const after = auditRows(gw);
+    const after = await auditRows(gw);
     expect(after).toHaveLength(11);
     expect(after[10]).toMatchObject({ action: 'audit.verify', outcome: 'ok', prev_hash: rows[9]!.hash });
     expect(readHead(gw)).toMatchObject({ seq: 11, hash: after[10]!.hash });
@@ -94,8 +95,8 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
 
   it.concurrent('an edited field is a hash mismatch at that seq', async () => {
     const { gw, rec, rows } = await tenEntries('tmpedt');
-    sqlite3(gw.dataDir, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome='granted' WHERE seq=5;");
-    expect(auditRows(gw)[4]!.outcome).toBe('granted');
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_update')} UPDATE audit_log SET outcome='granted' WHERE seq=5;`);
+    expect((await auditRows(gw))[4]!.outcome).toBe('granted');
     const v = await expectBroken(gw, rec, 5, 'hash_mismatch');
     expect(v.entries).toBe(5);
     expect(v.head).toEqual({ seq: 4, hash: rows[3]!.hash });
@@ -103,19 +104,19 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
 
   it.concurrent('an edited justification, actor or time is detected as well', async () => {
     const { gw, rec } = await tenEntries('tmpjus');
-    sqlite3(gw.dataDir, `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET justification='${JUSTIFICATION} (amended)' WHERE seq=4;`);
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_update')} UPDATE audit_log SET justification='${JUSTIFICATION} (amended)' WHERE seq=4;`);
     await expectBroken(gw, rec, 4, 'hash_mismatch');
-    sqlite3(gw.dataDir, `UPDATE audit_log SET justification='${JUSTIFICATION}' WHERE seq=4; UPDATE audit_log SET actor_subject='mallory' WHERE seq=7;`);
+    tamper(gw, `UPDATE audit_log SET justification='${JUSTIFICATION}' WHERE seq=4; UPDATE audit_log SET actor_subject='mallory' WHERE seq=7;`);
     await expectBroken(gw, rec, 7, 'hash_mismatch', { cli: false });
-    sqlite3(gw.dataDir, "UPDATE audit_log SET actor_subject='alice' WHERE seq=7; UPDATE audit_log SET at=at+1 WHERE seq=3;");
+    tamper(gw, "UPDATE audit_log SET actor_subject='alice' WHERE seq=7; UPDATE audit_log SET at=at+1 WHERE seq=3;");
     await expectBroken(gw, rec, 3, 'hash_mismatch', { cli: false });
-    sqlite3(gw.dataDir, 'UPDATE audit_log SET at=at-1 WHERE seq=3;');
+    tamper(gw, 'UPDATE audit_log SET at=at-1 WHERE seq=3;');
     expect((await httpVerify(gw, rec)).ok).toBe(true);
   });
 
   it.concurrent('a deleted row is detected at the deleted seq', async () => {
     const { gw, rec } = await tenEntries('tmpdel');
-    sqlite3(gw.dataDir, 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq=6;');
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_delete')} DELETE FROM audit_log WHERE seq=6;`);
     const v = await expectBroken(gw, rec, 6, 'seq_gap');
     expect(v.head?.seq).toBe(5);
   });
@@ -123,10 +124,10 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
   it.concurrent('two rows with swapped contents are detected at the first swapped seq', async () => {
     const { gw, rec, rows } = await tenEntries('tmpswp');
     const cols = 'at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
-    sqlite3(gw.dataDir, `DROP TRIGGER audit_log_no_update;
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_update')}
       CREATE TEMP TABLE swap AS SELECT * FROM audit_log WHERE seq IN (4, 7);
       UPDATE audit_log SET (${cols}) = (SELECT ${cols} FROM swap WHERE swap.seq = 11 - audit_log.seq) WHERE seq IN (4, 7);`);
-    const now = auditRows(gw);
+    const now = await auditRows(gw);
     expect(now[3]!.hash).toBe(rows[6]!.hash);
     expect(now[6]!.hash).toBe(rows[3]!.hash);
     await expectBroken(gw, rec, 4);
@@ -137,26 +138,27 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     // renumber 6..10 to 7..11, then slip in a copy of seq 5 that claims a granted request,
     // chained to seq 5 and carrying the hash the next row points back to
     const forged: AuditRow = { ...rows[4]!, seq: 6, outcome: 'granted', justification: JUSTIFICATION, prev_hash: rows[4]!.hash, hash: rows[5]!.hash };
-    sqlite3(gw.dataDir, `${DROP_GUARDS}
+    tamper(gw, `${dropGuards(gw)}
       UPDATE audit_log SET seq = -seq WHERE seq >= 6;
       UPDATE audit_log SET seq = 1 - seq WHERE seq < 0;
       ${insertSql(forged)}`);
-    expect(auditRows(gw).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect((await auditRows(gw)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     await expectBroken(gw, rec, 6, 'hash_mismatch');
   });
 
   it.concurrent('a forged row appended after the head, copying the last row, is detected at its seq', async () => {
     const { gw, rec, rows } = await tenEntries('tmpapp');
     const forged: AuditRow = { ...rows[9]!, seq: 11, prev_hash: rows[9]!.hash };
-    sqlite3(gw.dataDir, insertSql(forged));
+    tamper(gw, insertSql(forged));
     await expectBroken(gw, rec, 11, 'hash_mismatch');
   });
 
   it.concurrent('a cut-off tail (last 3 rows deleted) is detected through the head file as truncated at last+1, and stays detected', async () => {
     const { gw, rec } = await tenEntries('tmptrn');
-    sqlite3(gw.dataDir, 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 7;');
-    expect(auditRows(gw)).toHaveLength(7);
-    expect(await httpVerify(gw, rec)).toEqual({ ok: false, entries: 7, head: { seq: 7, hash: auditRows(gw)[6]!.hash }, first_invalid_seq: 8, reason: 'truncated' });
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_delete')} DELETE FROM audit_log WHERE seq > 7;`);
+    const kept = await auditRows(gw);
+    expect(kept).toHaveLength(7);
+    expect(await httpVerify(gw, rec)).toEqual({ ok: false, entries: 7, head: { seq: 7, hash: kept[6]!.hash }, first_invalid_seq: 8, reason: 'truncated' });
     // the gateway keeps working; what it appends next must not paper over the missing entries
     const dpo = await gw.mint(['dpo'], { sub: 'alice' });
     for (let i = 0; i < 4; i++) await rec.get('/v1/audit?limit=1', dpo);
@@ -168,7 +170,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
 
   it.concurrent('every row deleted is detected as truncated at seq 1', async () => {
     const { gw, rec } = await tenEntries('tmpall');
-    sqlite3(gw.dataDir, 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;');
+    tamper(gw, `${dropTrigger(gw, 'audit_log_no_delete')} DELETE FROM audit_log;`);
     expect(await httpVerify(gw, rec)).toMatchObject({ ok: false, entries: 0, head: null, first_invalid_seq: 1, reason: 'truncated' });
     const cli = await cliVerify(gw);
     expect(cli.code).toBe(1);
@@ -193,7 +195,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     const { gw, rec, rows } = await tenEntries('tmpkey');
     const edited = rows.map((r) => (r.seq === 5 ? { ...r, outcome: 'granted', justification: JUSTIFICATION } : r));
     const rewrite = (chain: AuditRow[], key: Buffer) => {
-      sqlite3(gw.dataDir, `DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_no_replace; DELETE FROM audit_log; ${chain.map(insertSql).join('\n')}`);
+      tamper(gw, `${dropGuards(gw, 'audit_log', { ifExists: true })} DELETE FROM audit_log; ${chain.map(insertSql).join('\n')}`);
       // the forger also rewrites the head file to the forged head, sealed under the key they hold
       const head = new HeadSeal(crypto.createSecretKey(key)).seal({ seq: chain.at(-1)!.seq, hash: chain.at(-1)!.hash, at: CLOCK });
       fs.writeFileSync(path.join(gw.dataDir, 'audit-head.json'), JSON.stringify(head));
@@ -223,7 +225,7 @@ describe('tampering through the sqlite3 shell is detected and located', { timeou
     await rec.ingest('crm', 'customers', fillers('tmpenv', 2));
     await rec.send('/v1/audit');
     await gw.refusals.flush(true);
-    const rows = auditRows(gw);
+    const rows = await auditRows(gw);
     expect(rows).toHaveLength(3);
     expect(rechain(rows, key)).toEqual(rows);
     expect(rechain(rows, auditKeyOf(gw))[0]!.hash).not.toBe(rows[0]!.hash);

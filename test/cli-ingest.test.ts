@@ -56,7 +56,7 @@ describe('veilgate ingest', () => {
   it('stored one subject per valid row, pseudonymized, with an audit entry per batch', () => {
     const d = db();
     try {
-      expect(d.prepare('SELECT count(*) AS n FROM subject_features').get()).toEqual({ n: 8 });
+      expect(d.prepare('SELECT count(*) AS n FROM subjects').get()).toEqual({ n: 8 });
       expect(d.prepare('SELECT count(*) AS n FROM vault WHERE ciphertext IS NOT NULL').get()).toEqual({ n: 8 });
       expect(d.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'ingest.customers'").get()).toEqual({ n: 4 });
     } finally {
@@ -73,7 +73,7 @@ describe('veilgate ingest', () => {
     expect(r.stdout).toMatch(new RegExp(`${n + 1} rows in 1 batches, ${n} accepted, 1 rejected`));
     const d = db();
     try {
-      expect((d.prepare('SELECT max(frequency) AS f FROM subject_features').get() as { f: number }).f).toBe(n);
+      expect((d.prepare('SELECT max(frequency) AS f FROM subjects').get() as { f: number }).f).toBe(n);
     } finally {
       d.close();
     }

@@ -31,9 +31,9 @@ async function dpoRecord(gw: TestGateway, rec: Recorder, s: Seeded, body: Record
   return rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, await gw.mint(['dpo'], { sub: 'dpo-officer' }), body);
 }
 
-const historyCount = (gw: TestGateway, s: Seeded, purpose?: string): number =>
-  (gw.sqlite.prepare(`SELECT count(*) AS n FROM consent_records WHERE pseudonym = ?${purpose ? ' AND purpose = ?' : ''}`)
-    .get(...[s.pseudonym, ...(purpose ? [purpose] : [])]) as { n: number }).n;
+const historyCount = (gw: TestGateway, s: Seeded, purpose?: string): Promise<number> =>
+  gw.db.count('consent_records', `subject_id = (SELECT id FROM subjects WHERE pseudonym = ?)${purpose ? ' AND purpose = ?' : ''}`,
+    ...[s.pseudonym, ...(purpose ? [purpose] : [])]);
 
 describe('consent-basis purposes', () => {
   let gw: TestGateway;
@@ -203,7 +203,7 @@ describe('legitimate interest, contract and legal obligation', () => {
   });
 
   it('a subject with no record at all is covered by legitimate interest, contract and legal obligation', async () => {
-    expect(historyCount(gw, bare)).toBe(0);
+    expect(await historyCount(gw, bare)).toBe(0);
     for (const purpose of [...LI, 'customer_service', 'legal_obligation']) {
       for (const role of readersOf(gw, purpose)) {
         const a = await readAs(gw, rec, role, bare, purpose);
@@ -268,39 +268,53 @@ describe('consent registry: append-only history, derived state, DPO records', ()
   });
   afterAll(() => gw?.cleanup());
 
-  it('SQLite refuses UPDATE and DELETE on consent_records', () => {
-    const before = gw.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all();
+  it('the database refuses UPDATE and DELETE on consent_records', async () => {
+    const history = () => gw.db.all('SELECT * FROM consent_records ORDER BY id');
+    const before = await history();
     expect(before.length).toBe(3);
-    expect(() => gw.sqlite.exec(`UPDATE consent_records SET status = 'granted'`)).toThrow(/append-only/);
-    expect(() => gw.sqlite.exec(`UPDATE consent_records SET expires_at = 0 WHERE purpose = 'marketing_email'`)).toThrow(/append-only/);
-    expect(() => gw.sqlite.exec('DELETE FROM consent_records')).toThrow(/append-only/);
-    expect(() => gw.sqlite.exec(`DELETE FROM consent_records WHERE purpose = 'partner_sharing'`)).toThrow(/append-only/);
-    expect(() => gw.sqlite.exec(`UPDATE OR REPLACE consent_records SET id = id + 100`)).toThrow(/append-only/);
-    expect(() => gw.sqlite.exec(
-      `INSERT OR REPLACE INTO consent_records (id, pseudonym, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
-       SELECT id, pseudonym, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records LIMIT 1`,
-    )).toThrow(/append-only/);
-    expect(gw.sqlite.prepare('SELECT * FROM consent_records ORDER BY id').all()).toEqual(before);
+    for (const sql of [
+      `UPDATE consent_records SET status = 'granted'`,
+      `UPDATE consent_records SET expires_at = 0 WHERE purpose = 'marketing_email'`,
+      'DELETE FROM consent_records',
+      `DELETE FROM consent_records WHERE purpose = 'partner_sharing'`,
+      'UPDATE consent_records SET id = id + 100',
+    ]) await expect(gw.db.exec(sql), sql).rejects.toThrow(/append-only/);
+    if (gw.backend === 'sqlite') {
+      // SQLite: the OR REPLACE conflict resolutions would delete the rows they replace
+      expect(() => gw.sqlite.exec(`UPDATE OR REPLACE consent_records SET id = id + 100`)).toThrow(/append-only/);
+      expect(() => gw.sqlite.exec(
+        `INSERT OR REPLACE INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
+         SELECT id, subject_id, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records LIMIT 1`,
+      )).toThrow(/append-only/);
+    } else {
+      // PostgreSQL: an upsert would update the row in place
+      await expect(gw.db.exec(
+        `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
+         SELECT id, subject_id, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records ORDER BY id LIMIT 1
+         ON CONFLICT (id) DO UPDATE SET status = 'granted'`,
+      )).rejects.toThrow(/append-only/);
+    }
+    expect(await history()).toEqual(before);
   });
 
   it('repeated identical consent flags on customer rows add no history row; a change adds one', async () => {
     const row = { ...s.identity.record, consent_marketing_email: true, consent_marketing_sms: true, consent_partner_sharing: true };
-    expect(historyCount(gw, s)).toBe(3);
+    expect(await historyCount(gw, s)).toBe(3);
     gw.advance(HOUR);
     await rec.ingest('crm', 'customers', [row, row]);
     await rec.ingest('eshop', 'customers', [{ email: s.identity.record['email'], consent_marketing_email: 'true', consent_partner_sharing: '1' }], 'csv');
-    expect(historyCount(gw, s)).toBe(3);
+    expect(await historyCount(gw, s)).toBe(3);
     gw.advance(HOUR);
     await rec.ingest('crm', 'customers', [{ ...row, consent_marketing_sms: false }]);
-    expect(historyCount(gw, s, 'marketing_sms')).toBe(2);
+    expect(await historyCount(gw, s, 'marketing_sms')).toBe(2);
     await rec.ingest('crm', 'customers', [{ ...row, consent_marketing_sms: false }]);
-    expect(historyCount(gw, s, 'marketing_sms')).toBe(2);
+    expect(await historyCount(gw, s, 'marketing_sms')).toBe(2);
     expect((await readAs(gw, rec, 'marketing', s, 'marketing_sms')).status).toBe(404);
     gw.advance(HOUR);
     await rec.ingest('crm', 'customers', [row]);
-    expect(historyCount(gw, s, 'marketing_sms')).toBe(3);
+    expect(await historyCount(gw, s, 'marketing_sms')).toBe(3);
     expect((await readAs(gw, rec, 'marketing', s, 'marketing_sms')).status).toBe(200);
-    expect(historyCount(gw, s)).toBe(5);
+    expect(await historyCount(gw, s)).toBe(5);
   });
 
   it('the DPO view: current state per purpose of purposes.yaml and the whole history by collected_at', async () => {
@@ -323,7 +337,7 @@ describe('consent registry: append-only history, derived state, DPO records', ()
   });
 
   it('POST /v1/subjects/{p}/consents validates its input and answers 404 for an unknown subject', async () => {
-    const count = historyCount(gw, s);
+    const count = await historyCount(gw, s);
     const bad: [Record<string, unknown>, string][] = [
       [{ purpose: 'no_such_purpose', status: 'granted' }, 'purpose'],
       [{ purpose: 'Marketing_Email', status: 'granted' }, 'purpose'],
@@ -342,7 +356,7 @@ describe('consent registry: append-only history, derived state, DPO records', ()
     }
     const unknown = await rec.postJson('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA/consents', await gw.mint(['dpo']), { purpose: 'marketing_email', status: 'granted' });
     expect(unknown.status).toBe(404);
-    expect(historyCount(gw, s)).toBe(count);
+    expect(await historyCount(gw, s)).toBe(count);
     const ok = await dpoRecord(gw, rec, s, { purpose: 'marketing_email', status: 'granted', collected_at: '2025-06-01T00:00:00+02:00', expires_at: '2027-06-01T00:00:00Z', notice_version: 'v7' });
     expect(ok.status, ok.text).toBe(201);
     const view = await consentsView(gw, rec, s);

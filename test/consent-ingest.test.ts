@@ -15,8 +15,9 @@ describe('consent ingest', () => {
   let c: Seeded;
 
   const history = (s: Seeded, purpose: string) =>
-    gw.sqlite.prepare('SELECT status, source, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt, notice_version AS noticeVersion FROM consent_records WHERE pseudonym = ? AND purpose = ? ORDER BY id')
-      .all(s.pseudonym, purpose) as { status: string; source: string; legalBasis: string; collectedAt: number; expiresAt: number | null; noticeVersion: string | null }[];
+    gw.db.all<{ status: string; source: string; legalBasis: string; collectedAt: number; expiresAt: number | null; noticeVersion: string | null }>(
+      `SELECT c.status, c.source, c.legal_basis AS "legalBasis", c.collected_at AS "collectedAt", c.expires_at AS "expiresAt", c.notice_version AS "noticeVersion"
+       FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? AND c.purpose = ? ORDER BY c.id`, s.pseudonym, purpose);
 
   const read = async (s: Seeded, purpose: string) => (await rec.get(`/v1/subjects/${s.pseudonym}?purpose=${purpose}`, await gw.mint(['dpo']))).status;
 
@@ -39,14 +40,14 @@ describe('consent ingest', () => {
     expect(answer.consents).toEqual({ recorded: 2, effective: 2, unchanged: 0, expires_capped: 0, not_effective: [] });
     expect(answer).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, errors: [] });
     expect(answer.batch_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(history(a, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-11-02T09:15:00Z'), expiresAt: null, noticeVersion: 'v2.1' }]);
-    expect(history(b, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-12-01T00:00:00Z'), expiresAt: Date.parse('2026-12-01T00:00:00Z'), noticeVersion: null }]);
+    expect(await history(a, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-11-02T09:15:00Z'), expiresAt: null, noticeVersion: 'v2.1' }]);
+    expect(await history(b, purpose)).toEqual([{ status: 'granted', source: 'crm', legalBasis: 'consent', collectedAt: Date.parse('2025-12-01T00:00:00Z'), expiresAt: Date.parse('2026-12-01T00:00:00Z'), noticeVersion: null }]);
     expect(await read(a, purpose)).toBe(200);
     expect(await read(b, purpose)).toBe(200);
   });
 
   it.each<Format>(['json', 'ndjson', 'csv'])('%s: row errors carry row, field and code, never the value; valid rows still land', async (format) => {
-    const before = (gw.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n;
+    const before = await gw.db.count('consent_records');
     const email = a.identity.record['email'];
     const answer = await rec.ingest('crm', 'consents', [
       { email, purpose: 'telepathic_marketing', status: 'granted', collected_at: '2025-06-01' },
@@ -80,17 +81,17 @@ describe('consent ingest', () => {
       expect(e.message.length).toBeGreaterThan(0);
       for (const v of ['telepathic_marketing', 'perhaps', 'last tuesday', 'whim', 'stranger-cingst', String(email).trim()]) expect(e.message).not.toContain(v);
     }
-    expect((gw.sqlite.prepare('SELECT count(*) AS n FROM consent_records').get() as { n: number }).n).toBe(before + 1);
+    expect(await gw.db.count('consent_records')).toBe(before + 1);
   });
 
   it('customer_id links only within its own source', async () => {
     const cid = c.identity.record['customer_id'];
     const elsewhere = await rec.ingest('crm', 'consents', [{ customer_id: cid, purpose: 'marketing_email', status: 'granted', collected_at: '2025-12-01' }]);
     expect(elsewhere.errors).toEqual([expect.objectContaining({ row: 1, field: 'customer_id', code: 'unknown_subject' })]);
-    expect(history(c, 'marketing_email')).toEqual([]);
+    expect(await history(c, 'marketing_email')).toEqual([]);
     const own = await rec.ingest('shop', 'consents', [{ customer_id: cid, purpose: 'marketing_email', status: 'granted', collected_at: '2025-12-01' }], 'csv');
     expect(own).toMatchObject({ accepted: 1, errors: [] });
-    expect(history(c, 'marketing_email')).toHaveLength(1);
+    expect(await history(c, 'marketing_email')).toHaveLength(1);
     expect(await read(c, 'marketing_email')).toBe(200);
   });
 
@@ -139,18 +140,20 @@ describe('consent ingest', () => {
     try {
       const r = new Recorder(fresh);
       const s = await seedSubject(r, 'renews', 1, { flags: { consent_marketing_email: true }, transactions: false });
-      const records = () => (fresh.sqlite.prepare("SELECT collected_at AS at FROM consent_records WHERE pseudonym = ? AND purpose = 'marketing_email' ORDER BY id").all(s.pseudonym) as { at: number }[]).map((x) => x.at);
+      const records = async () => (await fresh.db.all<{ at: number }>(
+        "SELECT c.collected_at AS at FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? AND c.purpose = 'marketing_email' ORDER BY c.id", s.pseudonym))
+        .map((x) => x.at);
       const status = async () => (await r.get(`/v1/subjects/${s.pseudonym}?purpose=marketing_email`, await fresh.mint(['dpo']))).status;
       const resend = () => r.ingest('crm', 'customers', [{ ...s.identity.record, consent_marketing_email: true }]);
       await resend();
       // flags are recorded as collected when the row says (the helper: an hour before sending)
       const HOUR = 3_600_000;
-      expect(records()).toEqual([CLOCK - HOUR]);
+      expect(await records()).toEqual([CLOCK - HOUR]);
       // marketing_email consents count for 1095 days
       fresh.advance(1096 * 86_400_000);
       expect(await status()).toBe(404);
       await resend();
-      expect(records()).toEqual([CLOCK - HOUR, CLOCK + 1096 * 86_400_000 - HOUR]);
+      expect(await records()).toEqual([CLOCK - HOUR, CLOCK + 1096 * 86_400_000 - HOUR]);
       expect(await status()).toBe(200);
     } finally {
       await fresh.cleanup();

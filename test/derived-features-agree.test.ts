@@ -37,7 +37,7 @@ describe('FEATURE_SQL and deriveFeatures agree', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-derive-'));
     store = openSqliteStorage({ dataDir: dir });
-    const insert = store.connection.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
+    const insert = store.connection.prepare(`INSERT INTO subjects (pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference,
       tenure_since, last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, created_at, updated_at)
       VALUES (@pseudonym, 1, @age, @age_band, @area, @gender, @csp, @income, @channel_preference,
       @tenure_since, @last_purchase_day, @frequency, @monetary, @n_web, @n_store, @n_phone, @n_app, 1, 1)`);

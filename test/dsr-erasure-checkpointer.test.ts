@@ -31,7 +31,10 @@ describe('erasure with the background checkpointer running', () => {
   });
 
   it('leaves neither the wrapped key, the ciphertext nor any identifier in the file or its WAL', async () => {
-    const vault = () => gw.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE pseudonym = ?').get(gone.pseudonym) as { wrapped_key: Buffer | null; ciphertext: Buffer | null };
+    // the vault row is keyed by the subject id, which outlives the subject's row
+    const subjectId = (p: string) => (gw.sqlite.prepare('SELECT id FROM subjects WHERE pseudonym = ?').get(p) as { id: number }).id;
+    const goneId = subjectId(gone.pseudonym);
+    const vault = () => gw.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE subject_id = ?').get(goneId) as { wrapped_key: Buffer | null; ciphertext: Buffer | null };
     const before = vault();
     expect(dbBytes(gw).includes(before.wrapped_key!)).toBe(true);
     expect(dbLeaks(gw, [gone.identity])).toEqual([]);
@@ -51,12 +54,12 @@ describe('erasure with the background checkpointer running', () => {
     expect(bytes.includes(before.ciphertext!.subarray(0, 48))).toBe(false);
     expect(bytes.includes(before.ciphertext!.subarray(-32))).toBe(false);
     // the other subject's wrapped key is still there: the scan can see a key when one is on disk
-    const other = gw.sqlite.prepare('SELECT wrapped_key FROM vault WHERE pseudonym = ?').get(kept.pseudonym) as { wrapped_key: Buffer };
+    const other = gw.sqlite.prepare('SELECT wrapped_key FROM vault WHERE subject_id = ?').get(subjectId(kept.pseudonym)) as { wrapped_key: Buffer };
     expect(bytes.includes(other.wrapped_key)).toBe(true);
   });
 
   it('compaction reports failure while a reader holds old frames, and succeeds once it lets go', async () => {
-    const reader = new Database(gw.storage.file, { readonly: true });
+    const reader = new Database(gw.sqliteStorage.file, { readonly: true });
     try {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM vault').get();
@@ -66,13 +69,13 @@ describe('erasure with the background checkpointer running', () => {
       // the event loop stays free while it retries: a timer set now fires before it ends
       let ticked = false;
       setTimeout(() => { ticked = true; }, 10);
-      expect(await compactWal(gw.storage.file, 150)).toBe(false);
+      expect(await compactWal(gw.sqliteStorage.file, 150)).toBe(false);
       expect(ticked).toBe(true);
       // bounded by its budget, not by the connection's 5 s busy timeout
       expect(Date.now() - t).toBeLessThan(2000);
       expect(gw.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
       reader.exec('COMMIT');
-      expect(await compactWal(gw.storage.file, 5000)).toBe(true);
+      expect(await compactWal(gw.sqliteStorage.file, 5000)).toBe(true);
     } finally {
       reader.close();
     }

@@ -25,7 +25,7 @@ describe('a phone number shared by two subjects', () => {
     // another person of the household: own email and customer id, the same landline
     const a = await rec.ingest('crm', 'customers', [{ customer_id: 'CID-household-2', email: 'household.two@example.test', phone: phoneOf(first) }]);
     expect(a.accepted).toBe(1);
-    second = [...readVault(gw).entries()].find(([, v]) => v.record['email'] === 'household.two@example.test')![0];
+    second = [...(await readVault(gw)).entries()].find(([, v]) => v.record['email'] === 'household.two@example.test')![0];
     expect(second).not.toBe(first.pseudonym);
     dpo = await gw.mint(['dpo'], { sub: 'alice' });
   });
@@ -42,10 +42,10 @@ describe('a phone number shared by two subjects', () => {
   });
 
   it('erasure by the shared phone is refused and erases nobody', async () => {
-    const before = readVault(gw);
+    const before = await readVault(gw);
     const r = await expectEntries(gw, 'dsr.erasure/denied', () => byPhone('erasure', phoneOf(first)));
     expect(r.answer.status, r.answer.text).toBe(409);
-    const after = readVault(gw);
+    const after = await readVault(gw);
     expect(after.get(first.pseudonym)).toEqual(before.get(first.pseudonym));
     expect(after.get(second)).toEqual(before.get(second));
   });

@@ -6,7 +6,7 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15);
 const DAY = 86_400_000;
-const provenance = (gw: TestGateway, p: string) => JSON.parse(featureOf(gw, p).provenance) as Record<string, [string, number]>;
+const provenance = async (gw: TestGateway, p: string) => JSON.parse((await featureOf(gw, p)).provenance) as Record<string, [string, number]>;
 
 describe('re-ingest: latest value per field wins, with source and time recorded', () => {
   let gw: TestGateway;
@@ -26,10 +26,10 @@ describe('re-ingest: latest value per field wins, with source and time recorded'
       customer_id: 'C-1', email: 'alice.martin@example.test', first_name: 'Alice', last_name: 'Martin', phone: '06 98 76 54 32',
       postcode: '69003', birth_date: '1980-06-15', signup_date: '2020-01-01', gender: 'f', csp: 'cadre', income: 45000, channel_preference: 'web',
     }]);
-    p = vaultByEmail(gw, 'alice.martin@example.test')!.pseudonym;
-    const f = featureOf(gw, p);
+    p = (await vaultByEmail(gw, 'alice.martin@example.test'))!.pseudonym;
+    const f = await featureOf(gw, p);
     expect(f).toMatchObject({ csp: 'cadre', gender: 'f', income: 45000, area: '69', age: 45, age_band: '45-54', channel_preference: 'web', created_at: t1, updated_at: t1 });
-    const prov = provenance(gw, p);
+    const prov = await provenance(gw, p);
     expect(Object.keys(prov).sort()).toEqual(['age', 'age_band', 'area', 'channel_preference', 'csp', 'gender', 'income', 'tenure_days']);
     for (const v of Object.values(prov)) expect(v).toEqual(['crm', t1]);
   });
@@ -38,14 +38,14 @@ describe('re-ingest: latest value per field wins, with source and time recorded'
     gw.advance(DAY);
     const a = await client.ingest('eshop', 'customers', [{ customer_id: 'E-1', email: ' ALICE.Martin@example.test', csp: 'employe' }], 'csv');
     expect(a).toMatchObject({ accepted: 1, rejected: 0 });
-    expect(features(gw)).toHaveLength(1);
-    const f = featureOf(gw, p);
+    expect(await features(gw)).toHaveLength(1);
+    const f = await featureOf(gw, p);
     expect(f).toMatchObject({ csp: 'employe', gender: 'f', income: 45000, area: '69', age: 45, age_band: '45-54', channel_preference: 'web', created_at: t1, updated_at: t2 });
-    const prov = provenance(gw, p);
+    const prov = await provenance(gw, p);
     expect(prov['csp']).toEqual(['eshop', t2]);
     for (const k of ['age', 'age_band', 'area', 'channel_preference', 'gender', 'income', 'tenure_days']) expect(prov[k], k).toEqual(['crm', t1]);
 
-    const v = readVault(gw).get(p)!;
+    const v = (await readVault(gw)).get(p)!;
     expect(v.record).toMatchObject({ first_name: 'Alice', last_name: 'Martin', phone: '+33698765432', postcode: '69003', birth_date: '1980-06-15', email: 'alice.martin@example.test' });
     // the fields eshop sent are now eshop's; the others still crm's
     expect(v.meta['email']).toEqual(['eshop', t2]);
@@ -58,8 +58,8 @@ describe('re-ingest: latest value per field wins, with source and time recorded'
     const a = await client.ingest('crm', 'transactions', [{ customer_id: 'C-1', date: '2026-01-10', amount: 10, channel: 'store' }]);
     const b = await client.ingest('eshop', 'transactions', [{ customer_id: 'E-1', date: '2026-01-11', amount: 20, channel: 'web' }]);
     expect([a.errors, b.errors]).toEqual([[], []]);
-    expect(featureOf(gw, p).frequency).toBe(2);
-    const prov = provenance(gw, p);
+    expect((await featureOf(gw, p)).frequency).toBe(2);
+    const prov = await provenance(gw, p);
     expect(prov['behaviour']).toEqual(['eshop', t2]);
     expect(prov['csp']).toEqual(['eshop', t2]);
     expect(prov['gender']).toEqual(['crm', t1]);
@@ -68,24 +68,24 @@ describe('re-ingest: latest value per field wins, with source and time recorded'
   it('a later crm record updates income and area (postcode) and leaves csp to eshop', async () => {
     gw.advance(DAY);
     await client.ingest('crm', 'customers', [{ customer_id: 'C-1', email: 'alice.martin@example.test', income: 47000, postcode: '13008' }], 'ndjson');
-    const f = featureOf(gw, p);
+    const f = await featureOf(gw, p);
     expect(f).toMatchObject({ income: 47000, area: '13', csp: 'employe', updated_at: t3 });
-    const prov = provenance(gw, p);
+    const prov = await provenance(gw, p);
     expect([prov['income'], prov['area'], prov['csp'], prov['gender']]).toEqual([['crm', t3], ['crm', t3], ['eshop', t2], ['crm', t1]]);
-    const v = readVault(gw).get(p)!;
+    const v = (await readVault(gw)).get(p)!;
     expect(v.record['postcode']).toBe('13008');
     expect(v.meta['postcode']).toEqual(['crm', t3]);
     expect(v.record['customer_id']).toBe('C-1');
   });
 
   it('a re-ingested row with an invalid field is rejected whole: nothing of it is applied', async () => {
-    const before = featureOf(gw, p);
-    const vBefore = readVault(gw).get(p)!;
+    const before = await featureOf(gw, p);
+    const vBefore = (await readVault(gw)).get(p)!;
     gw.advance(DAY);
     const a = await client.ingest('eshop', 'customers', [{ customer_id: 'E-1', email: 'alice.martin@example.test', csp: 'retraite', gender: 'zz', first_name: 'Alicia' }]);
     expect(a.errors.map((e) => [e.field, e.code])).toEqual([['gender', 'enum']]);
-    expect(featureOf(gw, p)).toEqual(before);
-    expect(readVault(gw).get(p)!.record).toEqual(vBefore.record);
+    expect(await featureOf(gw, p)).toEqual(before);
+    expect((await readVault(gw)).get(p)!.record).toEqual(vBefore.record);
   });
 
   it('the same subject twice in one batch: the later row wins and it counts as a duplicate', async () => {
@@ -94,9 +94,9 @@ describe('re-ingest: latest value per field wins, with source and time recorded'
       { customer_id: 'C-1', email: 'alice.martin@example.test', csp: 'artisan_commercant' },
     ]);
     expect(a).toMatchObject({ rejected: 0, duplicates: 1 });
-    expect(featureOf(gw, p).csp).toBe('artisan_commercant');
-    expect(readVault(gw).get(p)!.record['first_name']).toBe('Alix');
-    expect(features(gw)).toHaveLength(1);
+    expect((await featureOf(gw, p)).csp).toBe('artisan_commercant');
+    expect((await readVault(gw)).get(p)!.record['first_name']).toBe('Alix');
+    expect(await features(gw)).toHaveLength(1);
   });
 });
 
@@ -132,7 +132,7 @@ describe('generalization with a fixed clock (2026-01-15)', () => {
     const a = await client.ingest('ages', 'customers', AGES.map(([b], k) => ({ customer_id: `A-${k}`, email: `age${k}@example.test`, birth_date: b })));
     expect(a.errors).toEqual([]);
     for (const [k, [birth, age, band]] of AGES.entries()) {
-      const f = featureOf(gw, vaultByEmail(gw, `age${k}@example.test`)!.pseudonym);
+      const f = await featureOf(gw, (await vaultByEmail(gw, `age${k}@example.test`))!.pseudonym);
       expect([f.age, f.age_band], birth).toEqual([age, band]);
     }
   });
@@ -148,7 +148,7 @@ describe('generalization with a fixed clock (2026-01-15)', () => {
     const a = await client.ingest('areas', 'customers', AREAS.map(([pc], k) => ({ customer_id: `P-${k}`, email: `area${k}@example.test`, postcode: pc })), 'csv');
     expect(a.errors).toEqual([]);
     for (const [k, [pc, area]] of AREAS.entries()) {
-      expect(featureOf(gw, vaultByEmail(gw, `area${k}@example.test`)!.pseudonym).area, pc).toBe(area);
+      expect((await featureOf(gw, (await vaultByEmail(gw, `area${k}@example.test`))!.pseudonym)).area, pc).toBe(area);
     }
   });
 
@@ -157,21 +157,21 @@ describe('generalization with a fixed clock (2026-01-15)', () => {
     const a = await client.ingest('tenure', 'customers', TENURES.map(([d], k) => ({ customer_id: `T-${k}`, email: `tenure${k}@example.test`, signup_date: d })), 'ndjson');
     expect(a.errors).toEqual([]);
     for (const [k, [d, monthStart]] of TENURES.entries()) {
-      const f = featureOf(gw, vaultByEmail(gw, `tenure${k}@example.test`)!.pseudonym);
+      const f = await featureOf(gw, (await vaultByEmail(gw, `tenure${k}@example.test`))!.pseudonym);
       expect(f.tenure_since, d).toBe(epochDay(monthStart));
       expect(Object.keys(f)).not.toContain('tenure_days');
     }
   });
 
-  it('raw birth dates, postcodes and signup dates stay in the vault only', () => {
-    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_features').all())
-      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM ingest_batches').all())
-      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all())
-      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_links').all());
+  it('raw birth dates, postcodes and signup dates stay in the vault only', async () => {
+    const dump = JSON.stringify(await gw.db.all('SELECT * FROM subjects'))
+      + JSON.stringify(await gw.db.all('SELECT * FROM ingest_batches'))
+      + JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'))
+      + JSON.stringify(await gw.db.all('SELECT * FROM subject_links'));
     for (const [b] of AGES.filter(([b]) => b !== '2026-01-15')) expect(dump).not.toContain(b);
     for (const [pc] of AREAS) expect(dump).not.toContain(`"${pc}"`);
     expect(dump).not.toContain('2024-01-15');
-    const inVault = [...readVault(gw).values()].map((v) => v.record['birth_date'] ?? v.record['postcode'] ?? v.record['signup_date']);
+    const inVault = [...(await readVault(gw)).values()].map((v) => v.record['birth_date'] ?? v.record['postcode'] ?? v.record['signup_date']);
     expect(inVault).toEqual(expect.arrayContaining(['1990-12-31', '20167', '2024-01-15']));
   });
 });
@@ -184,12 +184,12 @@ describe('behaviour features from transactions, kept incrementally', () => {
     gw = await testGateway({ clockStart: CLOCK });
     client = await ingestClient(gw);
     await client.ingest('crm', 'customers', [{ customer_id: 'B-1', email: 'buyer@example.test' }, { customer_id: 'B-2', email: 'other@example.test' }]);
-    p = vaultByEmail(gw, 'buyer@example.test')!.pseudonym;
+    p = (await vaultByEmail(gw, 'buyer@example.test'))!.pseudonym;
   });
   afterAll(() => gw.cleanup());
 
-  it('a subject without purchases has zero counts and no purchase days', () => {
-    expect(featureOf(gw, p)).toMatchObject({ frequency: 0, monetary: 0, n_web: 0, n_store: 0, n_phone: 0, n_app: 0, first_purchase_day: null, last_purchase_day: null });
+  it('a subject without purchases has zero counts and no purchase days', async () => {
+    expect(await featureOf(gw, p)).toMatchObject({ frequency: 0, monetary: 0, n_web: 0, n_store: 0, n_phone: 0, n_app: 0, first_purchase_day: null, last_purchase_day: null });
   });
 
   it('frequency, monetary, first/last purchase day and per-channel counts accumulate batch after batch', async () => {
@@ -198,7 +198,7 @@ describe('behaviour features from transactions, kept incrementally', () => {
       { email: 'buyer@example.test', date: '2025-12-20', amount: '19,90', channel: 'app', transaction_id: 'A2' },
       { email: 'other@example.test', date: '2025-12-21', amount: 5, channel: 'web', transaction_id: 'A3' },
     ]);
-    let f = featureOf(gw, p);
+    let f = await featureOf(gw, p);
     expect([f.frequency, f.n_web, f.n_app, f.n_store, f.n_phone]).toEqual([2, 1, 1, 0, 0]);
     expect(f.monetary).toBeCloseTo(69.9, 6);
     expect([f.first_purchase_day, f.last_purchase_day]).toEqual([epochDay('2025-12-10'), epochDay('2025-12-20')]);
@@ -209,25 +209,26 @@ describe('behaviour features from transactions, kept incrementally', () => {
       { email: 'buyer@example.test', date: '2026-01-14T22:00:00Z', amount: 12.1, channel: 'phone' },
       { email: 'buyer@example.test', date: '2026-01-14', amount: -20, channel: 'store' },
     ], 'csv');
-    f = featureOf(gw, p);
+    f = await featureOf(gw, p);
     expect([f.frequency, f.n_web, f.n_app, f.n_store, f.n_phone]).toEqual([5, 1, 1, 2, 1]);
     expect(f.monetary).toBeCloseTo(92, 6);
     expect([f.first_purchase_day, f.last_purchase_day]).toEqual([epochDay('2025-11-30'), epochDay('2026-01-14')]);
     // the other subject's purchase went to the other subject only
-    expect(featureOf(gw, vaultByEmail(gw, 'other@example.test')!.pseudonym)).toMatchObject({ frequency: 1, monetary: 5, n_web: 1 });
+    expect(await featureOf(gw, (await vaultByEmail(gw, 'other@example.test'))!.pseudonym)).toMatchObject({ frequency: 1, monetary: 5, n_web: 1 });
   });
 
-  it('aggregates equal what the stored transactions say', () => {
-    const agg = gw.sqlite.prepare(
-      `SELECT count(*) AS n, sum(amount) AS total, min(day) AS first, max(day) AS last,
-              sum(channel = 'web') AS web, sum(channel = 'store') AS store, sum(channel = 'phone') AS phone, sum(channel = 'app') AS app
-       FROM transactions WHERE pseudonym = ?`).get(p) as Record<string, number>;
-    const f = featureOf(gw, p);
+  it('aggregates equal what the stored transactions say', async () => {
+    const per = (c: string) => `sum(CASE WHEN channel = '${c}' THEN 1 ELSE 0 END) AS ${c}`;
+    const agg = (await gw.db.get<Record<string, number>>(
+      `SELECT count(*) AS n, sum(amount) AS total, min(day) AS first, max(day) AS last, ${['web', 'store', 'phone', 'app'].map(per).join(', ')}
+       FROM transactions t JOIN subjects s ON s.id = t.subject_id WHERE s.pseudonym = ?`, p))!;
+    expect(agg['n']).toBe(5);
+    const f = await featureOf(gw, p);
     expect([f.frequency, f.first_purchase_day, f.last_purchase_day, f.n_web, f.n_store, f.n_phone, f.n_app])
       .toEqual([agg['n'], agg['first'], agg['last'], agg['web'], agg['store'], agg['phone'], agg['app']]);
     expect(f.monetary).toBeCloseTo(agg['total']!, 6);
-    const cols = gw.sqlite.prepare('SELECT * FROM transactions WHERE pseudonym = ? LIMIT 1').get(p) as Record<string, unknown>;
+    const cols = (await gw.db.get<Record<string, unknown>>('SELECT t.* FROM transactions t JOIN subjects s ON s.id = t.subject_id WHERE s.pseudonym = ? LIMIT 1', p))!;
     expect(Object.keys(cols)).not.toContain('email');
-    expect(JSON.stringify(gw.sqlite.prepare('SELECT * FROM transactions').all())).not.toContain('buyer@');
+    expect(JSON.stringify(await gw.db.all('SELECT * FROM transactions'))).not.toContain('buyer@');
   });
 });

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenIban, canaryIdentity, digits, frenchIban, nir, scan, type Identity } from './helpers/canaries.ts';
-import { counts, encode, features, ingestClient, readVault, toCsv, type IngestClient } from './helpers/ingest.ts';
+import { withFailingTrigger } from './helpers/faults.ts';
+import { counts, encode, features, ingestClient, readVault, TABLES, toCsv, type IngestClient } from './helpers/ingest.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15);
@@ -135,7 +136,7 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
   });
 
   it('refused batches carrying canaries store nothing: atomic, malformed, wrong type, headerless CSV, storage failure', async () => {
-    const before = counts(gw);
+    const before = await counts(gw);
     const atomic = await client.post('/v1/ingest/crm/customers', JSON.stringify([
       { customer_id: `CID-${x('atomic good row id')}`, email: `${x('atomic good row email')}@example.test`, street: x('atomic street') },
       { customer_id: `CID-${x('atomic bad row id')}`, email: x('atomic bad email') },
@@ -160,25 +161,21 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     // Its "column names" are the first row's values: they must not be echoed as ignored fields.
     expect((headerless.json as { ignored_fields: string[] }).ignored_fields).toEqual([]);
 
-    gw.sqlite.exec(`CREATE TRIGGER leak_fail BEFORE INSERT ON vault BEGIN SELECT RAISE(ABORT, 'forced failure'); END`);
-    try {
-      const failed = await client.post('/v1/ingest/crm/customers', JSON.stringify([
+    const failed = await withFailingTrigger(gw, { name: 'leak_fail', event: 'BEFORE INSERT ON vault', message: 'forced failure' },
+      () => client.post('/v1/ingest/crm/customers', JSON.stringify([
         { customer_id: `CID-${x('storage failure id')}`, email: `${x('storage failure email')}@example.test`, last_name: x('storage failure name') },
-      ]));
-      expect(failed.status).toBe(500);
-    } finally {
-      gw.sqlite.exec('DROP TRIGGER leak_fail');
-    }
-    const after = counts(gw);
+      ])));
+    expect(failed.status).toBe(500);
+    const after = await counts(gw);
     // Only the headerless batch was recorded (with its one rejected row); no subject, link or vault row.
     expect(after).toMatchObject({
-      subject_features: before.subject_features, subject_links: before.subject_links, vault: before.vault,
+      subjects: before.subjects, subject_links: before.subject_links, vault: before.vault,
       transactions: before.transactions, ingest_batches: before.ingest_batches + 1,
     });
   });
 
-  it('stored the 8 identities: one subject each, features generalized', () => {
-    const rows = features(gw);
+  it('stored the 8 identities: one subject each, features generalized', async () => {
+    const rows = await features(gw);
     expect(rows).toHaveLength(8);
     expect(rows.map((r) => r.area).sort()).toEqual(['04', '05', '09', '15', '23', '2A', '48', '971']);
     for (const r of rows) {
@@ -188,7 +185,26 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     expect(rows.reduce((s, r) => s + r.frequency, 0)).toBe(5);
   });
 
+  it('no table holds a canary in any column', async () => {
+    const text = (v: unknown) => JSON.stringify(v, (_k, x: unknown) =>
+      (x && typeof x === 'object' && (x as { type?: string }).type === 'Buffer' ? Buffer.from((x as { data: number[] }).data).toString('latin1') : x));
+    // positive control: the dump holds real content (features are in plain text)
+    const subjects = text(await gw.db.all('SELECT * FROM subjects'));
+    expect(scan(subjects, [{ label: 'csp', value: 'cadre' }]).length).toBeGreaterThan(0);
+    for (const table of [...TABLES, 'audit_log', 'suppressions', 'erasures', 'service_state']) {
+      const hits = scan(text(await gw.db.all(`SELECT * FROM ${table}`)), everything());
+      expect(hits, `${table}: ${describeHits(hits)}`).toEqual([]);
+    }
+  });
+
   it('the database file and its WAL hold no canary in any form', () => {
+    // Anything in the data directory (shm, keys, dev issuer): on either backend.
+    for (const file of allFiles(gw.dataDir)) {
+      const hits = scan(fs.readFileSync(file), everything());
+      expect(hits, `${path.relative(gw.dataDir, file)}: ${describeHits(hits)}`).toEqual([]);
+    }
+    // SQLite: the database file and its WAL themselves, byte by byte
+    if (gw.backend !== 'sqlite') return;
     const db = path.join(gw.dataDir, 'veilgate.db');
     const wal = `${db}-wal`;
     expect(fs.existsSync(db)).toBe(true);
@@ -200,11 +216,6 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     for (const file of [db, wal]) {
       const hits = scan(fs.readFileSync(file), everything());
       expect(hits, `${path.basename(file)}: ${describeHits(hits)}`).toEqual([]);
-    }
-    // Anything else in the data directory (shm, keys, dev issuer) too.
-    for (const file of allFiles(gw.dataDir)) {
-      const hits = scan(fs.readFileSync(file), everything());
-      expect(hits, `${path.relative(gw.dataDir, file)}: ${describeHits(hits)}`).toEqual([]);
     }
   });
 
@@ -221,6 +232,8 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
   });
 
   it('after a full checkpoint the database file still holds no canary', () => {
+    // SQLite: the file once every WAL frame is in it
+    if (gw.backend !== 'sqlite') return;
     gw.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const db = path.join(gw.dataDir, 'veilgate.db');
     expect(fs.statSync(`${db}-wal`).size).toBe(0);
@@ -228,10 +241,10 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     expect(hits, describeHits(hits)).toEqual([]);
   });
 
-  it('the vault ciphertext decrypts back to the normalized canaries (and to nothing forbidden)', () => {
-    const vault = readVault(gw);
+  it('the vault ciphertext decrypts back to the normalized canaries (and to nothing forbidden)', async () => {
+    const vault = await readVault(gw);
     expect(vault.size).toBe(8);
-    const rows = features(gw);
+    const rows = await features(gw);
     for (const v of vault.values()) {
       expect(rows.some((r) => r.pseudonym === v.pseudonym)).toBe(true);
       expect(v.keyId).toMatch(/^mk_[0-9a-f]{16}$/);

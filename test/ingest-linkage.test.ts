@@ -28,8 +28,8 @@ describe('linkage across sources and email variants', () => {
   it('one subject for the same email from crm and eshop in any case, spacing or width', async () => {
     const crm = await client.ingest('crm', 'customers', [{ customer_id: 'C-100', email: 'Marie.Curie@Example.TEST', gender: 'f' }]);
     expect(crm.accepted).toBe(1);
-    expect(features(gw)).toHaveLength(1);
-    pseudonym = features(gw)[0]!.pseudonym;
+    expect(await features(gw)).toHaveLength(1);
+    pseudonym = (await features(gw))[0]!.pseudonym;
     expect(pseudonym).toMatch(PSEUDONYM_PATTERN);
     expect(pseudonym).toMatch(/^p1_[A-Za-z0-9_-]{22}$/);
 
@@ -43,14 +43,15 @@ describe('linkage across sources and email variants', () => {
     const stores = await client.ingest('stores', 'customers', [{ customer_id: 'S-1', email: ` ${FULLWIDTH.toUpperCase()} ` }], 'csv');
     expect(stores.accepted).toBe(1);
 
-    const rows = features(gw);
+    const rows = await features(gw);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.pseudonym).toBe(pseudonym);
-    const vault = readVault(gw);
+    const vault = await readVault(gw);
     expect(vault.size).toBe(1);
     expect(vault.get(pseudonym)!.record['email']).toBe(EMAIL);
     // Nothing in the link index is the address or its plain hash: keyed hashes of the pseudonym format only.
-    const links = gw.sqlite.prepare('SELECT key_hash, kind, pseudonym FROM subject_links').all() as { key_hash: string; kind: string; pseudonym: string }[];
+    const links = await gw.db.all<{ key_hash: string; kind: string; pseudonym: string | null }>(
+      'SELECT l.key_hash, l.kind, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id');
     expect(new Set(links.map((l) => l.pseudonym))).toEqual(new Set([pseudonym]));
     for (const l of links) expect(l.key_hash).toMatch(PSEUDONYM_PATTERN);
     expect(links.filter((l) => l.kind === 'email')).toHaveLength(1);
@@ -60,7 +61,7 @@ describe('linkage across sources and email variants', () => {
 
   it('a different address is a different subject, and pseudonyms are not a plain hash of the email', async () => {
     await client.ingest('crm', 'customers', [{ customer_id: 'C-200', email: 'pierre.curie@example.test' }]);
-    const rows = features(gw);
+    const rows = await features(gw);
     expect(rows).toHaveLength(2);
     const crypto = await import('node:crypto');
     const plain = crypto.createHash('sha256').update(EMAIL).digest().subarray(0, 16).toString('base64url');
@@ -81,13 +82,13 @@ describe('linkage across sources and email variants', () => {
       { customer_id: 'C-100', date: '2026-01-03', amount: 100, channel: 'phone' },
     ], 'ndjson');
     expect(crmById).toMatchObject({ accepted: 1, errors: [] });
-    const f = featureOf(gw, pseudonym);
+    const f = await featureOf(gw, pseudonym);
     expect(f.frequency).toBe(4);
     expect(f.monetary).toBeCloseTo(167.5, 6);
     expect([f.n_web, f.n_store, f.n_phone, f.n_app]).toEqual([1, 1, 1, 1]);
     expect(f.first_purchase_day).toBe(epochDay('2025-10-15'));
     expect(f.last_purchase_day).toBe(epochDay('2026-01-03'));
-    const tx = gw.sqlite.prepare('SELECT DISTINCT pseudonym FROM transactions').all() as { pseudonym: string }[];
+    const tx = await gw.db.all<{ pseudonym: string | null }>('SELECT DISTINCT s.pseudonym FROM transactions t LEFT JOIN subjects s ON s.id = t.subject_id');
     expect(tx.map((t) => t.pseudonym)).toEqual([pseudonym]);
   });
 
@@ -107,7 +108,7 @@ describe('linkage across sources and email variants', () => {
   });
 
   it('an unknown email or customer is a row error unknown_subject; no linkage key is linkage_missing', async () => {
-    const before = featureOf(gw, pseudonym).frequency;
+    const before = (await featureOf(gw, pseudonym)).frequency;
     const a = await client.ingest('eshop', 'transactions', [
       { email: 'inconnue@example.test', date: '2026-01-05', amount: 9, channel: 'web' },
       { customer_id: 'E-999', date: '2026-01-05', amount: 9, channel: 'web' },
@@ -118,40 +119,42 @@ describe('linkage across sources and email variants', () => {
     expectRowError(a, 2, 'customer_id', 'unknown_subject', 'E-999');
     expectRowError(a, 3, 'email', 'linkage_missing');
     expect(a).toMatchObject({ accepted: 1, rejected: 3 });
-    expect(featureOf(gw, pseudonym).frequency).toBe(before + 1);
-    expect(features(gw)).toHaveLength(2);
+    expect((await featureOf(gw, pseudonym)).frequency).toBe(before + 1);
+    expect(await features(gw)).toHaveLength(2);
   });
 
   it('email wins over customer_id when a transaction carries both', async () => {
-    const pierre = vaultByEmail(gw, 'pierre.curie@example.test')!.pseudonym;
-    const before = featureOf(gw, pierre).frequency;
+    const pierre = (await vaultByEmail(gw, 'pierre.curie@example.test'))!.pseudonym;
+    const before = (await featureOf(gw, pierre)).frequency;
     // Pierre's email with Marie's crm customer id: the email (first in the linkage order) decides.
     const a = await client.ingest('crm', 'transactions', [{ email: 'pierre.curie@example.test', customer_id: 'C-100', date: '2026-01-07', amount: 5, channel: 'store' }]);
     expect(a.errors).toEqual([]);
-    expect(featureOf(gw, pierre).frequency).toBe(before + 1);
+    expect((await featureOf(gw, pierre)).frequency).toBe(before + 1);
   });
 
   it('a customer first known by customer_id only gains its email link on a later record of the same source', async () => {
     await client.ingest('pos', 'customers', [{ customer_id: 'P-5', gender: 'm' }]);
-    const n = features(gw).length;
+    const n = (await features(gw)).length;
     await client.ingest('pos', 'customers', [{ customer_id: 'P-5', email: 'late.email@example.test', csp: 'ouvrier' }]);
-    expect(features(gw)).toHaveLength(n);
-    const v = vaultByEmail(gw, 'late.email@example.test')!;
+    expect(await features(gw)).toHaveLength(n);
+    const v = (await vaultByEmail(gw, 'late.email@example.test'))!;
     expect(v.record).toEqual({ customer_id: 'P-5', email: 'late.email@example.test' });
-    const f = featureOf(gw, v.pseudonym);
+    const f = await featureOf(gw, v.pseudonym);
     expect([f.gender, f.csp]).toEqual(['m', 'ouvrier']);
     const t = await client.ingest('web', 'transactions', [{ email: 'Late.Email@example.test', date: '2026-01-02', amount: 3, channel: 'web' }]);
     expect(t.errors).toEqual([]);
-    expect(featureOf(gw, v.pseudonym).frequency).toBe(1);
+    expect((await featureOf(gw, v.pseudonym)).frequency).toBe(1);
   });
 
   it('a customer row whose email and customer_id name two different subjects is refused, and neither link moves', async () => {
-    const marie = vaultByEmail(gw, EMAIL)!.pseudonym;
-    const pierre = vaultByEmail(gw, 'pierre.curie@example.test')!.pseudonym;
+    const marie = (await vaultByEmail(gw, EMAIL))!.pseudonym;
+    const pierre = (await vaultByEmail(gw, 'pierre.curie@example.test'))!.pseudonym;
     expect(marie).not.toBe(pierre);
-    const n = features(gw).length;
-    const linksBefore = gw.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all();
-    const vaultBefore = JSON.stringify([...readVault(gw).entries()]);
+    const n = (await features(gw)).length;
+    const linksOf = () => gw.db.all<{ key_hash: string; subject_id: number; pseudonym: string | null }>(
+      'SELECT l.key_hash, l.subject_id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id ORDER BY l.key_hash');
+    const linksBefore = await linksOf();
+    const vaultBefore = JSON.stringify([...(await readVault(gw)).entries()]);
     // Pierre's email with Marie's crm customer id, and a row that is fine
     const a = await client.ingest('crm', 'customers', [
       { customer_id: 'C-100', email: 'Pierre.Curie@example.test', csp: 'ouvrier' },
@@ -160,18 +163,19 @@ describe('linkage across sources and email variants', () => {
     expect(a).toMatchObject({ accepted: 1, rejected: 1 });
     expectRowError(a, 1, 'customer_id', 'linkage_conflict', 'C-100');
     expect(JSON.stringify(a)).not.toMatch(/pierre|C-100/i);
-    expect(features(gw)).toHaveLength(n + 1);
+    expect(await features(gw)).toHaveLength(n + 1);
     // nothing of the refused row landed: links, vault records and features as they were
-    const linksAfter = gw.sqlite.prepare('SELECT key_hash, pseudonym FROM subject_links ORDER BY key_hash').all() as { pseudonym: string }[];
-    expect(linksAfter.filter((l) => l.pseudonym !== vaultByEmail(gw, 'irene.curie@example.test')!.pseudonym)).toEqual(linksBefore);
-    expect(JSON.stringify([...readVault(gw).entries()].filter(([p]) => p === marie || p === pierre))).toBe(
+    const linksAfter = await linksOf();
+    const irene = (await vaultByEmail(gw, 'irene.curie@example.test'))!.pseudonym;
+    expect(linksAfter.filter((l) => l.pseudonym !== irene)).toEqual(linksBefore);
+    expect(JSON.stringify([...(await readVault(gw)).entries()].filter(([p]) => p === marie || p === pierre))).toBe(
       JSON.stringify((JSON.parse(vaultBefore) as [string, unknown][]).filter(([p]) => p === marie || p === pierre)));
-    expect(featureOf(gw, pierre).csp).not.toBe('ouvrier');
+    expect((await featureOf(gw, pierre)).csp).not.toBe('ouvrier');
     // Marie's crm customer id still leads to Marie
-    const before = featureOf(gw, marie).frequency;
+    const before = (await featureOf(gw, marie)).frequency;
     const t = await client.ingest('crm', 'transactions', [{ customer_id: 'C-100', date: '2026-01-08', amount: 4, channel: 'web' }]);
     expect(t.errors).toEqual([]);
-    expect(featureOf(gw, marie).frequency).toBe(before + 1);
+    expect((await featureOf(gw, marie)).frequency).toBe(before + 1);
   });
 
   it('the same conflict inside one batch is caught too: the first row creates the subject, the second is refused', async () => {

@@ -17,14 +17,15 @@ interface SourceStats {
 describe('data quality counters', () => {
   let gw: TestGateway;
   let client: IngestClient;
-  const field = (source: string, type: string, name: string) => {
-    const r = gw.sqlite.prepare('SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?')
-      .get(source, type, name) as FieldStats | undefined;
-    return r && { ...r, invalid_by_rule: JSON.parse(r.invalid_by_rule) as Record<string, number> };
+  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, number>;
+  const field = async (source: string, type: string, name: string) => {
+    const r = await gw.db.get<FieldStats>('SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?',
+      source, type, name);
+    return r && { ...r, invalid_by_rule: json(r.invalid_by_rule) };
   };
-  const source = (s: string, type: string) => {
-    const r = gw.sqlite.prepare('SELECT * FROM quality_source_stats WHERE source = ? AND record_type = ?').get(s, type) as SourceStats | undefined;
-    return r && { ...r, rejected_by_rule: JSON.parse(r.rejected_by_rule) as Record<string, number> };
+  const source = async (s: string, type: string) => {
+    const r = await gw.db.get<SourceStats>('SELECT * FROM quality_source_stats WHERE source = ? AND record_type = ?', s, type);
+    return r && { ...r, rejected_by_rule: json(r.rejected_by_rule) };
   };
 
   beforeAll(async () => {
@@ -41,11 +42,11 @@ describe('data quality counters', () => {
       { email: 'q4@example.test', gender: 'zz' },
     ]);
     expect(a).toMatchObject({ accepted: 2, rejected: 2 });
-    expect(field('bad-crm', 'customers', 'email')).toEqual({ seen: 4, present: 3, valid: 2, invalid_by_rule: { format: 1 } });
-    expect(field('bad-crm', 'customers', 'customer_id')).toEqual({ seen: 4, present: 3, valid: 3, invalid_by_rule: { required: 1 } });
-    expect(field('bad-crm', 'customers', 'gender')).toEqual({ seen: 4, present: 2, valid: 1, invalid_by_rule: { enum: 1 } });
-    expect(field('bad-crm', 'customers', 'iban')).toEqual({ seen: 4, present: 0, valid: 0, invalid_by_rule: {} });
-    expect(source('bad-crm', 'customers')).toEqual({
+    expect(await field('bad-crm', 'customers', 'email')).toEqual({ seen: 4, present: 3, valid: 2, invalid_by_rule: { format: 1 } });
+    expect(await field('bad-crm', 'customers', 'customer_id')).toEqual({ seen: 4, present: 3, valid: 3, invalid_by_rule: { required: 1 } });
+    expect(await field('bad-crm', 'customers', 'gender')).toEqual({ seen: 4, present: 2, valid: 1, invalid_by_rule: { enum: 1 } });
+    expect(await field('bad-crm', 'customers', 'iban')).toEqual({ seen: 4, present: 0, valid: 0, invalid_by_rule: {} });
+    expect(await source('bad-crm', 'customers')).toEqual({
       source: 'bad-crm', record_type: 'customers', batches: 1, rows: 4, accepted: 2, rejected: 2, duplicates: 0,
       rejected_by_rule: { format: 1, required: 1, enum: 1 }, first_batch_at: CLOCK, last_batch_at: CLOCK,
     });
@@ -58,8 +59,8 @@ describe('data quality counters', () => {
       { customer_id: 'Q5', email: 'Q5@example.test' },
       { customer_id: 'Q6', email: 'encore-faux' },
     ], 'csv');
-    expect(field('bad-crm', 'customers', 'email')).toEqual({ seen: 7, present: 6, valid: 4, invalid_by_rule: { format: 2 } });
-    expect(source('bad-crm', 'customers')).toMatchObject({
+    expect(await field('bad-crm', 'customers', 'email')).toEqual({ seen: 7, present: 6, valid: 4, invalid_by_rule: { format: 2 } });
+    expect(await source('bad-crm', 'customers')).toMatchObject({
       batches: 2, rows: 7, accepted: 4, rejected: 3, duplicates: 1,
       rejected_by_rule: { format: 2, required: 1, enum: 1 }, first_batch_at: CLOCK, last_batch_at: CLOCK + 2 * HOUR,
     });
@@ -72,13 +73,13 @@ describe('data quality counters', () => {
       { email: 'g1@example.test', date: '2026-01-10', amount: 5, channel: 'web', transaction_id: 'X1' },
       { email: 'nobody@example.test', date: '2026-01-10', amount: 5, channel: 'web' },
     ]);
-    expect(source('good-shop', 'transactions')).toMatchObject({ batches: 1, rows: 3, rejected: 1, duplicates: 1, rejected_by_rule: { unknown_subject: 1 } });
-    expect(source('good-shop', 'customers')).toMatchObject({ batches: 1, rows: 1, accepted: 1, rejected: 0 });
+    expect(await source('good-shop', 'transactions')).toMatchObject({ batches: 1, rows: 3, rejected: 1, duplicates: 1, rejected_by_rule: { unknown_subject: 1 } });
+    expect(await source('good-shop', 'customers')).toMatchObject({ batches: 1, rows: 1, accepted: 1, rejected: 0 });
   });
 
-  it('the quality tables hold counts and rule codes only', () => {
-    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all())
-      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_source_stats').all());
+  it('the quality tables hold counts and rule codes only', async () => {
+    const dump = JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'))
+      + JSON.stringify(await gw.db.all('SELECT * FROM quality_source_stats'));
     for (const v of ['q1@', 'q2-pas-valide', 'encore-faux', 'zz', 'nobody@', 'X1', 'Q5']) expect(dump).not.toContain(v);
   });
 

@@ -119,7 +119,7 @@ describe('validation: every rule, with no value echoed', () => {
     expect(a.errors).toEqual([]);
     expect(a.accepted).toBe(5);
     expect(a.ignored_fields).toEqual(['customer_id_note']);
-    const rows = features(gw);
+    const rows = await features(gw);
     expect(rows.map((r) => r.channel_preference)).toContain('app');
     expect(rows.map((r) => r.csp)).toContain('retraite');
     expect(rows.map((r) => r.gender)).toContain('x');
@@ -151,7 +151,7 @@ describe('validation: every rule, with no value echoed', () => {
       { row: { ...base, email: 'personne@example.test' }, field: 'email', code: 'unknown_subject', value: 'personne@example.test' },
       { row: { ...base, email: undefined, customer_id: 'S404' }, field: 'customer_id', code: 'unknown_subject', value: 'S404' },
     ];
-    const before = features(gw).find((f) => f.frequency > 0);
+    const before = (await features(gw)).find((f) => f.frequency > 0);
     expect(before).toBeUndefined();
     const rows = cases.map((c) => Object.fromEntries(Object.entries(c.row).filter(([, v]) => v !== undefined)));
     const a = await client.ingest('shop', 'transactions', [...rows, base]);
@@ -161,7 +161,7 @@ describe('validation: every rule, with no value echoed', () => {
       expect(a.errors.filter((e) => e.row === k + 1).map((e) => [e.field, e.code])).toEqual([[c.field, c.code]]);
       expectRowError(a, k + 1, c.field, c.code, c.value);
     });
-    expect(features(gw).filter((f) => f.frequency > 0).map((f) => [f.frequency, f.monetary])).toEqual([[1, 12.5]]);
+    expect((await features(gw)).filter((f) => f.frequency > 0).map((f) => [f.frequency, f.monetary])).toEqual([[1, 12.5]]);
   });
 
   it('a JSON array element that is not an object is a row error, not a batch error', async () => {
@@ -203,12 +203,12 @@ describe('validation: every rule, with no value echoed', () => {
     const res = await client.post('/v1/ingest/empties/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, rejected: 1, errors: [{ row: 3, field: 'customer_id', code: 'required' }], ignored_fields: [] });
-    const e1 = vaultByEmail(gw, 'empty.cells@example.test')!;
+    const e1 = (await vaultByEmail(gw, 'empty.cells@example.test'))!;
     expect(e1.record).toEqual({ customer_id: 'E1', email: 'empty.cells@example.test' });
     expect(Object.keys(e1.meta).sort()).toEqual(['customer_id', 'email']);
-    const e2 = [...readVault(gw).values()].find((v) => v.record['customer_id'] === 'E2')!;
+    const e2 = [...(await readVault(gw)).values()].find((v) => v.record['customer_id'] === 'E2')!;
     expect(e2.record).toEqual({ customer_id: 'E2', first_name: 'Zoé' });
-    const f = features(gw).find((r) => r.pseudonym === e1.pseudonym)!;
+    const f = (await features(gw)).find((r) => r.pseudonym === e1.pseudonym)!;
     expect([f.income, f.age, f.area, f.gender, f.csp, f.tenure_since]).toEqual([null, null, null, null, null, null]);
     // JSON null is absent too.
     const j = await client.ingest('empties', 'customers', [{ customer_id: 'E4', email: null, income: null, birth_date: '' }]);
@@ -220,11 +220,11 @@ describe('validation: every rule, with no value echoed', () => {
     const res = await client.post('/v1/ingest/unknowns/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ accepted: 1, rejected: 0, ignored_fields: ['loyalty_tier', 'note_libre'] });
-    const v = vaultByEmail(gw, 'unknown.cols@example.test')!;
+    const v = (await vaultByEmail(gw, 'unknown.cols@example.test'))!;
     expect(v.record).toEqual({ customer_id: 'U1', email: 'unknown.cols@example.test' });
     expect(JSON.stringify(v.meta)).not.toContain('note_libre');
-    const dump = JSON.stringify(gw.sqlite.prepare('SELECT * FROM subject_features').all())
-      + JSON.stringify(gw.sqlite.prepare('SELECT * FROM quality_field_stats').all());
+    const dump = JSON.stringify(await gw.db.all('SELECT * FROM subjects'))
+      + JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'));
     expect(dump).not.toContain('valeur-inconnue-9c1');
     expect(dump).not.toContain('note_libre');
   });
@@ -234,25 +234,25 @@ describe('validation: every rule, with no value echoed', () => {
     const res = await client.post('/v1/ingest/frcsv/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, rejected: 0, errors: [] });
-    const f1 = vaultByEmail(gw, 'fr.csv@example.test')!;
+    const f1 = (await vaultByEmail(gw, 'fr.csv@example.test'))!;
     expect(f1.record['street']).toBe('3, rue de la Paix');
-    expect(features(gw).find((r) => r.pseudonym === f1.pseudonym)!.income).toBe(41500.5);
-    expect(vaultByEmail(gw, 'fr.csv2@example.test')!.record['street']).toBe('Bât. A, 2e étage');
+    expect((await features(gw)).find((r) => r.pseudonym === f1.pseudonym)!.income).toBe(41500.5);
+    expect((await vaultByEmail(gw, 'fr.csv2@example.test'))!.record['street']).toBe('Bât. A, 2e étage');
   });
 
   it('reads a comma CSV whose unquoted cells hold semicolons', async () => {
     const csv = 'customer_id,email,street,amount_note\nG1,comma.csv@example.test,Résidence Les Pins; bât. C,x\n';
     const res = await client.post('/v1/ingest/commacsv/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
-    expect(vaultByEmail(gw, 'comma.csv@example.test')!.record['street']).toBe('Résidence Les Pins; bât. C');
+    expect((await vaultByEmail(gw, 'comma.csv@example.test'))!.record['street']).toBe('Résidence Les Pins; bât. C');
   });
 
   it('validation touches nothing of the rejected rows', async () => {
-    const before = counts(gw);
+    const before = await counts(gw);
     const a = await client.ingest('nothing', 'customers', [{ customer_id: 'Z1', email: 'invalide' }, { customer_id: 'Z 2' }]);
     expect(a.accepted).toBe(0);
-    const after = counts(gw);
-    expect([after.subject_features, after.subject_links, after.vault]).toEqual([before.subject_features, before.subject_links, before.vault]);
+    const after = await counts(gw);
+    expect([after.subjects, after.subject_links, after.vault]).toEqual([before.subjects, before.subject_links, before.vault]);
     expect(after.ingest_batches).toBe(before.ingest_batches + 1);
   });
 });

@@ -36,9 +36,7 @@ describe('operations endpoints', () => {
   it('the readiness probe really writes to the database (at most once per READY_PROBE_MS)', async () => {
     gw.advance(READY_PROBE_MS + 1234);
     expect((await gw.request('/readyz')).status).toBe(200);
-    const row = gw.sqlite.prepare("SELECT value, updated_at FROM service_state WHERE key = 'ready_probe'").get() as
-      | { value: string; updated_at: number }
-      | undefined;
+    const row = await gw.db.get<{ value: string; updated_at: number }>("SELECT value, updated_at FROM service_state WHERE key = 'ready_probe'");
     expect(row).toEqual({ value: String(gw.now()), updated_at: gw.now() });
   });
 
@@ -100,7 +98,7 @@ describe('the SQLite database file', () => {
 
   it('is <dataDir>/veilgate.db', () => {
     expect(DB_FILE).toBe('veilgate.db');
-    expect(gw.storage.file).toBe(file);
+    expect(gw.sqliteStorage.file).toBe(file);
     expect(fs.existsSync(file)).toBe(true);
   });
 

@@ -233,11 +233,11 @@ describe('re-identification requests', () => {
         expect(s.answer.text).not.toContain(consenting.identity.normalized['iban']);
       }
       // one delivery entry, one approval, one request for this id
-      const forId = auditRows(gw).filter((r) => (JSON.parse(r.detail) as { request_id?: string }).request_id === id);
+      const forId = (await auditRows(gw)).filter((r) => (JSON.parse(r.detail) as { request_id?: string }).request_id === id);
       expect(forId.map((r) => `${r.action}/${r.outcome}`)).toEqual([
         'reidentification.request/pending', 'reidentification.approve/denied', 'reidentification.deny/denied', 'reidentification.approve/ok', 'reidentification.deliver/granted',
       ]);
-      const row = gw.sqlite.prepare('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?').get(id);
+      const row = await gw.db.get('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?', id);
       expect(row).toEqual({ status: 'delivered', decided_by: 'dev:bob', decided_at: gw.now(), delivered_at: gw.now() });
       // decided once: a second decision is a conflict
       expect((await decide(bob, id, 'approve')).status).toBe(409);

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../src/db/sqlite/open-database.ts';
-import { MEMBER_CHUNK } from '../src/db/sqlite/schema/segmentations.ts';
+import { MEMBER_CHUNK } from '../src/db/member-chunks.ts';
 import { openSqliteStorage } from '../src/db/sqlite/storage.ts';
+import type { JobInput } from '../src/segmentation/worker/job-input.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -19,7 +20,12 @@ async function fixture() {
   const storage = openSqliteStorage({ dataDir: dir });
   const runs = storage.runs;
   for (const id of ['run-a', 'run-b']) {
-    await runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 });
+    const job: JobInput = {
+      runId: id, owner: 'iss:me', features: [], spec: { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [] },
+      purpose: { name: 'segmentation_analytics', description: '', legalBases: ['legitimate_interest'], basis: 'legitimate_interest', consentValidityDays: 365 },
+      minGroupSize: 10, profileFeatures: [], policyVersion: 'v1', now: 1,
+    };
+    await runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 }, job);
   }
   return { storage, runs };
 }

@@ -12,6 +12,7 @@ import {
   expectedRules, identifierLeaks, ingestPopulation, SEG_CLOCK, SegClient, sorted, synthPopulation,
   type RuleSpec, type RunView, type SegResult, type Synth,
 } from './helpers/segmentation.ts';
+import { consentStates } from './helpers/ingest.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const PURPOSE = 'segmentation_analytics';
@@ -45,7 +46,7 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     await ingestPopulation(rec, pop);
     marketing = await seg.marketing();
     partner = await seg.partner();
-    internalSet = new Set((gw.sqlite.prepare('SELECT pseudonym FROM subject_features').all() as { pseudonym: string }[]).map((r) => r.pseudonym));
+    internalSet = new Set((await gw.db.all<{ pseudonym: string }>('SELECT pseudonym FROM subjects')).map((r) => r.pseudonym));
     expect(internalSet.size).toBe(pop.length);
   });
   afterAll(() => gw?.cleanup());
@@ -195,7 +196,7 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       shared = await seg.run(partner, { purpose: 'partner_sharing', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] });
     });
 
-    it('marketing gets the internal p1_ pseudonyms of subject_features', async () => {
+    it('marketing gets the internal p1_ pseudonyms of the subjects table', async () => {
       const members = await seg.allMembers(marketing, young.id, 'rule-1');
       expect(members).toHaveLength(200);
       for (const m of members) {
@@ -209,7 +210,9 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     it('a partner gets partner-scoped s1_ pseudonyms only, of subjects who consented to partner_sharing', async () => {
       const scope = partnerScopeOf(gw);
       const suffixes = new Set([...internalSet].map((p) => p.slice(3)));
-      const consented = new Set((gw.sqlite.prepare("SELECT pseudonym FROM consent_state WHERE purpose = 'partner_sharing' AND status = 'granted'").all() as { pseudonym: string }[]).map((r) => r.pseudonym));
+      // the consent state, through the consent port
+      const consented = new Set([...await consentStates(gw)].filter(([, st]) => st.get('partner_sharing')?.status === 'granted').map(([p]) => p));
+      expect(consented.size).toBeGreaterThan(0);
       for (const run of [shared, dissolved]) {
         const all: string[] = [];
         for (const s of run.result.segments) all.push(...(await seg.allMembers(partner, run.id, s.id)));

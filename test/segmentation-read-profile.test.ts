@@ -1,5 +1,6 @@
 // The job's population read in two halves (two connections, one snapshot) against a single
 // scan, and profile quantiles by selection against the sort-based definition.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,18 +27,21 @@ const features = [
   { name: 'csp', kind: 'categorical' }, { name: 'share_web', kind: 'numeric' },
 ] as const;
 
-/** n subjects; the upper half of the key range has a csp level the lower half never has. */
+/** The i-th seeded subject's pseudonym: random-looking, so pseudonym order is not id (insertion) order. */
+const pseudonymOf = (i: number) => `p1_${crypto.createHash('sha256').update(`subject ${i}`).digest().subarray(0, 16).toString('base64url')}`;
+
+/** n subjects, with ids 1..n in seeding order; the upper half of the id range has a csp level the lower half never has. */
 async function seededStore(n: number): Promise<{ sqlite: Database.Database; file: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-read-'));
   dirs.push(dir);
   const sqlite = openConnection(dir);
   const rng = createRng(5);
-  const ins = sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
+  const ins = sqlite.prepare(`INSERT INTO subjects (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
     VALUES (?, 1, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
   const records: Parameters<ReturnType<typeof sqliteConsentStore>['append']>[0][number][] = [];
   sqlite.transaction(() => {
     for (let i = 0; i < n; i++) {
-      const p = `p1_${String(i).padStart(22, '0')}`;
+      const p = pseudonymOf(i);
       const freq = Math.floor(rng.nextFloat() * 5);
       ins.run(p, rng.nextFloat() < 0.1 ? null : 18 + Math.floor(rng.nextFloat() * 60), rng.nextFloat() < 0.5 ? 'f' : 'm',
         i >= n / 2 && i % 7 === 0 ? 'agriculteur' : i % 3 === 0 ? 'cadre' : null, freq ? TODAY - Math.floor(rng.nextFloat() * 400) : null, freq, Math.floor(freq / 2));
@@ -111,7 +115,7 @@ describe('population read in two halves', () => {
     expect(store.sqlite.inTransaction).toBe(false);
     const other = openConnection(path.dirname(store.file), { migrate: false });
     other.pragma('busy_timeout = 0');
-    expect(() => other.prepare(`UPDATE subject_features SET age = 40 WHERE pseudonym = 'p1_${'0'.repeat(22)}'`).run()).not.toThrow();
+    expect(() => other.prepare('UPDATE subjects SET age = 40 WHERE id = 1').run()).not.toThrow();
     other.close();
   });
 
@@ -131,11 +135,26 @@ describe('population read in two halves', () => {
     }
   });
 
-  it('counts a subject once when the split key is its own pseudonym', () => {
+  it('counts a subject once when the split key is its own id, and reads in subject id order', async () => {
     const q = { purpose: contractPurpose, features, now: NOW };
-    const { matrix } = readPopulation(store, q, { threads: 2, dataDir: path.dirname(store.file), parallelMin: 0 });
+    const split = sqlitePopulationReader(store.sqlite).splitKey()!;
+    expect(split).toMatchObject({ key: 1501, subjects: 3000 });
+    // a booted helper, so the read really is split (see above)
+    const helper = await readyHelper(path.dirname(store.file));
+    let read;
+    try {
+      read = readPopulation(store, q, { threads: 2, dataDir: path.dirname(store.file), parallelMin: 0, helper });
+    } finally {
+      helper.dispose();
+    }
+    const { matrix, threads } = read;
+    expect(threads).toBe(2);
     expect(new Set(matrix.pseudonyms).size).toBe(3000);
-    expect(matrix.pseudonyms).toEqual([...matrix.pseudonyms].sort());
+    expect(matrix.pseudonyms.filter((p) => p === pseudonymOf(split.key - 1))).toHaveLength(1);
+    // id order is seeding order, not pseudonym order
+    const seeded = Array.from({ length: 3000 }, (_, i) => pseudonymOf(i));
+    expect(matrix.pseudonyms).toEqual(seeded);
+    expect(matrix.pseudonyms).not.toEqual([...matrix.pseudonyms].sort());
   });
 });
 

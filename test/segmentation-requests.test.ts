@@ -17,7 +17,7 @@ const ALL_FEATURES = [
   'frequency', 'monetary', 'avg_basket', 'share_web', 'share_store', 'share_phone', 'share_app',
 ];
 /** Words that would betray internals in an error a caller reads. */
-const INTERNALS = /select |insert |update |delete |segment_member|segmentation_runs|subject_features|consent_state|sqlite|no such table|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
+const INTERNALS = /select |insert |update |delete |segment_member|segmentation_runs|subject_features|subject_links|consent_state|consent_records|subjects\.|sqlite|postgres|no such table|relation "|violates|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
 
 function expectProblem(a: Answer, status: number, code: string): void {
   expect(a.status, a.text).toBe(status);
@@ -27,7 +27,7 @@ function expectProblem(a: Answer, status: number, code: string): void {
   expectNoStack(a.text);
 }
 
-const runCount = (gw: TestGateway) => (gw.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get() as { n: number }).n;
+const runCount = (gw: TestGateway): Promise<number> => gw.db.count('segmentation_runs');
 
 describe('segmentation requests and jobs', () => {
   let gw: TestGateway;
@@ -58,7 +58,7 @@ describe('segmentation requests and jobs', () => {
 
   describe('refused before a run is queued', () => {
     let before: number;
-    beforeAll(() => { before = runCount(gw); });
+    beforeAll(async () => { before = await runCount(gw); });
 
     const forbidden = async (token: string, body: Record<string, unknown>, feature: string) => {
       const a = await seg.submit(token, body);
@@ -145,8 +145,8 @@ describe('segmentation requests and jobs', () => {
       expect(a.headers.get('www-authenticate')).toMatch(/^Bearer/);
     });
 
-    it('none of the refused requests created a run', () => {
-      expect(runCount(gw)).toBe(before);
+    it('none of the refused requests created a run', async () => {
+      expect(await runCount(gw)).toBe(before);
     });
 
     it('allowed requests are accepted: income under profitability_analysis for marketing, the partner list for a partner', async () => {
@@ -247,7 +247,7 @@ describe('segmentation requests and jobs', () => {
         // the job's member write must fail: its table is gone before the worker starts
         const a = await c.submit(token, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'all', where: { frequency: { gte: 0 } } }] });
         expect(a.status, a.text).toBe(202);
-        fresh.sqlite.exec('DROP TABLE segment_member_chunks');
+        await fresh.db.exec('DROP TABLE segment_member_chunks');
         await fresh.jobs.idle();
         const v = await c.get(token, a.json.id);
         expect(v.status).toBe('failed');

@@ -26,7 +26,11 @@ export interface HeadFile {
 }
 
 export function headFileIn(dataDir: string): HeadFile {
-  const file = path.join(dataDir, HEAD_FILE);
+  return headFileAt(path.join(dataDir, HEAD_FILE));
+}
+
+/** The head at `file` (VEILGATE_AUDIT_HEAD_FILE: each instance may keep its own copy). */
+export function headFileAt(file: string): HeadFile {
   return {
     read: () => {
       try {

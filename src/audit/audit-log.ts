@@ -2,7 +2,7 @@
 // step, and verifies the whole chain against it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import type { Ports, Storage } from '../storage/storage.ts';
 import { chainHash, GENESIS, type AuditEntry, type AuditInput } from './audit-entry.ts';
 import { HeadSeal, type Head, type HeadFile, type HeadState, type SealedHead } from './audit-head.ts';
@@ -17,7 +17,11 @@ export const CHECKPOINT_EVERY = { entries: 1000, ms: 60_000 } as const;
 
 export class AuditUnavailable extends AppError {
   constructor(cause: unknown) {
-    super('server.unavailable', 'The audit log cannot be written; the request was refused and nothing was returned.', { cause });
+    // a busy database says when to retry; a log that cannot vouch for itself does not
+    const retry = isAppError(cause) ? cause.headers?.['Retry-After'] : undefined;
+    super('server.unavailable', 'The audit log cannot be written; the request was refused and nothing was returned.', {
+      cause, ...(retry !== undefined && { headers: { 'Retry-After': retry } }),
+    });
     this.name = 'AuditUnavailable';
   }
 }

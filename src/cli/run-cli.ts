@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
 import { PolicyError } from '../policy/policy-error.ts';
 import { AuditHeadLost, AuditUnavailable } from '../audit/audit-log.ts';
+import { storageFailureLine } from '../errors/start-failure.ts';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -21,6 +22,11 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     }
     if (e instanceof AuditUnavailable && e.cause instanceof AuditHeadLost) {
       process.stderr.write(`veilgate: refused: ${e.cause.message}\n`);
+      process.exit(1);
+    }
+    const storage = storageFailureLine(e);
+    if (storage) {
+      process.stderr.write(storage + '\n');
       process.exit(1);
     }
     if (e instanceof CliError) {

@@ -30,6 +30,23 @@ const key32 = z
   .transform((v) => Buffer.from(v.trim(), 'base64'))
   .refine((b) => b.length === 32, 'must decode to exactly 32 bytes');
 
+// postgres://user:password@host:port/database; the messages never repeat the value (it may hold a password).
+const databaseUrl = z.string().superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL like postgres://user@host:5432/database' });
+    return;
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') ctx.addIssue({ code: 'custom', message: 'must start with postgres:// or postgresql://' });
+  else if (!u.hostname) ctx.addIssue({ code: 'custom', message: 'must name a host' });
+  else if (u.pathname.length < 2) ctx.addIssue({ code: 'custom', message: 'must name a database (postgres://host/database)' });
+  else if (u.searchParams.has('sslmode') || u.searchParams.has('ssl')) ctx.addIssue({ code: 'custom', message: 'must not set TLS options: use VEILGATE_DB_TLS and VEILGATE_DB_CA_FILE' });
+});
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
 const envSchema = z.object({
   PORT: intIn(0, 65535).default(8080),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
@@ -51,7 +68,27 @@ const envSchema = z.object({
   VEILGATE_MAX_RULE_TERMS: intIn(1, 1_000_000).default(2000),
   VEILGATE_MAX_JOBS_PER_CALLER: intIn(1, 1000).default(3),
   VEILGATE_JOB_TIMEOUT_MS: intIn(1, 86_400_000).default(15 * 60_000),
+  VEILGATE_JOB_LEASE_MS: intIn(150, 3_600_000).default(30_000),
+  VEILGATE_JOB_POLL_MS: intIn(10, 600_000).default(1000),
+  VEILGATE_AUDIT_HEAD_FILE: z.string().min(1, 'must not be empty').optional(),
+  VEILGATE_DATABASE_URL: databaseUrl.optional(),
+  VEILGATE_DB_POOL_SIZE: intIn(1, 1000).default(10),
+  VEILGATE_DB_STATEMENT_TIMEOUT_MS: intIn(0, 86_400_000).default(60_000),
+  VEILGATE_DB_TLS: z.enum(['disable', 'require', 'verify-full'], { message: 'must be disable, require or verify-full' }).optional(),
+  VEILGATE_DB_CA_FILE: z.string().min(1).optional(),
 });
+
+export interface DatabaseConfig {
+  /** postgres://...: never logged (it may hold a password). */
+  url: string;
+  poolSize: number;
+  /** Per statement; 0 is none. Long work (a segmentation's read) sets its own. */
+  statementTimeoutMs: number;
+  /** TLS to the server: verify-full unless the host is loopback, where it is off by default. */
+  tls: 'disable' | 'require' | 'verify-full';
+  /** PEM file of the CA that signed the server's certificate (verify-full; else the system's). */
+  caFile?: string;
+}
 
 export interface Config {
   port: number;
@@ -77,6 +114,14 @@ export interface Config {
   maxJobsPerCaller: number;
   /** A segmentation job running longer is stopped and fails with reason `timeout`. */
   jobTimeoutMs: number;
+  /** How long an instance's claim on a running job holds unless renewed (another instance takes it over after). */
+  jobLeaseMs: number;
+  /** How often an idle instance looks for queued runs (and lapsed claims). */
+  jobPollMs: number;
+  /** PostgreSQL, when VEILGATE_DATABASE_URL is set; else the SQLite file in the data directory. */
+  database?: DatabaseConfig;
+  /** Where this instance writes the sealed audit head (default: audit-head.json in the data directory). */
+  auditHeadFile: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
@@ -97,6 +142,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     );
   }
   const e = parsed.data;
+  const dbHost = e.VEILGATE_DATABASE_URL ? new URL(e.VEILGATE_DATABASE_URL).hostname : '';
+  if (e.VEILGATE_DB_CA_FILE && !e.VEILGATE_DATABASE_URL) {
+    throw new ConfigError([{ variable: 'VEILGATE_DB_CA_FILE', message: 'is only used with VEILGATE_DATABASE_URL' }]);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -113,6 +162,18 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     maxRuleTerms: e.VEILGATE_MAX_RULE_TERMS,
     maxJobsPerCaller: e.VEILGATE_MAX_JOBS_PER_CALLER,
     jobTimeoutMs: e.VEILGATE_JOB_TIMEOUT_MS,
+    auditHeadFile: path.resolve(e.VEILGATE_AUDIT_HEAD_FILE ?? path.join(e.VEILGATE_DATA_DIR, 'audit-head.json')),
+    jobLeaseMs: e.VEILGATE_JOB_LEASE_MS,
+    jobPollMs: e.VEILGATE_JOB_POLL_MS,
+    ...(e.VEILGATE_DATABASE_URL && {
+      database: Object.freeze({
+        url: e.VEILGATE_DATABASE_URL,
+        poolSize: e.VEILGATE_DB_POOL_SIZE,
+        statementTimeoutMs: e.VEILGATE_DB_STATEMENT_TIMEOUT_MS,
+        tls: e.VEILGATE_DB_TLS ?? (LOOPBACK.has(dbHost) ? 'disable' : 'verify-full'),
+        ...(e.VEILGATE_DB_CA_FILE && { caFile: path.resolve(e.VEILGATE_DB_CA_FILE) }),
+      }),
+    }),
     keys: Object.freeze({
       ...(e.VEILGATE_MASTER_KEY && { master: e.VEILGATE_MASTER_KEY }),
       ...(e.VEILGATE_PSEUDONYM_KEY && { pseudonym: e.VEILGATE_PSEUDONYM_KEY }),

@@ -4,16 +4,24 @@ import type { Storage } from '../storage/storage.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import fs from 'node:fs';
 import path from 'node:path';
+import { openPostgresStorage } from './postgres/storage.ts';
 import { openSqliteStorage } from './sqlite/storage.ts';
 import { DB_FILE } from './sqlite/open-database.ts';
 
 export type { StorageConfig } from '../storage/storage-config.ts';
 
-export function openStorage(c: StorageConfig): Storage {
+/** Opens (and, unless told not to, migrates) the configured backend: PostgreSQL when a database URL is set. */
+export async function openStorage(c: StorageConfig): Promise<Storage> {
+  if (c.database) {
+    return openPostgresStorage({
+      database: c.database, ...(c.busyTimeoutMs !== undefined && { busyTimeoutMs: c.busyTimeoutMs }),
+      ...(c.migrate !== undefined && { migrate: c.migrate }), ...(c.poolSize !== undefined && { poolSize: c.poolSize }),
+    });
+  }
   return openSqliteStorage(c);
 }
 
-/** Whether a database is there to open without creating one (tools that must not create it). */
+/** Whether a database is there to open without creating one (tools that must not create it); a server is assumed there. */
 export function storageExists(c: StorageConfig): boolean {
-  return fs.existsSync(path.join(c.dataDir, DB_FILE));
+  return c.database !== undefined || fs.existsSync(path.join(c.dataDir, DB_FILE));
 }

@@ -34,7 +34,8 @@ export class DsrService {
     storage: Storage; vault: VaultReader; consents: ConsentRegistry; audit: AuditLog;
     pseudonymizer: Pseudonymizer; dictionary: Dictionary; access: AccessPolicy; clock: () => number;
     /** Told when an erasure's old frames could not be truncated out of the WAL (they go at its next reset). */
-    onWalNotTruncated?: () => void;
+    /** Told when the erased subject's old copies could not all be removed within the backend's budget. */
+    onOldCopiesKept?: () => void;
   }) {}
 
   /** Suppression entries of an older form (the link key itself) re-keyed in their own domain. */
@@ -80,7 +81,7 @@ export class DsrService {
   async erase(caller: Caller, actor: AuditActor, input: DsrInput): Promise<Record<string, unknown>> {
     const request = await this.begin('erasure', caller, actor, input, async (tx, pseudonym, base) => {
       const counts = await tx.dsr.erase(pseudonym, base.createdAt, (linkKey) => this.d.pseudonymizer.suppressionKey(linkKey));
-      const request: DsrRequest = { ...base, pseudonym, status: 'completed', receipt: receiptOf(counts), maintenance: { wal_compaction: 'pending' } };
+      const request: DsrRequest = { ...base, pseudonym, status: 'completed', receipt: receiptOf(counts), maintenance: { [this.d.storage.maintenance.erasureStep]: 'pending' } };
       await tx.dsr.insertRequest(request);
       await this.d.audit.append({
         ...actorFields(actor), action: 'dsr.erasure', outcome: 'ok', subjects: [pseudonym],
@@ -184,13 +185,18 @@ export class DsrService {
     }
   }
 
+  /** The receipt reports the step, its outcome, and how long after the commit the old copies were gone. */
   private compactAfter(id: string): void {
+    const step = this.d.storage.maintenance.erasureStep;
+    const started = performance.now();
     const done = this.d.storage.maintenance.afterErasure()
       .then(async (ok) => {
-        if (!ok) this.d.onWalNotTruncated?.();
-        await this.d.storage.dsr.setMaintenance(id, { wal_compaction: ok ? 'done' : 'failed', completed_at: iso(this.d.clock()) });
+        if (!ok) this.d.onOldCopiesKept?.();
+        await this.d.storage.dsr.setMaintenance(id, {
+          [step]: ok ? 'done' : 'failed', completed_at: iso(this.d.clock()), delay_ms: Math.round(performance.now() - started),
+        });
       })
-      .catch(() => this.d.onWalNotTruncated?.())
+      .catch(() => this.d.onOldCopiesKept?.())
       .finally(() => this.maintenance.delete(done));
     this.maintenance.add(done);
   }

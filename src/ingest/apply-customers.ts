@@ -11,13 +11,15 @@ import type { ConsentTally } from './consent-rows.ts';
 import { customerFeatures } from './customer-features.ts';
 import type { Cell } from './field-value.ts';
 import { ERASED_SUBJECT, LINKAGE_CONFLICT, LINKAGE_MISSING, rowError } from './ingest-errors.ts';
-import type { FeatureUpdate, LinkWrite, VaultRow } from './ingest-store.ts';
+import type { FeatureUpdate, LinkWrite, VaultRow, VaultWrite } from './ingest-store.ts';
 import { firstLinkageField, linkKeys, type LinkKey } from './linkage.ts';
 import type { RowError } from './record-validator.ts';
 
 export interface CustomerDeps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; cipher: VaultCipher; consents: ConsentRegistry }
 
 interface PendingVault {
+  /** No vault row was read for the subject: this batch creates it. */
+  created: boolean;
   /** A subject first created by this batch: no consent state can exist for it yet. */
   fresh: boolean;
   dataKey: Buffer;
@@ -111,7 +113,7 @@ export async function applyCustomers(
     });
     for (const k of keys) {
       if ((links.get(k.hash) ?? stored.get(k.hash)) === pseudonym) continue;
-      linkWrites.push({ keyHash: k.hash, kind: k.kind, pseudonym });
+      linkWrites.push({ keyHash: k.hash, kind: k.kind, pseudonym, known: stored.has(k.hash) });
       links.set(k.hash, pseudonym);
     }
     for (const [field, purpose] of consentFlags) {
@@ -130,10 +132,10 @@ export async function applyCustomers(
   const known = await tx.consents.existing(flagRecords.filter((f) => !f.fresh).map((f) => f.record));
   for (const f of flagRecords) consentTally.add(f.row, f.record.purpose, consents.addFlag(f.record, known));
 
-  const vaultWrites: (VaultRow & { pseudonym: string })[] = [];
+  const vaultWrites: VaultWrite[] = [];
   for (const [pseudonym, v] of pending) {
     const { ciphertext, fields } = cipher.encryptRecord(v.dataKey, pseudonym, v.record);
-    vaultWrites.push({ pseudonym, keyId: v.keyId, wrappedKey: v.wrappedKey, ciphertext, fields, fieldMeta: JSON.stringify(v.meta) });
+    vaultWrites.push({ pseudonym, created: v.created, keyId: v.keyId, wrappedKey: v.wrappedKey, ciphertext, fields, fieldMeta: JSON.stringify(v.meta) });
     v.dataKey.fill(0);
   }
   await tx.ingest.writeCustomers({ features, links: linkWrites, vaults: vaultWrites, now });
@@ -143,11 +145,11 @@ export async function applyCustomers(
 
 function newVault(cipher: VaultCipher, pseudonym: string): PendingVault {
   const dataKey = cipher.newDataKey();
-  return { fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
+  return { created: true, fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
 }
 
 function openVault(cipher: VaultCipher, pseudonym: string, stored: VaultRow): PendingVault {
   const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
   const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
-  return { fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
+  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
 }

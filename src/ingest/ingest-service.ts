@@ -119,7 +119,7 @@ export class IngestService {
       return await this.commitBatch(req, valid, errors, tally, ignored, now, today);
     } catch (e) {
       // Linkage errors are only known inside the unit of work; the refusal is audited after rollback.
-      if (e instanceof AtomicLinkageRejection) throw await this.refuseAtomic(req, errors);
+      if (e instanceof AtomicLinkageRejection) throw await this.refuseAtomic(req, e.errors);
       // Another instance stored a batch under the same key meanwhile: its answer is the answer.
       if (e instanceof IdempotencyKeyTaken && req.idempotencyKey) {
         const prior = await storage.ingest.findBatch(req.source, req.recordType, req.idempotencyKey);
@@ -130,19 +130,22 @@ export class IngestService {
   }
 
   private commitBatch(
-    req: IngestRequest, valid: { row: number; values: Record<string, Cell> }[], errors: RowError[],
+    req: IngestRequest, valid: { row: number; values: Record<string, Cell> }[], validationErrors: readonly RowError[],
     tally: Map<string, FieldTally>, ignored: Set<string>, now: number, today: string,
   ): Promise<IngestOutcome> {
     const batchId = crypto.randomUUID();
     const actor = `${req.auditActor.issuer}:${req.auditActor.subject}`;
+    // The unit may run again (a concurrent instance wrote the same subject first): everything it
+    // accumulates starts afresh each time.
     return this.deps.storage.transaction(async (tx) => {
+      const errors = [...validationErrors];
       const consentTally = new ConsentTally();
       const applied = req.recordType === 'customers'
         ? await applyCustomers(this.deps, tx, { source: req.source, now, today, actor }, valid, errors, consentTally)
         : req.recordType === 'transactions'
           ? await applyTransactions(this.deps, tx, { source: req.source, batchId, now }, valid, errors)
           : await applyConsents(this.deps, tx, { source: req.source, now, actor }, valid, errors, consentTally);
-      if (req.atomic && errors.length > 0) throw new AtomicLinkageRejection();
+      if (req.atomic && errors.length > 0) throw new AtomicLinkageRejection(errors);
       errors.sort((a, b) => a.row - b.row);
       const rejectedRows = new Set(errors.map((e) => e.row));
       const result: IngestResult = {
@@ -207,7 +210,11 @@ export class IngestService {
   }
 }
 
-class AtomicLinkageRejection extends Error {}
+class AtomicLinkageRejection extends Error {
+  constructor(readonly errors: RowError[]) {
+    super('atomic batch with invalid rows');
+  }
+}
 
 function atomicRejection(errors: RowError[]): AppError {
   return new AppError('request.validation_failed', 'The batch was rejected as a whole (atomic=true): some rows are invalid.', {

@@ -26,7 +26,24 @@ export interface FeatureUpdate {
   now: number;
 }
 
-export interface LinkWrite { keyHash: string; kind: LinkKind; pseudonym: string }
+/** `known`: the batch read a stored link for this key (it is re-pointed); else the key is new. */
+export interface LinkWrite { keyHash: string; kind: LinkKind; pseudonym: string; known: boolean }
+
+/** `created`: no vault row was read for the subject (a new one is inserted); else the read row is replaced. */
+export interface VaultWrite extends VaultRow { pseudonym: string; created: boolean }
+
+/**
+ * Thrown by writeCustomers when what the batch read changed before it wrote (another instance
+ * created the same subject or link key meanwhile): the unit of work runs again on fresh reads.
+ */
+export class ConcurrentWrite extends Error {
+  /** The SQLSTATE of a serialization failure: units of work retry on it. */
+  readonly code = '40001';
+  constructor() {
+    super('a subject or link key was written by another unit of work since this one read it');
+    this.name = 'ConcurrentWrite';
+  }
+}
 
 export interface BehaviourDelta {
   pseudonym: string;
@@ -86,16 +103,20 @@ export class IdempotencyKeyTaken extends Error {
 export interface IngestStore {
   findBatch(source: string, recordType: string, idempotencyKey: string): Promise<{ requestHash: string; response: string } | undefined>;
   /**
-   * The subjects the link keys lead to (absent: none), inside a transaction locked against
-   * concurrent writers of the same keys until it ends, so a batch's reads and writes agree.
+   * The subjects the link keys lead to (absent: none). Inside a unit of work the stored links read
+   * are locked against other writers until it ends, so a batch's reads and writes agree; keys read
+   * as absent are checked when written (ConcurrentWrite).
    */
   findLinks(keyHashes: readonly string[]): Promise<Map<string, string>>;
   /** Which of these suppression keys (Pseudonymizer.suppressionKey) exist. */
   suppressed(keys: readonly string[]): Promise<Set<string>>;
-  /** Vault rows of existing subjects. */
+  /** Vault rows of existing subjects (erased ones included), locked for the rest of the unit of work. */
   vaults(pseudonyms: readonly string[]): Promise<Map<string, VaultRow>>;
-  /** One customers batch: feature upserts, new links (a phone sent for a second subject is shared), vault rows. */
-  writeCustomers(w: { features: FeatureUpdate[]; links: LinkWrite[]; vaults: (VaultRow & { pseudonym: string })[]; now: number }): Promise<void>;
+  /**
+   * One customers batch: feature upserts, links (a phone sent for a second subject is shared),
+   * vault rows. Throws ConcurrentWrite when a key or vault row read as absent exists by now.
+   */
+  writeCustomers(w: { features: FeatureUpdate[]; links: LinkWrite[]; vaults: VaultWrite[]; now: number }): Promise<void>;
   /** Inserts transactions; for each, false when (source, sourceTxnId) was already stored. */
   insertTransactions(rows: readonly TransactionRow[]): Promise<boolean[]>;
   addBehaviour(deltas: readonly BehaviourDelta[], now: number): Promise<void>;

@@ -129,12 +129,15 @@ export class ReidentificationService {
 
   private async fetchAll(tx: Ports, r: ReidRequest): Promise<(SealedIdentity & { covered: boolean })[]> {
     const purpose = this.d.consents.purpose(r.purpose);
-    return Promise.all(r.pseudonyms.map(async (p) => {
+    // One after another: a unit of work holds one connection, and a connection runs one query at a time.
+    const out: (SealedIdentity & { covered: boolean })[] = [];
+    for (const p of r.pseudonyms) {
       const sealed = PSEUDONYM_PATTERN.test(p) ? await this.d.vault.fetch(tx, p) : { pseudonym: p, status: 'not_found' as const };
       // Under a consent-based purpose (marketing) only subjects whose consent covers it are revealed.
       const covered = purpose.basis !== 'consent' || (sealed.status === 'found' && (await this.d.consents.covers(tx, p, r.purpose)).covered);
-      return { ...sealed, covered };
-    }));
+      out.push({ ...sealed, covered });
+    }
+    return out;
   }
 
   private open(r: ReidRequest, sealed: (SealedIdentity & { covered: boolean })[]): ReidResult[] {

@@ -1,5 +1,6 @@
 // What segmentation jobs need from storage: run rows and member lists.
 import type { FeatureName } from '../policy/features.ts';
+import type { JobInput } from './worker/job-input.ts';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -38,32 +39,42 @@ export interface ChangeMark { erasures: number; consents: number }
 /** Why a member read with the population is left out when the members are written. */
 export type MemberExclusion = 'erased' | 'not_covered';
 
+/** A run taken from the shared queue by one gateway instance, held while its lease lasts. */
+export interface ClaimedRun { job: JobInput; attempts: number }
+
 export interface RunStore {
-  insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>): Promise<void>;
+  /** A queued run with the job a worker will run (claimed from the queue by any instance). */
+  insert(r: Omit<RunRow, 'progress' | 'result' | 'error' | 'startedAt' | 'finishedAt' | 'status'>, job: JobInput): Promise<void>;
   get(id: string): Promise<RunRow | undefined>;
   listByOwner(owner: string, limit: number): Promise<RunRow[]>;
-  /** Runs of `owner` queued or running, counted under the transaction's lock. */
   activeCount(owner: string): Promise<number>;
-  markRunning(id: string, at: number): Promise<void>;
-  progress(id: string, p: number): Promise<void>;
-  succeed(id: string, result: unknown, at: number): Promise<void>;
-  fail(id: string, error: { code: string; message: string }, at: number): Promise<void>;
-  /** Taken before a population read: later erasures and consent changes are those after it. */
+  /**
+   * Takes the next run to work on for `claimant` until `leaseUntil`: a queued one nobody holds, or
+   * one whose claim lapsed (its instance died), of the caller served least recently (oldest
+   * first). Runs once each however many instances ask at once. The status is left as it was.
+   */
+  claim(claimant: string, now: number, leaseUntil: number): Promise<ClaimedRun | undefined>;
+  /** The claimant's worker started: the run shows as running (it stays queued while a worker boots). */
+  markRunning(id: string, at: number, claimant: string): Promise<boolean>;
+  /** Extends the claim; false when it is no longer `claimant`'s (taken over, or finished). */
+  renew(id: string, claimant: string, leaseUntil: number): Promise<boolean>;
+  /** Whether `claimant` still holds the run (asked inside member writes, so a lost claim writes nothing). */
+  holds(id: string, claimant: string): Promise<boolean>;
+  /** Runs left running by a process that is gone, queued again (a backend one process owns, at start). */
+  requeueRunning(): Promise<number>;
+  /** The writes of the claimant only: once a run is taken over, the old holder changes nothing. */
+  progress(id: string, p: number, claimant: string): Promise<void>;
+  succeed(id: string, result: unknown, at: number, claimant: string): Promise<boolean>;
+  /** Fails a run that is not finished; `claimant` null: whoever holds it (limits and refusals). */
+  fail(id: string, error: { code: string; message: string }, at: number, claimant: string | null): Promise<boolean>;
+  /** Where the erasure and consent histories stand now (taken before the population read). */
   changeMark(): Promise<ChangeMark>;
-  /** Subjects erased, and subjects whose consent to `purpose` changed, after `mark`. */
+  /** Subjects erased, and subjects whose consent for `purpose` changed, since `mark`. */
   changedSince(mark: ChangeMark, purpose: string): Promise<{ erased: string[]; consentChanged: string[] }>;
   /**
-   * Replaces the members of a run; `pseudonyms` in segment order, sorted inside a segment. Each
-   * write transaction first asks `exclude` who must be left out (erased or no longer covered since
-   * the population was read): their slots stay empty, so no erasure lands between the check and
-   * the write; an erased subject left out counts in its erasure's receipt. Returns how many were.
+   * Stores a segment's members in the given order, a group of chunks per unit of work;
+   * `exclude`, asked inside each, says who to leave out (erased or no longer covered). Returns how many were.
    */
   writeMembers(id: string, segmentId: string, pseudonyms: readonly string[], exclude?: () => Promise<ReadonlyMap<string, MemberExclusion>>): Promise<number>;
-  /**
-   * Member slots of a segment in pseudonym order, from `offset` (offsets reveal nothing; pseudonyms
-   * would). An erased subject's slot is null: offsets already handed out keep their meaning.
-   */
   members(id: string, segmentId: string, offset: number, limit: number): Promise<(string | null)[]>;
-  /** Runs left queued or running by a process that stopped. */
-  interrupted(): Promise<string[]>;
 }

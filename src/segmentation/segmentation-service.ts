@@ -9,7 +9,7 @@ import type { CallerPseudonyms } from '../subjects/caller-pseudonyms.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { RunPrivilege, RunRow } from './run-store.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { StorageConfig } from '../storage/storage-config.ts';
+import type { JobInput } from './worker/job-input.ts';
 import { coverage } from '../consent/coverage.ts';
 import { featuresRead, type SegmentationSpec } from './segmentation-spec.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -29,7 +29,7 @@ const invalid = (path: string, message: string, code = 'invalid') =>
 export class SegmentationService {
   constructor(private readonly d: {
     storage: Storage; queue: JobQueue; access: AccessPolicy; dictionary: Dictionary;
-    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; storageConfig: StorageConfig; clock: () => number; threads: number; audit: AuditLog;
+    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; clock: () => number; audit: AuditLog;
     /** Work one request may ask for: conditions and values of its rules, runs queued or running per caller. */
     limits: { ruleTerms: number; jobsPerCaller: number };
   }) {}
@@ -75,6 +75,10 @@ export class SegmentationService {
       params: spec, policyVersion: this.d.access.version(), createdAt: now,
       privilege: { minGroupSize: privilege.minGroupSize, partnerScoped: privilege.partnerScoped, features: read, profileFeatures },
     };
+    const job: JobInput = {
+      runId: id, owner: caller.owner, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
+      features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now,
+    };
     await this.d.storage.transaction(async (tx) => {
       // counted and inserted under one lock: two requests cannot both take the last place
       await tx.audit.lockChain();
@@ -83,17 +87,16 @@ export class SegmentationService {
           headers: { 'Retry-After': '10' },
         });
       }
-      await tx.runs.insert(row);
+      await tx.runs.insert(row, job);
       await this.d.audit.append({
         ...actorFields(actor), action: 'segmentation.create', outcome: 'ok', purpose: spec.purpose,
         detail: { run_id: id, method: spec.method, features: read, min_group_size: privilege.minGroupSize },
       }, tx);
     });
-    this.d.queue.submit({
-      runId: id, owner: caller.owner, storage: this.d.storageConfig, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
-      features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now, threads: this.d.threads,
-    });
-    return (await this.d.storage.runs.get(id))!;
+    // the answer says queued: read before any instance claims it
+    const created = (await this.d.storage.runs.get(id))!;
+    this.d.queue.poke();
+    return created;
   }
 
   /** A run of the caller's, whatever its result may show them. */

@@ -30,6 +30,11 @@ export interface Storage extends Ports {
   /** Where the data is, for operators (a file, or a server and database; never a credential). */
   readonly location: string;
   /**
+   * Whether other gateway instances may share this database (PostgreSQL). When not (the SQLite
+   * file is one process's), runs left running at start belong to a process that is gone.
+   */
+  readonly sharedByInstances: boolean;
+  /**
    * Runs `fn` as one unit of work: every write through `tx` commits together or not at all.
    * A database that stays busy past its timeout is an AppError `server.unavailable` (503).
    */
@@ -48,7 +53,12 @@ export interface Readiness {
 }
 
 export interface Maintenance {
-  /** After an erasure, off the request path: old pages and tuples of the erased subject are gone. False when they could not be. */
+  /** The name of what afterErasure does, as erasure receipts report it (wal_compaction, vacuum). */
+  readonly erasureStep: string;
+  /**
+   * After an erasure, off the request path: old pages and row versions of the erased subject are
+   * gone. False when some could not be within the backend's budget (a long reader holds them).
+   */
   afterErasure(): Promise<boolean>;
   /** Starts the backend's background upkeep (a server's; the CLI's ingest too); returns its stop. */
   startBackground(onError: (e: Error) => void): { stop(): Promise<void> };

@@ -5,19 +5,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStorage } from '../db/open-storage.ts';
 import { sharedPool } from '../segmentation/kmeans/index.ts';
 import { executeJob } from '../segmentation/worker/execute-job.ts';
-import type { JobInput } from '../segmentation/worker/job-input.ts';
-import type { WorkerBoot } from '../segmentation/job-queue.ts';
+import type { WorkerBoot, WorkerJob } from '../segmentation/job-queue.ts';
 
 const boot = workerData as WorkerBoot;
-const storage = openStorage({ ...boot.storage, migrate: false });
+const storage = await openStorage({ ...boot.storage, migrate: false, poolSize: 2 });
 // Started ahead only by a warm standby: a worker spawned for a waiting job starts them on demand.
 if (boot.ahead === true && boot.threads > 1) {
   sharedPool(boot.threads);
   storage.population.warmUp?.(boot.threads);
 }
 
-parentPort!.once('message', (job: JobInput) => {
-  void executeJob(job, storage, { onProgress: (fraction) => parentPort!.postMessage({ progress: fraction }) })
+parentPort!.once('message', ({ job, claimant }: WorkerJob) => {
+  void executeJob(job, storage, { claimant, threads: boot.threads, onProgress: (fraction) => parentPort!.postMessage({ progress: fraction }) })
     .then(() => parentPort!.postMessage({ done: true }))
     // Only the class name crosses back: messages can carry data (bound SQL parameters).
     .catch((e: unknown) => parentPort!.postMessage({ done: false, errorType: e instanceof Error ? e.name : typeof e }))

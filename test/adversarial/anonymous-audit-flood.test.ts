@@ -24,15 +24,15 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
   afterAll(() => gw?.cleanup());
 
   it('bad tokens append nothing and leave the head alone while they are answered; one entry per address and minute follows', async () => {
-    const rows = auditRows(gw).length;
+    const rows = (await auditRows(gw)).length;
     const h = head();
     for (let i = 0; i < LIMIT; i++) expect((await bad('198.51.100.7')).status).toBe(401);
     for (let i = 0; i < 3; i++) expect((await bad('203.0.113.9', '')).status).toBe(401);
-    expect(auditRows(gw).length).toBe(rows);
+    expect((await auditRows(gw)).length).toBe(rows);
     expect(head()).toBe(h);
     gw.advance(60_000);
     expect(await gw.refusals.flush()).toBe(2);
-    const added = auditRows(gw).slice(rows);
+    const added = (await auditRows(gw)).slice(rows);
     expect(added.map((r) => [r.action, r.outcome, r.actor_subject])).toEqual([
       ['auth.refused', 'denied', '198.51.100.7'], ['auth.refused', 'denied', '203.0.113.9'],
     ]);
@@ -53,7 +53,7 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
     gw.advance(wait * 1000);
     expect((await gw.request('/v1/me', { token: dpo, clientAddress: '192.0.2.44' })).status).toBe(200);
     await gw.refusals.flush(true);
-    const entry = auditRows(gw).filter((r) => r.actor_subject === '192.0.2.44').at(-1)!;
+    const entry = (await auditRows(gw)).filter((r) => r.actor_subject === '192.0.2.44').at(-1)!;
     expect(JSON.parse(entry.detail)).toMatchObject({ count: LIMIT + 1, reasons: { malformed_token: LIMIT, rate_limited: 1 } });
   });
 
@@ -61,22 +61,22 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
     const tally = new RefusalTally(gw.audit, gw.now, LIMIT, () => {}, 10);
     for (let i = 0; i < 500; i++) tally.record(`10.0.${i >> 8}.${i & 255}`, 'missing');
     expect(tally.pending).toBe(11);
-    const before = auditRows(gw).length;
+    const before = (await auditRows(gw)).length;
     expect(await tally.flush(true)).toBe(11);
-    const pooled = auditRows(gw).slice(before).find((r) => r.actor_subject === '(other addresses)')!;
+    const pooled = (await auditRows(gw)).slice(before).find((r) => r.actor_subject === '(other addresses)')!;
     expect(JSON.parse(pooled.detail)).toMatchObject({ count: 490 });
   });
 
   it('/readyz proves writability at most every few seconds, not on every call', async () => {
-    const probe = () => (gw.sqlite.prepare("SELECT updated_at FROM service_state WHERE key = 'ready_probe'").get() as { updated_at: number } | undefined)?.updated_at;
+    const probe = async () => (await gw.db.get<{ updated_at: number }>("SELECT updated_at FROM service_state WHERE key = 'ready_probe'"))?.updated_at;
     expect((await gw.request('/readyz')).status).toBe(200);
-    const first = probe();
+    const first = await probe();
     expect(first).toBe(gw.now());
     gw.advance(1000);
     for (let i = 0; i < 50; i++) expect((await gw.request('/readyz')).status).toBe(200);
-    expect(probe()).toBe(first);
+    expect(await probe()).toBe(first);
     gw.advance(5000);
     expect((await gw.request('/readyz')).status).toBe(200);
-    expect(probe()).toBe(gw.now());
+    expect(await probe()).toBe(gw.now());
   });
 });

@@ -12,7 +12,7 @@ import { HeadSeal, headFileIn } from '../../src/audit/audit-head.ts';
 import { buildGateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Recorder } from '../helpers/access.ts';
-import { auditKeyOf, auditRows, cliVerify, DROP_GUARDS, fillers, httpVerify, readHead, sqlite3 } from '../helpers/audit.ts';
+import { auditKeyOf, auditRows, cliVerify, dropGuards, fillers, httpVerify, readHead, tamper, veilgateEnv } from '../helpers/audit.ts';
 import { runVeilgate } from '../helpers/cli.ts';
 import { testGateway, type TestGateway } from '../helpers/test-gateway.ts';
 
@@ -40,8 +40,8 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
   it('deleted head: verification fails, a restarted gateway refuses to start, and the running one keeps the cut visible', async () => {
     const { gw, rec } = await logged('advhd1');
     gws.push(gw);
-    const before = auditRows(gw).length;
-    sqlite3(gw.dataDir, `${DROP_GUARDS} DELETE FROM audit_log WHERE seq > ${before - 3};`);
+    const before = (await auditRows(gw)).length;
+    tamper(gw, `${dropGuards(gw)} DELETE FROM audit_log WHERE seq > ${before - 3};`);
     fs.rmSync(headPath(gw));
     const cli = await cliVerify(gw);
     expect(cli.code).toBe(1);
@@ -58,8 +58,8 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
   it('an unsealed head agreeing with the cut table, or one sealed under another key, does not verify', async () => {
     const { gw, rec } = await logged('advhd2');
     gws.push(gw);
-    const rows = auditRows(gw);
-    sqlite3(gw.dataDir, `${DROP_GUARDS} DELETE FROM audit_log WHERE seq > ${rows.length - 3};`);
+    const rows = await auditRows(gw);
+    tamper(gw, `${dropGuards(gw)} DELETE FROM audit_log WHERE seq > ${rows.length - 3};`);
     const last = rows[rows.length - 4]!;
     fs.writeFileSync(headPath(gw), JSON.stringify({ seq: last.seq, hash: last.hash }));
     expect((await cliVerify(gw)).v).toMatchObject({ ok: false, reason: 'head_invalid' });
@@ -76,15 +76,15 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
     expect(lines.length).toBeGreaterThanOrEqual(2); // at start, and a minute later
     const latest = JSON.parse(lines.at(-1)!).audit_checkpoint as { seq: number; mac: string };
     expect(latest.mac).toMatch(/^[0-9a-f]{64}$/);
-    sqlite3(gw.dataDir, `${DROP_GUARDS} DELETE FROM audit_log WHERE seq >= ${latest.seq};`);
+    tamper(gw, `${dropGuards(gw)} DELETE FROM audit_log WHERE seq >= ${latest.seq};`);
     fs.rmSync(headPath(gw));
-    const env = { VEILGATE_DEV: '1', VEILGATE_DATA_DIR: gw.dataDir, VEILGATE_POLICIES_DIR: gw.policiesDir };
+    const env = veilgateEnv(gw);
     const re = await runVeilgate(['audit', 'reanchor', '--reason', 'head lost after a disk incident'], { env, timeoutMs: 30_000 });
     expect(re.code, re.stderr).toBe(0);
     const after = await cliVerify(gw);
     expect(after.v).toMatchObject({ ok: true });
     expect(after.v!.reanchored_at).toEqual([latest.seq]);
-    const entry = auditRows(gw).find((r) => r.action === 'audit.reanchor')!;
+    const entry = (await auditRows(gw)).find((r) => r.action === 'audit.reanchor')!;
     expect(JSON.parse(entry.detail)).toMatchObject({ previous_head: 'missing', verification: 'head_missing', reason: 'head lost after a disk incident' });
     // the copy kept outside the data directory: the chain no longer holds that checkpoint's entry
     const logFile = path.join(gw.dataDir, '..', `${path.basename(gw.dataDir)}.log`);
@@ -103,7 +103,7 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
   it('the head only moves forward: a write that would rewind it is refused, and a cut stays reported after later appends', async () => {
     const { gw, rec } = await logged('advhd4');
     gws.push(gw);
-    const rows = auditRows(gw);
+    const rows = await auditRows(gw);
     const key = auditKeyOf(gw);
     // a head ahead of the table (another writer's, or the table lost entries): no rewinding
     const ahead = new HeadSeal(crypto.createSecretKey(key)).seal({ seq: rows.length + 5, hash: 'a'.repeat(64), at: CLOCK });
@@ -114,7 +114,7 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
     // the next append numbers on from the head, so the missing entries show as a gap for good;
     // the head, which names an entry the table does not hold, is left as evidence
     await rec.get('/v1/audit?limit=1', await gw.mint(['dpo']));
-    expect(auditRows(gw).at(-1)!.seq).toBe(rows.length + 6);
+    expect((await auditRows(gw)).at(-1)!.seq).toBe(rows.length + 6);
     expect(readHead(gw)).toEqual(ahead);
     const v = await httpVerify(gw, rec);
     expect(v).toMatchObject({ ok: false, reason: 'seq_gap', first_invalid_seq: rows.length + 1 });
@@ -131,7 +131,7 @@ describe('T8: checkpoint lines', () => {
     expect(lines[0]!.seq).toBe(1);
     expect(lines.at(-1)!.at - lines[0]!.at).toBeGreaterThanOrEqual(60_000);
     const seal = new HeadSeal(crypto.createSecretKey(auditKeyOf(gw)));
-    const rows = auditRows(gw);
+    const rows = await auditRows(gw);
     for (const c of lines) {
       expect(seal.open(c).state).toBe('ok');
       expect(rows[c.seq - 1]!.hash).toBe(c.hash);

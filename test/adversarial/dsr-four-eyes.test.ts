@@ -39,11 +39,11 @@ describe('T1: a single DPO cannot take four-eyes fields through data-subject acc
   });
 
   it('a guessable customer id alone (no source) is refused before any lookup', async () => {
-    const before = auditRows(gw).length;
+    const before = (await auditRows(gw)).length;
     const a = await ask(alice, { type: 'customer_id', value: victim.identity.record['customer_id'] });
     expect(a.status).toBe(422);
     expect(a.json.errors).toEqual([expect.objectContaining({ path: 'identifier.source', code: 'required' })]);
-    expect(auditRows(gw).slice(before).filter((r) => r.outcome === 'granted' || r.outcome === 'pending')).toEqual([]);
+    expect((await auditRows(gw)).slice(before).filter((r) => r.outcome === 'granted' || r.outcome === 'pending')).toEqual([]);
   });
 
   it('the requester can neither approve their own package nor collect it unapproved; a GET or HEAD before approval reveals nothing', async () => {

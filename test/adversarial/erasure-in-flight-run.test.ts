@@ -35,14 +35,20 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
   async function runWith(between: () => Promise<void>): Promise<string> {
     const runs = gw.storage.runs;
     const runId = `seg_inflight_${Math.random().toString(36).slice(2)}`;
+    const claimant = `test-${runId}`;
     const spec = { purpose: 'marketing_email', method: 'rules' as const, features: [], rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }] };
-    await runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() });
     const input: JobInput = {
-      runId, owner: 'dev:analyst', storage: { dataDir: gw.dataDir }, purpose: gw.policies.purposes.get('marketing_email')!,
+      runId, owner: 'dev:analyst', purpose: gw.policies.purposes.get('marketing_email')!,
       features: [{ name: 'gender', kind: 'categorical' }], spec, minGroupSize: 10, profileFeatures: ['gender'],
-      policyVersion: gw.policies.version, now: gw.now(), threads: 1,
+      policyVersion: gw.policies.version, now: gw.now(),
     };
-    await executeJob(input, gw.storage, { clock: gw.now, afterRead: between });
+    // queued and claimed in one unit of work: the gateway's own queue never sees it unclaimed
+    const claimed = await gw.storage.transaction(async (tx) => {
+      await tx.runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() }, input);
+      return tx.runs.claim(claimant, gw.now(), gw.now() + 3_600_000);
+    });
+    expect(claimed?.job.runId).toBe(runId);
+    await executeJob(claimed!.job, gw.storage, { claimant, threads: 1, clock: gw.now, afterRead: between });
     expect((await runs.get(runId))!.status).toBe('succeeded');
     return runId;
   }
@@ -61,10 +67,12 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
     expect(m).toContain(kept.pseudonym);
     expect(m.filter((p) => p === null)).toHaveLength(1);
     // the erasure's receipt now counts the membership the run in flight left out
-    const r = gw.sqlite.prepare('SELECT receipt FROM dsr_requests WHERE id = ?').get(receiptId) as { receipt: string };
-    expect(JSON.parse(r.receipt)).toMatchObject({ in_flight_runs: 1, in_flight_memberships_removed: 1 });
+    const r = await gw.db.get<{ receipt: string }>('SELECT receipt FROM dsr_requests WHERE id = ?', receiptId);
+    expect(JSON.parse(r!.receipt)).toMatchObject({ in_flight_runs: 1, in_flight_memberships_removed: 1 });
     // and DSR finds no membership of the erased subject anywhere
-    expect((gw.sqlite.prepare("SELECT count(*) AS n FROM segment_member_chunks WHERE instr(members, ?) > 0").get(gone.pseudonym) as { n: number }).n).toBe(0);
+    const chunks = await gw.db.all<{ members: string }>('SELECT members FROM segment_member_chunks');
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.filter((c) => c.members.includes(gone.pseudonym))).toHaveLength(0);
   });
 
   it('a consent withdrawal between read and write takes the subject out of the members', async () => {

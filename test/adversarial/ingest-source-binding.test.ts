@@ -43,15 +43,15 @@ describe('T9: ingest clients are bound to their sources', () => {
 
   it('another client of the same issuer cannot write as the CRM: 403, audited, nothing stored', async () => {
     const intruder = await gw.mint(['ingest'], { sub: 'shop-sync' });
-    const before = auditRows(gw).length;
-    const stored = () => (gw.sqlite.prepare('SELECT count(*) AS n FROM transactions').get() as { n: number }).n;
-    const n = stored();
+    const before = (await auditRows(gw)).length;
+    const stored = () => gw.db.count('transactions');
+    const n = await stored();
     for (const type of ['customers', 'transactions', 'consents']) {
       const res = await post('crm', type, intruder, [{ customer_id: 'CRM-77', date: '2026-01-10', amount: 9, channel: 'web', purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-10' }]);
       await expectProblem(res, 403, 'auth.forbidden');
     }
-    expect(stored()).toBe(n);
-    const denied = auditRows(gw).slice(before);
+    expect(await stored()).toBe(n);
+    const denied = (await auditRows(gw)).slice(before);
     expect(denied.map((r) => [r.action, r.outcome, JSON.parse(r.detail).reason])).toEqual([
       ['ingest.customers', 'denied', 'not_a_writer'], ['ingest.transactions', 'denied', 'not_a_writer'], ['ingest.consents', 'denied', 'not_a_writer'],
     ]);
@@ -62,7 +62,7 @@ describe('T9: ingest clients are bound to their sources', () => {
     const res = await gw.request('/v1/ingest/made-up/customers', { method: 'POST', token: crm, headers: { 'content-type': 'application/x-unknown' }, body: 'not even parsed' });
     const { body } = await expectProblem(res, 403, 'auth.forbidden');
     expect(body.detail).toMatch(/not declared/);
-    expect(JSON.parse(auditRows(gw).at(-1)!.detail)).toMatchObject({ source: 'made-up', reason: 'unknown_source' });
+    expect(JSON.parse((await auditRows(gw)).at(-1)!.detail)).toMatchObject({ source: 'made-up', reason: 'unknown_source' });
   });
 
   it('the shop cannot reach the CRM\'s customer by its CRM customer id: under its own source that id is no one', async () => {
@@ -81,8 +81,9 @@ describe('T9: ingest clients are bound to their sources', () => {
     expect(body.accepted).toBe(1);
     expect(body.consents.expires_capped).toBe(1);
     const validity = gw.policies.purposes.get('partner_sharing')!.consentValidityDays;
-    const row = gw.sqlite.prepare("SELECT expires_at FROM consent_records WHERE pseudonym = ? AND purpose = 'partner_sharing'").get(s.pseudonym) as { expires_at: number };
-    expect(row.expires_at).toBe(collected + validity * DAY);
+    const row = await gw.db.get<{ expires_at: number }>(
+      "SELECT c.expires_at FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? AND c.purpose = 'partner_sharing'", s.pseudonym);
+    expect(row!.expires_at).toBe(collected + validity * DAY);
     // the DPO cannot extend it either
     const dpo = await gw.mint(['dpo']);
     const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, dpo, { purpose: 'partner_sharing', status: 'granted', expires_at: '2099-01-01T00:00:00Z' });

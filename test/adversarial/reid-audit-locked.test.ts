@@ -2,6 +2,7 @@
 // writer (a long transaction, a backup tool, an attacker's lock) must not reveal anything
 // unaudited, nor answer 500: it is refused with 503 and Retry-After, and nothing is recorded.
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recorder, seedSubject, type Seeded } from '../helpers/access.ts';
 import { auditRows, JUSTIFICATION } from '../helpers/audit.ts';
@@ -22,9 +23,27 @@ describe('T19: re-identification while the audit store is locked', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  /** Runs `fn` while another connection holds the database's write lock. */
+  /**
+   * Runs `fn` while another connection holds the audit store against writers: SQLite's write lock
+   * on the file; on PostgreSQL a lock on audit_log that lets readers through (as SQLite's does).
+   */
   async function whileLocked<T>(fn: () => Promise<T>): Promise<T> {
-    const other = new Database(gw.storage.file);
+    if (gw.backend === 'postgres') {
+      const other = new pg.Client({ connectionString: gw.config.database!.url });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
+        try {
+          return await fn();
+        } finally {
+          await other.query('ROLLBACK');
+        }
+      } finally {
+        await other.end();
+      }
+    }
+    const other = new Database(gw.sqliteStorage.file);
     other.exec('BEGIN IMMEDIATE');
     try {
       return await fn();
@@ -35,9 +54,9 @@ describe('T19: re-identification while the audit store is locked', () => {
   }
 
   it('a granted request answers 503 with Retry-After and reveals nothing; nothing is stored or audited', async () => {
-    const before = auditRows(gw).length;
-    const requests = () => (gw.sqlite.prepare('SELECT count(*) AS n FROM reidentification_requests').get() as { n: number }).n;
-    const stored = requests();
+    const before = (await auditRows(gw)).length;
+    const requests = () => gw.db.count('reidentification_requests');
+    const stored = await requests();
     const res = await whileLocked(() => gw.request('/v1/reidentifications', {
       method: 'POST', token: dpo, headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }),
@@ -45,8 +64,8 @@ describe('T19: re-identification while the audit store is locked', () => {
     const { text } = await expectProblem(res, 503, 'server.unavailable');
     expect(res.headers.get('retry-after')).toBe('1');
     for (const needle of s.identity.needles) expect(text).not.toContain(needle.value);
-    expect(auditRows(gw).length).toBe(before);
-    expect(requests()).toBe(stored);
+    expect((await auditRows(gw)).length).toBe(before);
+    expect(await requests()).toBe(stored);
     // once the lock is gone the same request goes through, audited
     const ok = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
     expect(ok.status, ok.text).toBe(201);

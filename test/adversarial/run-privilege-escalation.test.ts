@@ -57,7 +57,7 @@ describe('T12: a run keeps the privilege it was made with', () => {
     expect(out.status).toBe(200);
     expect(out.json.members).toHaveLength(80);
     expect(out.json.members.every((p: string) => SCOPED_PATTERN.test(p))).toBe(true);
-    expect(JSON.parse((gw.sqlite.prepare("SELECT detail FROM audit_log WHERE action = 'segment.members.export' ORDER BY seq DESC LIMIT 1").get() as { detail: string }).detail)).toMatchObject({ partner_scoped: true });
+    expect(JSON.parse((await gw.db.get<{ detail: string }>("SELECT detail FROM audit_log WHERE action = 'segment.members.export' ORDER BY seq DESC LIMIT 1"))!.detail)).toMatchObject({ partner_scoped: true });
   });
 
   it('a result made with groups of 10 is refused to a token whose minimum is 50; its small segments are not exported', async () => {

@@ -34,7 +34,7 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     const a = await seg.submit(marketing, huge);
     const { body } = await expectProblem(new Response(a.text, { status: a.status, headers: a.headers }), 422, 'request.validation_failed');
     expect(body.errors).toEqual([expect.objectContaining({ path: 'rules', code: 'too_complex' })]);
-    expect(gw.sqlite.prepare('SELECT count(*) AS n FROM segmentation_runs').get()).toEqual({ n: 0 });
+    expect(await gw.db.count('segmentation_runs')).toBe(0);
     // 20 conditions of 99 values each: 20 * (1 + 99) = 2000 terms exactly
     const atLimit = { purpose: 'segmentation_analytics', method: 'rules', rules: Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, where: { csp: { in: values.slice(0, 99) } } })) };
     expect((await seg.finish(marketing, atLimit)).status).toBe('succeeded');
@@ -65,7 +65,9 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     const ids: string[] = [];
     for (const t of [a, a, a, a, b]) ids.push((await seg.submit(t, WEB)).json.id as string);
     await gw.jobs.idle();
-    const started = (id: string) => (gw.sqlite.prepare('SELECT started_at FROM segmentation_runs WHERE id = ?').get(id) as { started_at: number }).started_at;
+    const startedAt = new Map<string, number>();
+    for (const id of ids) startedAt.set(id, (await gw.db.get<{ started_at: number }>('SELECT started_at FROM segmentation_runs WHERE id = ?', id))!.started_at);
+    const started = (id: string) => startedAt.get(id)!;
     const order = [...ids].sort((x, y) => started(x) - started(y));
     expect(new Set(ids.map(started)).size, JSON.stringify(ids.map(started))).toBe(ids.length);
     // alice's first was taken at once; then bob, before the rest of alice's backlog

@@ -37,14 +37,15 @@ describe('T16: the feature store does not give back a signup date', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  it('no value of a subject\'s row, nor the difference of two, is its signup day', () => {
-    SIGNUPS.forEach((d, i) => {
-      const row = gw.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonymOfEmail(gw, `tenure.adv${i}@example.test`)) as Record<string, unknown>;
-      const candidates = dayCandidates(row);
-      if (d.endsWith('-01')) return;
+  it('no value of a subject\'s row, nor the difference of two, is its signup day', async () => {
+    for (const [i, d] of SIGNUPS.entries()) {
+      const row = await gw.db.get<Record<string, unknown>>('SELECT * FROM subjects WHERE pseudonym = ?', pseudonymOfEmail(gw, `tenure.adv${i}@example.test`));
+      expect(row, d).toBeDefined();
+      const candidates = dayCandidates(row!);
+      if (d.endsWith('-01')) continue;
       expect(candidates.has(day(d)), d).toBe(false);
       expect(candidates.has(day('2026-01-15') - day(d)), d).toBe(false);
-    });
+    }
   });
 
   it('three customers who signed up in the same month look the same to every reader, the API included', async () => {
@@ -64,7 +65,7 @@ describe('T16: rows stored before the change keep only the month', () => {
   afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 
   it('the migration turns (tenure_days, tenure_as_of) into the first day of the signup month and drops the pair', () => {
-    // a database migrated up to the release before, with a row in the old form
+    // SQLite: a database file migrated up to the release before, with a row in the old form
     const old = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-tenure-'));
     dirs.push(old);
     const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
@@ -81,9 +82,13 @@ describe('T16: rows stored before the change keep only the month', () => {
       VALUES ('p1_tenuretenuretenuretenu', 1, ?, ?, '{}', 0, 0)`).run(day('2025-06-01') - day('2019-03-17'), day('2025-06-01'));
     sqlite.close();
 
+    // opened by the current code: every later migration applies (the row moves to `subjects`)
     const upgraded = openConnection(data);
     try {
-      const row = upgraded.prepare('SELECT * FROM subject_features').get() as Record<string, unknown>;
+      const rows = upgraded.prepare('SELECT * FROM subjects').all() as Record<string, unknown>[];
+      expect(rows).toHaveLength(1);
+      const row = rows[0]!;
+      expect(row).toMatchObject({ id: 1, pseudonym: 'p1_tenuretenuretenuretenu', key_version: 1, created_at: 0, updated_at: 0 });
       expect(row['tenure_since']).toBe(day('2019-03-01'));
       expect(Object.keys(row)).not.toContain('tenure_days');
       expect(Object.keys(row)).not.toContain('tenure_as_of');

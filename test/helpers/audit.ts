@@ -1,7 +1,8 @@
 // Shared by the audit, re-identification and data-subject-rights tests: raw reads of the audit
-// table, an "exactly one new entry" assertion, tampering through the sqlite3 CLI, chain
-// recomputation with any key, verification through the API and through `veilgate audit verify`,
-// a small synthetic population (to reach the minimum group sizes) and the database byte scan.
+// table (through gw.db, on either backend), an "exactly one new entry" assertion, tampering from
+// outside the gateway (the sqlite3 CLI on SQLite, psql on PostgreSQL), chain recomputation with
+// any key, verification through the API and through `veilgate audit verify`, a small synthetic
+// population (to reach the minimum group sizes) and the SQLite file's byte scan.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import type { TestGateway } from './test-gateway.ts';
 
 export const SQLITE3 = '/usr/bin/sqlite3';
 export const HAS_SQLITE3 = fs.existsSync(SQLITE3);
+export const PSQL = '/usr/bin/psql';
 
 export interface AuditRow {
   seq: number;
@@ -63,20 +65,19 @@ export interface Verification {
   checkpoints?: { checked: number; ignored: number };
 }
 
-export const auditRows = (gw: TestGateway): AuditRow[] =>
-  gw.sqlite.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[];
+export const auditRows = (gw: TestGateway): Promise<AuditRow[]> =>
+  gw.db.all<AuditRow>('SELECT * FROM audit_log ORDER BY seq');
 
-export const lastSeq = (gw: TestGateway): number =>
-  (gw.sqlite.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_log').get() as { n: number }).n;
+export const lastSeq = async (gw: TestGateway): Promise<number> =>
+  Number((await gw.db.get<{ n: number }>('SELECT coalesce(max(seq), 0) AS n FROM audit_log'))!.n);
 
-export const rowCount = (gw: TestGateway, table: string): number =>
-  (gw.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+export const rowCount = (gw: TestGateway, table: string): Promise<number> => gw.db.count(table);
 
 /** Entries per "action/outcome". */
-export function tally(gw: TestGateway): Map<string, number> {
+export async function tally(gw: TestGateway): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const r of gw.sqlite.prepare('SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome').all() as { action: string; outcome: string; n: number }[]) {
-    out.set(`${r.action}/${r.outcome}`, r.n);
+  for (const r of await gw.db.all<{ action: string; outcome: string; n: number }>('SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome')) {
+    out.set(`${r.action}/${r.outcome}`, Number(r.n));
   }
   return out;
 }
@@ -98,12 +99,12 @@ export function tallyDiff(before: Map<string, number>, after: Map<string, number
 export async function expectEntries<T extends Answer>(
   gw: TestGateway, expected: `${string}/${string}` | null, fn: () => Promise<T>,
 ): Promise<{ answer: T; entry: AuditRow | undefined }> {
-  const before = tally(gw);
-  const seq = lastSeq(gw);
+  const before = await tally(gw);
+  const seq = await lastSeq(gw);
   const answer = await fn();
-  const diff = tallyDiff(before, tally(gw));
+  const diff = tallyDiff(before, await tally(gw));
   expect(diff, `audit entries added by a request answered ${answer.status}: ${answer.text.slice(0, 300)}`).toEqual(expected ? { [expected]: 1 } : {});
-  const added = gw.sqlite.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(seq) as AuditRow[];
+  const added = await gw.db.all<AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq', seq);
   expect(added).toHaveLength(expected ? 1 : 0);
   const entry = added[0];
   if (entry) {
@@ -119,7 +120,7 @@ export async function expectEntries<T extends Answer>(
 /**
  * Runs SQL through the sqlite3 command-line shell on the gateway's database file while the
  * gateway keeps its own connection open. Without the shell (CI installs it), a separate
- * better-sqlite3 connection stands in.
+ * better-sqlite3 connection stands in. SQLite only: dialect-neutral tests use `tamper`.
  */
 export function sqlite3(dataDir: string, sql: string): string {
   const file = path.join(dataDir, 'veilgate.db');
@@ -132,6 +133,43 @@ export function sqlite3(dataDir: string, sql: string): string {
   }
   return '';
 }
+
+/**
+ * Runs SQL (statements separated by semicolons) from outside the gateway, as someone with access
+ * to the database would, while the gateway keeps its own connections open: the sqlite3 shell on
+ * the SQLite file, psql on the PostgreSQL database (stopping at the first error).
+ */
+export function tamper(gw: TestGateway, sql: string): string {
+  if (gw.backend === 'sqlite') return sqlite3(gw.dataDir, sql);
+  return execFileSync(PSQL, ['-v', 'ON_ERROR_STOP=1', '-q', '-d', gw.config.database!.url, '-c', sql], {
+    encoding: 'utf8', timeout: 10_000,
+    // no NOTICE lines (a DROP ... IF EXISTS of nothing) in the test output
+    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+  });
+}
+
+/** The append-only triggers of each table, per dialect (PostgreSQL has no INSERT OR REPLACE to guard against; it guards TRUNCATE). */
+const GUARDS: Record<'sqlite' | 'postgres', Record<'audit_log' | 'consent_records', string[]>> = {
+  sqlite: {
+    audit_log: ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_no_replace'],
+    consent_records: ['consent_records_no_update', 'consent_records_no_delete', 'consent_records_no_replace'],
+  },
+  postgres: {
+    audit_log: ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_no_truncate'],
+    consent_records: ['consent_records_no_update', 'consent_records_no_delete'],
+  },
+};
+
+/** `DROP TRIGGER name` in the gateway's dialect (PostgreSQL names the table); `IF EXISTS` with `ifExists`. */
+export function dropTrigger(gw: TestGateway, name: string, opts: { ifExists?: boolean } = {}): string {
+  const table = name.startsWith('audit_log_') ? 'audit_log' : name.startsWith('consent_records_') ? 'consent_records' : undefined;
+  if (!table) throw new Error(`unknown trigger ${name}`);
+  return `DROP TRIGGER ${opts.ifExists ? 'IF EXISTS ' : ''}${name}${gw.backend === 'postgres' ? ` ON ${table}` : ''};`;
+}
+
+/** SQL dropping every append-only guard of `table` in the gateway's dialect (what an attacker with database access would do first). */
+export const dropGuards = (gw: TestGateway, table: 'audit_log' | 'consent_records' = 'audit_log', opts: { ifExists?: boolean } = {}): string =>
+  GUARDS[gw.backend][table].map((t) => dropTrigger(gw, t, opts)).join(' ');
 
 /** The audit key of the dev key file. */
 export const auditKeyOf = (gw: TestGateway): Buffer =>
@@ -157,13 +195,14 @@ export function rechain(rows: readonly AuditRow[], key: Buffer): AuditRow[] {
 
 const sqlText = (v: string | null): string => (v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`);
 
-/** An INSERT statement for a row (used to forge rows through the sqlite3 shell). */
+/** An INSERT statement for a row (used to forge rows through `tamper`; SQL both dialects share). */
 export function insertSql(r: AuditRow): string {
   return `INSERT INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash) VALUES (${r.seq}, ${r.at}, ${[
     r.actor_issuer, r.actor_subject, r.roles, r.action, r.outcome, r.purpose, r.justification, r.subjects, r.policy_version, r.request_id, r.detail, r.prev_hash, r.hash,
   ].map(sqlText).join(', ')});`;
 }
 
+/** The audit log's guards on SQLite (`dropGuards(gw)` gives them in the gateway's dialect). */
 export const DROP_GUARDS = 'DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_replace;';
 
 export async function httpVerify(gw: TestGateway, rec: Recorder): Promise<Verification> {
@@ -172,10 +211,16 @@ export async function httpVerify(gw: TestGateway, rec: Recorder): Promise<Verifi
   return a.json as Verification;
 }
 
-/** `veilgate audit verify --json` on the gateway's data directory, in a child process. */
+/** The environment a `veilgate` child process needs to work on the gateway's data directory (and its database, on PostgreSQL). */
+export const veilgateEnv = (gw: TestGateway): Record<string, string> => ({
+  VEILGATE_DEV: '1', VEILGATE_DATA_DIR: gw.dataDir, VEILGATE_POLICIES_DIR: gw.policiesDir,
+  ...(gw.config.database && { VEILGATE_DATABASE_URL: gw.config.database.url }),
+});
+
+/** `veilgate audit verify --json` on the gateway's data directory (and its database, on PostgreSQL), in a child process. */
 export async function cliVerify(gw: TestGateway, json = true, env: Record<string, string> = {}): Promise<{ code: number | null; v: Verification | undefined; stdout: string; stderr: string }> {
   const r = await runVeilgate(['audit', 'verify', ...(json ? ['--json'] : [])], {
-    env: { VEILGATE_DEV: '1', VEILGATE_DATA_DIR: gw.dataDir, VEILGATE_POLICIES_DIR: gw.policiesDir, ...env },
+    env: { ...veilgateEnv(gw), ...env },
     timeoutMs: 30_000,
   });
   return { code: r.code, v: json ? (JSON.parse(r.stdout) as Verification) : undefined, stdout: r.stdout, stderr: r.stderr };
@@ -201,20 +246,21 @@ export function fillers(tag: string, n: number, extra: Row = {}): Row[] {
   }));
 }
 
-/** The database file and its WAL, as bytes. */
+/** The SQLite database file and its WAL, as bytes (SQLite only: throws on PostgreSQL). */
 export function dbBytes(gw: TestGateway): Buffer {
+  if (gw.backend !== 'sqlite') throw new Error('dbBytes scans the SQLite file: it runs on the SQLite backend only');
   const file = path.join(gw.dataDir, 'veilgate.db');
   return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
 }
 
-/** Labels of every needle of `identities` found in the database file or its WAL. */
+/** Labels of every needle of `identities` found in the SQLite database file or its WAL (SQLite only). */
 export function dbLeaks(gw: TestGateway, identities: readonly Identity[]): string[] {
   return scan(dbBytes(gw), identities.flatMap((i) => i.needles)).map((h) => h.label);
 }
 
 /** Needles of `identities` in any audit entry (every column). */
-export function auditLeaks(gw: TestGateway, identities: readonly Identity[]): string[] {
-  const text = auditRows(gw).map((r) => JSON.stringify(r)).join('\n');
+export async function auditLeaks(gw: TestGateway, identities: readonly Identity[]): Promise<string[]> {
+  const text = (await auditRows(gw)).map((r) => JSON.stringify(r)).join('\n');
   return scan(text, identities.flatMap((i) => i.needles)).map((h) => h.label);
 }
 

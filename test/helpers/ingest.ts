@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { ConsentStateRow } from '../../src/consent/coverage.ts';
 import { VaultCipher } from '../../src/vault/vault-cipher.ts';
 import type { TestGateway } from './test-gateway.ts';
 import { withConsentTime } from './access.ts';
@@ -105,13 +106,13 @@ export async function ingestClient(gw: TestGateway, roles: string[] = ['ingest']
 }
 
 export const TABLES = [
-  'subject_features', 'subject_links', 'vault', 'transactions', 'ingest_batches', 'quality_field_stats', 'quality_source_stats',
+  'subjects', 'subject_links', 'vault', 'transactions', 'consent_records', 'ingest_batches', 'quality_field_stats', 'quality_source_stats',
 ] as const;
 
-export function counts(gw: TestGateway): Record<(typeof TABLES)[number], number> {
-  return Object.fromEntries(
-    TABLES.map((t) => [t, (gw.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
-  ) as Record<(typeof TABLES)[number], number>;
+export async function counts(gw: TestGateway): Promise<Record<(typeof TABLES)[number], number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) out[t] = await gw.db.count(t);
+  return out as Record<(typeof TABLES)[number], number>;
 }
 
 export interface FeatureRow {
@@ -133,13 +134,20 @@ export interface FeatureRow {
   n_store: number;
   n_phone: number;
   n_app: number;
+  /** JSON {feature: [source, epoch ms]} (text on either backend). */
   provenance: string;
   created_at: number;
   updated_at: number;
 }
 
-export const features = (gw: TestGateway): FeatureRow[] =>
-  gw.sqlite.prepare('SELECT * FROM subject_features ORDER BY pseudonym').all() as FeatureRow[];
+const FEATURE_COLUMNS = `pseudonym, key_version, age, age_band, area, gender, csp, income, channel_preference, tenure_since, first_purchase_day,
+  last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app, provenance, created_at, updated_at`;
+
+/** PostgreSQL gives jsonb as objects: as text, so tests compare one shape. */
+const asStored = (r: FeatureRow): FeatureRow => (typeof r.provenance === 'string' ? r : { ...r, provenance: JSON.stringify(r.provenance) });
+
+export const features = async (gw: TestGateway): Promise<FeatureRow[]> =>
+  (await gw.db.all<FeatureRow>(`SELECT ${FEATURE_COLUMNS} FROM subjects ORDER BY pseudonym`)).map(asStored);
 
 export interface VaultEntry {
   pseudonym: string;
@@ -149,13 +157,12 @@ export interface VaultEntry {
   record: Record<string, string>;
 }
 
-/** Decrypts every vault row with the master key of the dev key file, through VaultCipher. */
-export function readVault(gw: TestGateway): Map<string, VaultEntry> {
+/** Decrypts every live subject's vault row with the master key of the dev key file, through VaultCipher. */
+export async function readVault(gw: TestGateway): Promise<Map<string, VaultEntry>> {
   const keys = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { master: string };
   const cipher = new VaultCipher(Buffer.from(keys.master, 'base64'));
-  const rows = gw.sqlite
-    .prepare('SELECT pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta FROM vault')
-    .all() as { pseudonym: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; fields: string; field_meta: string }[];
+  const rows = await gw.db.all<{ pseudonym: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; fields: string; field_meta: string }>(
+    'SELECT s.pseudonym, v.key_id, v.wrapped_key, v.ciphertext, v.fields, v.field_meta FROM vault v JOIN subjects s ON s.id = v.subject_id');
   const out = new Map<string, VaultEntry>();
   for (const r of rows) {
     const dataKey = cipher.unwrap(r.wrapped_key, r.pseudonym, r.key_id);
@@ -171,11 +178,21 @@ export function readVault(gw: TestGateway): Map<string, VaultEntry> {
 }
 
 /** The vault entry holding `email` (normalized), or undefined. */
-export const vaultByEmail = (gw: TestGateway, email: string): VaultEntry | undefined =>
-  [...readVault(gw).values()].find((v) => v.record['email'] === email);
+export const vaultByEmail = async (gw: TestGateway, email: string): Promise<VaultEntry | undefined> =>
+  [...(await readVault(gw)).values()].find((v) => v.record['email'] === email);
 
-export const featureOf = (gw: TestGateway, pseudonym: string): FeatureRow =>
-  gw.sqlite.prepare('SELECT * FROM subject_features WHERE pseudonym = ?').get(pseudonym) as FeatureRow;
+export const featureOf = async (gw: TestGateway, pseudonym: string): Promise<FeatureRow> =>
+  asStored((await gw.db.get<FeatureRow>(`SELECT ${FEATURE_COLUMNS} FROM subjects WHERE pseudonym = ?`, pseudonym))!);
+
+/** Every stored subject's consent state (pseudonym -> purpose -> state; subjects without one are absent), through the port. */
+export async function consentStates(gw: TestGateway): Promise<Map<string, Map<string, ConsentStateRow>>> {
+  const pseudonyms = (await gw.db.all<{ pseudonym: string }>('SELECT pseudonym FROM subjects ORDER BY pseudonym')).map((r) => r.pseudonym);
+  return gw.storage.consents.states(pseudonyms);
+}
+
+/** How many purposes the subject's consent state holds (0 when the subject is not stored). */
+export const consentStateSize = async (gw: TestGateway, pseudonym: string): Promise<number> =>
+  (await gw.storage.consents.states([pseudonym])).get(pseudonym)?.size ?? 0;
 
 /** Epoch day of an ISO date, as the transactions and purchase-day columns store it. */
 export const epochDay = (iso: string): number => Math.floor(Date.parse(iso + 'T00:00:00Z') / 86_400_000);

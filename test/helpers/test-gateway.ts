@@ -11,6 +11,8 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { mintDevToken } from '../../src/auth/dev-issuer.ts';
 import type { SqliteStorage } from '../../src/db/sqlite/storage.ts';
 import type Database from 'better-sqlite3';
+import { postgresTestDb, sqliteTestDb, type TestDb } from './db.ts';
+import { createTestDatabase, TEST_BACKEND } from './test-database.ts';
 
 export const REPO_POLICIES = path.resolve(import.meta.dirname, '../../policies');
 export const PARTNER_ISSUER = 'https://auth.partner-one.test';
@@ -31,9 +33,14 @@ export interface PartnerKeys {
   sign(claims?: Partial<JWTPayload> & { roles?: unknown }, header?: Record<string, unknown>): Promise<string>;
 }
 
-export interface TestGateway extends Omit<Gateway, 'storage'> {
-  storage: SqliteStorage;
-  /** The SQLite writer connection, for assertions on what is stored (and for tampering as an attacker would). */
+export interface TestGateway extends Gateway {
+  /** The backend the suite runs on (VEILGATE_TEST_BACKEND: sqlite, the default, or postgres). */
+  backend: 'sqlite' | 'postgres';
+  /** Reads and writes in the database on either backend (assertions, and tampering as an attacker would). */
+  db: TestDb;
+  /** The SQLite adapter (throws on PostgreSQL: the test is about SQLite itself). */
+  sqliteStorage: SqliteStorage;
+  /** The SQLite writer connection (throws on PostgreSQL: the test is about SQLite itself). */
   sqlite: Database.Database;
   dataDir: string;
   policiesDir: string;
@@ -99,20 +106,23 @@ export interface TestGatewayOptions {
 export async function testGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = tempDir('data');
   const { dir: policiesDir, partner } = await makePolicies();
-  const removeDirs = () => {
+  const database = TEST_BACKEND === 'postgres' ? await createTestDatabase() : undefined;
+  const removeDirs = async () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(policiesDir, { recursive: true, force: true });
+    await database?.drop();
   };
   try {
-    return await assemble(options, dataDir, policiesDir, partner, removeDirs);
+    return await assemble(options, dataDir, policiesDir, partner, removeDirs, database?.url);
   } catch (e) {
-    removeDirs(); // a gateway that failed to build leaves no temp dirs behind
+    await removeDirs(); // a gateway that failed to build leaves no temp dirs or databases behind
     throw e;
   }
 }
 
 async function assemble(
-  options: TestGatewayOptions, dataDir: string, policiesDir: string, partner: PartnerKeys, removeDirs: () => void,
+  options: TestGatewayOptions, dataDir: string, policiesDir: string, partner: PartnerKeys, removeDirs: () => Promise<void>,
+  databaseUrl: string | undefined,
 ): Promise<TestGateway> {
   await options.prepare?.({ dataDir, policiesDir });
   const config = loadConfig({
@@ -122,6 +132,7 @@ async function assemble(
     // every in-process request comes from one address ("local"): the suites that send many bad
     // tokens would hit the per-address limit, which its own adversarial test exercises
     VEILGATE_AUTH_FAILURES_PER_MINUTE: '1000000',
+    ...(databaseUrl && { VEILGATE_DATABASE_URL: databaseUrl }),
     ...options.env,
   });
   const logs: string[] = [];
@@ -135,11 +146,17 @@ async function assemble(
   const now = () => t;
   const logger = createLogger({ level: 'info', destination });
   const gw = await buildGateway(config, { logger, clock: now });
-  const storage = gw.storage as SqliteStorage;
-  return {
+  const sqliteOnly = <T>(get: (s: SqliteStorage) => T) => (): T => {
+    if (gw.storage.dialect !== 'sqlite') throw new Error('this test reads the SQLite file itself: it runs on the SQLite backend only');
+    return get(gw.storage as SqliteStorage);
+  };
+  const db = gw.storage.dialect === 'sqlite' ? sqliteTestDb((gw.storage as SqliteStorage).connection) : postgresTestDb(config.database!.url);
+  const out: TestGateway = {
     ...gw,
-    storage,
-    sqlite: storage.connection,
+    backend: gw.storage.dialect,
+    db,
+    get sqliteStorage() { return sqliteOnly((s) => s)(); },
+    get sqlite() { return sqliteOnly((s) => s.connection)(); },
     dataDir, policiesDir, config, logs, now, partner,
     advance: (ms) => { t += ms; },
     mint: (roles, o = {}) =>
@@ -151,6 +168,7 @@ async function assemble(
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
       return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
-    cleanup: () => gw.storage.close().finally(removeDirs),
+    cleanup: () => gw.jobs.close().then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
   };
+  return out;
 }

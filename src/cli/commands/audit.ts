@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { openStorage, storageExists } from '../../db/open-storage.ts';
 import { AuditLog } from '../../audit/audit-log.ts';
-import { headFileIn } from '../../audit/audit-head.ts';
+import { headFileAt } from '../../audit/audit-head.ts';
 import { storageConfigOf } from '../../services.ts';
 import { resolveKeyMaterial } from '../../vault/key-material.ts';
 import { CliError } from '../run-cli.ts';
@@ -30,10 +30,10 @@ async function withAuditLog<T>(fn: (audit: AuditLog) => Promise<T>): Promise<T> 
   // a missing database is an error to report, not one to create empty
   if (!storageExists(where)) throw new CliError(`no database in ${config.dataDir}: nothing to verify`);
   const keys = resolveKeyMaterial(config);
-  const storage = openStorage({ ...where, migrate: false });
+  const storage = await openStorage({ ...where, migrate: false });
   try {
     if ((await storage.readiness.migrations()).applied === 0) throw new CliError(`the database in ${config.dataDir} has no audit log (run veilgate migrate)`);
-    return await fn(new AuditLog(storage, keys.audit, headFileIn(config.dataDir), () => '', Date.now));
+    return await fn(new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => '', Date.now));
   } finally {
     await storage.close();
   }

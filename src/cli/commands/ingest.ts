@@ -35,7 +35,7 @@ export function registerIngest(program: Command): void {
       const config = loadConfig(process.env);
       const policies = loadPolicies(config.policiesDir);
       // A smaller page cache than the server's: the CLI promises a flat memory profile.
-      const storage = openStorage({ ...storageConfigOf(config), cacheMiB: 16 });
+      const storage = await openStorage({ ...storageConfigOf(config), cacheMiB: 16 });
       const background = storage.maintenance.startBackground(() => {});
       const { ingest, audit } = await buildServices(config, policies, storage, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;

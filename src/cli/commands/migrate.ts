@@ -10,7 +10,7 @@ export function registerMigrate(program: Command): void {
     .description('Apply pending database migrations (the SQLite file in VEILGATE_DATA_DIR, or VEILGATE_DATABASE_URL)')
     .action(async () => {
       const config = loadConfig(process.env);
-      const storage = openStorage(storageConfigOf(config));
+      const storage = await openStorage(storageConfigOf(config));
       try {
         const s = await storage.readiness.migrations();
         process.stdout.write(`${storage.dialect} database ${storage.location}: ${s.applied}/${s.shipped} migrations applied\n`);

@@ -1,50 +1,72 @@
-// SQLite consent registry: append-only history plus the derived per-purpose state.
+// SQLite consent registry: the append-only history, and the derived state kept in the subject's
+// row (subjects.consent), merged per subject in one statement however many purposes change.
 import type Database from 'better-sqlite3';
 import { recordKey, type ConsentRecord, type ConsentStore } from '../../consent/consent-store.ts';
+import { decodeConsentState, encodeConsentEntry } from '../consent-state.ts';
 import type { ConsentStateRow } from '../../consent/coverage.ts';
 
 export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
+  const subjectId = sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?');
   const insert = sqlite.prepare(
-    `INSERT INTO consent_records (pseudonym, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
+    `INSERT INTO consent_records (subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // which record decides is the domain's rule (supersedes): the store sets what it is told
-  const setState = sqlite.prepare(
-    `INSERT INTO consent_state (pseudonym, purpose, status, legal_basis, collected_at, expires_at, record_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(pseudonym, purpose) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis,
-       collected_at = excluded.collected_at, expires_at = excluded.expires_at, record_id = excluded.record_id`);
-  const state = sqlite.prepare<[string, string], ConsentStateRow>(
-    `SELECT status, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt
-     FROM consent_state WHERE pseudonym = ? AND purpose = ?`);
-  const states = sqlite.prepare<[string], ConsentStateRow & { purpose: string }>(
-    `SELECT purpose, status, legal_basis AS legalBasis, collected_at AS collectedAt, expires_at AS expiresAt
-     FROM consent_state WHERE pseudonym = ?`);
+  const setState = sqlite.prepare('UPDATE subjects SET consent = json_patch(consent, ?) WHERE id = ?');
+  const stateOf = sqlite.prepare<[string], { consent: string }>('SELECT consent FROM subjects WHERE pseudonym = ?');
   const history = sqlite.prepare<[string], ConsentRecord>(
-    `SELECT id, pseudonym, purpose, status, legal_basis AS legalBasis, source, collected_at AS collectedAt, expires_at AS expiresAt,
-            notice_version AS noticeVersion, recorded_at AS recordedAt, recorded_by AS recordedBy
-     FROM consent_records WHERE pseudonym = ? ORDER BY collected_at, id`);
-  const has = sqlite.prepare<[string, string, string, string, number], { n: number }>(
-    'SELECT 1 AS n FROM consent_records WHERE pseudonym = ? AND purpose = ? AND status = ? AND source = ? AND collected_at = ? LIMIT 1');
+    `SELECT c.id, s.pseudonym, c.purpose, c.status, c.legal_basis AS legalBasis, c.source, c.collected_at AS collectedAt, c.expires_at AS expiresAt,
+            c.notice_version AS noticeVersion, c.recorded_at AS recordedAt, c.recorded_by AS recordedBy
+     FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? ORDER BY c.collected_at, c.id`);
+  const has = sqlite.prepare<[number, string, string, string, number], { n: number }>(
+    'SELECT 1 AS n FROM consent_records WHERE subject_id = ? AND purpose = ? AND status = ? AND source = ? AND collected_at = ? LIMIT 1');
+  const idOf = (cache: Map<string, number>, p: string): number | undefined => {
+    let id = cache.get(p);
+    if (id === undefined) {
+      id = subjectId.get(p)?.id;
+      if (id !== undefined) cache.set(p, id);
+    }
+    return id;
+  };
   return {
     // Positional parameters: ingest appends a record per consent flag of a new customer (named ones cost more).
-    append: async (records) => records.map(({ record: r, current }) => {
-      const id = Number(insert.run(r.pseudonym, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
-      if (current) setState.run(r.pseudonym, r.purpose, r.status, r.legalBasis, r.collectedAt, r.expiresAt, id);
-      return id;
-    }),
-    state: async (p, purpose) => state.get(p, purpose),
+    append: async (records) => {
+      const ids = new Map<string, number>();
+      const patches = new Map<number, Record<string, unknown>>();
+      const out = records.map(({ record: r, current }) => {
+        const sid = idOf(ids, r.pseudonym);
+        if (sid === undefined) throw new Error('consent recorded for a subject that is not stored');
+        const id = Number(insert.run(sid, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
+        if (current) {
+          const patch = patches.get(sid) ?? {};
+          patch[r.purpose] = encodeConsentEntry(r, id);
+          patches.set(sid, patch);
+        }
+        return id;
+      });
+      for (const [sid, patch] of patches) setState.run(JSON.stringify(patch), sid);
+      return out;
+    },
+    state: async (p, purpose) => {
+      const row = stateOf.get(p);
+      return row ? decodeConsentState(row.consent).get(purpose) : undefined;
+    },
     states: async (pseudonyms) => {
       const out = new Map<string, Map<string, ConsentStateRow>>();
       for (const p of pseudonyms) {
-        const rows = states.all(p);
-        if (rows.length) out.set(p, new Map(rows.map(({ purpose, ...s }) => [purpose, s])));
+        const row = stateOf.get(p);
+        if (!row || row.consent === '{}') continue;
+        out.set(p, decodeConsentState(row.consent));
       }
       return out;
     },
     history: async (p) => history.all(p),
     existing: async (records) => {
+      const ids = new Map<string, number>();
       const out = new Set<string>();
-      for (const r of records) if (has.get(r.pseudonym, r.purpose, r.status, r.source, r.collectedAt)) out.add(recordKey(r));
+      for (const r of records) {
+        const sid = idOf(ids, r.pseudonym);
+        if (sid !== undefined && has.get(sid, r.purpose, r.status, r.source, r.collectedAt)) out.add(recordKey(r));
+      }
       return out;
     },
   };

@@ -1,23 +1,15 @@
 // SQLite side of data-subject access and erasure, and the register of requests.
 import type Database from 'better-sqlite3';
-import type { DsrRequest, DsrStatus, DsrStore, ErasureCounts, Membership } from '../../dsr/dsr-store.ts';
-
-interface RawRequest {
-  id: string; kind: DsrRequest['kind']; requester: string; reference: string; identifier_type: string; pseudonym: string | null;
-  status: DsrStatus; withheld: string; decided_by: string | null; decided_at: number | null; delivered_at: number | null;
-  receipt: string | null; maintenance: string | null; created_at: number;
-}
-
-const toRequest = (r: RawRequest): DsrRequest => ({
-  id: r.id, kind: r.kind, requester: r.requester, reference: r.reference, identifierType: r.identifier_type, pseudonym: r.pseudonym,
-  status: r.status, withheld: JSON.parse(r.withheld) as string[], decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at,
-  receipt: r.receipt === null ? null : (JSON.parse(r.receipt) as Record<string, unknown>),
-  maintenance: r.maintenance === null ? null : (JSON.parse(r.maintenance) as Record<string, unknown>), createdAt: r.created_at,
-});
+import type { DsrStore, ErasureCounts, Membership } from '../../dsr/dsr-store.ts';
+import { SHARED_LINK } from '../../ingest/ingest-store.ts';
+import { toRequest, type RawRequest } from '../stored-rows.ts';
+import { SHARED_SUBJECT } from './ingest-store.ts';
 
 export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
   const st = {
-    link: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
+    link: sqlite.prepare<[string], { id: number; pseudonym: string | null }>(
+      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?'),
+    subjectId: sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
     // A slot is a whole line of a chunk: delimiters on both sides, so no partial match.
     memberships: sqlite.prepare<[string], Membership>(`SELECT DISTINCT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
@@ -26,17 +18,17 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     chunksOf: sqlite.prepare<[string], { run_id: string; segment_id: string; chunk: number; members: string }>(
       `SELECT run_id, segment_id, chunk, members FROM segment_member_chunks WHERE instr(char(10) || members || char(10), char(10) || ? || char(10)) > 0`),
     putChunk: sqlite.prepare('UPDATE segment_member_chunks SET members = ? WHERE run_id = ? AND segment_id = ? AND chunk = ?'),
-    transactions: sqlite.prepare(`SELECT day, amount, currency, channel, category, source FROM transactions WHERE pseudonym = ? ORDER BY day`),
-    erasure: sqlite.prepare('INSERT INTO erasures (pseudonym, erased_at, receipt) VALUES (?, ?, ?)'),
+    transactions: sqlite.prepare(`SELECT t.day, t.amount, t.currency, t.channel, t.category, t.source FROM transactions t
+      JOIN subjects s ON s.id = t.subject_id WHERE s.pseudonym = ? ORDER BY t.day`),
+    erasure: sqlite.prepare('INSERT INTO erasures (pseudonym, subject_id, erased_at, receipt) VALUES (?, ?, ?, ?)'),
     erasureReceipt: sqlite.prepare('UPDATE erasures SET receipt = ? WHERE pseudonym = ?'),
-    linksOf: sqlite.prepare<[string], { key_hash: string }>('SELECT key_hash FROM subject_links WHERE pseudonym = ?'),
+    linksOf: sqlite.prepare<[number], { key_hash: string }>('SELECT key_hash FROM subject_links WHERE subject_id = ?'),
     suppress: sqlite.prepare('INSERT OR IGNORE INTO suppressions (key_hash, created_at) VALUES (?, ?)'),
-    delLinks: sqlite.prepare('DELETE FROM subject_links WHERE pseudonym = ?'),
-    delTx: sqlite.prepare('DELETE FROM transactions WHERE pseudonym = ?'),
-    delConsents: sqlite.prepare('DELETE FROM consent_records WHERE pseudonym = ?'),
-    delConsentState: sqlite.prepare('DELETE FROM consent_state WHERE pseudonym = ?'),
-    delFeatures: sqlite.prepare('DELETE FROM subject_features WHERE pseudonym = ?'),
-    shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE pseudonym = ?`),
+    delLinks: sqlite.prepare('DELETE FROM subject_links WHERE subject_id = ?'),
+    delTx: sqlite.prepare('DELETE FROM transactions WHERE subject_id = ?'),
+    delConsents: sqlite.prepare('DELETE FROM consent_records WHERE subject_id = ?'),
+    delSubject: sqlite.prepare('DELETE FROM subjects WHERE id = ?'),
+    shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE subject_id = ?`),
     inFlight: sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM segmentation_runs WHERE status IN ('queued', 'running')`),
     insertRequest: sqlite.prepare(`INSERT INTO dsr_requests (id, kind, requester, reference, identifier_type, pseudonym, status, withheld, receipt, maintenance, created_at)
       VALUES (@id, @kind, @requester, @reference, @identifierType, @pseudonym, @status, @withheld, @receipt, @maintenance, @createdAt)`),
@@ -59,7 +51,10 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     return n;
   };
   return {
-    findLink: async (h) => st.link.get(h)?.pseudonym,
+    findLink: async (h) => {
+      const l = st.link.get(h);
+      return l?.id === SHARED_SUBJECT ? SHARED_LINK : (l?.pseudonym ?? undefined);
+    },
     isSuppressed: async (k) => st.suppressed.get(k) !== undefined,
     memberships: async (p) => st.memberships.all(p),
     transactionsOf: async (p) => st.transactions.all(p) as Awaited<ReturnType<DsrStore['transactionsOf']>>,
@@ -67,11 +62,12 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
       // secure_delete zeroes freed cells, so the destroyed data key does not linger in free pages
       sqlite.pragma('secure_delete = ON');
       try {
-        const links = st.linksOf.all(p);
+        const id = st.subjectId.get(p)?.id ?? -1;
+        const links = st.linksOf.all(id);
         for (const l of links) st.suppress.run(suppressionKeyOf(l.key_hash), at);
         const counts: ErasureCounts = {
-          links: st.delLinks.run(p).changes,
-          transactions: st.delTx.run(p).changes,
+          links: st.delLinks.run(id).changes,
+          transactions: st.delTx.run(id).changes,
           consents: 0,
           memberships: emptySlots(p),
           features: 0,
@@ -79,11 +75,10 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
           inFlightRuns: st.inFlight.get()!.n,
         };
         // the erasure row first: the consent history trigger allows deletion only for erased subjects
-        st.erasure.run(p, at, '{}');
-        counts.consents = st.delConsents.run(p).changes;
-        st.delConsentState.run(p);
-        counts.features = st.delFeatures.run(p).changes;
-        counts.vaultKeyDestroyed = st.shred.run(at, p).changes === 1;
+        st.erasure.run(p, id < 0 ? null : id, at, '{}');
+        counts.consents = st.delConsents.run(id).changes;
+        counts.features = st.delSubject.run(id).changes;
+        counts.vaultKeyDestroyed = st.shred.run(at, id).changes === 1;
         st.erasureReceipt.run(JSON.stringify(counts), p);
         return counts;
       } finally {

@@ -1,7 +1,11 @@
 // SQLite side of ingest: prepared statements on the hot path (see the ingest bench); a batch's
 // lookups and writes are loops of them inside the unit of work (no round trips to save here).
+// Subjects are found by pseudonym once; every other per-subject row is keyed by their id.
 import type Database from 'better-sqlite3';
 import { IdempotencyKeyTaken, SHARED_LINK, type IngestStore, type VaultRow } from '../../ingest/ingest-store.ts';
+
+/** The subject id a shared lookup link leads to: nobody (ids start at 1). */
+export const SHARED_SUBJECT = 0;
 
 /** Feature columns an upsert may set; anything else is a programming error. */
 const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_since'] as const;
@@ -10,34 +14,39 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
   const st = {
     findBatch: sqlite.prepare<[string, string, string], { requestHash: string; response: string }>(
       'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?'),
-    findLink: sqlite.prepare<[string], { pseudonym: string }>('SELECT pseudonym FROM subject_links WHERE key_hash = ?'),
+    findLink: sqlite.prepare<[string], { id: number; pseudonym: string | null }>(
+      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
     anySuppressed: sqlite.prepare<[], { n: number }>('SELECT 1 AS n FROM suppressions LIMIT 1'),
     // A phone number sent for a second subject (a shared landline) leads to no one any more:
     // a request by phone must not reach whichever of them came last.
     putLink: sqlite.prepare(
-      `INSERT INTO subject_links (key_hash, kind, pseudonym, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT(key_hash) DO UPDATE SET pseudonym = CASE WHEN kind = 'phone' THEN '${SHARED_LINK}' ELSE excluded.pseudonym END
-       WHERE pseudonym <> excluded.pseudonym`),
-    getVault: sqlite.prepare<[string], VaultRow>(
-      'SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault WHERE pseudonym = ?'),
+      `INSERT INTO subject_links (key_hash, kind, subject_id, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(key_hash) DO UPDATE SET subject_id = CASE WHEN kind = 'phone' THEN ${SHARED_SUBJECT} ELSE excluded.subject_id END
+       WHERE subject_id <> excluded.subject_id`),
+    // an erased subject's shredded row is found through its erasure record
+    getVault: sqlite.prepare<[string, string], VaultRow>(
+      `SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault
+       WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`),
     putVault: sqlite.prepare(
-      `INSERT INTO vault (pseudonym, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(pseudonym) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+      `INSERT INTO vault (subject_id, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(subject_id) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
          ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`),
-    upsertFeatures: sqlite.prepare(
-      `INSERT INTO subject_features (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
+    upsertSubject: sqlite.prepare<unknown[], { id: number }>(
+      `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
        VALUES (?, ?, ${FEATURE_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?)
        ON CONFLICT(pseudonym) DO UPDATE SET
          ${FEATURE_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, ${c})`).join(',\n         ')},
          provenance = json_patch(provenance, excluded.provenance),
-         updated_at = excluded.updated_at`),
+         updated_at = excluded.updated_at
+       RETURNING id`),
+    subjectId: sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?'),
     insertTransaction: sqlite.prepare(
-      `INSERT INTO transactions (pseudonym, source, source_txn_id, day, amount, currency, channel, category, batch_id)
-       VALUES (@pseudonym, @source, @sourceTxnId, @day, @amount, @currency, @channel, @category, @batchId)
+      `INSERT INTO transactions (subject_id, source, source_txn_id, day, amount, currency, channel, category, batch_id)
+       VALUES (@subjectId, @source, @sourceTxnId, @day, @amount, @currency, @channel, @category, @batchId)
        ON CONFLICT(source, source_txn_id) DO NOTHING`),
     addBehaviour: sqlite.prepare(
-      `UPDATE subject_features SET
+      `UPDATE subjects SET
          first_purchase_day = min(coalesce(first_purchase_day, @firstDay), @firstDay),
          last_purchase_day = max(coalesce(last_purchase_day, @lastDay), @lastDay),
          frequency = frequency + @count, monetary = monetary + @amount,
@@ -74,8 +83,9 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     findLinks: async (hashes) => {
       const out = new Map<string, string>();
       for (const h of hashes) {
-        const p = st.findLink.get(h)?.pseudonym;
-        if (p !== undefined) out.set(h, p);
+        const l = st.findLink.get(h);
+        if (l?.id === SHARED_SUBJECT) out.set(h, SHARED_LINK);
+        else if (l?.pseudonym) out.set(h, l.pseudonym);
       }
       return out;
     },
@@ -89,23 +99,32 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     vaults: async (pseudonyms) => {
       const out = new Map<string, VaultRow>();
       for (const p of pseudonyms) {
-        const v = st.getVault.get(p);
+        const v = st.getVault.get(p, p);
         if (v) out.set(p, v);
       }
       return out;
     },
     writeCustomers: async ({ features, links, vaults, now }) => {
+      const ids = new Map<string, number>();
       for (const u of features) {
         // positional: one bound array per customer row, no parameter-name lookups
         const params: unknown[] = [u.pseudonym, u.keyVersion];
         for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
         params.push(JSON.stringify(u.provenance), u.now, u.now);
-        st.upsertFeatures.run(params);
+        ids.set(u.pseudonym, st.upsertSubject.get(params)!.id);
       }
-      for (const l of links) st.putLink.run(l.keyHash, l.kind, l.pseudonym, now);
-      for (const v of vaults) st.putVault.run(v.pseudonym, v.keyId, v.wrappedKey, v.ciphertext, v.fields, v.fieldMeta, now);
+      const idOf = (p: string) => ids.get(p) ?? st.subjectId.get(p)!.id;
+      for (const l of links) st.putLink.run(l.keyHash, l.kind, idOf(l.pseudonym), now);
+      for (const v of vaults) st.putVault.run(idOf(v.pseudonym), v.keyId, v.wrappedKey, v.ciphertext, v.fields, v.fieldMeta, now);
     },
-    insertTransactions: async (rows) => rows.map((t) => st.insertTransaction.run(t).changes === 1),
+    insertTransactions: async (rows) => {
+      const ids = new Map<string, number>();
+      return rows.map(({ pseudonym, ...t }) => {
+        let subjectId = ids.get(pseudonym);
+        if (subjectId === undefined) ids.set(pseudonym, subjectId = st.subjectId.get(pseudonym)!.id);
+        return st.insertTransaction.run({ ...t, subjectId }).changes === 1;
+      });
+    },
     addBehaviour: async (deltas, now) => {
       for (const d of deltas) {
         st.addBehaviour.run({

@@ -1,4 +1,4 @@
-// Reads a large population with two threads: this one scans the lower half of the pseudonym
+// Reads a large population with two threads: this one scans the lower half of the subject id
 // range while a helper scans the upper half (the scan is CPU-bound on row decoding: in a
 // one-off scan of 1M subjects, ~3 s alone and ~1.4 s in two halves). Both connections read one snapshot:
 // a write lock held while both open their read transactions keeps any commit from landing
@@ -44,7 +44,7 @@ export interface ReadOptions { threads: number; dataDir: string; parallelMin?: n
 /** What a read needs of the connection: it, and the file other connections open. */
 export interface ScanTarget { sqlite: Database.Database; file: string }
 
-/** The covered population in pseudonym order; `threads` says how many threads read it. */
+/** The covered population in subject id order; `threads` says how many threads read it. */
 export function readPopulation(store: ScanTarget, q: PopulationQuery, opts: ReadOptions): { matrix: FeatureMatrix; threads: number } {
   const reader = sqlitePopulationReader(store.sqlite);
   const split = opts.threads > 1 ? reader.splitKey() : undefined;
@@ -62,7 +62,7 @@ export function readPopulation(store: ScanTarget, q: PopulationQuery, opts: Read
   return { matrix: reader.read(q), threads: 1 };
 }
 
-function readInHalves(store: ScanTarget, q: PopulationQuery, splitKey: string, helper: ReadHelper): FeatureMatrix {
+function readInHalves(store: ScanTarget, q: PopulationQuery, splitKey: number, helper: ReadHelper): FeatureMatrix {
   const { flag, port } = helper;
   if (waitWhile(flag, READ.booting, 30_000) !== READ.ready) throw new Error('population read helper did not start');
   const request: HalfRequest = { query: { purpose: q.purpose, features: q.features, now: q.now }, from: splitKey };

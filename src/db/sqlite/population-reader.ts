@@ -1,20 +1,22 @@
-// Reads the covered population's features straight into typed arrays (raw().iterate(): no row objects).
+// Reads the covered population's features straight into typed arrays (raw().iterate(): no row
+// objects), in subject id order: a scan of the table as it is stored.
 import type Database from 'better-sqlite3';
 import type { Purpose } from '../../policy/access-policy.ts';
 import type { FeatureName } from '../../policy/features.ts';
 import type { CategoricalColumn, FeatureMatrix } from '../../segmentation/feature-matrix.ts';
 import type { PopulationQuery } from '../../segmentation/population-reader.ts';
 import { DAY_MS } from '../../ingest/field-value.ts';
+import { SLOT } from '../consent-state.ts';
 
-/** A pseudonym range: from (inclusive) and below (exclusive), either side open. */
-export interface KeyRange { from?: string; below?: string }
+/** A subject id range: from (inclusive) and below (exclusive), either side open. */
+export interface KeyRange { from?: number; below?: number }
 
 /** The synchronous scans the population port is made of (one thread, or two halves). */
 export interface SqlitePopulationScan {
   count(purpose: Purpose, now: number): number;
   read(q: PopulationQuery, range?: KeyRange): FeatureMatrix;
-  /** The median pseudonym of the feature store (splits a scan in two halves), if it has two subjects. */
-  splitKey(): { key: string; subjects: number } | undefined;
+  /** The median subject id (splits a scan in two halves), if there are two subjects. */
+  splitKey(): { key: number; subjects: number } | undefined;
 }
 
 
@@ -33,48 +35,49 @@ export const FEATURE_SQL: Record<FeatureName, string> = {
   share_app: 'f.n_app * 1.0 / nullif(f.frequency, 0)',
 };
 
-/** The coverage rule of coverage.ts, as SQL over consent_state. */
-export function coverageSql(purpose: Purpose): { join: string; where: string } {
-  const on = 'LEFT JOIN consent_state cs ON cs.pseudonym = f.pseudonym AND cs.purpose = @purpose';
+/** JSON paths of a purpose's slots in subjects.consent (purpose names come from the policy files). */
+const slotPath = (purpose: string, slot: number) => `$."${purpose.replaceAll('"', '')}"[${slot}]`;
+
+/** The coverage rule of coverage.ts, as SQL over the subject's consent state, and its parameters. */
+export function coverageSql(purpose: Purpose, now: number): { where: string; params: Record<string, unknown> } {
+  const status = 'json_extract(f.consent, @statusPath)';
   switch (purpose.basis) {
     case 'contract':
     case 'legal_obligation':
-      return { join: '', where: '1 = 1' };
+      return { where: '1 = 1', params: {} };
     case 'legitimate_interest':
-      return { join: on, where: "(cs.status IS NULL OR cs.status = 'granted')" };
+      return { where: `(${status} IS NULL OR ${status} = 'granted')`, params: { statusPath: slotPath(purpose.name, SLOT.status) } };
     case 'consent':
-      return { join: on, where: "cs.status = 'granted' AND coalesce(cs.expires_at, cs.collected_at + @validity) > @now" };
+      return {
+        where: `${status} = 'granted' AND coalesce(json_extract(f.consent, @expiresPath), json_extract(f.consent, @collectedPath) + @validity) > @now`,
+        params: {
+          statusPath: slotPath(purpose.name, SLOT.status), expiresPath: slotPath(purpose.name, SLOT.expiresAt),
+          collectedPath: slotPath(purpose.name, SLOT.collectedAt), validity: purpose.consentValidityDays * DAY_MS, now,
+        },
+      };
   }
 }
 
 export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulationScan {
-  const params = (purpose: Purpose, now: number) => ({
-    purpose: purpose.name, now, validity: purpose.consentValidityDays * DAY_MS, today: Math.floor(now / DAY_MS),
-  });
   return {
     count(purpose, now) {
-      const c = coverageSql(purpose);
-      const p = params(purpose, now);
-      const bound = c.join ? p : {};
-      return (sqlite.prepare(`SELECT count(*) AS n FROM subject_features f ${c.join} WHERE ${c.where}`).get(bound) as { n: number }).n;
+      const c = coverageSql(purpose, now);
+      return (sqlite.prepare(`SELECT count(*) AS n FROM subjects f WHERE ${c.where}`).get(c.params) as { n: number }).n;
     },
     splitKey() {
-      const n = (sqlite.prepare('SELECT count(*) AS n FROM subject_features').get() as { n: number }).n;
+      const n = (sqlite.prepare('SELECT count(*) AS n FROM subjects').get() as { n: number }).n;
       if (n < 2) return undefined;
-      const mid = sqlite.prepare('SELECT pseudonym FROM subject_features ORDER BY pseudonym LIMIT 1 OFFSET ?').pluck().get(Math.floor(n / 2)) as string;
+      const mid = sqlite.prepare('SELECT id FROM subjects ORDER BY id LIMIT 1 OFFSET ?').pluck().get(Math.floor(n / 2)) as number;
       return { key: mid, subjects: n };
     },
     read(q: PopulationQuery, range: KeyRange = {}): FeatureMatrix {
-      const c = coverageSql(q.purpose);
+      const c = coverageSql(q.purpose, q.now);
       const cols = q.features.map((f) => FEATURE_SQL[f.name]);
-      const within = [range.from !== undefined && 'f.pseudonym >= @from', range.below !== undefined && 'f.pseudonym < @below'].filter(Boolean).map((x) => ` AND ${x}`).join('');
-      const sql = `SELECT f.pseudonym${cols.map((x) => ', ' + x).join('')} FROM subject_features f ${c.join} WHERE ${c.where}${within} ORDER BY f.pseudonym`;
-      const p = params(q.purpose, q.now);
+      const within = [range.from !== undefined && 'f.id >= @from', range.below !== undefined && 'f.id < @below'].filter(Boolean).map((x) => ` AND ${x}`).join('');
+      const sql = `SELECT f.pseudonym${cols.map((x) => ', ' + x).join('')} FROM subjects f WHERE ${c.where}${within} ORDER BY f.id`;
       const usesToday = cols.some((x) => x.includes('@today'));
-      const bound: Record<string, unknown> = {};
-      if (c.join) Object.assign(bound, { purpose: p.purpose, now: p.now, validity: p.validity });
-      if (c.join && q.purpose.basis !== 'consent') { delete bound['now']; delete bound['validity']; }
-      if (usesToday) bound['today'] = p.today;
+      const bound: Record<string, unknown> = { ...c.params };
+      if (usesToday) bound['today'] = Math.floor(q.now / DAY_MS);
       if (range.from !== undefined) bound['from'] = range.from;
       if (range.below !== undefined) bound['below'] = range.below;
       const stmt = sqlite.prepare(sql).raw(true);

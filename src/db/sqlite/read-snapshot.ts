@@ -21,7 +21,7 @@ export function holdingWriters<T>(file: string, fn: () => T): T {
 /** Begins a read transaction and fixes its WAL snapshot now (the first read does). */
 export function beginSnapshot(sqlite: Database.Database): void {
   sqlite.exec('BEGIN');
-  sqlite.prepare('SELECT 1 FROM subject_features LIMIT 1').get();
+  sqlite.prepare('SELECT 1 FROM subjects LIMIT 1').get();
 }
 
 export function endSnapshot(sqlite: Database.Database): void {

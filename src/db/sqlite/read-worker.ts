@@ -1,5 +1,5 @@
 // Helper thread of a parallel population read: boots ahead of its job, then scans the upper
-// half of the pseudonym range inside the read snapshot the job thread opened with it.
+// half of the subject id range inside the read snapshot the job thread opened with it.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openConnection } from './open-database.ts';
 import { beginSnapshot, endSnapshot } from './read-snapshot.ts';

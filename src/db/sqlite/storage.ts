@@ -4,6 +4,7 @@
 // erasure) is maintenance here, off the request path.
 import type Database from 'better-sqlite3';
 import type { Ports, Storage } from '../../storage/storage.ts';
+import { WRITES } from '../unit-writes.ts';
 import { sqliteAuditStore } from './audit-store.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { compactWal } from './compact-wal.ts';
@@ -44,18 +45,6 @@ function portsOn(sqlite: Database.Database, uow: UnitOfWork): Ports {
   };
 }
 
-/** Port methods that write: outside a unit of work, each is a unit of its own. */
-const WRITES: { readonly [K in keyof Ports]: readonly (keyof Ports[K])[] } = {
-  ingest: ['writeCustomers', 'insertTransactions', 'addBehaviour', 'insertBatch', 'addQuality'],
-  consents: ['append'],
-  vault: [],
-  subjects: [],
-  runs: ['insert', 'markRunning', 'progress', 'succeed', 'fail'],
-  audit: ['insert', 'lockChain'],
-  reid: ['insert', 'setStatus'],
-  dsr: ['erase', 'insertRequest', 'moveRequest', 'setMaintenance', 'rekeySuppressions'],
-  quality: [],
-};
 /** Port methods that open their own units (member writes commit in groups). */
 const SELF: Partial<{ readonly [K in keyof Ports]: readonly (keyof Ports[K])[] }> = { runs: ['writeMembers'] };
 
@@ -84,6 +73,7 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
   const scan = () => (uow.inside ? writer : reader);
   return {
     dialect: 'sqlite',
+    sharedByInstances: false,
     location: writer.name,
     file: writer.name,
     connection: writer,
@@ -112,6 +102,7 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
       migrations: async () => migrationStatus(reader),
     },
     maintenance: {
+      erasureStep: 'wal_compaction',
       // A reader on another connection (a segmentation job) can hold old frames and the background
       // checkpointer may hold the lock a moment: the thread retries within its budget.
       afterErasure: () => compactWal(writer.name, 10_000),

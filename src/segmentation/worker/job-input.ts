@@ -1,15 +1,14 @@
-// What the main thread hands a segmentation worker (structured-cloneable).
+// What a segmentation job needs, as stored with its run in the shared queue (JSON) and handed to
+// a worker by whichever instance claims it. Where storage is and how many threads to use are the
+// claiming instance's own (its worker's boot data), never stored.
 import type { Purpose } from '../../policy/access-policy.ts';
 import type { FeatureName } from '../../policy/features.ts';
 import type { SegmentationSpec } from '../segmentation-spec.ts';
-import type { StorageConfig } from '../../storage/storage-config.ts';
 
 export interface JobInput {
   runId: string;
   /** The caller (issuer id + ':' + subject): the queue takes turns between callers. */
   owner: string;
-  /** Where the job opens its own storage. */
-  storage: StorageConfig;
   purpose: Purpose;
   features: { name: FeatureName; kind: 'numeric' | 'categorical' }[];
   spec: SegmentationSpec;
@@ -19,5 +18,4 @@ export interface JobInput {
   policyVersion: string;
   /** Run time: the instant consent is evaluated at. */
   now: number;
-  threads: number;
 }

@@ -1,15 +1,14 @@
 /**
- * Consent registry. `consent_records` is the append-only history (a trigger refuses UPDATE
- * and DELETE); `consent_state` is derived from it: the latest record per subject and purpose
- * by collection time, kept in step on every append so reads need no aggregation; it is
- * WITHOUT ROWID (migration 0011) since every customer row with consent flags writes it.
- * Invariant: pseudonyms only.
+ * Consent registry: `consent_records` is the append-only history (triggers refuse UPDATE, and
+ * DELETE but of an erased subject's records). The state it derives lives in the subject's row
+ * (subjects.consent), kept in step on every append so reads need no aggregation.
+ * Invariant: subject ids only.
  */
-import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 
 export const consentRecords = sqliteTable('consent_records', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  pseudonym: text('pseudonym').notNull(),
+  subjectId: integer('subject_id').notNull(),
   purpose: text('purpose').notNull(),
   status: text('status', { enum: ['granted', 'denied', 'withdrawn'] }).notNull(),
   legalBasis: text('legal_basis').notNull(),
@@ -19,14 +18,4 @@ export const consentRecords = sqliteTable('consent_records', {
   noticeVersion: text('notice_version'),
   recordedAt: integer('recorded_at').notNull(),
   recordedBy: text('recorded_by').notNull(),
-}, (t) => [index('consent_records_subject').on(t.pseudonym, t.purpose)]);
-
-export const consentState = sqliteTable('consent_state', {
-  pseudonym: text('pseudonym').notNull(),
-  purpose: text('purpose').notNull(),
-  status: text('status', { enum: ['granted', 'denied', 'withdrawn'] }).notNull(),
-  legalBasis: text('legal_basis').notNull(),
-  collectedAt: integer('collected_at').notNull(),
-  expiresAt: integer('expires_at'),
-  recordId: integer('record_id').notNull(),
-}, (t) => [primaryKey({ columns: [t.pseudonym, t.purpose] })]);
+}, (t) => [index('consent_records_subject').on(t.subjectId, t.purpose)]);

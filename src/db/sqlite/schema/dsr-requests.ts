@@ -25,7 +25,7 @@ export const dsrRequests = sqliteTable('dsr_requests', {
   deliveredAt: integer('delivered_at'),
   /** Erasure: JSON receipt of what was removed (counts only), updated by runs that were in flight. */
   receipt: text('receipt'),
-  /** Erasure: JSON {wal_compaction, completed_at} of the maintenance that follows the commit. */
+  /** Erasure: JSON {wal_compaction, completed_at, delay_ms} of the maintenance that follows the commit. */
   maintenance: text('maintenance'),
   createdAt: integer('created_at').notNull(),
 }, (t) => [index('dsr_requests_requester_at').on(t.requester, t.createdAt), index('dsr_requests_pseudonym').on(t.pseudonym)]);

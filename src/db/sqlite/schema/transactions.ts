@@ -1,13 +1,13 @@
 /**
- * Purchases per subject (pseudonym only), the raw material of behaviour features.
+ * Purchases per subject (subject id only), the raw material of behaviour features.
  * Invariant: no identifier; a source's transaction id is kept only to refuse duplicates.
  */
 import { sqliteTable, text, integer, real, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
-import { subjectFeatures } from './subjects.ts';
+import { subjects } from './subjects.ts';
 
 export const transactions = sqliteTable('transactions', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  pseudonym: text('pseudonym').notNull().references(() => subjectFeatures.pseudonym, { onDelete: 'cascade' }),
+  subjectId: integer('subject_id').notNull().references(() => subjects.id, { onDelete: 'cascade' }),
   source: text('source').notNull(),
   sourceTxnId: text('source_txn_id'),
   day: integer('day').notNull(),
@@ -18,5 +18,5 @@ export const transactions = sqliteTable('transactions', {
   batchId: text('batch_id').notNull(),
 }, (t) => [
   uniqueIndex('transactions_source_txn').on(t.source, t.sourceTxnId),
-  index('transactions_pseudonym').on(t.pseudonym),
+  index('transactions_subject').on(t.subjectId),
 ]);

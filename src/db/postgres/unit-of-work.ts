@@ -1,0 +1,51 @@
+// Units of work on PostgreSQL: one pooled connection per unit, held in the async context so every
+// port call inside joins it. READ COMMITTED, with explicit locks where the domain needs order
+// (the audit chain's advisory lock, link keys, consent states); a deadlock or serialization
+// failure runs the unit again, a few times, before it is a 503.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+import { isRetryable, mapped } from './errors.ts';
+
+const ATTEMPTS = 4;
+
+export class PgUnitOfWork {
+  readonly als = new AsyncLocalStorage<pg.PoolClient>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  get inside(): boolean {
+    return this.als.getStore() !== undefined;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inside) return fn();
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (e) {
+        throw mapped(e);
+      }
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const out = await this.als.run(client, fn);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true; // the connection is gone: the pool must not hand it out again
+        }
+        if (isRetryable(e) && attempt < ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.floor(Math.random() * 10)));
+          continue;
+        }
+        throw mapped(e);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+}

@@ -8,6 +8,7 @@ import { TokenVerifier } from './auth/token-verifier.ts';
 import { devIssuerPolicy, initDevIssuer } from './auth/dev-issuer.ts';
 import { createApp, type VeilgateApp } from './http/create-app.ts';
 import { buildServices, storageConfigOf } from './services.ts';
+import type { PreparePool } from './ingest/prepare-pool.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
 import type { JobQueue } from './segmentation/job-queue.ts';
@@ -23,6 +24,8 @@ export interface Gateway {
   logger: Logger;
   verifier: TokenVerifier;
   ingest: IngestService;
+  /** Threads that prepare ingest batches; closed with the gateway. */
+  preparePool: PreparePool;
   jobs: JobQueue;
   audit: AuditLog;
   dsr: DsrService;
@@ -57,14 +60,14 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     await storage.close();
     throw e;
   }
-  const { ingest, subjects, segmentations, queue, audit, reid, dsr } = services;
+  const { ingest, preparePool, subjects, segmentations, queue, audit, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
   const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
   const app = createApp({ config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev, storage: storage.dialect }, 'gateway built');
   queue.start();
-  return { app, storage, policies, logger, verifier, ingest, jobs: queue, audit, dsr, refusals };
+  return { app, storage, policies, logger, verifier, ingest, preparePool, jobs: queue, audit, dsr, refusals };
 }
 
 export interface RunningGateway extends Gateway {
@@ -84,6 +87,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   gw.logger.info({ url }, 'listening');
   gw.jobs.prewarm();
+  gw.preparePool.warm();
   const background = gw.storage.maintenance.startBackground((e) => gw.logger.error({ err: e }, 'storage maintenance stopped'));
   const refusalFlush = gw.refusals.start();
   let closing: Promise<void> | undefined;
@@ -92,7 +96,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
       // Stop accepting, let in-flight requests finish, then close the storage.
       server.close(() => {
         refusalFlush.stop();
-        void Promise.all([gw.jobs.close(), gw.dsr.maintenanceIdle(), background.stop()])
+        void Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle(), background.stop()])
           .then(() => gw.refusals.flush(true))
           .then(() => gw.audit.checkpoint())
           .finally(() => gw.storage.close());

@@ -9,6 +9,8 @@ import { resolveKeyMaterial } from './vault/key-material.ts';
 import { VaultCipher } from './vault/vault-cipher.ts';
 import { Pseudonymizer } from './pseudonymization/pseudonymizer.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { prepareBatch } from './ingest/prepare-batch.ts';
+import { PreparePool } from './ingest/prepare-pool.ts';
 import { ConsentRegistry } from './consent/consent-registry.ts';
 import { CallerPseudonyms } from './subjects/caller-pseudonyms.ts';
 import { PartnerScope } from './pseudonymization/partner-scope.ts';
@@ -22,6 +24,8 @@ import { ReidentificationService } from './reidentification/reidentification-ser
 import { DsrService } from './dsr/dsr-service.ts';
 
 /** The job worker's entry: it opens its own storage from the config it is booted with. */
+/** About 300 customer records: smaller bodies are prepared inline. */
+const PREPARE_POOL_MIN_BYTES = 128 * 1024;
 const JOB_WORKER = new URL('./workers/segmentation-boot.mjs', import.meta.url);
 
 /** Where storage is, as workers need it. */
@@ -37,12 +41,20 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   const audit = new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => policies.version, clock,
     (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'));
   const consents = new ConsentRegistry(policies.purposes, clock);
+  const purposes = new Set(policies.purposes.keys());
+  const prepareDeps = { dictionary: policies.dictionary, pseudonymizer, cipher, purposes };
+  const preparePool = new PreparePool(
+    { dictionary: policies.dictionary, purposes: [...purposes], pseudonymKey: keys.pseudonym, pseudonymVersion: keys.pseudonymVersion, masterKey: keys.master },
+    (input) => prepareBatch(prepareDeps, input),
+    { threads: config.ingestThreads, minBytes: PREPARE_POOL_MIN_BYTES, onBootFailure: (e) => logger.error({ err: e }, 'ingest preparation threads failed to start: batches are prepared inline') },
+  );
   const ingest = new IngestService({
+    preparer: preparePool.prepare,
     storage,
     dictionary: policies.dictionary,
     consents,
     audit,
-    purposes: new Set(policies.purposes.keys()),
+    purposes,
     sources: policies.sources,
     pseudonymizer,
     cipher,
@@ -67,5 +79,5 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   });
   const rekeyed = await dsr.rekeyLegacySuppressions();
   if (rekeyed > 0) logger.info({ suppressions: rekeyed }, 'suppression entries re-keyed in their own hash domain');
-  return { ingest, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
+  return { ingest, preparePool, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
 }

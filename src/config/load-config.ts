@@ -1,4 +1,5 @@
 // Pure, validated configuration from the environment: called once at start, frozen, passed down.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -63,6 +64,7 @@ const envSchema = z.object({
   VEILGATE_AUDIT_KEY: key32.optional(),
   VEILGATE_PSEUDONYM_KEY_VERSION: intIn(1, 999).default(1),
   VEILGATE_SEGMENTATION_THREADS: intIn(1, 64).default(2),
+  VEILGATE_INGEST_THREADS: intIn(0, 64).optional(),
   VEILGATE_DB_BUSY_TIMEOUT_MS: intIn(0, 600_000).default(5000),
   VEILGATE_AUTH_FAILURES_PER_MINUTE: intIn(1, 1_000_000).default(30),
   VEILGATE_MAX_RULE_TERMS: intIn(1, 1_000_000).default(2000),
@@ -104,6 +106,8 @@ export interface Config {
   pseudonymKeyVersion: number;
   /** Threads a k-means job may use for assignment (the job itself already runs off the event loop). */
   segmentationThreads: number;
+  /** Worker threads that parse, validate and encrypt ingest batches while the event loop commits (0: inline). */
+  ingestThreads: number;
   /** How long a write waits for another writer before the request is refused with a 503. */
   dbBusyTimeoutMs: number;
   /** Refused authentications one client address may cause per minute before it is answered 429. */
@@ -157,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: e.VEILGATE_LOG_LEVEL,
     pseudonymKeyVersion: e.VEILGATE_PSEUDONYM_KEY_VERSION,
     segmentationThreads: e.VEILGATE_SEGMENTATION_THREADS,
+    // one core for the event loop (HTTP and the database writer), the others prepare batches
+    ingestThreads: e.VEILGATE_INGEST_THREADS ?? Math.min(2, Math.max(0, os.availableParallelism() - 1)),
     dbBusyTimeoutMs: e.VEILGATE_DB_BUSY_TIMEOUT_MS,
     authFailuresPerMinute: e.VEILGATE_AUTH_FAILURES_PER_MINUTE,
     maxRuleTerms: e.VEILGATE_MAX_RULE_TERMS,

@@ -1,6 +1,7 @@
 // Customer rows of one batch, inside its unit of work: every lookup the batch needs in a few reads
 // (links, suppressions, vault rows, consent states), each row resolved in order against them and
-// the batch's own earlier rows, then every write in one go.
+// the batch's own earlier rows, then every write in one go. The rows come prepared (keys hashed,
+// features mapped, maybe their new vault rows encrypted: prepare-customer.ts).
 import { ConsentRegistry } from '../consent/consent-registry.ts';
 import type { ConsentRecordInput } from '../consent/consent-store.ts';
 import type { Dictionary } from '../policy/load-dictionary.ts';
@@ -8,11 +9,10 @@ import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 import type { Ports } from '../storage/storage.ts';
 import type { VaultCipher } from '../vault/vault-cipher.ts';
 import type { ConsentTally } from './consent-rows.ts';
-import { customerFeatures } from './customer-features.ts';
-import type { Cell } from './field-value.ts';
 import { ERASED_SUBJECT, LINKAGE_CONFLICT, LINKAGE_MISSING, rowError } from './ingest-errors.ts';
 import type { FeatureUpdate, LinkWrite, VaultRow, VaultWrite } from './ingest-store.ts';
-import { firstLinkageField, linkKeys, type LinkKey } from './linkage.ts';
+import { firstLinkageField, type LinkKey } from './linkage.ts';
+import type { PreparedCustomer, SpeculativeVault } from './prepare-customer.ts';
 import type { RowError } from './record-validator.ts';
 
 export interface CustomerDeps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; cipher: VaultCipher; consents: ConsentRegistry }
@@ -22,32 +22,28 @@ interface PendingVault {
   created: boolean;
   /** A subject first created by this batch: no consent state can exist for it yet. */
   fresh: boolean;
-  dataKey: Buffer;
+  /** Null while the speculative row stands (its key stayed where it was prepared). */
+  dataKey: Buffer | null;
   wrappedKey: Buffer;
   keyId: string;
   record: Record<string, string>;
   meta: Record<string, [string, number]>;
+  /** The prepared row of a new subject holding one row's identity: written as is unless another row adds to it. */
+  speculative?: SpeculativeVault;
+  rows: number;
 }
 
-const IDENTITY = new Set(['direct_identifier', 'quasi_identifier']);
-
 export async function applyCustomers(
-  d: CustomerDeps, tx: Ports, ctx: { source: string; now: number; today: string; actor: string },
-  rows: readonly { row: number; values: Record<string, Cell> }[], errors: RowError[], consentTally: ConsentTally,
+  d: CustomerDeps, tx: Ports, ctx: { source: string; now: number; actor: string },
+  rows: readonly PreparedCustomer[], errors: RowError[], consentTally: ConsentTally,
 ): Promise<{ duplicates: number; subjects: string[] }> {
   const { dictionary, pseudonymizer, cipher } = d;
-  const { source, now, today, actor } = ctx;
-  const spec = dictionary.recordTypes.customers;
-  const keysOf = rows.map(({ values }) => {
-    const keys = linkKeys(dictionary, pseudonymizer, source, values);
-    if (keys.length > 0 && typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
-    return keys;
-  });
+  const { source, now, actor } = ctx;
   // The batch's reads, once each.
-  const allKeys = [...new Set(keysOf.flat().map((k) => k.hash))];
-  const suppressed = await tx.ingest.suppressed(allKeys.map((h) => pseudonymizer.suppressionKey(h)));
+  const allKeys = [...new Set(rows.flatMap((r) => r.keys.map((k) => k.hash)))];
+  const suppressed = await tx.ingest.suppressed([...new Set(rows.flatMap((r) => r.suppressionKeys))]);
   const stored = await tx.ingest.findLinks(allKeys);
-  const candidates = [...new Set([...stored.values(), ...keysOf.filter((k) => k.length > 0).map((k) => k[0]!.hash)])];
+  const candidates = [...new Set([...stored.values(), ...rows.filter((r) => r.keys.length > 0).map((r) => r.keys[0]!.hash)])];
   const vaults = await tx.ingest.vaults(candidates);
   const existing = [...vaults.keys()].filter((p) => vaults.get(p)!.wrappedKey !== null);
   const consents = d.consents.batch(await tx.consents.states(existing));
@@ -57,19 +53,18 @@ export async function applyCustomers(
   const pending = new Map<string, PendingVault>();
   const features: FeatureUpdate[] = [];
   const flagRecords: { row: number; fresh: boolean; record: ConsentRecordInput }[] = [];
-  const consentFlags = [...spec.fields.values()].filter((f) => f.consent_purpose).map((f) => [f.name, f.consent_purpose!] as const);
   let duplicates = 0;
 
-  rows.forEach(({ row, values }, i) => {
-    const keys = keysOf[i]!;
+  for (const prepared of rows) {
+    const { row, keys } = prepared;
     if (keys.length === 0) {
       errors.push(rowError(row, firstLinkageField(dictionary), LINKAGE_MISSING, 'no linkage key is present'));
-      return;
+      continue;
     }
-    const erasedKey = suppressed.size > 0 ? keys.find((k) => suppressed.has(pseudonymizer.suppressionKey(k.hash))) : undefined;
+    const erasedKey = suppressed.size > 0 ? keys.find((_, i) => suppressed.has(prepared.suppressionKeys[i]!)) : undefined;
     if (erasedKey) {
       errors.push(rowError(row, erasedKey.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
-      return;
+      continue;
     }
     // Every identity key must lead to the same subject. Were the first one to win, the row would
     // re-point the other key to it, and the subject that key named would be left unreachable
@@ -85,7 +80,7 @@ export async function applyCustomers(
     }
     if (conflict) {
       errors.push(rowError(row, conflict.field, LINKAGE_CONFLICT, 'the linkage keys of this row belong to two different subjects, which are not merged'));
-      return;
+      continue;
     }
     pseudonym ??= keys[0]!.hash;
 
@@ -95,38 +90,36 @@ export async function applyCustomers(
       const held = vaults.get(pseudonym);
       if (held && held.wrappedKey === null) {
         errors.push(rowError(row, keys[0]!.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
-        return;
+        continue;
       }
-      vault = held ? openVault(cipher, pseudonym, held) : newVault(cipher, pseudonym);
+      vault = held ? openVault(cipher, pseudonym, held)
+        : prepared.speculative && pseudonym === keys[0]!.hash ? fromSpeculative(cipher, prepared.speculative)
+          : newVault(cipher, pseudonym);
       pending.set(pseudonym, vault);
     }
-    for (const rule of spec.fields.values()) {
-      const v = values[rule.name];
-      if (v === undefined || !IDENTITY.has(rule.classification)) continue;
-      vault.record[rule.name] = String(v);
-      vault.meta[rule.name] = [source, now];
+    vault.rows++;
+    for (const [field, v] of Object.entries(prepared.identity)) {
+      vault.record[field] = v;
+      vault.meta[field] = [source, now];
     }
-    const { columns, features: set } = customerFeatures(spec, values, today);
     features.push({
-      pseudonym, keyVersion: pseudonymizer.version, values: columns, now,
-      provenance: Object.fromEntries(set.map((f) => [f, [source, now] as [string, number]])),
+      pseudonym, keyVersion: pseudonymizer.version, values: prepared.columns, now,
+      provenance: Object.fromEntries(prepared.features.map((f) => [f, [source, now] as [string, number]])),
     });
     for (const k of keys) {
       if ((links.get(k.hash) ?? stored.get(k.hash)) === pseudonym) continue;
       linkWrites.push({ keyHash: k.hash, kind: k.kind, pseudonym, known: stored.has(k.hash) });
       links.set(k.hash, pseudonym);
     }
-    for (const [field, purpose] of consentFlags) {
-      const v = values[field];
-      if (typeof v !== 'boolean') continue;
+    for (const [purpose, granted] of prepared.flags) {
       // when the source collected it (checked present with the row), never when it arrived here
       flagRecords.push({ row, fresh: vault.fresh, record: {
-        pseudonym, purpose, status: ConsentRegistry.statusOfFlag(v), legalBasis: 'consent', source,
-        collectedAt: Date.parse(String(values[spec.consentTimeField!])), expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
+        pseudonym, purpose, status: ConsentRegistry.statusOfFlag(granted), legalBasis: 'consent', source,
+        collectedAt: prepared.collectedAt, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
       } });
     }
     vault.fresh = false;
-  });
+  }
 
   // Flags of subjects held before: those the history already holds are repeats.
   const known = await tx.consents.existing(flagRecords.filter((f) => !f.fresh).map((f) => f.record));
@@ -134,9 +127,17 @@ export async function applyCustomers(
 
   const vaultWrites: VaultWrite[] = [];
   for (const [pseudonym, v] of pending) {
-    const { ciphertext, fields } = cipher.encryptRecord(v.dataKey, pseudonym, v.record);
-    vaultWrites.push({ pseudonym, created: v.created, keyId: v.keyId, wrappedKey: v.wrappedKey, ciphertext, fields, fieldMeta: JSON.stringify(v.meta) });
-    v.dataKey.fill(0);
+    const fieldMeta = JSON.stringify(v.meta);
+    if (v.speculative && v.rows === 1) {
+      vaultWrites.push({ pseudonym, created: true, keyId: v.keyId, ...v.speculative, fieldMeta });
+      continue;
+    }
+    // another row of the batch added to a speculative row: it is dropped, with the key it was made under
+    const dataKey = v.dataKey ?? cipher.newDataKey();
+    const wrappedKey = v.dataKey ? v.wrappedKey : cipher.wrap(dataKey, pseudonym);
+    const { ciphertext, fields } = cipher.encryptRecord(dataKey, pseudonym, v.record);
+    vaultWrites.push({ pseudonym, created: v.created, keyId: v.keyId, wrappedKey, ciphertext, fields, fieldMeta });
+    dataKey.fill(0);
   }
   await tx.ingest.writeCustomers({ features, links: linkWrites, vaults: vaultWrites, now });
   await consents.write(tx);
@@ -145,11 +146,15 @@ export async function applyCustomers(
 
 function newVault(cipher: VaultCipher, pseudonym: string): PendingVault {
   const dataKey = cipher.newDataKey();
-  return { created: true, fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {} };
+  return { created: true, fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {}, rows: 0 };
+}
+
+function fromSpeculative(cipher: VaultCipher, speculative: SpeculativeVault): PendingVault {
+  return { created: true, fresh: true, dataKey: null, wrappedKey: speculative.wrappedKey, keyId: cipher.keyId, record: {}, meta: {}, speculative, rows: 0 };
 }
 
 function openVault(cipher: VaultCipher, pseudonym: string, stored: VaultRow): PendingVault {
   const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
   const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
-  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'] };
+  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'], rows: 0 };
 }

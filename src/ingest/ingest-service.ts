@@ -7,22 +7,21 @@ import type { VaultCipher } from '../vault/vault-cipher.ts';
 import { ConsentRegistry } from '../consent/consent-registry.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { actorFields, type AuditActor } from '../audit/audit-actor.ts';
-import type { Cell } from './field-value.ts';
 import { IdempotencyKeyTaken } from './ingest-store.ts';
-import { compileValidator, type FieldTally, type RowError } from './record-validator.ts';
-import { NOT_AN_OBJECT } from './parse-records.ts';
-import { rowError } from './ingest-errors.ts';
+import type { RowError } from './record-validator.ts';
+import { prepareBatch, type BatchBody, type PrepareInput, type PreparedBatch } from './prepare-batch.ts';
 import { applyCustomers } from './apply-customers.ts';
 import { applyConsents, applyTransactions } from './apply-records.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { SourcePolicy, Writer } from '../policy/sources.ts';
-import { CONSENT_COLUMN_PREFIX } from '../policy/load-dictionary.ts';
-import { checkConsentColumns, ConsentTally, type ConsentSummary } from './consent-rows.ts';
+import { ConsentTally, type ConsentSummary } from './consent-rows.ts';
 
 export interface IngestRequest {
   source: string;
   recordType: RecordTypeName;
-  rows: readonly Record<string, unknown>[];
+  /** The records (the CLI parses its file in chunks), or the body to parse (HTTP): one of the two. */
+  rows?: readonly Record<string, unknown>[];
+  body?: BatchBody;
   /** Row number of rows[0] minus one (the CLI sends a file in chunks). */
   rowOffset?: number;
   atomic?: boolean;
@@ -67,6 +66,8 @@ export interface IngestDeps {
   audit: AuditLog;
   sources: SourcePolicy;
   clock: () => number;
+  /** Where batches are parsed, validated and prepared (a worker pool); absent: here, inline. */
+  preparer?: (input: PrepareInput) => Promise<PreparedBatch>;
 }
 
 /**
@@ -85,41 +86,23 @@ export class IngestService {
   }
 
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
-    const { storage, dictionary } = this.deps;
+    const { storage } = this.deps;
     await this.assertWriter(req);
     if (req.idempotencyKey) {
       const prior = await storage.ingest.findBatch(req.source, req.recordType, req.idempotencyKey);
       if (prior) return this.replay(prior, req.requestHash);
     }
     const now = this.deps.clock();
-    const today = new Date(now).toISOString().slice(0, 10);
-    const spec = dictionary.recordTypes[req.recordType];
-    const tally = new Map<string, FieldTally>();
-    const validate = compileValidator(spec, { region: dictionary.defaultRegion, today, nowIso: new Date(now).toISOString(), purposes: this.deps.purposes }, tally);
-    const errors: RowError[] = [];
-    const valid: { row: number; values: Record<string, Cell> }[] = [];
-    const ignored = new Set<string>();
-    const offset = req.rowOffset ?? 0;
-    req.rows.forEach((raw, i) => {
-      if ((raw as Record<symbol, unknown>)[NOT_AN_OBJECT]) {
-        errors.push(rowError(offset + i + 1, '(row)', 'type', 'must be an object'));
-        return;
-      }
-      // A row naming no dictionary field has data for keys (a CSV sent without its header line):
-      // those names are values and must not be echoed in the answer, nor stored with it.
-      const keys = Object.keys(raw);
-      if (keys.some((k) => spec.fields.has(k))) for (const k of keys) if (!spec.fields.has(k) && !k.startsWith(CONSENT_COLUMN_PREFIX)) ignored.add(k);
-      const values = validate(raw, offset + i + 1, errors);
-      const consentsOk = req.recordType !== 'customers' || checkConsentColumns(spec, raw, values, offset + i + 1, errors);
-      if (values && consentsOk) valid.push({ row: offset + i + 1, values });
-    });
-    if (req.atomic && errors.length > 0) throw await this.refuseAtomic(req, errors);
+    const input = { source: req.source, recordType: req.recordType, rowOffset: req.rowOffset ?? 0, now, speculate: false, ...(req.body ? { body: req.body } : { rows: req.rows ?? [] }) };
+    const prepared = await (this.deps.preparer ?? ((i: PrepareInput) => Promise.resolve(prepareBatch(this.deps, i))))(input);
+    const { errors } = prepared;
+    if (req.atomic && errors.length > 0) throw await this.refuseAtomic(req, prepared.rowCount, errors);
 
     try {
-      return await this.commitBatch(req, valid, errors, tally, ignored, now, today);
+      return await this.commitBatch(req, prepared, now);
     } catch (e) {
       // Linkage errors are only known inside the unit of work; the refusal is audited after rollback.
-      if (e instanceof AtomicLinkageRejection) throw await this.refuseAtomic(req, e.errors);
+      if (e instanceof AtomicLinkageRejection) throw await this.refuseAtomic(req, prepared.rowCount, e.errors);
       // Another instance stored a batch under the same key meanwhile: its answer is the answer.
       if (e instanceof IdempotencyKeyTaken && req.idempotencyKey) {
         const prior = await storage.ingest.findBatch(req.source, req.recordType, req.idempotencyKey);
@@ -129,19 +112,18 @@ export class IngestService {
     }
   }
 
-  private commitBatch(
-    req: IngestRequest, valid: { row: number; values: Record<string, Cell> }[], validationErrors: readonly RowError[],
-    tally: Map<string, FieldTally>, ignored: Set<string>, now: number, today: string,
-  ): Promise<IngestOutcome> {
+  private commitBatch(req: IngestRequest, prepared: PreparedBatch, now: number): Promise<IngestOutcome> {
+    const { valid, tally, rowCount } = prepared;
+    const ignored = new Set(prepared.ignored);
     const batchId = crypto.randomUUID();
     const actor = `${req.auditActor.issuer}:${req.auditActor.subject}`;
     // The unit may run again (a concurrent instance wrote the same subject first): everything it
     // accumulates starts afresh each time.
     return this.deps.storage.transaction(async (tx) => {
-      const errors = [...validationErrors];
+      const errors = [...prepared.errors];
       const consentTally = new ConsentTally();
       const applied = req.recordType === 'customers'
-        ? await applyCustomers(this.deps, tx, { source: req.source, now, today, actor }, valid, errors, consentTally)
+        ? await applyCustomers(this.deps, tx, { source: req.source, now, actor }, prepared.customers, errors, consentTally)
         : req.recordType === 'transactions'
           ? await applyTransactions(this.deps, tx, { source: req.source, batchId, now }, valid, errors)
           : await applyConsents(this.deps, tx, { source: req.source, now, actor }, valid, errors, consentTally);
@@ -150,7 +132,7 @@ export class IngestService {
       const rejectedRows = new Set(errors.map((e) => e.row));
       const result: IngestResult = {
         batch_id: batchId,
-        accepted: req.rows.length - rejectedRows.size,
+        accepted: rowCount - rejectedRows.size,
         rejected: rejectedRows.size,
         duplicates: applied.duplicates,
         errors,
@@ -161,7 +143,7 @@ export class IngestService {
       const rejectedByRule: Record<string, number> = {};
       for (const e of errors) rejectedByRule[e.code] = (rejectedByRule[e.code] ?? 0) + 1;
       await tx.ingest.addQuality({
-        source: req.source, recordType: req.recordType, fields: tally, rows: req.rows.length,
+        source: req.source, recordType: req.recordType, fields: tally, rows: rowCount,
         accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, rejectedByRule, at: now,
       });
       await tx.ingest.insertBatch({
@@ -172,7 +154,7 @@ export class IngestService {
       // Same unit of work as the batch: the data and its audit entry commit together or not at all.
       await this.deps.audit.append({
         ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'ok',
-        detail: { batch_id: batchId, source: req.source, rows: req.rows.length, accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, subjects: applied.subjects.length },
+        detail: { batch_id: batchId, source: req.source, rows: rowCount, accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, subjects: applied.subjects.length },
       }, tx);
       return { result, replayed: false, subjects: applied.subjects };
     });
@@ -194,10 +176,10 @@ export class IngestService {
       : `This token may not write as the source ${req.source}.`);
   }
 
-  private async refuseAtomic(req: IngestRequest, errors: RowError[]): Promise<AppError> {
+  private async refuseAtomic(req: IngestRequest, rows: number, errors: RowError[]): Promise<AppError> {
     await this.deps.audit.append({
       ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'denied',
-      detail: { source: req.source, rows: req.rows.length, reason: 'atomic_batch_invalid', errors: errors.length },
+      detail: { source: req.source, rows, reason: 'atomic_batch_invalid', errors: errors.length },
     });
     return atomicRejection(errors);
   }

@@ -1,7 +1,7 @@
 // POST /v1/ingest/{source}/customers|transactions: thin HTTP edge of the ingest service.
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { IngestService } from '../../ingest/ingest-service.ts';
-import { decodeUtf8, formatOf, parseRecords } from '../../ingest/parse-records.ts';
+import { formatOf } from '../../ingest/parse-records.ts';
 import type { RecordTypeName } from '../../policy/load-dictionary.ts';
 import type { PolicySet } from '../../policy/load-policies.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -65,9 +65,9 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         await deps.ingest.assertWriter(who);
         const format = formatOf(c.req.header('content-type'));
         const bytes = new Uint8Array(await c.req.arrayBuffer());
-        const rows = parseRecords(decodeUtf8(bytes), format, deps.maxBatchRows);
+        // parsed where the batch is prepared (a worker thread when the pool runs)
         const outcome = await deps.ingest.ingest({
-          ...who, rows, atomic: atomic === 'true',
+          ...who, body: { bytes, format, maxRows: deps.maxBatchRows }, atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),
         });

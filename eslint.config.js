@@ -45,6 +45,10 @@ export default tseslint.config(
     rules: restrict(DRIVERS, [...rel('db')], 'The HTTP edge maps domain outcomes to statuses; storage is reached through the domains.'),
   },
   {
+    files: ['bench/**/*.ts'],
+    rules: restrict(DRIVERS, [], 'A benchmark drives the gateway through its ports, its CLI or HTTP; SQL and drivers stay in src/db.'),
+  },
+  {
     files: ['src/db/**/*.ts'],
     rules: restrict(WEB, [...rel('http')], 'Storage adapters know nothing of HTTP.'),
   },

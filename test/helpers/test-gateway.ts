@@ -108,7 +108,7 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
   const { dir: policiesDir, partner } = await makePolicies();
   const database = TEST_BACKEND === 'postgres' ? await createTestDatabase() : undefined;
   const removeDirs = async () => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     fs.rmSync(policiesDir, { recursive: true, force: true });
     await database?.drop();
   };
@@ -168,7 +168,7 @@ async function assemble(
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
       return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
-    cleanup: () => Promise.all([gw.jobs.close(), gw.preparePool.close()]).then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
+    cleanup: () => Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle()]).then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
   };
   return out;
 }

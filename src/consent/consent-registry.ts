@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 import type { Purpose } from '../policy/access-policy.ts';
 import type { Ports } from '../storage/storage.ts';
-import { recordKey, type ConsentRecord, type ConsentRecordInput } from './consent-store.ts';
+import { recordKey, type ConsentRecord, type ConsentRecordInput, type ConsentStatePatch } from './consent-store.ts';
 import { consentExpiry, coverage, supersedes, type ConsentStateRow, type ConsentStatus, type Coverage } from './coverage.ts';
 
 /**
@@ -84,7 +84,8 @@ const UNCHANGED: Omit<ConsentWrite, 'id'> = Object.freeze({ effective: false, re
  * holds are found by `dedupe` before they are decided.
  */
 export class ConsentBatch {
-  private readonly writes: { record: ConsentRecordInput; current: boolean }[] = [];
+  private readonly writes: { record: ConsentRecordInput; current: boolean; id?: number }[] = [];
+  private statesWritten = false;
   private readonly seen = new Set<string>();
 
   constructor(private readonly registry: ConsentRegistry, private readonly held: Map<string, Map<string, ConsentStateRow>>) {}
@@ -122,8 +123,29 @@ export class ConsentBatch {
     return this.add(r, existing);
   }
 
+  /**
+   * Reserves the ids of the records decided so far and hands over the states they set, per
+   * subject (the last current record of a purpose wins), for the caller to write with the
+   * subject's row; write() then appends the records alone. A customer batch does this so a new
+   * subject's row is written once, with its consent state, instead of written and then updated.
+   */
+  async takeStates(tx: Ports): Promise<Map<string, Record<string, ConsentStatePatch>>> {
+    const ids = await tx.consents.reserveIds(this.writes.length);
+    const out = new Map<string, Record<string, ConsentStatePatch>>();
+    this.writes.forEach((w, i) => {
+      w.id = ids[i]!;
+      if (!w.current) return;
+      const r = w.record;
+      let patch = out.get(r.pseudonym);
+      if (!patch) out.set(r.pseudonym, (patch = {}));
+      patch[r.purpose] = { state: { status: r.status, legalBasis: r.legalBasis, collectedAt: r.collectedAt, expiresAt: r.expiresAt }, recordId: w.id };
+    });
+    this.statesWritten = true;
+    return out;
+  }
+
   /** Writes what was decided; the ids in the order of the statements that were written. */
   write(tx: Ports): Promise<number[]> {
-    return this.writes.length === 0 ? Promise.resolve([]) : tx.consents.append(this.writes);
+    return this.writes.length === 0 ? Promise.resolve([]) : tx.consents.append(this.writes, { statesWritten: this.statesWritten });
   }
 }

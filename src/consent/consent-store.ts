@@ -19,9 +19,18 @@ export interface ConsentRecord extends ConsentRecordInput {
   id: number;
 }
 
+/** A purpose's state as a record sets it, with the record's id. */
+export interface ConsentStatePatch { state: ConsentStateRow; recordId: number }
+
 export interface ConsentStore {
-  /** Appends records to the history; each marked `current` also becomes its purpose's state. Returns the ids. */
-  append(records: readonly { record: ConsentRecordInput; current: boolean }[]): Promise<number[]>;
+  /**
+   * Appends records to the history (with the ids reserved for them, when given); each marked
+   * `current` also becomes its purpose's state, unless `statesWritten` says the caller already
+   * wrote those states (with the subject's row: see FeatureUpdate.consent). Returns the ids.
+   */
+  append(records: readonly { record: ConsentRecordInput; current: boolean; id?: number }[], options?: { statesWritten?: boolean }): Promise<number[]>;
+  /** Ids for n records to come, in ascending order: no other record gets them. */
+  reserveIds(n: number): Promise<number[]>;
   state(pseudonym: string, purpose: string): Promise<ConsentStateRow | undefined>;
   /** States of several subjects (pseudonym -> purpose -> state), locked for the transaction's writes. */
   states(pseudonyms: readonly string[]): Promise<Map<string, Map<string, ConsentStateRow>>>;

@@ -4,7 +4,7 @@ import type { Ports } from '../storage/storage.ts';
 /** Port methods that write: outside a unit of work, each is a unit of its own. */
 export const WRITES: { readonly [K in keyof Ports]: readonly (keyof Ports[K])[] } = {
   ingest: ['writeCustomers', 'insertTransactions', 'addBehaviour', 'insertBatch', 'addQuality'],
-  consents: ['append'],
+  consents: ['append', 'reserveIds'],
   vault: [],
   subjects: [],
   runs: ['insert', 'claim', 'markRunning', 'renew', 'requeueRunning', 'progress', 'succeed', 'fail'],

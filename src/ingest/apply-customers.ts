@@ -139,6 +139,15 @@ export async function applyCustomers(
     vaultWrites.push({ pseudonym, created: v.created, keyId: v.keyId, wrappedKey, ciphertext, fields, fieldMeta });
     dataKey.fill(0);
   }
+  // the consent states ride on the subjects' rows (written once), the records follow
+  const states = await consents.takeStates(tx);
+  for (const f of features) {
+    const consent = states.get(f.pseudonym);
+    if (!consent) continue;
+    f.consent = consent;
+    states.delete(f.pseudonym);
+  }
+  if (states.size > 0) throw new Error('consent states decided for a subject the batch does not write');
   await tx.ingest.writeCustomers({ features, links: linkWrites, vaults: vaultWrites, now });
   await consents.write(tx);
   return { duplicates, subjects: [...pending.keys()] };

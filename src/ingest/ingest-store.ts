@@ -1,5 +1,6 @@
 // What ingest needs from storage, batch by batch: a batch's lookups in a few reads, its writes in
 // a few bulk statements (a round trip per row would not do on a networked database).
+import type { ConsentStatePatch } from '../consent/consent-store.ts';
 import type { LinkKind } from '../pseudonymization/pseudonymizer.ts';
 import type { FieldTally } from './record-validator.ts';
 
@@ -24,6 +25,8 @@ export interface FeatureUpdate {
   values: Record<string, string | number | null>;
   provenance: Record<string, [string, number]>;
   now: number;
+  /** Consent states the batch sets for the subject (purpose -> state), merged into the held ones. */
+  consent?: Record<string, ConsentStatePatch>;
 }
 
 /** `known`: the batch read a stored link for this key (it is re-pointed); else the key is new. */

@@ -11,8 +11,11 @@ export function pgConsentStore(db: Db): ConsentStore {
   const ids = async (pseudonyms: readonly string[]) =>
     new Map((await db.rows<{ id: number; pseudonym: string }>('SELECT id, pseudonym FROM subjects WHERE pseudonym = ANY($1::text[])', [pseudonyms]))
       .map((r) => [r.pseudonym, r.id]));
+  const draw = async (n: number): Promise<number[]> => n === 0 ? [] : (await db.rows<{ id: number }>(
+    `SELECT nextval(pg_get_serial_sequence('consent_records', 'id')) AS id FROM generate_series(1, $1)`, [n])).map((r) => Number(r.id));
   return {
-    append: async (records) => {
+    reserveIds: draw,
+    append: async (records, options) => {
       if (records.length === 0) return [];
       const idOf = await ids([...new Set(records.map((r) => r.record.pseudonym))]);
       const subjectIds = records.map(({ record }) => {
@@ -20,10 +23,10 @@ export function pgConsentStore(db: Db): ConsentStore {
         if (id === undefined) throw new Error('consent recorded for a subject that is not stored');
         return id;
       });
-      // ids drawn first, in order, so each record's id is known without relying on RETURNING order
-      const drawn = await db.rows<{ id: number }>(
-        `SELECT nextval(pg_get_serial_sequence('consent_records', 'id')) AS id FROM generate_series(1, $1)`, [records.length]);
-      const recordIds = drawn.map((r) => Number(r.id));
+      // ids known first (reserved, or drawn now in order), so each record's id is known without relying on RETURNING order
+      const drawn = await draw(records.filter((r) => r.id === undefined).length);
+      let next = 0;
+      const recordIds = records.map((r) => r.id ?? drawn[next++]!);
       const rs = records.map((r) => r.record);
       await db.run(
         `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
@@ -32,7 +35,7 @@ export function pgConsentStore(db: Db): ConsentStore {
           rs.map((r) => r.collectedAt), rs.map((r) => r.expiresAt), rs.map((r) => r.noticeVersion), rs.map((r) => r.recordedAt), rs.map((r) => r.recordedBy)]);
       const patches = new Map<number, Record<string, ConsentEntry>>();
       records.forEach(({ record, current }, i) => {
-        if (!current) return;
+        if (!current || options?.statesWritten) return;
         const patch = patches.get(subjectIds[i]!) ?? {};
         patch[record.purpose] = encodeConsentEntry(record, recordIds[i]!);
         patches.set(subjectIds[i]!, patch);

@@ -7,6 +7,7 @@
 // locks live in the rows, so a 10,000-row batch takes no slot of the server's lock table.
 import { ConcurrentWrite, IdempotencyKeyTaken, SHARED_LINK, type FeatureUpdate, type IngestStore, type LinkWrite, type VaultRow } from '../../ingest/ingest-store.ts';
 import type { Db } from './db.ts';
+import { encodeConsentPatch } from '../consent-state.ts';
 
 /** Feature columns an upsert may set; anything else is a programming error. */
 const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_since'] as const;
@@ -22,9 +23,10 @@ function mergeFeatures(features: readonly FeatureUpdate[]): FeatureUpdate[] {
   const out = new Map<string, FeatureUpdate>();
   for (const u of features) {
     const held = out.get(u.pseudonym);
-    if (!held) { out.set(u.pseudonym, { ...u, values: { ...u.values }, provenance: { ...u.provenance } }); continue; }
+    if (!held) { out.set(u.pseudonym, { ...u, values: { ...u.values }, provenance: { ...u.provenance }, ...(u.consent && { consent: { ...u.consent } }) }); continue; }
     for (const [k, v] of Object.entries(u.values)) if (v !== null && v !== undefined) held.values[k] = v;
     Object.assign(held.provenance, u.provenance);
+    if (u.consent) held.consent = { ...held.consent, ...u.consent };
     held.now = u.now;
   }
   return [...out.values()];
@@ -88,17 +90,19 @@ export function pgIngestStore(db: Db): IngestStore {
       if (merged.length > 0) {
         const cols = FEATURE_COLUMNS.map((c, i) => `$${i + 3}::${FEATURE_TYPES[c]}[]`).join(', ');
         const rows = await db.rows<{ id: number; pseudonym: string }>(
-          `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
-           SELECT u.* FROM unnest($1::text[], $2::int[], ${cols}, $${FEATURE_COLUMNS.length + 3}::jsonb[], $${FEATURE_COLUMNS.length + 4}::bigint[], $${FEATURE_COLUMNS.length + 4}::bigint[]) AS u
+          `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, consent, created_at, updated_at)
+           SELECT u.* FROM unnest($1::text[], $2::int[], ${cols}, $${FEATURE_COLUMNS.length + 3}::jsonb[], $${FEATURE_COLUMNS.length + 5}::jsonb[], $${FEATURE_COLUMNS.length + 4}::bigint[], $${FEATURE_COLUMNS.length + 4}::bigint[]) AS u
            ON CONFLICT (pseudonym) DO UPDATE SET
              ${FEATURE_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, subjects.${c})`).join(', ')},
              provenance = subjects.provenance || excluded.provenance,
+             consent = subjects.consent || excluded.consent,
              updated_at = excluded.updated_at
            RETURNING id, pseudonym`,
           [
             merged.map((u) => u.pseudonym), merged.map((u) => u.keyVersion),
             ...FEATURE_COLUMNS.map((c) => merged.map((u) => u.values[c] ?? null)),
             merged.map((u) => JSON.stringify(u.provenance)), merged.map((u) => u.now),
+            merged.map((u) => (u.consent ? JSON.stringify(encodeConsentPatch(u.consent)) : '{}')),
           ]);
         for (const r of rows) ids.set(r.pseudonym, r.id);
       }

@@ -7,9 +7,13 @@ import type { ConsentStateRow } from '../../consent/coverage.ts';
 
 export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
   const subjectId = sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?');
+  // id null: the next one (AUTOINCREMENT); an id reserved by reserveIds is used as given
   const insert = sqlite.prepare(
-    `INSERT INTO consent_records (subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // AUTOINCREMENT keeps the last id handed out in sqlite_sequence: moving it reserves ids (units of work take turns)
+  const reserve = sqlite.prepare<[number], { seq: number }>(`UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'consent_records' RETURNING seq`);
+  const firstSequence = sqlite.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'consent_records', coalesce(max(id), 0) FROM consent_records`);
   // which record decides is the domain's rule (supersedes): the store sets what it is told
   const setState = sqlite.prepare('UPDATE subjects SET consent = json_patch(consent, ?) WHERE id = ?');
   const stateOf = sqlite.prepare<[string], { consent: string }>('SELECT consent FROM subjects WHERE pseudonym = ?');
@@ -29,14 +33,14 @@ export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
   };
   return {
     // Positional parameters: ingest appends a record per consent flag of a new customer (named ones cost more).
-    append: async (records) => {
+    append: async (records, options) => {
       const ids = new Map<string, number>();
       const patches = new Map<number, Record<string, unknown>>();
-      const out = records.map(({ record: r, current }) => {
+      const out = records.map(({ record: r, current, id: reserved }) => {
         const sid = idOf(ids, r.pseudonym);
         if (sid === undefined) throw new Error('consent recorded for a subject that is not stored');
-        const id = Number(insert.run(sid, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
-        if (current) {
+        const id = Number(insert.run(reserved ?? null, sid, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
+        if (current && !options?.statesWritten) {
           const patch = patches.get(sid) ?? {};
           patch[r.purpose] = encodeConsentEntry(r, id);
           patches.set(sid, patch);
@@ -45,6 +49,15 @@ export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
       });
       for (const [sid, patch] of patches) setState.run(JSON.stringify(patch), sid);
       return out;
+    },
+    reserveIds: async (n) => {
+      if (n === 0) return [];
+      let last = reserve.get(n)?.seq;
+      if (last === undefined) {
+        firstSequence.run();
+        last = reserve.get(n)!.seq;
+      }
+      return Array.from({ length: n }, (_, i) => last - n + 1 + i);
     },
     state: async (p, purpose) => {
       const row = stateOf.get(p);

@@ -3,6 +3,7 @@
 // Subjects are found by pseudonym once; every other per-subject row is keyed by their id.
 import type Database from 'better-sqlite3';
 import { IdempotencyKeyTaken, SHARED_LINK, type IngestStore, type VaultRow } from '../../ingest/ingest-store.ts';
+import { encodeConsentPatch } from '../consent-state.ts';
 
 /** The subject id a shared lookup link leads to: nobody (ids start at 1). */
 export const SHARED_SUBJECT = 0;
@@ -33,11 +34,12 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
        ON CONFLICT(subject_id) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
          ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`),
     upsertSubject: sqlite.prepare<unknown[], { id: number }>(
-      `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, created_at, updated_at)
-       VALUES (?, ?, ${FEATURE_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?)
+      `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, consent, created_at, updated_at)
+       VALUES (?, ?, ${FEATURE_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?)
        ON CONFLICT(pseudonym) DO UPDATE SET
          ${FEATURE_COLUMNS.map((c) => `${c} = coalesce(excluded.${c}, ${c})`).join(',\n         ')},
          provenance = json_patch(provenance, excluded.provenance),
+         consent = CASE WHEN excluded.consent = '{}' THEN consent ELSE json_patch(consent, excluded.consent) END,
          updated_at = excluded.updated_at
        RETURNING id`),
     subjectId: sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?'),
@@ -110,7 +112,7 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
         // positional: one bound array per customer row, no parameter-name lookups
         const params: unknown[] = [u.pseudonym, u.keyVersion];
         for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
-        params.push(JSON.stringify(u.provenance), u.now, u.now);
+        params.push(JSON.stringify(u.provenance), u.consent ? JSON.stringify(encodeConsentPatch(u.consent)) : '{}', u.now, u.now);
         ids.set(u.pseudonym, st.upsertSubject.get(params)!.id);
       }
       const idOf = (p: string) => ids.get(p) ?? st.subjectId.get(p)!.id;

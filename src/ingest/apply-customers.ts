@@ -30,7 +30,8 @@ interface PendingVault {
   meta: Record<string, [string, number]>;
   /** The prepared row of a new subject holding one row's identity: written as is unless another row adds to it. */
   speculative?: SpeculativeVault;
-  rows: number;
+  /** The identity fields of the batch's rows for the subject (JSON), applied in order when the row is written. */
+  identities: string[];
 }
 
 export async function applyCustomers(
@@ -52,6 +53,13 @@ export async function applyCustomers(
   const linkWrites: LinkWrite[] = [];
   const pending = new Map<string, PendingVault>();
   const features: FeatureUpdate[] = [];
+  // one provenance object per distinct feature set of the batch (shared, never mutated)
+  const provenances = new Map<string, FeatureUpdate['provenance']>();
+  const provenanceOf = (set: string): FeatureUpdate['provenance'] => {
+    let p = provenances.get(set);
+    if (!p) provenances.set(set, (p = Object.fromEntries((set === '' ? [] : set.split(',')).map((f) => [f, [source, now] as [string, number]]))));
+    return p;
+  };
   const flagRecords: { row: number; fresh: boolean; record: ConsentRecordInput }[] = [];
   let duplicates = 0;
 
@@ -97,14 +105,10 @@ export async function applyCustomers(
           : newVault(cipher, pseudonym);
       pending.set(pseudonym, vault);
     }
-    vault.rows++;
-    for (const [field, v] of Object.entries(prepared.identity)) {
-      vault.record[field] = v;
-      vault.meta[field] = [source, now];
-    }
+    vault.identities.push(prepared.identity);
     features.push({
       pseudonym, keyVersion: pseudonymizer.version, values: prepared.columns, now,
-      provenance: Object.fromEntries(prepared.features.map((f) => [f, [source, now] as [string, number]])),
+      provenance: provenanceOf(prepared.features),
     });
     for (const k of keys) {
       if ((links.get(k.hash) ?? stored.get(k.hash)) === pseudonym) continue;
@@ -127,11 +131,19 @@ export async function applyCustomers(
 
   const vaultWrites: VaultWrite[] = [];
   for (const [pseudonym, v] of pending) {
-    const fieldMeta = JSON.stringify(v.meta);
-    if (v.speculative && v.rows === 1) {
-      vaultWrites.push({ pseudonym, created: true, keyId: v.keyId, ...v.speculative, fieldMeta });
+    if (v.speculative && v.identities.length === 1) {
+      const meta: PendingVault['meta'] = {};
+      for (const field of v.speculative.fields === '' ? [] : v.speculative.fields.split(',')) meta[field] = [source, now];
+      vaultWrites.push({ pseudonym, created: true, keyId: v.keyId, ...v.speculative, fieldMeta: JSON.stringify(meta) });
       continue;
     }
+    for (const json of v.identities) {
+      for (const [field, value] of Object.entries(JSON.parse(json) as Record<string, string>)) {
+        v.record[field] = value;
+        v.meta[field] = [source, now];
+      }
+    }
+    const fieldMeta = JSON.stringify(v.meta);
     // another row of the batch added to a speculative row: it is dropped, with the key it was made under
     const dataKey = v.dataKey ?? cipher.newDataKey();
     const wrappedKey = v.dataKey ? v.wrappedKey : cipher.wrap(dataKey, pseudonym);
@@ -155,15 +167,15 @@ export async function applyCustomers(
 
 function newVault(cipher: VaultCipher, pseudonym: string): PendingVault {
   const dataKey = cipher.newDataKey();
-  return { created: true, fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {}, rows: 0 };
+  return { created: true, fresh: true, dataKey, wrappedKey: cipher.wrap(dataKey, pseudonym), keyId: cipher.keyId, record: {}, meta: {}, identities: [] };
 }
 
 function fromSpeculative(cipher: VaultCipher, speculative: SpeculativeVault): PendingVault {
-  return { created: true, fresh: true, dataKey: null, wrappedKey: speculative.wrappedKey, keyId: cipher.keyId, record: {}, meta: {}, speculative, rows: 0 };
+  return { created: true, fresh: true, dataKey: null, wrappedKey: speculative.wrappedKey, keyId: cipher.keyId, record: {}, meta: {}, speculative, identities: [] };
 }
 
 function openVault(cipher: VaultCipher, pseudonym: string, stored: VaultRow): PendingVault {
   const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
   const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
-  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'], rows: 0 };
+  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'], identities: [] };
 }

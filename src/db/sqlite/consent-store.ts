@@ -4,8 +4,10 @@ import type Database from 'better-sqlite3';
 import { recordKey, type ConsentRecord, type ConsentStore } from '../../consent/consent-store.ts';
 import { decodeConsentState, encodeConsentEntry } from '../consent-state.ts';
 import type { ConsentStateRow } from '../../consent/coverage.ts';
+import type { UnitSubjectIds } from './unit-subject-ids.ts';
 
-export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
+/** `unitIds`: subject ids the unit of work already knows (see UnitSubjectIds). */
+export function sqliteConsentStore(sqlite: Database.Database, unitIds?: UnitSubjectIds): ConsentStore {
   const subjectId = sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?');
   // id null: the next one (AUTOINCREMENT); an id reserved by reserveIds is used as given
   const insert = sqlite.prepare(
@@ -24,7 +26,7 @@ export function sqliteConsentStore(sqlite: Database.Database): ConsentStore {
   const has = sqlite.prepare<[number, string, string, string, number], { n: number }>(
     'SELECT 1 AS n FROM consent_records WHERE subject_id = ? AND purpose = ? AND status = ? AND source = ? AND collected_at = ? LIMIT 1');
   const idOf = (cache: Map<string, number>, p: string): number | undefined => {
-    let id = cache.get(p);
+    let id = cache.get(p) ?? unitIds?.get(p);
     if (id === undefined) {
       id = subjectId.get(p)?.id;
       if (id !== undefined) cache.set(p, id);

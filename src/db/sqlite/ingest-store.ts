@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { IdempotencyKeyTaken, SHARED_LINK, type IngestStore, type VaultRow } from '../../ingest/ingest-store.ts';
 import { encodeConsentPatch } from '../consent-state.ts';
+import type { UnitSubjectIds } from './unit-subject-ids.ts';
 
 /** The subject id a shared lookup link leads to: nobody (ids start at 1). */
 export const SHARED_SUBJECT = 0;
@@ -11,7 +12,8 @@ export const SHARED_SUBJECT = 0;
 /** Feature columns an upsert may set; anything else is a programming error. */
 const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_since'] as const;
 
-export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
+/** `unitIds`: the subject ids this unit of work created, for its consent records (see UnitSubjectIds). */
+export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubjectIds): IngestStore {
   const st = {
     findBatch: sqlite.prepare<[string, string, string], { requestHash: string; response: string }>(
       'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?'),
@@ -108,12 +110,18 @@ export function sqliteIngestStore(sqlite: Database.Database): IngestStore {
     },
     writeCustomers: async ({ features, links, vaults, now }) => {
       const ids = new Map<string, number>();
+      // rows of a batch share provenance objects: serialized once each
+      const provenance = new Map<object, string>();
       for (const u of features) {
         // positional: one bound array per customer row, no parameter-name lookups
         const params: unknown[] = [u.pseudonym, u.keyVersion];
         for (const c of FEATURE_COLUMNS) params.push(u.values[c] ?? null);
-        params.push(JSON.stringify(u.provenance), u.consent ? JSON.stringify(encodeConsentPatch(u.consent)) : '{}', u.now, u.now);
-        ids.set(u.pseudonym, st.upsertSubject.get(params)!.id);
+        let json = provenance.get(u.provenance);
+        if (json === undefined) provenance.set(u.provenance, (json = JSON.stringify(u.provenance)));
+        params.push(json, u.consent ? JSON.stringify(encodeConsentPatch(u.consent)) : '{}', u.now, u.now);
+        const id = st.upsertSubject.get(params)!.id;
+        ids.set(u.pseudonym, id);
+        unitIds?.set(u.pseudonym, id);
       }
       const idOf = (p: string) => ids.get(p) ?? st.subjectId.get(p)!.id;
       for (const l of links) st.putLink.run(l.keyHash, l.kind, idOf(l.pseudonym), now);

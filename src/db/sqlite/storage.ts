@@ -19,6 +19,7 @@ import { sqliteReidStore } from './reid-store.ts';
 import { sqliteRunStore } from './run-store.ts';
 import { sqliteSubjectStore, sqliteVaultStore } from './subject-store.ts';
 import { UnitOfWork } from './unit-of-work.ts';
+import { UnitSubjectIds } from './unit-subject-ids.ts';
 
 export interface SqliteStorageOptions {
   dataDir: string;
@@ -39,8 +40,9 @@ export interface SqliteStorage extends Storage {
 
 function portsOn(sqlite: Database.Database, uow: UnitOfWork): Ports {
   const vaultAndSubjects = { vault: sqliteVaultStore(sqlite), subjects: sqliteSubjectStore(sqlite) };
+  const ids = new UnitSubjectIds(uow);
   return {
-    ingest: sqliteIngestStore(sqlite), consents: sqliteConsentStore(sqlite), ...vaultAndSubjects, runs: sqliteRunStore(sqlite, uow),
+    ingest: sqliteIngestStore(sqlite, ids), consents: sqliteConsentStore(sqlite, ids), ...vaultAndSubjects, runs: sqliteRunStore(sqlite, uow),
     audit: sqliteAuditStore(sqlite), reid: sqliteReidStore(sqlite), dsr: sqliteDsrStore(sqlite), quality: sqliteQualityReader(sqlite),
   };
 }

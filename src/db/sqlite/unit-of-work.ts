@@ -19,6 +19,8 @@ export const busyError = (cause: unknown) =>
 export class UnitOfWork {
   private queue: Promise<void> = Promise.resolve();
   private readonly active = new AsyncLocalStorage<true>();
+  /** Counts the units begun: what a unit learned is valid while this number stands. */
+  unitNumber = 0;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -36,6 +38,7 @@ export class UnitOfWork {
     try {
       try {
         this.db.exec('BEGIN IMMEDIATE');
+        this.unitNumber++;
       } catch (e) {
         throw isBusy(e) ? busyError(e) : e;
       }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `veilgate` command: runs the TypeScript CLI through tsx's loader (no build step).
+// The `veilgate` command: the compiled CLI (dist/, built by `npm run build`, which `npm install`
+// runs), or in a checkout without a build the TypeScript source through tsx's loader.
 import { spawnSync } from 'node:child_process';
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // `ingest` streams files of any size in constant memory: a heap ceiling makes V8 collect
 // instead of growing, so peak RSS stays flat (re-exec once, with the flag set).
@@ -11,5 +13,11 @@ if (process.argv[2] === 'ingest' && !process.execArgv.some((a) => a.startsWith('
   process.exit(r.status ?? 1);
 }
 
-register();
-await import('../src/cli/index.ts');
+const compiled = new URL('../dist/cli/index.js', import.meta.url);
+if (existsSync(fileURLToPath(compiled))) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/index.ts');
+}

@@ -1,7 +1,5 @@
-// Worker-thread entry of the ingest preparation pool: workers do not inherit tsx's loader, so
-// register it before the TypeScript worker.
-import { register } from 'tsx/esm/api';
+// Worker-thread entry of the ingest preparation pool: the compiled worker in a build, else its TypeScript source.
+import { loadSibling } from './load-sibling.mjs';
 
-register();
-const worker = await import('./ingest-prepare-worker.ts');
+const worker = await loadSibling(import.meta.url, 'ingest-prepare-worker');
 export default worker.default;

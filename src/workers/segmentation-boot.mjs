@@ -1,5 +1,4 @@
-// Worker-thread entry: workers do not inherit tsx's loader, so register it before the TS job.
-import { register } from 'tsx/esm/api';
+// Worker-thread entry of a segmentation job: the compiled worker in a build, else its TypeScript source.
+import { loadSibling } from './load-sibling.mjs';
 
-register();
-await import('./segmentation-worker.ts');
+await loadSibling(import.meta.url, 'segmentation-worker');

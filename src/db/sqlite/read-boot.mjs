@@ -1,10 +1,9 @@
-// Population-read helper entry: workers do not inherit tsx's loader, so register it first.
+// Population-read helper entry: loads the read worker (compiled in a build, else its TypeScript source).
 import { workerData } from 'node:worker_threads';
+import { loadSibling } from '../../workers/load-sibling.mjs';
 
 try {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('./read-worker.ts');
+  await loadSibling(import.meta.url, 'read-worker');
 } catch (e) {
   // The job thread may be blocked in Atomics.wait on the flag: fail it there, not only here.
   const flag = new Int32Array(workerData.flag);

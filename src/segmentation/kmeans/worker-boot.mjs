@@ -1,11 +1,10 @@
-// Worker entry: registers tsx's loader in this thread (workers do not inherit it), then loads the TypeScript worker.
+// Worker entry: loads the k-means worker (compiled in a build, else its TypeScript source).
 import { workerData } from 'node:worker_threads';
+import { loadSibling } from '../../workers/load-sibling.mjs';
 
 const boot = new Int32Array(workerData.boot);
 try {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('./worker.ts');
+  await loadSibling(import.meta.url, 'worker');
 } catch (e) {
   // The pool may be blocked in Atomics.wait on this slot: report through shared memory and the sync error port.
   workerData.errors.postMessage(e instanceof Error ? (e.stack ?? e.message) : String(e));

@@ -176,3 +176,42 @@ describe('the process refuses a bad configuration at start', () => {
     expect(r.stderr + r.stdout).not.toContain(key);
   });
 });
+
+describe('secrets from files (<VARIABLE>_FILE, as container secrets are mounted)', () => {
+  const dir = tempDir('secrets');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
+
+  it('reads each key and the database URL from its file (one trailing newline is not part of it)', () => {
+    const master = crypto.randomBytes(32);
+    const pseudonym = crypto.randomBytes(32);
+    const audit = crypto.randomBytes(32);
+    const c = loadConfig({
+      VEILGATE_MASTER_KEY_FILE: write('master', master.toString('base64') + '\n'),
+      VEILGATE_PSEUDONYM_KEY_FILE: write('pseudonym', pseudonym.toString('base64') + '\r\n'),
+      VEILGATE_AUDIT_KEY_FILE: write('audit', audit.toString('base64')),
+      VEILGATE_DATABASE_URL_FILE: write('db', 'postgres://veilgate:s3cret-pw@db.internal:5432/veilgate\n'),
+    });
+    expect(c.keys.master?.equals(master)).toBe(true);
+    expect(c.keys.pseudonym?.equals(pseudonym)).toBe(true);
+    expect(c.keys.audit?.equals(audit)).toBe(true);
+    expect(c.database?.url).toBe('postgres://veilgate:s3cret-pw@db.internal:5432/veilgate');
+  });
+
+  it('refuses a variable set both ways, an unreadable or empty file, and a bad value in a file, naming the _FILE variable and never the value', () => {
+    const key = crypto.randomBytes(32).toString('base64');
+    expect(configError({ VEILGATE_MASTER_KEY: key, VEILGATE_MASTER_KEY_FILE: write('both', key) }).problems)
+      .toEqual([{ variable: 'VEILGATE_MASTER_KEY_FILE', message: expect.stringContaining('VEILGATE_MASTER_KEY') }]);
+    expect(configError({ VEILGATE_AUDIT_KEY_FILE: path.join(dir, 'missing') }).problems.map((p) => p.variable)).toEqual(['VEILGATE_AUDIT_KEY_FILE']);
+    expect(configError({ VEILGATE_PSEUDONYM_KEY_FILE: write('empty', '\n') }).problems.map((p) => p.variable)).toEqual(['VEILGATE_PSEUDONYM_KEY_FILE']);
+    const short = crypto.randomBytes(12).toString('base64');
+    const bad = configError({ VEILGATE_MASTER_KEY_FILE: write('short', short), VEILGATE_DATABASE_URL_FILE: write('baddb', 'mysql://root:hunter2-pw@db/x') });
+    expect(bad.problems.map((p) => p.variable).sort()).toEqual(['VEILGATE_DATABASE_URL_FILE', 'VEILGATE_MASTER_KEY_FILE']);
+    expect(everythingShown(bad)).not.toContain(short);
+    expect(everythingShown(bad)).not.toContain('hunter2-pw');
+  });
+});

@@ -1,4 +1,5 @@
 // Pure, validated configuration from the environment: called once at start, frozen, passed down.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -128,6 +129,24 @@ export interface Config {
   auditHeadFile: string;
 }
 
+/**
+ * Secrets that may also come from a file named by `<VARIABLE>_FILE` (a mounted container secret,
+ * e.g. VEILGATE_MASTER_KEY_FILE=/run/secrets/master_key), so they need not sit in the environment.
+ */
+export const FILE_SECRETS = ['VEILGATE_MASTER_KEY', 'VEILGATE_PSEUDONYM_KEY', 'VEILGATE_AUDIT_KEY', 'VEILGATE_DATABASE_URL'] as const;
+
+/** A secret's value from its file: one trailing newline (what editors and `echo` add) is not part of it. */
+function secretFrom(file: string): string | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { problem: 'names a file that cannot be read' };
+  }
+  const value = text.replace(/\r?\n$/, '');
+  return value === '' ? { problem: 'names an empty file' } : value;
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
   // Unset and empty are the same for optional values, so `FOO= cmd` behaves like no FOO.
   const picked: Record<string, string> = {};
@@ -135,15 +154,31 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     const v = env[k];
     if (v !== undefined && v !== '') picked[k] = v;
   }
+  const problems: { variable: string; message: string }[] = [];
+  const fromFile = new Set<string>();
+  for (const k of FILE_SECRETS) {
+    const file = env[`${k}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (picked[k] !== undefined) {
+      problems.push({ variable: `${k}_FILE`, message: `is set as well as ${k}: set one of them` });
+      continue;
+    }
+    const v = secretFrom(file);
+    if (typeof v === 'string') {
+      picked[k] = v;
+      fromFile.add(k);
+    } else problems.push({ variable: `${k}_FILE`, message: v.problem });
+  }
   const parsed = envSchema.safeParse(picked);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({
-        variable: String(i.path[0] ?? '?'),
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError([
+      ...problems,
+      ...(parsed.error?.issues ?? []).map((i) => {
+        const variable = String(i.path[0] ?? '?');
         // Our messages and zod's defaults describe the rule, never the value: secrets stay secret.
-        message: i.message,
-      })),
-    );
+        return { variable: fromFile.has(variable) ? `${variable}_FILE` : variable, message: i.message };
+      }),
+    ]);
   }
   const e = parsed.data;
   const dbHost = e.VEILGATE_DATABASE_URL ? new URL(e.VEILGATE_DATABASE_URL).hostname : '';

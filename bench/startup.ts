@@ -1,0 +1,71 @@
+// Start-up costs of the compiled build against the TypeScript source through tsx, side by side:
+// `veilgate serve` from spawn to its first 200 on /readyz, and one ingest preparation worker
+// thread from creation to its first answer. `npm run bench` builds dist/ first.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseFlags } from './lib/args.ts';
+import { median, table, fixed } from './lib/report.ts';
+
+const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const FLAGS = {
+  runs: { kind: 'int', default: 5, help: 'starts per variant (median reported)' },
+} as const;
+
+/** How each variant starts the server: the bin (which runs dist/), or the source through tsx's loader. */
+const SERVE: Record<'compiled' | 'source', string[]> = {
+  compiled: [path.join(ROOT, 'bin/veilgate.js'), 'serve'],
+  source: ['--import', 'tsx', path.join(ROOT, 'src/main.ts')],
+};
+
+async function serveToReady(args: string[], port: number): Promise<number> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-bench-startup-'));
+  const t = performance.now();
+  const p = spawn(process.execPath, args, {
+    cwd: ROOT, stdio: 'ignore',
+    env: { PATH: process.env['PATH'], VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VEILGATE_LOG_LEVEL: 'silent' },
+  });
+  try {
+    for (;;) {
+      if (p.exitCode !== null) throw new Error(`the server exited ${p.exitCode} before it was ready`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return performance.now() - t;
+      } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** One preparation thread's boot, in a process of its own: plain node for dist/, tsx's loader for src/. */
+function poolBoot(tree: 'dist' | 'src'): number {
+  const r = spawnSync(process.execPath, [...(tree === 'src' ? ['--import', 'tsx'] : []), path.join(ROOT, 'bench/lib/pool-boot.mjs'), tree], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pool-boot ${tree} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return Number(r.stdout.trim().split('\n').pop());
+}
+
+export async function run(args: string[]): Promise<void> {
+  const f = parseFlags(FLAGS, args);
+  console.log(`start-up benchmark: median of ${f.runs} runs, ${os.cpus().length} cores, node ${process.version}`);
+  const ready = { compiled: [] as number[], source: [] as number[] };
+  const boot = { compiled: [] as number[], source: [] as number[] };
+  for (let r = 0; r < f.runs; r++) {
+    // turns within each run, so drift hits both alike
+    ready.compiled.push(await serveToReady(SERVE.compiled, 19_400 + 2 * r));
+    ready.source.push(await serveToReady(SERVE.source, 19_401 + 2 * r));
+    boot.compiled.push(poolBoot('dist'));
+    boot.source.push(poolBoot('src'));
+  }
+  const row = (what: string, v: { compiled: number[]; source: number[] }) =>
+    [what, fixed(median(v.source), 0), fixed(median(v.compiled), 0), `${fixed(median(v.source) / median(v.compiled), 1)}x`];
+  console.log('\n' + table(['what', 'source via tsx, ms', 'compiled, ms', 'faster'], [
+    row('veilgate serve: spawn to first 200 on /readyz', ready),
+    row('one ingest preparation thread: created to first answer', boot),
+  ], ['l', 'r', 'r', 'r']));
+}

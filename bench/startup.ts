@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from './lib/args.ts';
+import { freePort } from './lib/http-ingest.ts';
 import { median, table, fixed } from './lib/report.ts';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -57,8 +58,8 @@ export async function run(args: string[]): Promise<void> {
   const boot = { compiled: [] as number[], source: [] as number[] };
   for (let r = 0; r < f.runs; r++) {
     // turns within each run, so drift hits both alike
-    ready.compiled.push(await serveToReady(SERVE.compiled, 19_400 + 2 * r));
-    ready.source.push(await serveToReady(SERVE.source, 19_401 + 2 * r));
+    ready.compiled.push(await serveToReady(SERVE.compiled, await freePort()));
+    ready.source.push(await serveToReady(SERVE.source, await freePort()));
     boot.compiled.push(poolBoot('dist'));
     boot.source.push(poolBoot('src'));
   }

@@ -7,10 +7,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { freePort } from './helpers/cli.ts';
 import { tempDir } from './helpers/test-gateway.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -81,9 +81,7 @@ describe('the image entry command, run as the image runs it', () => {
       fs.writeFileSync(file, crypto.randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
       return file;
     };
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    });
+    const port = await freePort();
     // The image's environment; the volume and /app map to this machine's paths, and the server
     // listens on loopback here (the image listens on every interface of its container).
     const env = {

@@ -27,7 +27,7 @@ export interface HttpIngestResult {
   cpu: { gateways: number; client: number; machine: number };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

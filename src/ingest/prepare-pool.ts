@@ -44,11 +44,6 @@ export class PreparePool {
     private readonly options: PreparePoolOptions,
   ) {}
 
-  /** Threads that have booted and take batches (0 while booting, after a failure, or when off). */
-  get activeThreads(): number {
-    return this.ready && !this.failed ? this.options.threads : 0;
-  }
-
   readonly prepare = async (input: PrepareInput): Promise<PreparedBatch> => {
     if (this.options.threads < 1 || this.failed || !input.body || input.body.bytes.byteLength < this.options.minBytes) return this.inline(input);
     const pool = this.start();

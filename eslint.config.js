@@ -10,7 +10,7 @@ const rel = (dir) => [`**/${dir}/*`, `**/${dir}`];
 /** Domain modules: they talk to ports they own; adapters and the edge depend on them, never the reverse. */
 const DOMAINS = [
   'audit', 'auth', 'config', 'consent', 'dsr', 'errors', 'ingest', 'logging', 'policy', 'pseudonymization',
-  'quality', 'reidentification', 'segmentation', 'storage', 'subjects', 'types', 'vault', 'demo-data',
+  'quality', 'reidentification', 'segmentation', 'storage', 'subjects', 'types', 'vault', 'demo-data', 'metrics',
 ];
 
 const restrict = (names, patterns, why) => ({

@@ -114,7 +114,7 @@ describe('the version hash covers the whole effective policy', () => {
     ['access-rules.yaml', '    priority: 30\n', '    priority: 31\n'],
     ['purposes.yaml', '    consent_validity_days: 395\n', '    consent_validity_days: 396\n'],
     ['privileges.yaml', '    min_group_size: 50\n', '    min_group_size: 51\n'],
-    ['roles.yaml', 'operations: [me.read, policies.read, quality.read]', 'operations: [me.read, quality.read]'],
+    ['roles.yaml', 'operations: [me.read, policies.read, quality.read, metrics.read]', 'operations: [me.read, quality.read, metrics.read]'],
   ])('a change to %s moves the version', (file, from, to) => {
     expect(loadPolicies(copyWith(file, from, to)).version).not.toBe(POLICY.version);
   });

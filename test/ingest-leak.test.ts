@@ -231,6 +231,17 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     });
   });
 
+  it('the metrics hold no canary, though they counted the batches (rows by source and rule)', async () => {
+    const res = await gw.request('/metrics', { token: await gw.mint(['admin']) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // they did see this ingest: accepted and rejected rows of each source
+    expect(text).toMatch(/veilgate_ingest_rows_total\{source="crm",type="customers",outcome="accepted",rule=""\} [1-9]/);
+    expect(text).toMatch(/veilgate_ingest_rows_total\{source="crm",type="customers",outcome="rejected",rule="[a-z_]+"\} [1-9]/);
+    const hits = scan(text, everything());
+    expect(hits, `metrics: ${describeHits(hits)}`).toEqual([]);
+  });
+
   it('after a full checkpoint the database file still holds no canary', () => {
     // SQLite: the file once every WAL frame is in it
     if (gw.backend !== 'sqlite') return;

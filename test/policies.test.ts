@@ -81,7 +81,7 @@ describe('the repository policies', () => {
     const a = loadPolicies(REPO_POLICIES).version;
     expect(loadPolicies(REPO_POLICIES).version).toBe(a);
     const dir = copyPolicies();
-    edit(dir, 'roles.yaml', 'operations: [me.read, policies.read, quality.read]', 'operations: [me.read, quality.read]');
+    edit(dir, 'roles.yaml', 'operations: [me.read, policies.read, quality.read, metrics.read]', 'operations: [me.read, quality.read, metrics.read]');
     expect(loadPolicies(dir).version).not.toBe(a);
   });
 });

@@ -48,6 +48,8 @@ export class AuditLog {
    * Scoped by async context, not by request id: a client may send the same X-Request-Id twice.
    */
   private readonly requests = new AsyncLocalStorage<{ appended: number }>();
+  /** Told how long each append took, in seconds, and whether it was written (metrics). */
+  onAppend: ((seconds: number, written: boolean) => void) | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -68,14 +70,24 @@ export class AuditLog {
    * and the chain stays gapless. Any failure is an AuditUnavailable (503).
    */
   async append(input: AuditInput, tx?: Ports): Promise<AuditEntry> {
+    const started = performance.now();
+    let written = false;
     try {
       const entry = tx ? await this.appendIn(tx, input) : await this.storage.transaction((t) => this.appendIn(t, input));
       const scope = this.requests.getStore();
       if (scope) scope.appended++;
+      written = true;
       return entry;
     } catch (e) {
       throw e instanceof AuditUnavailable ? e : new AuditUnavailable(e);
+    } finally {
+      this.onAppend?.((performance.now() - started) / 1000, written);
     }
+  }
+
+  /** The highest seq this process wrote or confirmed in the sealed head (undefined before the first). */
+  get headSeq(): number | undefined {
+    return this.known?.seq;
   }
 
   private async appendIn(tx: Ports, input: AuditInput): Promise<AuditEntry> {

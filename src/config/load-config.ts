@@ -79,6 +79,8 @@ const envSchema = z.object({
   VEILGATE_DB_STATEMENT_TIMEOUT_MS: intIn(0, 86_400_000).default(60_000),
   VEILGATE_DB_TLS: z.enum(['disable', 'require', 'verify-full'], { message: 'must be disable, require or verify-full' }).optional(),
   VEILGATE_DB_CA_FILE: z.string().min(1).optional(),
+  VEILGATE_METRICS_PORT: intIn(0, 65535).optional(),
+  VEILGATE_SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(25_000),
 });
 
 export interface DatabaseConfig {
@@ -127,6 +129,10 @@ export interface Config {
   database?: DatabaseConfig;
   /** Where this instance writes the sealed audit head (default: audit-head.json in the data directory). */
   auditHeadFile: string;
+  /** A listener of its own on 127.0.0.1 serving /metrics without a token (for a local scraper). */
+  metricsPort?: number;
+  /** On SIGTERM: how long requests in flight and a running job get to finish before they are cut off (the job handed back). */
+  shutdownGraceMs: number;
 }
 
 /**
@@ -206,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     auditHeadFile: path.resolve(e.VEILGATE_AUDIT_HEAD_FILE ?? path.join(e.VEILGATE_DATA_DIR, 'audit-head.json')),
     jobLeaseMs: e.VEILGATE_JOB_LEASE_MS,
     jobPollMs: e.VEILGATE_JOB_POLL_MS,
+    shutdownGraceMs: e.VEILGATE_SHUTDOWN_GRACE_MS,
+    ...(e.VEILGATE_METRICS_PORT !== undefined && { metricsPort: e.VEILGATE_METRICS_PORT }),
     ...(e.VEILGATE_DATABASE_URL && {
       database: Object.freeze({
         url: e.VEILGATE_DATABASE_URL,

@@ -7,7 +7,7 @@ export const WRITES: { readonly [K in keyof Ports]: readonly (keyof Ports[K])[] 
   consents: ['append', 'reserveIds'],
   vault: [],
   subjects: [],
-  runs: ['insert', 'claim', 'markRunning', 'renew', 'requeueRunning', 'progress', 'succeed', 'fail'],
+  runs: ['insert', 'claim', 'markRunning', 'renew', 'release', 'requeueRunning', 'progress', 'succeed', 'fail'],
   audit: ['insert', 'lockChain'],
   reid: ['insert', 'setStatus'],
   dsr: ['erase', 'insertRequest', 'moveRequest', 'setMaintenance', 'rekeySuppressions'],

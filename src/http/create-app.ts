@@ -34,6 +34,10 @@ import { dsrRoutes } from './routes/dsr-routes.ts';
 import type { ReidentificationService } from '../reidentification/reidentification-service.ts';
 import type { DsrService } from '../dsr/dsr-service.ts';
 import type { RefusalTally } from '../audit/refusal-tally.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { requestMetrics } from './middleware/request-metrics.ts';
+import type { InFlight } from './in-flight.ts';
+import { METRICS_PATH, metricsRoutes } from './routes/metrics-routes.ts';
 
 /** How long a successful write probe of /readyz stands for the database's writability. */
 export const READY_PROBE_MS = 5000;
@@ -52,22 +56,30 @@ export interface AppDeps {
   reid: ReidentificationService;
   dsr: DsrService;
   refusals: RefusalTally;
+  metrics: GatewayMetrics;
+  /** Counts the requests being handled (a stopping gateway waits for them). */
+  inFlight?: InFlight;
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals } = deps;
+  const { config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals, metrics } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ limitLength: 64 }));
+  if (deps.inFlight) app.use(deps.inFlight.middleware);
+  app.use(requestMetrics(metrics));
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
-  app.use('/v1/*', async (c, next) => {
-    await next();
-    // on the finished response: c.header() after next() would rebuild it around the body
-    c.res.headers.set('Cache-Control', 'no-store');
-  });
-  app.use('/v1/*', auditRequests(audit, refusals));
-  app.use('/v1/*', authenticate(verifier));
+  // the API and the metrics: a token on every request, refusals audited, nothing cached
+  for (const guarded of ['/v1/*', METRICS_PATH]) {
+    app.use(guarded, async (c, next) => {
+      await next();
+      // on the finished response: c.header() after next() would rebuild it around the body
+      c.res.headers.set('Cache-Control', 'no-store');
+    });
+    app.use(guarded, auditRequests(audit, refusals));
+    app.use(guarded, authenticate(verifier));
+  }
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,
@@ -99,13 +111,14 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes());
   app.route('/', meRoutes({ policies }));
   app.route('/', policyRoutes({ policies }));
-  app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
+  app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows, metrics }));
   app.route('/', subjectRoutes({ policies, subjects }));
   app.route('/', segmentationRoutes({ policies, segmentations }));
   app.route('/', auditRoutes({ policies, audit }));
-  app.route('/', reidentificationRoutes({ policies, reid }));
+  app.route('/', reidentificationRoutes({ policies, reid, metrics }));
   app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));
+  app.route('/', metricsRoutes({ policies, metrics }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',

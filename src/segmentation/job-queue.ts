@@ -28,6 +28,9 @@ export interface QueueTiming {
   pollMs: number;
 }
 
+/** How a job ended on this instance (metrics). */
+export type JobOutcome = 'succeeded' | 'failed' | 'timeout' | 'taken_over' | 'handed_back';
+
 /** Claims of a run before it is failed as interrupted (an instance died under it each time). */
 export const MAX_ATTEMPTS = 3;
 
@@ -44,6 +47,10 @@ export class JobQueue {
   private warm = false;
   private standby: Worker | undefined;
   private poller: NodeJS.Timeout | undefined;
+  /** The job this instance runs now, and how to hand it back if the process stops first. */
+  private current: { handBack(): void } | undefined;
+  /** Told how each job ended on this instance and how long its worker ran (metrics). */
+  onSettled: ((method: string, outcome: JobOutcome, seconds: number) => void) | undefined;
 
   constructor(
     private readonly runs: RunStore, private readonly logger: Logger,
@@ -70,6 +77,11 @@ export class JobQueue {
     if (this.closed) return;
     this.warm = true;
     this.standby ??= this.spawn(true);
+  }
+
+  /** Jobs this instance runs now (0 or 1). */
+  get running(): number {
+    return this.current ? 1 : 0;
   }
 
   /** Whether a worker is booted (or booting) ahead of the next job. */
@@ -104,13 +116,22 @@ export class JobQueue {
     while (this.active) await this.active;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Claims nothing more; a job running now may finish within `graceMs`, else its worker is stopped
+   * and the run handed back to the queue (another instance, or this one's next start, runs it).
+   */
+  async close(graceMs = 0): Promise<void> {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     const standby = this.standby;
     this.standby = undefined;
-    await Promise.all([this.idle(), standby?.terminate()]);
+    let grace: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { grace = setTimeout(resolve, graceMs); });
+    await Promise.all([Promise.race([this.idle(), late]), standby?.terminate()]);
+    clearTimeout(grace);
+    this.current?.handBack();
+    await this.idle();
   }
 
   private async drain(): Promise<void> {
@@ -135,9 +156,12 @@ export class JobQueue {
       let done = false;
       let timedOut = false;
       let lost = false;
+      let handedBack = false;
       const worker = this.standby ?? this.spawn(false);
       this.standby = undefined;
       worker.ref();
+      const started = performance.now();
+      this.current = { handBack: () => { handedBack = true; void worker.terminate(); } };
       const timer = setTimeout(() => {
         timedOut = true;
         void worker.terminate();
@@ -166,7 +190,13 @@ export class JobQueue {
       worker.on('exit', (code) => {
         clearTimeout(timer);
         clearInterval(renewal);
-        void progress.then(() => (lost ? undefined : this.settle(job, done && code === 0, timedOut))).finally(() => {
+        this.current = undefined;
+        const seconds = (performance.now() - started) / 1000;
+        const completed = done && code === 0;
+        const ended = handedBack && !completed ? this.handBack(job)
+          : lost ? Promise.resolve<JobOutcome>('taken_over')
+            : this.settle(job, completed, timedOut);
+        void progress.then(() => ended).then((outcome) => this.onSettled?.(job.spec.method, outcome, seconds)).finally(() => {
           if (this.warm && !this.closed) this.standby ??= this.spawn(true);
           resolve();
         });
@@ -179,13 +209,30 @@ export class JobQueue {
    * A job that reported a failure may have failed before it could record it (e.g. its storage
    * could not be opened): the run must not stay running until its lease lapses and repeat.
    */
-  private async settle(job: JobInput, completed: boolean, timedOut: boolean): Promise<void> {
+  private async settle(job: JobInput, completed: boolean, timedOut: boolean): Promise<JobOutcome> {
     if (timedOut) this.logger.warn({ run: job.runId }, 'segmentation job stopped at its time limit');
-    if (completed) return;
+    if (completed) {
+      // the job may have completed by recording a refusal (a population under the minimum)
+      const status = this.onSettled && (await this.runs.get(job.runId).catch(() => undefined))?.status;
+      return status === 'failed' ? 'failed' : 'succeeded';
+    }
     try {
       await this.runs.fail(job.runId, timedOut ? TIMEOUT : FAILED, this.now(), this.claimant);
     } catch (e) {
       this.logger.error({ run: job.runId, err: e }, 'a failed run could not be recorded as failed');
     }
+    return timedOut ? 'timeout' : 'failed';
+  }
+
+  /** Stopped by shutdown: the run goes back to the queue unless it finished meanwhile. */
+  private async handBack(job: JobInput): Promise<JobOutcome> {
+    try {
+      const released = await this.runs.release(job.runId, this.claimant);
+      if (released) this.logger.warn({ run: job.runId }, 'segmentation run handed back to the queue: the gateway is stopping');
+    } catch (e) {
+      // the lease lapses and another instance (or the next start) takes the run over
+      this.logger.error({ run: job.runId, err: e }, 'segmentation run could not be handed back; its claim lapses instead');
+    }
+    return 'handed_back';
   }
 }

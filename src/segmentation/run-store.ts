@@ -60,6 +60,11 @@ export interface RunStore {
   renew(id: string, claimant: string, leaseUntil: number): Promise<boolean>;
   /** Whether `claimant` still holds the run (asked inside member writes, so a lost claim writes nothing). */
   holds(id: string, claimant: string): Promise<boolean>;
+  /**
+   * The claimant stops (its process shuts down) before the run finished: the run is queued again
+   * for any instance, from the start, and this claim does not count as an attempt.
+   */
+  release(id: string, claimant: string): Promise<boolean>;
   /** Runs left running by a process that is gone, queued again (a backend one process owns, at start). */
   requeueRunning(): Promise<number>;
   /** The writes of the claimant only: once a run is taken over, the old holder changes nothing. */

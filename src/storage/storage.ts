@@ -43,8 +43,16 @@ export interface Storage extends Ports {
   population: PopulationReader;
   readiness: Readiness;
   maintenance: Maintenance;
+  /** Connections now: open, busy in a unit of work, and units waiting for one (metrics). */
+  connections(): ConnectionStats;
+  /** Tells `observer` how long each unit of work took and how it ended (metrics); one observer. */
+  observeUnits(observer: UnitObserver): void;
   close(): Promise<void>;
 }
+
+export interface ConnectionStats { open: number; busy: number; waiting: number }
+
+export type UnitObserver = (seconds: number, outcome: 'commit' | 'rollback') => void;
 
 export interface Readiness {
   /** Proves the database takes writes now (touching no personal data). */

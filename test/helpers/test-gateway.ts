@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { parse, stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config/load-config.ts';
-import { buildGateway, type Gateway } from '../../src/gateway.ts';
+import { buildGateway, startGateway, type Gateway, type RunningGateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { mintDevToken } from '../../src/auth/dev-issuer.ts';
 import type { SqliteStorage } from '../../src/db/sqlite/storage.ts';
@@ -53,6 +53,8 @@ export interface TestGateway extends Gateway {
   mint(roles: string[], opts?: { sub?: string; ttlSeconds?: number }): Promise<string>;
   /** Through app.request(); `clientAddress` stands in for the socket's remote address. */
   request(pathname: string, init?: RequestInit & { token?: string; clientAddress?: string }): Promise<Response>;
+  /** The listening gateway, when built with `listen` (its close() is part of cleanup). */
+  running?: RunningGateway;
   /** Closes the storage and removes the temp directories. */
   cleanup(): Promise<void>;
 }
@@ -101,6 +103,8 @@ export interface TestGatewayOptions {
   clockStart?: number;
   /** Runs on the fresh data and policy directories before the gateway is built. */
   prepare?: (dirs: { dataDir: string; policiesDir: string }) => void | Promise<void>;
+  /** Starts the listener too (on a free loopback port), with these settings over the config's. */
+  listen?: Partial<Pick<Config, 'metricsPort' | 'shutdownGraceMs'>>;
 }
 
 export async function testGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -145,7 +149,8 @@ async function assemble(
   let t = options.clockStart ?? Date.now();
   const now = () => t;
   const logger = createLogger({ level: 'info', destination });
-  const gw = await buildGateway(config, { logger, clock: now });
+  const running = options.listen ? await startGateway({ ...config, port: 0, host: '127.0.0.1', ...options.listen }, { logger, clock: now }) : undefined;
+  const gw = running ?? await buildGateway(config, { logger, clock: now });
   const sqliteOnly = <T>(get: (s: SqliteStorage) => T) => (): T => {
     if (gw.storage.dialect !== 'sqlite') throw new Error('this test reads the SQLite file itself: it runs on the SQLite backend only');
     return get(gw.storage as SqliteStorage);
@@ -168,7 +173,10 @@ async function assemble(
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
       return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
-    cleanup: () => Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle()]).then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
+    ...(running && { running }),
+    cleanup: () => (running
+      ? db.close().then(() => running.close())
+      : Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle()]).then(() => db.close()).then(() => gw.storage.close())).finally(removeDirs),
   };
   return out;
 }

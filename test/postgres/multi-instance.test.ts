@@ -22,7 +22,7 @@ import { runVeilgate } from '../helpers/cli.ts';
 import { postgresTestDb, type TestDb } from '../helpers/db.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { makePolicies, tempDir } from '../helpers/test-gateway.ts';
-import { MultiClient, startInstance, stopInstance, until, type Answer, type Instance } from './instances.ts';
+import { MultiClient, startInstance, stopInstance, until, type Answer, type Instance } from '../helpers/instances.ts';
 
 const BATCHES = 10;
 const BATCH = 200;

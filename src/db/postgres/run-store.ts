@@ -43,6 +43,9 @@ export function pgRunStore(db: Db, uow: PgUnitOfWork): RunStore {
       `UPDATE segmentation_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status IN ('queued', 'running')`, [leaseUntil, id, claimant])) === 1,
     holds: async (id, claimant) =>
       (await db.one(`SELECT 1 FROM segmentation_runs WHERE id = $1 AND claimed_by = $2 AND status IN ('queued', 'running')`, [id, claimant])) !== undefined,
+    release: async (id, claimant) => (await db.run(
+      `UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL, progress = 0, attempts = greatest(attempts - 1, 0)
+       WHERE id = $1 AND claimed_by = $2 AND status IN ('queued', 'running')`, [id, claimant])) === 1,
     requeueRunning: () => db.run(
       `UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL WHERE status IN ('queued', 'running') AND claimed_by IS NOT NULL`),
     // written by the claimant only, and never after the result: a late one must not undo it

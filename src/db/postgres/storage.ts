@@ -83,6 +83,8 @@ export async function openPostgresStorage(o: PostgresStorageOptions): Promise<Po
       // PostgreSQL's own autovacuum and checkpoints need nothing of the gateway
       startBackground: () => ({ stop: async () => {} }),
     },
+    connections: () => ({ open: pool.totalCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    observeUnits: (observer) => { uow.observer = observer; },
     close: () => pool.end(),
   };
 }

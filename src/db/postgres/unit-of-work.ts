@@ -5,11 +5,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { isRetryable, mapped } from './errors.ts';
+import type { UnitObserver } from '../../storage/storage.ts';
 
 const ATTEMPTS = 4;
 
 export class PgUnitOfWork {
   readonly als = new AsyncLocalStorage<pg.PoolClient>();
+  observer: UnitObserver | undefined;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -19,6 +21,16 @@ export class PgUnitOfWork {
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inside) return fn();
+    const started = performance.now();
+    let outcome: 'commit' | 'rollback' = 'rollback';
+    try {
+      return await this.attempts(fn, () => { outcome = 'commit'; });
+    } finally {
+      this.observer?.((performance.now() - started) / 1000, outcome);
+    }
+  }
+
+  private async attempts<T>(fn: () => Promise<T>, committed: () => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -31,6 +43,7 @@ export class PgUnitOfWork {
         await client.query('BEGIN');
         const out = await this.als.run(client, fn);
         await client.query('COMMIT');
+        committed();
         return out;
       } catch (e) {
         try {

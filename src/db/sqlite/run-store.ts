@@ -24,6 +24,8 @@ export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunS
       WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
     renew: sqlite.prepare(`UPDATE segmentation_runs SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
     holds: sqlite.prepare<[string, string], { n: number }>(`SELECT 1 AS n FROM segmentation_runs WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
+    release: sqlite.prepare(`UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL, progress = 0,
+      attempts = max(attempts - 1, 0) WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
     requeue: sqlite.prepare(`UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL
       WHERE status IN ('queued', 'running') AND claimed_by IS NOT NULL`),
     // written by the claimant only, and never after the result: a late one must not undo it
@@ -60,6 +62,7 @@ export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunS
     markRunning: async (id, at, claimant) => st.running.run(at, id, claimant).changes === 1,
     renew: async (id, claimant, leaseUntil) => st.renew.run(leaseUntil, id, claimant).changes === 1,
     holds: async (id, claimant) => st.holds.get(id, claimant) !== undefined,
+    release: async (id, claimant) => st.release.run(id, claimant).changes === 1,
     requeueRunning: async () => st.requeue.run().changes,
     progress: async (id, p, claimant) => void st.progress.run(p, id, claimant),
     succeed: async (id, result, at, claimant) => st.succeed.run(JSON.stringify(result), at, id, claimant).changes === 1,

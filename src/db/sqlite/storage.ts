@@ -113,6 +113,9 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
         return { stop: () => c.stop() };
       },
     },
+    // one writer (units take turns on it) and one reader
+    connections: () => ({ open: 2, busy: writer.inTransaction ? 1 : 0, waiting: uow.waiting }),
+    observeUnits: (observer) => { uow.observer = observer; },
     close: async () => {
       warm?.dispose();
       reader.close();

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../errors/app-error.ts';
+import type { UnitObserver } from '../../storage/storage.ts';
 
 const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE']);
 
@@ -21,6 +22,9 @@ export class UnitOfWork {
   private readonly active = new AsyncLocalStorage<true>();
   /** Counts the units begun: what a unit learned is valid while this number stands. */
   unitNumber = 0;
+  /** Units waiting for their turn on the writer. */
+  waiting = 0;
+  observer: UnitObserver | undefined;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -34,7 +38,14 @@ export class UnitOfWork {
     let release!: () => void;
     const turn = this.queue;
     this.queue = new Promise<void>((r) => { release = r; });
-    await turn;
+    this.waiting++;
+    try {
+      await turn;
+    } finally {
+      this.waiting--;
+    }
+    const started = performance.now();
+    let outcome: 'commit' | 'rollback' = 'rollback';
     try {
       try {
         this.db.exec('BEGIN IMMEDIATE');
@@ -45,6 +56,7 @@ export class UnitOfWork {
       try {
         const out = await this.active.run(true, fn);
         this.db.exec('COMMIT');
+        outcome = 'commit';
         return out;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -52,6 +64,7 @@ export class UnitOfWork {
       }
     } finally {
       release();
+      this.observer?.((performance.now() - started) / 1000, outcome);
     }
   }
 }

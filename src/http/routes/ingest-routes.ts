@@ -7,6 +7,8 @@ import type { PolicySet } from '../../policy/load-policies.ts';
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
+import type { RowError } from '../../ingest/record-validator.ts';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.ts';
 
 export const SourceParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'source must be a lower-case identifier (a-z, 0-9, _ and -)');
 
@@ -30,7 +32,16 @@ const bodyContent = {
   'text/csv': { schema: z.string().openapi({ description: 'header row, then one record per row (comma or semicolon)' }) },
 };
 
-export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService; maxBatchRows: number }) {
+/** Rejected rows by the first rule each broke (a row may break several). */
+function rejectedByRule(errors: readonly RowError[]): Map<string, number> {
+  const rowRule = new Map<number, string>();
+  for (const e of errors) if (!rowRule.has(e.row)) rowRule.set(e.row, e.code);
+  const out = new Map<string, number>();
+  for (const code of rowRule.values()) out.set(code, (out.get(code) ?? 0) + 1);
+  return out;
+}
+
+export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService; maxBatchRows: number; metrics: GatewayMetrics }) {
   const app = new OpenAPIHono<AppEnv>();
   for (const type of ['customers', 'transactions', 'consents'] as const satisfies RecordTypeName[]) {
     app.openapi(
@@ -72,6 +83,7 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
           requestHash: deps.ingest.fingerprint(bytes),
         });
         if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
+        else deps.metrics.ingest(source, type, outcome.result.accepted, rejectedByRule(outcome.result.errors));
         return c.json(outcome.result, 200);
       },
     );

@@ -5,6 +5,7 @@ import type { ReidentificationService } from '../../reidentification/reidentific
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf, callerOf } from '../caller.ts';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.ts';
 
 // Justification is optional in the schema on purpose: a missing one is refused by the service,
 // so that refusal is audited like any other.
@@ -15,8 +16,19 @@ const ReidBody = z.strictObject({
   justification: z.string().max(2000).optional(),
 }).openapi('ReidentificationRequest');
 
-export function reidentificationRoutes(deps: { policies: PolicySet; reid: ReidentificationService }) {
+export function reidentificationRoutes(deps: { policies: PolicySet; reid: ReidentificationService; metrics: GatewayMetrics }) {
   const app = new OpenAPIHono<AppEnv>();
+  // every request and decision counts by its outcome, refusals included (a spike is worth an alert)
+  const counted = async <T>(refused: string, fn: () => Promise<T>, outcome: (v: T) => string): Promise<T> => {
+    try {
+      const v = await fn();
+      deps.metrics.reidentification(outcome(v));
+      return v;
+    } catch (e) {
+      deps.metrics.reidentification(refused);
+      throw e;
+    }
+  };
   const sec = [{ bearer: [] }];
   app.openapi(createRoute({
     method: 'post', path: '/v1/reidentifications', tags: ['re-identification'], summary: 'Re-identify pseudonyms (justified, audited)',
@@ -30,7 +42,7 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
       429: { description: 'Daily quota used up (Retry-After)' },
     },
   }), async (c) => {
-    const out = await deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json'));
+    const out = await counted('refused', () => deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json')), (o) => o.outcome);
     return c.json(out.body, out.outcome === 'granted' ? 201 : 202);
   });
   app.openapi(createRoute({
@@ -45,7 +57,8 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
       security: sec, middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
       request: { params: z.object({ id: z.string().max(64) }) },
       responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 409: { description: 'Not pending' } },
-    }), async (c) => c.json(await deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
+    }), async (c) => c.json(await counted('decision_refused', () => deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision),
+      () => (decision === 'approve' ? 'approved' : 'denied')), 200));
   }
   return app;
 }

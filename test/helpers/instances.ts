@@ -4,7 +4,7 @@
 // entries to the requests that caused them.
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { freePort, spawnVeilgate } from '../helpers/cli.ts';
+import { freePort, spawnVeilgate } from './cli.ts';
 
 export interface Instance {
   name: string;

@@ -4,20 +4,24 @@ import type { Storage } from '../storage/storage.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openPostgresStorage } from './postgres/storage.ts';
-import { openSqliteStorage } from './sqlite/storage.ts';
 import { DB_FILE } from './sqlite/open-database.ts';
 
 export type { StorageConfig } from '../storage/storage-config.ts';
 
-/** Opens (and, unless told not to, migrates) the configured backend: PostgreSQL when a database URL is set. */
+/**
+ * Opens (and, unless told not to, migrates) the configured backend: PostgreSQL when a database URL
+ * is set. Only that backend's adapter and driver are loaded (a start, or a worker's boot, does not
+ * pay for the other).
+ */
 export async function openStorage(c: StorageConfig): Promise<Storage> {
   if (c.database) {
+    const { openPostgresStorage } = await import('./postgres/storage.ts');
     return openPostgresStorage({
       database: c.database, ...(c.busyTimeoutMs !== undefined && { busyTimeoutMs: c.busyTimeoutMs }),
       ...(c.migrate !== undefined && { migrate: c.migrate }), ...(c.poolSize !== undefined && { poolSize: c.poolSize }),
     });
   }
+  const { openSqliteStorage } = await import('./sqlite/storage.ts');
   return openSqliteStorage(c);
 }
 

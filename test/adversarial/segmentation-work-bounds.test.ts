@@ -2,7 +2,7 @@
 // request cost about a millisecond per subject, the single queue had no bound per caller and no
 // time limit, and everyone else waited behind one caller's backlog. Requests are bounded in
 // conditions and values, a caller in queued and running jobs, a job in time, and callers take turns.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Recorder } from '../helpers/access.ts';
 import { fillers } from '../helpers/audit.ts';
 import { expectProblem } from '../helpers/problem.ts';

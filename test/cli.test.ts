@@ -139,14 +139,12 @@ describe('keys init -> token mint -> serve -> SIGTERM', () => {
     expect(me).toMatchObject({ subject: 'alice', issuer_id: 'dev' });
     expect((await fetch(`${base}/v1/policies`)).status).toBe(401);
 
-    const t0 = Date.now();
     proc.child.kill('SIGTERM');
     const exit = await Promise.race([
       proc.exited,
       new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000)),
     ]);
     expect(exit, proc.output().stderr).toEqual({ code: 0, signal: null });
-    expect(Date.now() - t0).toBeLessThan(5000);
     // It has stopped listening.
     expect(await fetch(`${base}/healthz`).then(() => 'open', () => 'closed')).toBe('closed');
 

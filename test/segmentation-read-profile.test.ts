@@ -60,10 +60,9 @@ async function seededStore(n: number): Promise<{ sqlite: Database.Database; file
 /** A read helper that has finished booting. */
 async function readyHelper(dataDir: string): Promise<ReadHelper> {
   const helper = ReadHelper.start(dataDir);
-  for (let waited = 0; Atomics.load(helper.flag, 0) === READ.booting; waited += 20) {
-    if (waited > 120_000) throw new Error('read helper did not boot');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // woken by the helper's own store to the flag (it notifies), not by polling
+  const w = Atomics.waitAsync(helper.flag, 0, READ.booting, 120_000);
+  if (w.async && (await w.value) === 'timed-out') throw new Error('read helper did not boot');
   expect(Atomics.load(helper.flag, 0)).toBe(READ.ready);
   return helper;
 }

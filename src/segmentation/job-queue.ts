@@ -51,6 +51,8 @@ export class JobQueue {
   private current: { handBack(): void } | undefined;
   /** Told how each job ended on this instance and how long its worker ran (metrics). */
   onSettled: ((method: string, outcome: JobOutcome, seconds: number) => void) | undefined;
+  /** Told of each progress a job reported, once it is stored (tests follow a job without polling). */
+  onProgress: ((runId: string, progress: number) => void) | undefined;
 
   constructor(
     private readonly runs: RunStore, private readonly logger: Logger,
@@ -180,7 +182,7 @@ export class JobQueue {
       worker.on('message', (m: { done?: boolean; errorType?: string; progress?: number }) => {
         if (m.progress !== undefined) {
           const p = m.progress;
-          progress = progress.then(() => this.runs.progress(job.runId, p, this.claimant)).catch(() => {});
+          progress = progress.then(() => this.runs.progress(job.runId, p, this.claimant)).then(() => this.onProgress?.(job.runId, p)).catch(() => {});
           return;
         }
         done = m.done === true;

@@ -21,7 +21,17 @@ const SERVE: Record<'compiled' | 'source', string[]> = {
   source: ['--import', 'tsx', path.join(ROOT, 'src/main.ts')],
 };
 
-async function serveToReady(args: string[], port: number): Promise<number> {
+/** Resident and peak memory of a process (kB), from /proc. */
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Idle a moment after ready: the job worker and preparation threads boot ahead, then nothing runs. */
+const IDLE_MS = 2000;
+
+async function serveToReady(args: string[], port: number): Promise<{ ms: number; idle: { rss: number; hwm: number } }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-bench-startup-'));
   const t = performance.now();
   const p = spawn(process.execPath, args, {
@@ -32,7 +42,11 @@ async function serveToReady(args: string[], port: number): Promise<number> {
     for (;;) {
       if (p.exitCode !== null) throw new Error(`the server exited ${p.exitCode} before it was ready`);
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return performance.now() - t;
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) {
+          const ms = performance.now() - t;
+          await new Promise((r) => setTimeout(r, IDLE_MS));
+          return { ms, idle: memoryOf(p.pid!) };
+        }
       } catch { /* not listening yet */ }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -55,18 +69,26 @@ export async function run(args: string[]): Promise<void> {
   const f = parseFlags(FLAGS, args);
   console.log(`start-up benchmark: median of ${f.runs} runs, ${os.cpus().length} cores, node ${process.version}`);
   const ready = { compiled: [] as number[], source: [] as number[] };
+  const rss = { compiled: [] as number[], source: [] as number[] };
+  const hwm = { compiled: [] as number[], source: [] as number[] };
   const boot = { compiled: [] as number[], source: [] as number[] };
   for (let r = 0; r < f.runs; r++) {
     // turns within each run, so drift hits both alike
-    ready.compiled.push(await serveToReady(SERVE.compiled, await freePort()));
-    ready.source.push(await serveToReady(SERVE.source, await freePort()));
+    for (const v of ['compiled', 'source'] as const) {
+      const r = await serveToReady(SERVE[v], await freePort());
+      ready[v].push(r.ms);
+      rss[v].push(r.idle.rss / 1024);
+      hwm[v].push(r.idle.hwm / 1024);
+    }
     boot.compiled.push(poolBoot('dist'));
     boot.source.push(poolBoot('src'));
   }
-  const row = (what: string, v: { compiled: number[]; source: number[] }) =>
-    [what, fixed(median(v.source), 0), fixed(median(v.compiled), 0), `${fixed(median(v.source) / median(v.compiled), 1)}x`];
-  console.log('\n' + table(['what', 'source via tsx, ms', 'compiled, ms', 'faster'], [
-    row('veilgate serve: spawn to first 200 on /readyz', ready),
-    row('one ingest preparation thread: created to first answer', boot),
+  const row = (what: string, v: { compiled: number[]; source: number[] }, digits = 0) =>
+    [what, fixed(median(v.source), digits), fixed(median(v.compiled), digits), `${fixed(median(v.source) / median(v.compiled), 1)}x`];
+  console.log('\n' + table(['what', 'source via tsx', 'compiled', 'ratio'], [
+    row('veilgate serve: spawn to first 200 on /readyz, ms', ready),
+    row('one ingest preparation thread: created to first answer, ms', boot),
+    row(`idle server ${IDLE_MS / 1000} s after ready: RSS, MB`, rss, 1),
+    row(`idle server ${IDLE_MS / 1000} s after ready: peak RSS so far, MB`, hwm, 1),
   ], ['l', 'r', 'r', 'r']));
 }

@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
   app.route('/', subjectRoutes({ policies, subjects }));
   app.route('/', segmentationRoutes({ policies, segmentations }));
-  app.route('/', auditRoutes({ policies, audit }));
+  app.route('/', auditRoutes({ policies, audit, logger }));
   app.route('/', reidentificationRoutes({ policies, reid }));
   app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));

@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', policyRoutes({ policies }));
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows }));
   app.route('/', subjectRoutes({ policies, subjects }));
-  app.route('/', segmentationRoutes({ policies, segmentations }));
+  app.route('/', segmentationRoutes({ policies, segmentations, logger }));
   app.route('/', auditRoutes({ policies, audit, logger }));
   app.route('/', reidentificationRoutes({ policies, reid }));
   app.route('/', dsrRoutes({ policies, dsr }));

@@ -57,6 +57,8 @@ export class AuditLog {
     private readonly clock: () => number,
     /** Told of each sealed head worth a checkpoint line in the log (a copy outside the data directory). */
     private readonly onCheckpoint: (head: SealedHead) => void = () => {},
+    /** Told of each entry once the unit of work that appended it has committed (the audit sink); must not block. */
+    private readonly onCommitted?: (entry: AuditEntry) => void,
   ) {
     this.key = crypto.createSecretKey(auditKey);
     this.seal = new HeadSeal(this.key);
@@ -119,6 +121,9 @@ export class AuditLog {
     };
     const full = { ...e, hash: chainHash(this.key, e) };
     await tx.audit.insert(full);
+    // forwarded once it commits: an entry rolled back with its action never leaves
+    const committed = this.onCommitted;
+    if (committed) this.storage.afterCommit(() => committed(full));
     return full;
   }
 

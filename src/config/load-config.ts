@@ -49,6 +49,43 @@ const databaseUrl = z.string().superRefine((v, ctx) => {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** Where audit entries are forwarded as they commit, besides the audit table (the record of truth). */
+export interface AuditSinkConfig {
+  /** jsonl: the export's entry shape, one per line; syslog: RFC 5424 (octet-counted on TCP); cef: ArcSight CEF (in RFC 5424 frames on UDP/TCP). */
+  format: 'jsonl' | 'syslog' | 'cef';
+  target: { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'udp' | 'tcp'; host: string; port: number };
+  /** Entries waiting to be sent; past it, new entries are dropped and counted. */
+  queue: number;
+}
+
+const SINK_USAGE = 'must be FORMAT:TARGET, FORMAT jsonl, syslog or cef, TARGET stdout, a file path, udp://HOST:PORT or tcp://HOST:PORT';
+
+// jsonl:stdout, syslog:udp://127.0.0.1:514, cef:/var/log/veilgate/audit.cef ...
+const auditSink = z.string().transform((v, ctx): Omit<AuditSinkConfig, 'queue'> => {
+  const m = /^(jsonl|syslog|cef):(.+)$/.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: SINK_USAGE });
+    return z.NEVER;
+  }
+  const format = m[1] as AuditSinkConfig['format'];
+  const target = m[2]!;
+  if (target === 'stdout') return { format, target: { kind: 'stdout' } };
+  const net = /^(udp|tcp):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(target);
+  if (net) {
+    const port = Number(net[3]);
+    if (port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'the port must be between 1 and 65535' });
+      return z.NEVER;
+    }
+    return { format, target: { kind: net[1] as 'udp' | 'tcp', host: net[2]!.replace(/^\[|\]$/g, ''), port } };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    ctx.addIssue({ code: 'custom', message: `${SINK_USAGE} (a network target is udp://HOST:PORT or tcp://HOST:PORT)` });
+    return z.NEVER;
+  }
+  return { format, target: { kind: 'file', path: path.resolve(target) } };
+});
+
 const envSchema = z.object({
   PORT: intIn(0, 65535).default(8080),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
@@ -79,6 +116,8 @@ const envSchema = z.object({
   VEILGATE_DB_STATEMENT_TIMEOUT_MS: intIn(0, 86_400_000).default(60_000),
   VEILGATE_DB_TLS: z.enum(['disable', 'require', 'verify-full'], { message: 'must be disable, require or verify-full' }).optional(),
   VEILGATE_DB_CA_FILE: z.string().min(1).optional(),
+  VEILGATE_AUDIT_SINK: auditSink.optional(),
+  VEILGATE_AUDIT_SINK_QUEUE: intIn(1, 1_000_000).default(10_000),
 });
 
 export interface DatabaseConfig {
@@ -127,6 +166,8 @@ export interface Config {
   database?: DatabaseConfig;
   /** Where this instance writes the sealed audit head (default: audit-head.json in the data directory). */
   auditHeadFile: string;
+  /** Where audit entries are forwarded as they commit (VEILGATE_AUDIT_SINK); none when unset. */
+  auditSink?: AuditSinkConfig;
 }
 
 /**
@@ -185,6 +226,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (e.VEILGATE_DB_CA_FILE && !e.VEILGATE_DATABASE_URL) {
     throw new ConfigError([{ variable: 'VEILGATE_DB_CA_FILE', message: 'is only used with VEILGATE_DATABASE_URL' }]);
   }
+  if (picked['VEILGATE_AUDIT_SINK_QUEUE'] !== undefined && !e.VEILGATE_AUDIT_SINK) {
+    throw new ConfigError([{ variable: 'VEILGATE_AUDIT_SINK_QUEUE', message: 'is only used with VEILGATE_AUDIT_SINK' }]);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -206,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     auditHeadFile: path.resolve(e.VEILGATE_AUDIT_HEAD_FILE ?? path.join(e.VEILGATE_DATA_DIR, 'audit-head.json')),
     jobLeaseMs: e.VEILGATE_JOB_LEASE_MS,
     jobPollMs: e.VEILGATE_JOB_POLL_MS,
+    ...(e.VEILGATE_AUDIT_SINK && { auditSink: Object.freeze({ ...e.VEILGATE_AUDIT_SINK, queue: e.VEILGATE_AUDIT_SINK_QUEUE }) }),
     ...(e.VEILGATE_DATABASE_URL && {
       database: Object.freeze({
         url: e.VEILGATE_DATABASE_URL,

@@ -168,7 +168,7 @@ async function assemble(
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
       return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
     },
-    cleanup: () => Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle()]).then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
+    cleanup: () => Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle(), gw.auditSink?.close()]).then(() => db.close()).then(() => gw.storage.close()).finally(removeDirs),
   };
   return out;
 }

@@ -10,6 +10,7 @@ import { createApp, type VeilgateApp } from './http/create-app.ts';
 import { buildServices, storageConfigOf } from './services.ts';
 import type { PreparePool } from './ingest/prepare-pool.ts';
 import type { AuditLog } from './audit/audit-log.ts';
+import type { AuditSink } from './audit/sink/audit-sink.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
 import type { JobQueue } from './segmentation/job-queue.ts';
 import { SYSTEM_ACTOR, actorFields } from './audit/audit-actor.ts';
@@ -35,6 +36,8 @@ export interface Gateway {
   refusals: RefusalTally;
   metrics: GatewayMetrics;
   inFlight: InFlight;
+  /** Where committed audit entries are forwarded (VEILGATE_AUDIT_SINK), if anywhere; closed with the gateway. */
+  auditSink: AuditSink | undefined;
 }
 
 /** Everything but the listener: what tests and the CLI share with `serve`. */
@@ -56,12 +59,12 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     dialect: storage.dialect, connections: () => storage.connections(), auditHeadSeq: () => auditHeadSeq(), requestsInFlight: () => inFlight.count, jobsRunning: () => jobsRunning(),
   });
   storage.observeUnits(metrics.unit);
-  let services: Awaited<ReturnType<typeof buildServices>>;
+  let services: Awaited<ReturnType<typeof buildServices>> | undefined;
   try {
     services = await buildServices(config, policies, storage, clock, logger);
     const { audit: log, queue: jobs } = services;
     log.onAppend = (seconds, written) => metrics.auditAppend(seconds, written);
-    auditHeadSeq = () => log.headSeq;
+    auditHeadSeq = () => log.sealedSeq;
     jobs.onSettled = (method, outcome, seconds) => metrics.job(method, outcome, seconds);
     jobsRunning = () => jobs.running;
     // runs left running by the previous process on a database only it uses resume now; on a
@@ -75,17 +78,18 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
     await services.audit.syncHead();
     services.audit.checkpoint();
   } catch (e) {
+    await services?.auditSink?.close(1000);
     await storage.close();
     throw e;
   }
-  const { ingest, preparePool, subjects, segmentations, queue, audit, reid, dsr } = services;
+  const { ingest, preparePool, subjects, segmentations, queue, audit, auditSink, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
   const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
   const app = createApp({ config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals, metrics, inFlight });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev, storage: storage.dialect }, 'gateway built');
   queue.start();
-  return { app, storage, policies, logger, verifier, ingest, preparePool, jobs: queue, audit, dsr, refusals, metrics, inFlight };
+  return { app, storage, policies, logger, verifier, ingest, preparePool, jobs: queue, audit, dsr, refusals, metrics, inFlight, auditSink };
 }
 
 export interface RunningGateway extends Gateway {
@@ -160,6 +164,8 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
       await gw.refusals.flush(true);
       await gw.audit.syncHead();
       gw.audit.checkpoint();
+      // the last entries (the refusals flushed above) reach the sink before it closes
+      await gw.auditSink?.close();
     } finally {
       await gw.storage.close();
     }

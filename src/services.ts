@@ -18,6 +18,7 @@ import { SubjectService } from './subjects/subject-service.ts';
 import { JobQueue } from './segmentation/job-queue.ts';
 import { SegmentationService } from './segmentation/segmentation-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { AuditSink } from './audit/sink/audit-sink.ts';
 import { headFileAt } from './audit/audit-head.ts';
 import { VaultReader } from './vault/vault-reader.ts';
 import { ReidentificationService } from './reidentification/reidentification-service.ts';
@@ -38,8 +39,10 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   const cipher = new VaultCipher(keys.master);
   const pseudonymizer = new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion);
   // Each sealed checkpoint is also a log line: a copy of the head outside the data directory.
+  // Committed entries are forwarded to the configured log sink, off the request path.
+  const auditSink = config.auditSink ? new AuditSink(config.auditSink, logger) : undefined;
   const audit = new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => policies.version, clock,
-    (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'));
+    (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'), auditSink && ((e) => auditSink.enqueue(e)));
   const consents = new ConsentRegistry(policies.purposes, clock);
   const purposes = new Set(policies.purposes.keys());
   const prepareDeps = { dictionary: policies.dictionary, pseudonymizer, cipher, purposes };
@@ -79,5 +82,5 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   });
   const rekeyed = await dsr.rekeyLegacySuppressions();
   if (rekeyed > 0) logger.info({ suppressions: rekeyed }, 'suppression entries re-keyed in their own hash domain');
-  return { ingest, preparePool, consents, keys, subjects, pseudonyms, segmentations, queue, audit, reid, dsr };
+  return { ingest, preparePool, consents, keys, subjects, pseudonyms, segmentations, queue, audit, auditSink, reid, dsr };
 }

@@ -215,3 +215,28 @@ describe('secrets from files (<VARIABLE>_FILE, as container secrets are mounted)
     expect(everythingShown(bad)).not.toContain('hunter2-pw');
   });
 });
+
+describe('VEILGATE_AUDIT_SINK', () => {
+  it('parses FORMAT:TARGET: standard output, a file, UDP and TCP; the queue size with it', () => {
+    expect(loadConfig({}).auditSink).toBeUndefined();
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'jsonl:stdout' }).auditSink).toEqual({ format: 'jsonl', target: { kind: 'stdout' }, queue: 10_000 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:logs/audit.cef' }).auditSink).toEqual({ format: 'cef', target: { kind: 'file', path: path.resolve('logs/audit.cef') }, queue: 10_000 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:udp://127.0.0.1:514', VEILGATE_AUDIT_SINK_QUEUE: '50' }).auditSink)
+      .toEqual({ format: 'syslog', target: { kind: 'udp', host: '127.0.0.1', port: 514 }, queue: 50 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:tcp://[::1]:6514' }).auditSink?.target).toEqual({ kind: 'tcp', host: '::1', port: 6514 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:tcp://siem.internal:515' }).auditSink?.target).toEqual({ kind: 'tcp', host: 'siem.internal', port: 515 });
+  });
+
+  it('refuses an unknown format, a bad network target or port, and a queue size without a sink, naming the variable', () => {
+    for (const [value, message] of [
+      ['json:stdout', /must be FORMAT:TARGET/], ['syslog', /must be FORMAT:TARGET/], ['syslog:udp://127.0.0.1', /udp:\/\/HOST:PORT/],
+      ['syslog:http://collector:80', /udp:\/\/HOST:PORT/], ['syslog:tcp://127.0.0.1:70000', /between 1 and 65535/], ['cef:udp://:514', /udp:\/\/HOST:PORT/],
+    ] as const) {
+      const e = configError({ VEILGATE_AUDIT_SINK: value });
+      expect(e.problems.map((p) => p.variable), value).toEqual(['VEILGATE_AUDIT_SINK']);
+      expect(e.problems[0]!.message, value).toMatch(message);
+    }
+    expect(configError({ VEILGATE_AUDIT_SINK_QUEUE: '10' }).problems).toEqual([{ variable: 'VEILGATE_AUDIT_SINK_QUEUE', message: 'is only used with VEILGATE_AUDIT_SINK' }]);
+    expect(configError({ VEILGATE_AUDIT_SINK: 'jsonl:stdout', VEILGATE_AUDIT_SINK_QUEUE: '0' }).problems[0]!.variable).toBe('VEILGATE_AUDIT_SINK_QUEUE');
+  });
+});

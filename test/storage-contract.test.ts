@@ -241,6 +241,15 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
     const all: number[] = [];
     for await (const e of storage.audit.iterate({ afterSeq: 1 })) all.push(e.seq);
     expect(all).toEqual([2, 3, 4, 5]);
+    // keyset pages for exports: bounded by a captured head, read as asked, the last page short
+    const pages: number[][] = [];
+    for await (const page of storage.audit.pages({ afterSeq: 1, throughSeq: 4 }, 2)) pages.push(page.map((e) => e.seq));
+    expect(pages).toEqual([[2, 3], [4]]);
+    const alice: number[][] = [];
+    for await (const page of storage.audit.pages({ actor: 'dev:alice' }, 2)) alice.push(page.map((e) => e.seq));
+    expect(alice).toEqual([[1, 3], [5]]);
+    expect(await storage.audit.seqs({ action: 'dsr.access', throughSeq: 4, limit: 10 })).toEqual([2, 4]);
+    expect(await storage.audit.seqs({ afterSeq: 2, limit: 2 })).toEqual([3, 4]);
   });
 
   it('erasure: everything of the subject goes, the vault row stays shredded and is still found, suppression keys recorded', async () => {

@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../errors/app-error.ts';
 import type { Ports, Storage } from '../storage/storage.ts';
 import { chainHash, GENESIS, type AuditEntry, type AuditInput } from './audit-entry.ts';
 import { HeadSeal, type Head, type HeadFile, type HeadState, type SealedHead } from './audit-head.ts';
-import type { AuditQuery } from './audit-store.ts';
+import type { AuditFilter, AuditQuery } from './audit-store.ts';
 import { verifyChain, type Verification } from './audit-verify.ts';
 import { SYSTEM_ACTOR, actorFields, type AuditActor } from './audit-actor.ts';
 
@@ -59,6 +59,8 @@ export class AuditLog {
     private readonly clock: () => number,
     /** Told of each sealed head worth a checkpoint line in the log (a copy outside the data directory). */
     private readonly onCheckpoint: (head: SealedHead) => void = () => {},
+    /** Told of each entry once the unit of work that appended it has committed (the audit sink); must not block. */
+    private readonly onCommitted?: (entry: AuditEntry) => void,
   ) {
     this.key = crypto.createSecretKey(auditKey);
     this.seal = new HeadSeal(this.key);
@@ -86,7 +88,7 @@ export class AuditLog {
   }
 
   /** The highest seq this process wrote or confirmed in the sealed head (undefined before the first). */
-  get headSeq(): number | undefined {
+  get sealedSeq(): number | undefined {
     return this.known?.seq;
   }
 
@@ -131,6 +133,9 @@ export class AuditLog {
     };
     const full = { ...e, hash: chainHash(this.key, e) };
     await tx.audit.insert(full);
+    // forwarded once it commits: an entry rolled back with its action never leaves
+    const committed = this.onCommitted;
+    if (committed) this.storage.afterCommit(() => committed(full));
     return full;
   }
 
@@ -148,9 +153,29 @@ export class AuditLog {
     return this.storage.audit.query(q);
   }
 
-  /** Every entry matching `q`, in seq order, a page at a time (exports). */
-  entries(q: Omit<AuditQuery, 'limit'>): AsyncIterable<AuditEntry> {
-    return this.storage.audit.iterate(q);
+  /** The seq of the last committed entry (0 for an empty log): where an export stops. */
+  async headSeq(): Promise<number> {
+    return (await this.storage.audit.last())?.seq ?? 0;
+  }
+
+  /** The seqs of the first `q.limit` matching entries (where a bounded export ends). */
+  seqs(q: AuditQuery): Promise<number[]> {
+    return this.storage.audit.seqs(q);
+  }
+
+  /** Every entry matching `q`, in seq order, in keyset pages of `size` read as the consumer asks (exports). */
+  pages(q: AuditFilter, size: number): AsyncIterable<AuditEntry[]> {
+    return this.storage.audit.pages(q, size);
+  }
+
+  /**
+   * Appends an entry after a request's answer began (the later parts of a streamed export), and
+   * moves the sealed head at once, as the request middleware does for entries written before it.
+   */
+  async appendSealed(input: AuditInput): Promise<AuditEntry> {
+    const e = await this.append(input);
+    await this.syncHead();
+    return e;
   }
 
   aboutSubject(pseudonym: string, actions: readonly string[], ports: Ports = this.storage): Promise<AuditEntry[]> {

@@ -49,6 +49,43 @@ const databaseUrl = z.string().superRefine((v, ctx) => {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** Where audit entries are forwarded as they commit, besides the audit table (the record of truth). */
+export interface AuditSinkConfig {
+  /** jsonl: the export's entry shape, one per line; syslog: RFC 5424 (octet-counted on TCP); cef: ArcSight CEF (in RFC 5424 frames on UDP/TCP). */
+  format: 'jsonl' | 'syslog' | 'cef';
+  target: { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'udp' | 'tcp'; host: string; port: number };
+  /** Entries waiting to be sent; past it, new entries are dropped and counted. */
+  queue: number;
+}
+
+const SINK_USAGE = 'must be FORMAT:TARGET, FORMAT jsonl, syslog or cef, TARGET stdout, a file path, udp://HOST:PORT or tcp://HOST:PORT';
+
+// jsonl:stdout, syslog:udp://127.0.0.1:514, cef:/var/log/veilgate/audit.cef ...
+const auditSink = z.string().transform((v, ctx): Omit<AuditSinkConfig, 'queue'> => {
+  const m = /^(jsonl|syslog|cef):(.+)$/.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: SINK_USAGE });
+    return z.NEVER;
+  }
+  const format = m[1] as AuditSinkConfig['format'];
+  const target = m[2]!;
+  if (target === 'stdout') return { format, target: { kind: 'stdout' } };
+  const net = /^(udp|tcp):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(target);
+  if (net) {
+    const port = Number(net[3]);
+    if (port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'the port must be between 1 and 65535' });
+      return z.NEVER;
+    }
+    return { format, target: { kind: net[1] as 'udp' | 'tcp', host: net[2]!.replace(/^\[|\]$/g, ''), port } };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    ctx.addIssue({ code: 'custom', message: `${SINK_USAGE} (a network target is udp://HOST:PORT or tcp://HOST:PORT)` });
+    return z.NEVER;
+  }
+  return { format, target: { kind: 'file', path: path.resolve(target) } };
+});
+
 const envSchema = z.object({
   PORT: intIn(0, 65535).default(8080),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
@@ -81,6 +118,8 @@ const envSchema = z.object({
   VEILGATE_DB_CA_FILE: z.string().min(1).optional(),
   VEILGATE_METRICS_PORT: intIn(0, 65535).optional(),
   VEILGATE_SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(25_000),
+  VEILGATE_AUDIT_SINK: auditSink.optional(),
+  VEILGATE_AUDIT_SINK_QUEUE: intIn(1, 1_000_000).default(10_000),
 });
 
 export interface DatabaseConfig {
@@ -133,6 +172,8 @@ export interface Config {
   metricsPort?: number;
   /** On SIGTERM: how long requests in flight and a running job get to finish before they are cut off (the job handed back). */
   shutdownGraceMs: number;
+  /** Where audit entries are forwarded as they commit (VEILGATE_AUDIT_SINK); none when unset. */
+  auditSink?: AuditSinkConfig;
 }
 
 /**
@@ -191,6 +232,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   if (e.VEILGATE_DB_CA_FILE && !e.VEILGATE_DATABASE_URL) {
     throw new ConfigError([{ variable: 'VEILGATE_DB_CA_FILE', message: 'is only used with VEILGATE_DATABASE_URL' }]);
   }
+  if (picked['VEILGATE_AUDIT_SINK_QUEUE'] !== undefined && !e.VEILGATE_AUDIT_SINK) {
+    throw new ConfigError([{ variable: 'VEILGATE_AUDIT_SINK_QUEUE', message: 'is only used with VEILGATE_AUDIT_SINK' }]);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -214,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     jobPollMs: e.VEILGATE_JOB_POLL_MS,
     shutdownGraceMs: e.VEILGATE_SHUTDOWN_GRACE_MS,
     ...(e.VEILGATE_METRICS_PORT !== undefined && { metricsPort: e.VEILGATE_METRICS_PORT }),
+    ...(e.VEILGATE_AUDIT_SINK && { auditSink: Object.freeze({ ...e.VEILGATE_AUDIT_SINK, queue: e.VEILGATE_AUDIT_SINK_QUEUE }) }),
     ...(e.VEILGATE_DATABASE_URL && {
       database: Object.freeze({
         url: e.VEILGATE_DATABASE_URL,

@@ -113,8 +113,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', policyRoutes({ policies }));
   app.route('/', ingestRoutes({ policies, ingest, maxBatchRows: config.maxBatchRows, metrics }));
   app.route('/', subjectRoutes({ policies, subjects }));
-  app.route('/', segmentationRoutes({ policies, segmentations }));
-  app.route('/', auditRoutes({ policies, audit }));
+  app.route('/', segmentationRoutes({ policies, segmentations, logger }));
+  app.route('/', auditRoutes({ policies, audit, logger }));
   app.route('/', reidentificationRoutes({ policies, reid, metrics }));
   app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));

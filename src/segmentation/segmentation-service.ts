@@ -146,44 +146,118 @@ export class SegmentationService {
   }
 
   /**
-   * One page of a visible segment's members, re-checked against consent now: a withdrawal
-   * after the run still takes the subject out of every later export.
+   * What the caller may export of a run: the stricter privilege, the purposes every member must
+   * still be covered for, and the visible segments (a segment under the stricter minimum is as
+   * hidden as one the run suppressed). Refused (403) without the export right; a run that is not
+   * the caller's, or has no result, is not found.
    */
-  async members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): Promise<{ members: string[]; next_cursor: string | null }> {
+  private async exportable(caller: CallerIdentity, id: string): Promise<MemberScope> {
     const run = await this.owned(caller, id);
     const privilege = this.underStricter(caller, run, undefined);
     if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
-    const result = run.result as { segments: { id: string; size: number }[] } | null;
-    const segment = run.status === 'succeeded' ? result?.segments.find((s) => s.id === segmentId) : undefined;
-    // a segment under the stricter minimum is as hidden as one the run suppressed
-    if (!segment || segment.size < privilege.minGroupSize) throw notFound();
-    let offset = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isInteger(offset) || offset < 0) throw invalid('cursor', 'cursor is not one this API returned.');
+    const result = run.status === 'succeeded' ? run.result as { segments: { id: string; size: number }[] } | null : null;
+    if (!result) throw notFound();
+    const visible = result.segments.filter((s) => s.size >= privilege.minGroupSize).map((s) => s.id);
     const purposes = privilege.partnerScoped ? [...new Set([run.purpose, 'partner_sharing'])] : [run.purpose];
-    const now = this.d.clock();
-    const out: string[] = [];
-    const internal: string[] = [];
-    let exhausted = false;
-    while (out.length < limit) {
-      const page = await this.d.storage.runs.members(id, segmentId, offset, limit);
-      if (page.length === 0) { exhausted = true; break; }
-      // the page's consent states in one read, coverage decided here
-      const states = await this.d.storage.consents.states(page.filter((p): p is string => p !== null));
-      for (const p of page) {
-        offset++;
-        if (p !== null && purposes.every((pp) => coverage(this.d.consents.purpose(pp), states.get(p)?.get(pp), now).covered)) {
-          out.push(this.d.pseudonyms.outbound(caller, p, privilege.partnerScoped));
-          internal.push(p);
+    return { run, partnerScoped: privilege.partnerScoped, purposes, visible };
+  }
+
+  /**
+   * A visible segment's members from raw slot `offset` on, in pages of at most `size`, re-checked
+   * against consent when each page is read: a withdrawal after the run takes the subject out of
+   * every later export, and an erased subject's slot is empty. A page ends early only at the end.
+   */
+  private async *memberPages(caller: CallerIdentity, scope: MemberScope, segmentId: string, offset: number, size: number): AsyncGenerator<MemberPage> {
+    for (;;) {
+      const out: string[] = [];
+      const internal: string[] = [];
+      let exhausted = false;
+      while (out.length < size) {
+        const slots = await this.d.storage.runs.members(scope.run.id, segmentId, offset, size);
+        if (slots.length === 0) { exhausted = true; break; }
+        // the page's consent states in one read, coverage decided here
+        const states = await this.d.storage.consents.states(slots.filter((p): p is string => p !== null));
+        const now = this.d.clock();
+        for (const p of slots) {
+          offset++;
+          if (p !== null && scope.purposes.every((pp) => coverage(this.d.consents.purpose(pp), states.get(p)?.get(pp), now).covered)) {
+            out.push(this.d.pseudonyms.outbound(caller, p, scope.partnerScoped));
+            internal.push(p);
+          }
+          if (out.length === size) break;
         }
-        if (out.length === limit) break;
+        if (slots.length < size && out.length < size) { exhausted = true; break; }
       }
-      if (page.length < limit && out.length < limit) { exhausted = true; break; }
+      yield { members: out, internal, offset, exhausted };
+      if (exhausted) return;
     }
-    // Written before the list leaves; internal pseudonyms, so a DSR access finds partner exports.
-    await this.d.audit.append({
-      ...actorFields(actor), action: 'segment.members.export', outcome: 'granted', purpose: run.purpose, subjects: internal,
-      detail: { run_id: id, segment_id: segmentId, count: internal.length, partner_scoped: privilege.partnerScoped },
-    });
-    return { members: out, next_cursor: exhausted ? null : String(offset) };
+  }
+
+  /** Written before the members leave; internal pseudonyms, so a DSR access finds partner exports. */
+  private exportEntry(actor: AuditActor, scope: MemberScope, segmentId: string | null, page: MemberPage, extra: Record<string, unknown> = {}) {
+    return {
+      ...actorFields(actor), action: 'segment.members.export', outcome: 'granted' as const, purpose: scope.run.purpose, subjects: page.internal,
+      detail: { run_id: scope.run.id, segment_id: segmentId, count: page.internal.length, partner_scoped: scope.partnerScoped, ...extra },
+    };
+  }
+
+  /** One page of a visible segment's members (JSON paging); the cursor is the raw slot offset. */
+  async members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): Promise<{ members: string[]; next_cursor: string | null }> {
+    const scope = await this.exportable(caller, id);
+    if (!scope.visible.includes(segmentId)) throw notFound();
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(offset) || offset < 0) throw invalid('cursor', 'cursor is not one this API returned.');
+    const page = (await this.memberPages(caller, scope, segmentId, offset, limit).next()).value as MemberPage;
+    await this.d.audit.append(this.exportEntry(actor, scope, segmentId, page));
+    return { members: page.members, next_cursor: page.exhausted ? null : String(page.offset) };
+  }
+
+  /**
+   * One page of a run's members across its visible segments, in their order (JSON paging); a page
+   * holds one segment's members. The cursor is "<segment index>:<slot offset>".
+   */
+  async runMembers(caller: CallerIdentity, actor: AuditActor, id: string, cursor: string | undefined, limit: number): Promise<{ members: { segment_id: string; pseudonym: string }[]; next_cursor: string | null }> {
+    const scope = await this.exportable(caller, id);
+    const m = cursor === undefined ? ['', '0', '0'] : /^(\d{1,4}):(\d{1,15})$/.exec(cursor);
+    const index = Number(m?.[1]);
+    if (!m || index >= Math.max(1, scope.visible.length)) throw invalid('cursor', 'cursor is not one this API returned.');
+    const segmentId = scope.visible[index];
+    if (segmentId === undefined) return { members: [], next_cursor: null }; // no visible segment
+    const page = (await this.memberPages(caller, scope, segmentId, Number(m[2]), limit).next()).value as MemberPage;
+    await this.d.audit.append(this.exportEntry(actor, scope, segmentId, page));
+    const next = !page.exhausted ? `${index}:${page.offset}` : index + 1 < scope.visible.length ? `${index + 1}:0` : null;
+    return { members: page.members.map((pseudonym) => ({ segment_id: segmentId, pseudonym })), next_cursor: next };
+  }
+
+  /**
+   * Every member of a run's visible segments (or of one), for a streamed export: checked and
+   * refused like a page before anything is read, then read in parts of EXPORT_PART, each re-checked
+   * against consent and audited (its pseudonyms, the sealed head moved) before it is handed on, so
+   * an export of any size holds one part in memory and every member that leaves is in the log.
+   */
+  async exportMembers(caller: CallerIdentity, actor: AuditActor, id: string, segmentId?: string): Promise<AsyncGenerator<{ segmentId: string; members: string[] }>> {
+    const scope = await this.exportable(caller, id);
+    if (segmentId !== undefined && !scope.visible.includes(segmentId)) throw notFound();
+    const segments = segmentId === undefined ? scope.visible : [segmentId];
+    const audit = this.d.audit;
+    const self = this;
+    return (async function* () {
+      let part = 0;
+      for (const seg of segments) {
+        for await (const page of self.memberPages(caller, scope, seg, 0, EXPORT_PART)) {
+          // an empty export is recorded too (its first part); later empty parts export nothing
+          if (page.internal.length === 0 && part > 0) continue;
+          await audit.appendSealed(self.exportEntry(actor, scope, seg, page, { streamed: true, part: ++part }));
+          yield { segmentId: seg, members: page.members };
+        }
+      }
+      if (part === 0) await audit.appendSealed(self.exportEntry(actor, scope, segmentId ?? null, { members: [], internal: [], offset: 0, exhausted: true }, { streamed: true, part: 1 }));
+    })();
   }
 }
+
+/** Members per audited part of a streamed export. */
+export const EXPORT_PART = 1000;
+
+interface MemberScope { run: RunRow; partnerScoped: boolean; purposes: string[]; visible: string[] }
+interface MemberPage { members: string[]; internal: string[]; offset: number; exhausted: boolean }

@@ -39,6 +39,11 @@ export interface Storage extends Ports {
    * A database that stays busy past its timeout is an AppError `server.unavailable` (503).
    */
   transaction<T>(fn: (tx: Ports) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once the unit of work the caller is in has committed, never if it rolls back (or is
+   * retried: the retry registers again); at once when the caller is in none. `fn` must not block.
+   */
+  afterCommit(fn: () => void): void;
   /** The covered population of a segmentation, read in bulk. */
   population: PopulationReader;
   readiness: Readiness;

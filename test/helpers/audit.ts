@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { chainHash, GENESIS, type AuditEntry } from '../../src/audit/audit-entry.ts';
+import type { AuditEntryJson } from '../../src/audit/audit-json.ts';
 import { frenchMobile, scan, type Identity } from './canaries.ts';
 import { runVeilgate } from './cli.ts';
 import type { Answer, Recorder, Row } from './access.ts';
@@ -37,23 +38,8 @@ export interface AuditRow {
   hash: string;
 }
 
-/** The entry as GET /v1/audit returns it. */
-export interface AuditJson {
-  seq: number;
-  at: string;
-  actor: { issuer: string; subject: string };
-  roles: string[];
-  action: string;
-  outcome: string;
-  purpose: string | null;
-  justification: string | null;
-  subjects: string[];
-  policy_version: string;
-  request_id: string | null;
-  detail: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** The entry as GET /v1/audit returns it (and the audit sink forwards it). */
+export type AuditJson = Omit<AuditEntryJson, 'detail'> & { detail: Record<string, unknown> };
 
 export interface Verification {
   ok: boolean;

@@ -176,7 +176,7 @@ async function assemble(
     ...(running && { running }),
     cleanup: () => (running
       ? db.close().then(() => running.close())
-      : Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle()]).then(() => db.close()).then(() => gw.storage.close())).finally(removeDirs),
+      : Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle(), gw.auditSink?.close()]).then(() => db.close()).then(() => gw.storage.close())).finally(removeDirs),
   };
   return out;
 }

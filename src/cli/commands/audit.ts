@@ -7,6 +7,8 @@ import { loadConfig } from '../../config/load-config.ts';
 import { openStorage, storageExists } from '../../db/open-storage.ts';
 import { AuditLog } from '../../audit/audit-log.ts';
 import { headFileAt } from '../../audit/audit-head.ts';
+import { AuditSink } from '../../audit/sink/audit-sink.ts';
+import { createLogger } from '../../logging/logger.ts';
 import { storageConfigOf } from '../../services.ts';
 import { resolveKeyMaterial } from '../../vault/key-material.ts';
 import { CliError } from '../run-cli.ts';
@@ -31,10 +33,13 @@ async function withAuditLog<T>(fn: (audit: AuditLog) => Promise<T>): Promise<T> 
   if (!storageExists(where)) throw new CliError(`no database in ${config.dataDir}: nothing to verify`);
   const keys = resolveKeyMaterial(config);
   const storage = await openStorage({ ...where, migrate: false });
+  const sink = config.auditSink ? new AuditSink(config.auditSink, createLogger({ level: config.logLevel, destination: process.stderr })) : undefined;
   try {
     if ((await storage.readiness.migrations()).applied === 0) throw new CliError(`the database in ${config.dataDir} has no audit log (run veilgate migrate)`);
-    return await fn(new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => '', Date.now));
+    // a re-anchoring is forwarded to the audit sink like any entry
+    return await fn(new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => '', Date.now, undefined, sink && ((e) => sink.enqueue(e))));
   } finally {
+    await sink?.close();
     await storage.close();
   }
 }

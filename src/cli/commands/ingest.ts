@@ -37,7 +37,7 @@ export function registerIngest(program: Command): void {
       // A smaller page cache than the server's: the CLI promises a flat memory profile.
       const storage = await openStorage({ ...storageConfigOf(config), cacheMiB: 16 });
       const background = storage.maintenance.startBackground(() => {});
-      const { ingest, audit } = await buildServices(config, policies, storage, Date.now);
+      const { ingest, audit, auditSink } = await buildServices(config, policies, storage, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;
       const bar = opts.progress && process.stderr.isTTY
@@ -78,6 +78,7 @@ export function registerIngest(program: Command): void {
         await flush();
       } catch (e) {
         bar?.stop();
+        await auditSink?.close();
         await background.stop();
         await storage.close();
         if (isAppError(e)) throw new CliError(`${e.detail} (${totals.rows} rows committed before the error)`);
@@ -86,6 +87,7 @@ export function registerIngest(program: Command): void {
       bar?.update(size, { rows: totals.rows });
       bar?.stop();
       errorsOut?.end();
+      await auditSink?.close();
       await background.stop();
       await storage.close();
       const secs = (performance.now() - started) / 1000;

@@ -70,6 +70,7 @@ export async function openPostgresStorage(o: PostgresStorageOptions): Promise<Po
     pool,
     ...asUnits(ports, uow),
     transaction: (fn) => uow.run(() => fn(ports)),
+    afterCommit: (fn) => uow.afterCommit(fn),
     population: pgPopulationReader(pool),
     readiness: {
       probeWritable: async (now) => void await db.run(

@@ -4,6 +4,7 @@
 // failure runs the unit again, a few times, before it is a 503.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
+import { runHook } from '../run-hook.ts';
 import { isRetryable, mapped } from './errors.ts';
 import type { UnitObserver } from '../../storage/storage.ts';
 
@@ -12,11 +13,20 @@ const ATTEMPTS = 4;
 export class PgUnitOfWork {
   readonly als = new AsyncLocalStorage<pg.PoolClient>();
   observer: UnitObserver | undefined;
+  /** What waits for the running unit's commit (an attempt that is retried starts with none). */
+  private readonly hooks = new AsyncLocalStorage<(() => void)[]>();
 
   constructor(private readonly pool: pg.Pool) {}
 
   get inside(): boolean {
     return this.als.getStore() !== undefined;
+  }
+
+  /** Runs `fn` once the caller's unit commits (never if it rolls back); at once outside a unit. */
+  afterCommit(fn: () => void): void {
+    const hooks = this.hooks.getStore();
+    if (hooks) hooks.push(fn);
+    else runHook(fn);
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -41,9 +51,11 @@ export class PgUnitOfWork {
       let broken = false;
       try {
         await client.query('BEGIN');
-        const out = await this.als.run(client, fn);
+        const after: (() => void)[] = [];
+        const out = await this.als.run(client, () => this.hooks.run(after, fn));
         await client.query('COMMIT');
         committed();
+        after.forEach(runHook);
         return out;
       } catch (e) {
         try {

@@ -81,6 +81,7 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
     connection: writer,
     ...outside(tx, portsOn(reader, uow), uow),
     transaction: (fn) => uow.run(() => fn(tx)),
+    afterCommit: (fn) => uow.afterCommit(fn),
     population: {
       count: async (purpose, now) => sqlitePopulationReader(scan()).count(purpose, now),
       read: async (q, opts = {}) => {

@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../errors/app-error.ts';
 import type { UnitObserver } from '../../storage/storage.ts';
+import { runHook } from '../run-hook.ts';
 
 const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE']);
 
@@ -19,7 +20,8 @@ export const busyError = (cause: unknown) =>
 
 export class UnitOfWork {
   private queue: Promise<void> = Promise.resolve();
-  private readonly active = new AsyncLocalStorage<true>();
+  /** The running unit, with what waits for its commit. */
+  private readonly active = new AsyncLocalStorage<{ afterCommit: (() => void)[] }>();
   /** Counts the units begun: what a unit learned is valid while this number stands. */
   unitNumber = 0;
   /** Units waiting for their turn on the writer. */
@@ -30,7 +32,14 @@ export class UnitOfWork {
 
   /** Whether the calling async context is inside one of this connection's units. */
   get inside(): boolean {
-    return this.active.getStore() === true;
+    return this.active.getStore() !== undefined;
+  }
+
+  /** Runs `fn` once the caller's unit commits (never if it rolls back); at once outside a unit. */
+  afterCommit(fn: () => void): void {
+    const unit = this.active.getStore();
+    if (unit) unit.afterCommit.push(fn);
+    else runHook(fn);
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -53,10 +62,12 @@ export class UnitOfWork {
       } catch (e) {
         throw isBusy(e) ? busyError(e) : e;
       }
+      const unit = { afterCommit: [] as (() => void)[] };
       try {
-        const out = await this.active.run(true, fn);
+        const out = await this.active.run(unit, fn);
         this.db.exec('COMMIT');
         outcome = 'commit';
+        unit.afterCommit.forEach(runHook);
         return out;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');

@@ -6,9 +6,11 @@ import type { CallerIdentity, SegmentationService } from '../../segmentation/seg
 import type { RunRow } from '../../segmentation/run-store.ts';
 import type { SegmentationSpec } from '../../segmentation/segmentation-spec.ts';
 import type { AppEnv } from '../app-env.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { Context } from 'hono';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
+import { streamedLines } from '../streamed-lines.ts';
 
 const Feature = z.enum(FEATURE_NAMES, { message: 'unknown feature' });
 const Value = z.union([z.string().max(200), z.number()]);
@@ -59,7 +61,27 @@ const identity = (c: Context<AppEnv>): CallerIdentity => {
 
 const csvCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
-export function segmentationRoutes(deps: { policies: PolicySet; segmentations: SegmentationService }) {
+const wantsCsv = (c: Context<AppEnv>) => (c.req.header('accept') ?? '').includes('text/csv');
+
+/** A streamed CSV of members: the export's parts, one row per member, CRLF line ends. */
+async function csvExport(c: Context<AppEnv>, logger: Logger, columns: string[], parts: AsyncGenerator<{ segmentId: string; members: string[] }>, row: (segment: string, member: string) => string) {
+  const body = await streamedLines({
+    header: columns.join(','), eol: '\r\n',
+    pages: (async function* () {
+      for await (const p of parts) yield p.members.map((m) => row(p.segmentId, m));
+    })(),
+    // every part that left is in the audit log; a cut-short file is told by its missing last line break
+    onEnd: (end) => {
+      if (!end.complete) {
+        logger.warn({ route: c.req.routePath, lines: end.lines, reason: end.reason, ...(end.reason === 'storage_error' && { err: end.error }) },
+          'member export ended before its last member: the file has no final line break');
+      }
+    },
+  });
+  return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+}
+
+export function segmentationRoutes(deps: { policies: PolicySet; segmentations: SegmentationService; logger: Logger }) {
   const app = new OpenAPIHono<AppEnv>();
   const sec = [{ bearer: [] }];
   app.openapi(createRoute({
@@ -90,25 +112,60 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
   }), async (c) => c.json(view(await deps.segmentations.get(identity(c), c.req.valid('param').id), true), 200));
   app.openapi(createRoute({
     method: 'get', path: '/v1/segmentations/{id}/segments/{segment_id}/members', tags: ['segmentation'],
-    summary: 'Pseudonymous members of a visible segment (partner-scoped for partners); JSON or CSV',
+    summary: 'Pseudonymous members of a visible segment (partner-scoped for partners); JSON pages, or the whole segment streamed as CSV',
     security: sec, middleware: [authorize(deps.policies, 'segmentations.members')] as const,
     request: {
       params: z.object({ id: z.string().max(64), segment_id: z.string().max(64) }),
       query: z.strictObject({ cursor: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
     },
     responses: {
-      200: { description: 'A page of members', content: { 'application/json': { schema: z.object({ members: z.array(z.string()), next_cursor: z.string().nullable() }) }, 'text/csv': { schema: z.string() } } },
+      200: {
+        description: 'JSON: a page of members and next_cursor. Accept: text/csv: every member of the segment, streamed (header `pseudonym`, one per line; ' +
+          'a complete export ends with a line break, one cut short by an error does not and its connection is aborted; cursor and limit do not apply)',
+        content: { 'application/json': { schema: z.object({ members: z.array(z.string()), next_cursor: z.string().nullable() }) }, 'text/csv': { schema: z.string() } },
+      },
       403: { description: 'No export right' }, 404: { description: 'Unknown run or segment, or a suppressed segment' },
     },
   }), async (c) => {
     const { id, segment_id } = c.req.valid('param');
+    if (wantsCsv(c)) return csvExport(c, deps.logger, ['pseudonym'], await deps.segmentations.exportMembers(identity(c), auditActorOf(c), id, segment_id), (_, m) => csvCell(m));
     const { cursor, limit } = c.req.valid('query');
-    const page = await deps.segmentations.members(identity(c), auditActorOf(c), id, segment_id, cursor, limit);
-    if ((c.req.header('accept') ?? '').includes('text/csv')) {
-      if (page.next_cursor) c.header('X-Next-Cursor', page.next_cursor);
-      return c.body(['pseudonym', ...page.members.map(csvCell)].join('\r\n') + '\r\n', 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    return c.json(await deps.segmentations.members(identity(c), auditActorOf(c), id, segment_id, cursor, limit), 200);
+  });
+  app.openapi(createRoute({
+    method: 'get', path: '/v1/segmentations/{id}/members', tags: ['segmentation'],
+    summary: 'Pseudonymous members of every visible segment of a run (or of one); JSON pages, or streamed as CSV',
+    security: sec, middleware: [authorize(deps.policies, 'segmentations.members')] as const,
+    request: {
+      params: z.object({ id: z.string().max(64) }),
+      query: z.strictObject({
+        segment: z.string().max(64).optional().openapi({ description: 'only this visible segment' }),
+        cursor: z.string().max(24).optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'JSON: a page of {segment_id, pseudonym} (one segment per page) and next_cursor. Accept: text/csv: every member of the visible segments, streamed ' +
+          '(header `segment_id,pseudonym`; a complete export ends with a line break, one cut short by an error does not and its connection is aborted; cursor and limit do not apply)',
+        content: {
+          'application/json': { schema: z.object({ members: z.array(z.object({ segment_id: z.string(), pseudonym: z.string() })), next_cursor: z.string().nullable() }) },
+          'text/csv': { schema: z.string() },
+        },
+      },
+      403: { description: 'No export right' }, 404: { description: 'Unknown run, a run without a result, or an unknown or suppressed segment' },
+    },
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    const { segment, cursor, limit } = c.req.valid('query');
+    if (wantsCsv(c)) {
+      return csvExport(c, deps.logger, ['segment_id', 'pseudonym'], await deps.segmentations.exportMembers(identity(c), auditActorOf(c), id, segment), (s, m) => `${csvCell(s)},${csvCell(m)}`);
     }
-    return c.json(page, 200);
+    if (segment !== undefined) {
+      const page = await deps.segmentations.members(identity(c), auditActorOf(c), id, segment, cursor, limit);
+      return c.json({ members: page.members.map((pseudonym) => ({ segment_id: segment, pseudonym })), next_cursor: page.next_cursor }, 200);
+    }
+    return c.json(await deps.segmentations.runMembers(identity(c), auditActorOf(c), id, cursor, limit), 200);
   });
   return app;
 }

@@ -15,6 +15,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { methodTable } from './method-table.ts';
 import { errorHandler, problemResponse } from './problem.ts';
 import { validationHook } from './validation.ts';
+import { GUARDED_PREFIX, serveDocument } from './openapi/document.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { docsRoutes } from './routes/docs-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
@@ -61,13 +62,14 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ limitLength: 64 }));
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
-  app.use('/v1/*', async (c, next) => {
+  const guarded = `${GUARDED_PREFIX}*`;
+  app.use(guarded, async (c, next) => {
     await next();
     // on the finished response: c.header() after next() would rebuild it around the body
     c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use('/v1/*', auditRequests(audit, refusals));
-  app.use('/v1/*', authenticate(verifier));
+  app.use(guarded, auditRequests(audit, refusals));
+  app.use(guarded, authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,
@@ -107,17 +109,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Veilgate',
-      version: '0.1.0',
-      description: 'Privacy-first customer segmentation gateway. Every error is application/problem+json (RFC 9457).',
-    },
-  });
+  serveDocument(app);
 
   const allowedMethods = methodTable(app);
   app.notFound((c) => {

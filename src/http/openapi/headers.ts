@@ -7,17 +7,18 @@ export const HEADERS = {
   Location: { description: 'Where the created resource is read', schema: { type: 'string' } },
   'X-Next-Cursor': { description: 'The cursor of the next page; absent on the last page', schema: { type: 'string' } },
   'Idempotent-Replayed': { description: '"true" when the answer is the stored one of an earlier request with this Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
-} as const;
+} satisfies Record<string, { description: string; schema: { type: 'string' | 'integer'; minimum?: number; enum?: string[] } }>;
 
 export type HeaderName = keyof typeof HEADERS;
 /** always: every answer of that status carries it; sometimes: only some do. */
 export type Presence = 'always' | 'sometimes';
 
-export interface HeaderObject {
+// a type, not an interface: it must fit the generator's header objects, which take x- members
+export type HeaderObject = {
   description: string;
   required: boolean;
-  schema: (typeof HEADERS)[HeaderName]['schema'];
-}
+  schema: { type: 'string' | 'integer'; minimum?: number; enum?: string[] };
+};
 
 /** X-Request-Id is on every answer: one component, referenced by every response. */
 export const REQUEST_ID_COMPONENT = { ...HEADERS['X-Request-Id'], required: true };

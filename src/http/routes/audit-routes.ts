@@ -7,6 +7,8 @@ import type { PolicySet } from '../../policy/load-policies.ts';
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
+import { jsonResponse, OpenObject } from '../openapi/responses.ts';
+import { responseHeaders } from '../openapi/headers.ts';
 
 const toJson = (e: AuditEntry) => ({
   seq: e.seq, at: new Date(e.at).toISOString(), actor: { issuer: e.actorIssuer, subject: e.actorSubject }, roles: e.roles ? e.roles.split(',') : [],
@@ -41,7 +43,17 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog }) {
     method: 'get', path: '/v1/audit', tags: ['audit'], summary: 'Audit entries, filtered and paged; NDJSON or CSV export',
     security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'audit.read')] as const,
     request: { query: Query },
-    responses: { 200: { description: 'Entries (json: {entries, next_cursor}; ndjson/csv: one entry per line, X-Next-Cursor header)' } },
+    responses: {
+      200: {
+        description: 'Entries (json: {entries, next_cursor}; ndjson/csv: one entry per line, X-Next-Cursor header)',
+        headers: responseHeaders({ 'X-Next-Cursor': 'sometimes' }),
+        content: {
+          'application/json': { schema: z.object({ entries: z.array(OpenObject), next_cursor: z.string().nullable() }) },
+          'application/x-ndjson': { schema: z.string().openapi({ description: 'one entry per line, as in json' }) },
+          'text/csv': { schema: z.string().openapi({ description: 'a header row, then one entry per row' }) },
+        },
+      },
+    },
   }), async (c) => {
     const q = c.req.valid('query');
     const entries = await deps.audit.query({
@@ -66,7 +78,7 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog }) {
   app.openapi(createRoute({
     method: 'get', path: '/v1/audit/verify', tags: ['audit'], summary: 'Recompute the keyed hash chain',
     security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'audit.verify')] as const,
-    responses: { 200: { description: '{ok, entries, head: {seq, hash}, first_invalid_seq}' } },
+    responses: { 200: jsonResponse('{ok, entries, head: {seq, hash}, first_invalid_seq}, and reason when broken', OpenObject) },
   }), async (c) => {
     const v = await deps.audit.verify();
     await deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.verify', outcome: 'ok', detail: { ok: v.ok, entries: v.entries, first_invalid_seq: v.first_invalid_seq } });

@@ -11,6 +11,7 @@ import { contractViolations, documentOf, operationOf, operationsOf, recordedAnsw
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 import type { ApiDocument } from '../src/http/openapi/complete-document.ts';
 import type { Operation } from '../src/policy/operations.ts';
+import { isGuarded } from '../src/http/openapi/document.ts';
 
 const MAX_BODY = 64 * 1024;
 const REFUSALS_PER_MINUTE = 5;
@@ -134,8 +135,8 @@ describe('every answer of every operation is in /openapi.json', () => {
     await ok({ path: '/v1/dsr/erasure', method: 'POST', role: 'dpo:alice', body: dsr('fill.contract.0@example-mail.test', 'DSR-C-0005'), expect: 404 });
   });
 
-  it('drives every /v1 operation to each refusal its wiring can give', async () => {
-    const ops = operationsOf(doc).filter((o) => o.split(' ')[1]!.startsWith('/v1/'));
+  it('drives every guarded operation to each refusal its wiring can give', async () => {
+    const ops = operationsOf(doc).filter((o) => isGuarded(o.split(' ')[1]!));
     const roles = ['ingest', 'marketing', 'dpo', 'admin'];
     for (const op of ops) {
       const [method, template] = op.split(' ') as ['GET' | 'POST', string];
@@ -163,7 +164,7 @@ describe('every answer of every operation is in /openapi.json', () => {
         await expectStatus({ ...r, role: allowed }, { raw: '{"unterminated' }, 400);
       }
     }
-    // past the refusal limit an address is answered 429 on every /v1 operation
+    // past the refusal limit an address is answered 429 on every guarded operation
     for (let i = 0; i < REFUSALS_PER_MINUTE; i++) await expectStatus({ path: '/v1/me', expect: 401 }, { token: 'not-a-token', clientAddress: BLOCKED });
     for (const op of ops) {
       const [method, template] = op.split(' ') as ['GET' | 'POST', string];
@@ -196,7 +197,7 @@ describe('every answer of every operation is in /openapi.json', () => {
         // 500 needs a fault of the gateway itself; 503 a failing database or audit log (test/audit-fail-closed.test.ts)
         if (status >= 500 || got.has(status)) continue;
         if (status === 403 && template === '/v1/me') continue; // every role of roles.yaml may read its identity
-        if (status === 429 && !template.startsWith('/v1/')) continue;
+        if (status === 429 && !isGuarded(template)) continue;
         if (LEFT_TO_OTHER_SUITES[op]?.includes(status)) continue;
         missing.push(`${op}: ${status} declared, never answered`);
       }

@@ -1,5 +1,6 @@
 // Builds the gateway's Hono app from its dependencies; no listening, no globals, no side effects.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -15,7 +16,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { methodTable } from './method-table.ts';
 import { errorHandler, problemResponse } from './problem.ts';
 import { validationHook } from './validation.ts';
-import { GUARDED_PREFIX, serveDocument } from './openapi/document.ts';
+import { GUARDED_ROUTES, serveDocument } from './openapi/document.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { docsRoutes } from './routes/docs-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
@@ -62,14 +63,14 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ limitLength: 64 }));
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
-  const guarded = `${GUARDED_PREFIX}*`;
-  app.use(guarded, async (c, next) => {
+  const guard = (middleware: MiddlewareHandler<AppEnv>) => { for (const r of GUARDED_ROUTES) app.use(r, middleware); };
+  guard(async (c, next) => {
     await next();
     // on the finished response: c.header() after next() would rebuild it around the body
     c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use(guarded, auditRequests(audit, refusals));
-  app.use(guarded, authenticate(verifier));
+  guard(auditRequests(audit, refusals));
+  guard(authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,

@@ -105,10 +105,10 @@ function withHeaders(response: ApiResponse, spec: Partial<Record<HeaderName, Pre
 }
 
 /**
- * The document with the common outcomes added. `guardedPrefix` is the path prefix the
- * authentication and audit middleware are mounted on.
+ * The document with the common outcomes added. `guarded` tells the paths the authentication and
+ * audit middleware are mounted on.
  */
-export function completeDocument<D extends ApiDocument>(doc: D, guardedPrefix: string): D {
+export function completeDocument<D extends ApiDocument>(doc: D, guarded: (path: string) => boolean): D {
   const paths: Record<string, Record<string, ApiOperation>> = {};
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     const out: Record<string, ApiOperation> = { ...item };
@@ -116,7 +116,7 @@ export function completeDocument<D extends ApiDocument>(doc: D, guardedPrefix: s
       const op = item[method];
       if (!op) continue;
       const facts: OperationFacts = {
-        method, path, guarded: path.startsWith(guardedPrefix),
+        method, path, guarded: guarded(path),
         body: op.requestBody !== undefined, input: op.requestBody !== undefined || (op.parameters?.length ?? 0) > 0,
       };
       const responses: Record<string, ApiResponse> = { ...op.responses };

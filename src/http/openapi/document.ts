@@ -7,8 +7,15 @@ import { completeDocument, type ApiDocument } from './complete-document.ts';
 import { ProblemSchema } from './problem-schema.ts';
 import { REQUEST_ID_COMPONENT } from './headers.ts';
 
-/** Where the authentication, refusal-limit and audit middleware are mounted (create-app.ts). */
-export const GUARDED_PREFIX = '/v1/';
+/**
+ * Where create-app.ts mounts authentication, the refusal limit and the audit of refusals (Hono
+ * patterns: a trailing /* covers what is below). A guarded route outside /v1 is added here.
+ */
+export const GUARDED_ROUTES: readonly string[] = ['/v1/*'];
+
+/** Whether a document path (or a request path) is behind the guards. */
+export const isGuarded = (path: string): boolean =>
+  GUARDED_ROUTES.some((r) => (r.endsWith('/*') ? path.startsWith(r.slice(0, -1)) : path === r));
 
 const TAGS = [
   { name: 'operations', description: 'Probes for orchestrators and load balancers; no token' },
@@ -40,7 +47,7 @@ export function apiDocument(app: OpenAPIHono<AppEnv>): ApiDocument {
     servers: [{ url: '/', description: 'the gateway that serves this document' }],
     tags: TAGS,
   });
-  return completeDocument(generated as unknown as ApiDocument, GUARDED_PREFIX);
+  return completeDocument(generated as unknown as ApiDocument, isGuarded);
 }
 
 /** Registers the shared components and serves the document at /openapi.json. */

@@ -1484,7 +1484,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
-            /** @description A row or the body cannot be parsed in the format its Content-Type names; or: the body cannot be parsed */
+            /** @description The body cannot be parsed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1528,7 +1528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not JSON, NDJSON or CSV; or: the Content-Type is not one this operation takes */
+            /** @description The Content-Type is not one this operation takes */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1619,7 +1619,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
-            /** @description A row or the body cannot be parsed in the format its Content-Type names; or: the body cannot be parsed */
+            /** @description The body cannot be parsed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1663,7 +1663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not JSON, NDJSON or CSV; or: the Content-Type is not one this operation takes */
+            /** @description The Content-Type is not one this operation takes */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1754,7 +1754,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
-            /** @description A row or the body cannot be parsed in the format its Content-Type names; or: the body cannot be parsed */
+            /** @description The body cannot be parsed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1798,7 +1798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not JSON, NDJSON or CSV; or: the Content-Type is not one this operation takes */
+            /** @description The Content-Type is not one this operation takes */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

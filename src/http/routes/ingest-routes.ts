@@ -50,10 +50,8 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         },
         responses: {
           200: jsonResponse('Batch stored (valid rows), with per-row errors; a repeated Idempotency-Key answers the stored result', IngestResultSchema, { 'Idempotent-Replayed': 'sometimes' }),
-          400: { description: 'A row or the body cannot be parsed in the format its Content-Type names' },
           403: { description: 'The source is not declared, or this token is not one of its writers (sources.yaml)' },
           413: { description: 'The batch has more rows than VEILGATE_MAX_BATCH_ROWS' },
-          415: { description: 'Not JSON, NDJSON or CSV' },
           422: { description: 'Atomic batch with invalid rows, or an Idempotency-Key reused with another body' },
         },
       }),

@@ -23,7 +23,7 @@ const restrict = (names, patterns, why) => ({
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'migrations/**', 'console/dist/**', '**/*.mjs', '**/*.js'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

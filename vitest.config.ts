@@ -16,6 +16,8 @@ export default defineConfig({
   test: {
     include: postgres ? ['test/**/*.test.ts'] : ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: postgres ? ['**/node_modules/**', ...SQLITE_ONLY] : ['**/node_modules/**', 'test/postgres/**'],
+    // every answer a test gateway gives is checked against /openapi.json after each file
+    setupFiles: ['test/setup/contract-check.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

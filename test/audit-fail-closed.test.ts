@@ -176,6 +176,20 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
       expectUnavailable(a, ids());
       expect(a.text).not.toContain('batch_id');
     });
+
+    it('a withheld answer leaves none of its headers on the 503: no Location, cursor or challenge', async () => {
+      const submitted = await rec.postJson('/v1/segmentations', marketing, { purpose: 'segmentation_analytics', method: 'rules', rules: [{ name: 'all', where: { frequency: { gte: 0 } } }] });
+      expectUnavailable(submitted, ids());
+      expect(submitted.headers.get('location')).toBeNull();
+      const page = await rec.get('/v1/audit?limit=1', dpo);
+      expectUnavailable(page, ids());
+      expect(page.headers.get('x-next-cursor')).toBeNull();
+      // a role refusal is audited too: its 503 carries no insufficient_scope challenge
+      const refused = await rec.get('/v1/audit', marketing);
+      expectUnavailable(refused, ids());
+      expect(refused.headers.get('www-authenticate')).toBeNull();
+      for (const a of [submitted, page, refused]) expect(a.headers.get('x-request-id')).toBe(a.json.request_id);
+    });
   });
 
   describe('once the head file can be written again', () => {

@@ -1,5 +1,6 @@
 // Builds the gateway's Hono app from its dependencies; no listening, no globals, no side effects.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -15,6 +16,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { methodTable } from './method-table.ts';
 import { errorHandler, problemResponse } from './problem.ts';
 import { validationHook } from './validation.ts';
+import { GUARDED_ROUTES, serveDocument } from './openapi/document.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { docsRoutes } from './routes/docs-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
@@ -37,7 +39,7 @@ import type { RefusalTally } from '../audit/refusal-tally.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { requestMetrics } from './middleware/request-metrics.ts';
 import type { InFlight } from './in-flight.ts';
-import { METRICS_PATH, metricsRoutes } from './routes/metrics-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
 
 /** How long a successful write probe of /readyz stands for the database's writability. */
 export const READY_PROBE_MS = 5000;
@@ -71,15 +73,14 @@ export function createApp(deps: AppDeps) {
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
   // the API and the metrics: a token on every request, refusals audited, nothing cached
-  for (const guarded of ['/v1/*', METRICS_PATH]) {
-    app.use(guarded, async (c, next) => {
-      await next();
-      // on the finished response: c.header() after next() would rebuild it around the body
-      c.res.headers.set('Cache-Control', 'no-store');
-    });
-    app.use(guarded, auditRequests(audit, refusals));
-    app.use(guarded, authenticate(verifier));
-  }
+  const guard = (middleware: MiddlewareHandler<AppEnv>) => { for (const r of GUARDED_ROUTES) app.use(r, middleware); };
+  guard(async (c, next) => {
+    await next();
+    // on the finished response: c.header() after next() would rebuild it around the body
+    c.res.headers.set('Cache-Control', 'no-store');
+  });
+  guard(auditRequests(audit, refusals));
+  guard(authenticate(verifier));
   // After authentication: an anonymous caller cannot make the gateway buffer a large body.
   const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,
@@ -120,17 +121,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));
   app.route('/', metricsRoutes({ policies, metrics }));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Veilgate',
-      version: '0.1.0',
-      description: 'Privacy-first customer segmentation gateway. Every error is application/problem+json (RFC 9457).',
-    },
-  });
+  serveDocument(app);
 
   const allowedMethods = methodTable(app);
   app.notFound((c) => {

@@ -48,6 +48,20 @@ export function problemResponse(
   });
 }
 
+/**
+ * A problem answer that replaces one already built: nothing of the withheld answer (its Location,
+ * X-Next-Cursor, challenge or other headers) leaves with it, only the request id.
+ */
+export function replaceWithProblem(c: Context, code: ErrorCode, detail: string): void {
+  const body = problemBody(code, requestIdOf(c), detail);
+  // unset first: assigning c.res over a response copies that response's headers into the new one
+  c.res = undefined;
+  c.res = new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { 'Content-Type': PROBLEM_JSON, 'Cache-Control': 'no-store', 'X-Request-Id': body.request_id },
+  });
+}
+
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'request.malformed',
   401: 'auth.invalid_token',

@@ -13,6 +13,7 @@ import type { SqliteStorage } from '../../src/db/sqlite/storage.ts';
 import type Database from 'better-sqlite3';
 import { postgresTestDb, sqliteTestDb, type TestDb } from './db.ts';
 import { createTestDatabase, TEST_BACKEND } from './test-database.ts';
+import { recordAnswer } from './contract.ts';
 
 export const REPO_POLICIES = path.resolve(import.meta.dirname, '../../policies');
 export const PARTNER_ISSUER = 'https://auth.partner-one.test';
@@ -171,7 +172,11 @@ async function assemble(
       const h = new Headers(headers);
       if (token) h.set('Authorization', `Bearer ${token}`);
       const env = clientAddress === undefined ? undefined : { incoming: { socket: { remoteAddress: clientAddress } } };
-      return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env));
+      return Promise.resolve(gw.app.request(pathname, { ...rest, headers: h }, env)).then((res) => {
+        // every answer is checked against /openapi.json at the end of the file (test/setup/contract-check.ts)
+        recordAnswer(gw.app, rest.method ?? 'GET', pathname, res);
+        return res;
+      });
     },
     ...(running && { running }),
     cleanup: () => (running

@@ -9,7 +9,7 @@ import { TokenError } from '../../auth/token-error.ts';
 import { isAppError } from '../../errors/app-error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { clientAddress } from '../client-address.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, replaceWithProblem } from '../problem.ts';
 
 export function auditRequests(audit: AuditLog, refusals: RefusalTally): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -45,7 +45,7 @@ export function auditRequests(audit: AuditLog, refusals: RefusalTally): Middlewa
       // Only a request that appended moves the head: others skip the file write.
       if (scope.appended > 0) await audit.syncHead();
     } catch {
-      c.res = problemResponse(c, 'server.unavailable', 'The audit log cannot be written; nothing was returned.');
+      replaceWithProblem(c, 'server.unavailable', 'The audit log cannot be written; nothing was returned.');
     }
   };
 }

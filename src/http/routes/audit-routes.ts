@@ -11,6 +11,8 @@ import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
 import { renderPages, streamedLines } from '../streamed-lines.ts';
+import { jsonResponse, OpenObject } from '../openapi/responses.ts';
+import { responseHeaders } from '../openapi/headers.ts';
 
 /** Entries per keyset page of a streamed export: one page in memory at a time. */
 export const EXPORT_PAGE = 2000;
@@ -48,10 +50,11 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog; logger
       200: {
         description: 'json: {entries, next_cursor}, a page. ndjson/csv: every matching entry up to the last one committed when the export started, streamed ' +
           '(one entry per line; a complete export ends with a line break, one cut short by an error does not and its connection is aborted)',
+        headers: responseHeaders({ 'X-Next-Cursor': 'sometimes' }),
         content: {
-          'application/json': { schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() }) },
-          'application/x-ndjson': { schema: z.string() },
-          'text/csv': { schema: z.string() },
+          'application/json': { schema: z.object({ entries: z.array(OpenObject), next_cursor: z.string().nullable() }) },
+          'application/x-ndjson': { schema: z.string().openapi({ description: 'one entry per line, as in json' }) },
+          'text/csv': { schema: z.string().openapi({ description: 'a header row, then one entry per row' }) },
         },
       },
     },
@@ -107,7 +110,7 @@ export function auditRoutes(deps: { policies: PolicySet; audit: AuditLog; logger
   app.openapi(createRoute({
     method: 'get', path: '/v1/audit/verify', tags: ['audit'], summary: 'Recompute the keyed hash chain',
     security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'audit.verify')] as const,
-    responses: { 200: { description: '{ok, entries, head: {seq, hash}, first_invalid_seq}' } },
+    responses: { 200: jsonResponse('{ok, entries, head: {seq, hash}, first_invalid_seq}, and reason when broken', OpenObject) },
   }), async (c) => {
     const v = await deps.audit.verify();
     await deps.audit.append({ ...actorFields(auditActorOf(c)), action: 'audit.verify', outcome: 'ok', detail: { ok: v.ok, entries: v.entries, first_invalid_seq: v.first_invalid_seq } });

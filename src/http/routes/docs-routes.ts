@@ -1,7 +1,7 @@
 // Offline API reference: Swagger UI assets served from the installed package, no CDN.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Hono } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 // absolute-path only: the package index would load the whole 1.5 MB bundle into the process.
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
@@ -24,7 +24,20 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
 export function docsRoutes() {
   const dir = getAbsoluteFSPath();
   const cache = new Map<string, Buffer>();
-  const app = new Hono();
+  const app = new OpenAPIHono();
+  // Documented only: these answers are plain files, not validated JSON (an unknown file is 404).
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/docs', tags: ['documentation'], summary: 'The browsable API reference (Swagger UI, served offline)', operationId: 'getDocs',
+    responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/docs/assets/{file}', tags: ['documentation'], summary: 'A script or style sheet of the reference page', operationId: 'getDocsAsset',
+    request: { params: z.object({ file: z.enum(['init.js', ...Object.keys(ASSETS)]) }) },
+    responses: {
+      200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+      404: { description: 'No such asset' },
+    },
+  });
   app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));
   app.get('/docs/assets/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
   app.get('/docs/assets/:file', (c) => {

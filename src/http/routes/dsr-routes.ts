@@ -8,6 +8,7 @@ import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf, callerOf } from '../caller.ts';
 import { SourceParam } from './ingest-routes.ts';
+import { jsonResponse, OpenObject } from '../openapi/responses.ts';
 
 const DsrBody = z.strictObject({
   identifier: z.strictObject({
@@ -36,8 +37,8 @@ export function dsrRoutes(deps: { policies: PolicySet; dsr: DsrService }) {
     security: sec, middleware: [authorize(deps.policies, 'dsr.access')] as const,
     request: { body: { content: { 'application/json': { schema: DsrBody } }, required: true } },
     responses: {
-      200: { description: 'The package: identity, features, consents, memberships, partner exports, re-identifications' },
-      202: { description: 'The package without the fields a second DPO must approve (withheld_fields); collect them with GET /v1/dsr/{id} once approved' },
+      200: jsonResponse('The package: identity, features, consents, memberships, partner exports, re-identifications', OpenObject),
+      202: jsonResponse('The package without the fields a second DPO must approve (withheld_fields); collect them with GET /v1/dsr/{id} once approved', OpenObject),
       ...lookup,
     },
   }), async (c) => {
@@ -48,20 +49,26 @@ export function dsrRoutes(deps: { policies: PolicySet; dsr: DsrService }) {
     method: 'post', path: '/v1/dsr/erasure', tags: ['data-subject rights'], summary: 'Erase a person: crypto-shred, delete, suppress re-ingest',
     security: sec, middleware: [authorize(deps.policies, 'dsr.erasure')] as const,
     request: { body: { content: { 'application/json': { schema: DsrBody } }, required: true } },
-    responses: { 200: { description: 'Receipt of what was removed; the WAL compaction that follows is reported on GET /v1/dsr/{id}' }, ...lookup },
+    responses: { 200: jsonResponse('Receipt of what was removed; the WAL compaction that follows is reported on GET /v1/dsr/{id}', OpenObject), ...lookup },
   }), async (c) => c.json(await deps.dsr.erase(callerOf(c), auditActorOf(c), c.req.valid('json')), 200));
   app.openapi(createRoute({
     method: 'get', path: '/v1/dsr/{id}', tags: ['data-subject rights'], summary: 'A data-subject request; its requester collects approved withheld fields once (GET only)',
     security: sec, middleware: [authorize(deps.policies, 'dsr.read')] as const,
     request: { params: IdParam },
-    responses: { 200: { description: 'The request (and, once, the approved fields)' }, 404: { description: 'Unknown request' } },
+    responses: {
+      200: jsonResponse('The request: id, kind, reference, status, withheld_fields, decisions, receipt and maintenance of an erasure (and, once, the approved fields)', OpenObject),
+      404: { description: 'Unknown request' },
+    },
   }), async (c) => c.json(await deps.dsr.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
   for (const decision of ['approve', 'deny'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/v1/dsr/{id}/${decision}`, tags: ['data-subject rights'], summary: `${decision} the withheld fields of another DPO's access package`,
       security: sec, middleware: [authorize(deps.policies, 'dsr.decide')] as const,
       request: { params: IdParam },
-      responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 404: { description: 'Unknown request' }, 409: { description: 'Not pending' } },
+      responses: {
+        200: jsonResponse('Decided: the request with its new status, decided_by and decided_at', OpenObject),
+        403: { description: 'The requester cannot decide their own request' }, 404: { description: 'Unknown request' }, 409: { description: 'Not pending' },
+      },
     }), async (c) => c.json(await deps.dsr.decide(auditActorOf(c), c.req.valid('param').id, decision), 200));
   }
   return app;

@@ -9,6 +9,7 @@ import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
 import type { RowError } from '../../ingest/record-validator.ts';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.ts';
+import { jsonResponse } from '../openapi/responses.ts';
 
 export const SourceParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'source must be a lower-case identifier (a-z, 0-9, _ and -)');
 
@@ -27,7 +28,7 @@ export const IngestResultSchema = z
 
 const bodyContent = {
   // A plain JSON schema, not zod: the body is parsed once, by the ingest parser, from the raw bytes.
-  'application/json': { schema: { type: 'array' as const, items: { type: 'object' as const } } },
+  'application/json': { schema: { type: 'array' as const, items: { type: 'object' as const, additionalProperties: true } } },
   'application/x-ndjson': { schema: z.string().openapi({ description: 'one JSON object per line' }) },
   'text/csv': { schema: z.string().openapi({ description: 'header row, then one record per row (comma or semicolon)' }) },
 };
@@ -59,11 +60,9 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
           body: { content: bodyContent, required: true },
         },
         responses: {
-          200: { description: 'Batch stored (valid rows), with per-row errors', content: { 'application/json': { schema: IngestResultSchema } } },
-          400: { description: 'Body cannot be parsed' },
+          200: jsonResponse('Batch stored (valid rows), with per-row errors; a repeated Idempotency-Key answers the stored result', IngestResultSchema, { 'Idempotent-Replayed': 'sometimes' }),
           403: { description: 'The source is not declared, or this token is not one of its writers (sources.yaml)' },
-          413: { description: 'Body or batch larger than the configured limits' },
-          415: { description: 'Unsupported content type' },
+          413: { description: 'The batch has more rows than VEILGATE_MAX_BATCH_ROWS' },
           422: { description: 'Atomic batch with invalid rows, or an Idempotency-Key reused with another body' },
         },
       }),

@@ -6,6 +6,7 @@ import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf, callerOf } from '../caller.ts';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.ts';
+import { jsonResponse, OpenObject } from '../openapi/responses.ts';
 
 // Justification is optional in the schema on purpose: a missing one is refused by the service,
 // so that refusal is audited like any other.
@@ -35,8 +36,8 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
     security: sec, middleware: [authorize(deps.policies, 'reidentifications.create')] as const,
     request: { body: { content: { 'application/json': { schema: ReidBody } }, required: true } },
     responses: {
-      201: { description: '{id, status: "granted", results: [{pseudonym, status, fields?}]}' },
-      202: { description: '{id, status: "pending_approval"}: a second DPO must approve' },
+      201: jsonResponse('{id, status: "granted", results: [{pseudonym, status, fields?}]}', OpenObject),
+      202: jsonResponse('{id, status: "pending_approval"}: a second DPO must approve', OpenObject),
       403: { description: 'No re-identification right, purpose or field not allowed' },
       422: { description: 'Missing or short justification, unknown purpose or field' },
       429: { description: 'Daily quota used up (Retry-After)' },
@@ -49,14 +50,17 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
     method: 'get', path: '/v1/reidentifications/{id}', tags: ['re-identification'], summary: 'Status; the requester collects approved fields once',
     security: sec, middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
     request: { params: z.object({ id: z.string().max(64) }) },
-    responses: { 200: { description: 'Request status (and results once)' }, 404: { description: 'Unknown request' } },
+    responses: { 200: jsonResponse('{id, status, purpose, fields, created_at} (and, once, results)', OpenObject), 404: { description: 'Unknown request' } },
   }), async (c) => c.json(await deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
   for (const decision of ['approve', 'deny'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/v1/reidentifications/{id}/${decision}`, tags: ['re-identification'], summary: `${decision} a pending request (another DPO)`,
       security: sec, middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
       request: { params: z.object({ id: z.string().max(64) }) },
-      responses: { 200: { description: 'Decided' }, 403: { description: 'The requester cannot decide their own request' }, 409: { description: 'Not pending' } },
+      responses: {
+        200: jsonResponse('Decided: {id, status}', OpenObject),
+        403: { description: 'The requester cannot decide their own request' }, 404: { description: 'Unknown request' }, 409: { description: 'Not pending' },
+      },
     }), async (c) => c.json(await counted('decision_refused', () => deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision),
       () => (decision === 'approve' ? 'approved' : 'denied')), 200));
   }

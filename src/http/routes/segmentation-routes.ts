@@ -11,6 +11,8 @@ import type { Context } from 'hono';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf } from '../caller.ts';
 import { streamedLines } from '../streamed-lines.ts';
+import { jsonResponse } from '../openapi/responses.ts';
+import { responseHeaders } from '../openapi/headers.ts';
 
 const Feature = z.enum(FEATURE_NAMES, { message: 'unknown feature' });
 const Value = z.union([z.string().max(200), z.number()]);
@@ -89,7 +91,7 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
     security: sec, middleware: [authorize(deps.policies, 'segmentations.create')] as const,
     request: { body: { content: { 'application/json': { schema: SegmentationRequest } }, required: true } },
     responses: {
-      202: { description: 'Queued', content: { 'application/json': { schema: z.object({ id: z.string(), status: z.string() }) } } },
+      202: jsonResponse('Queued; Location is where the run is read', z.object({ id: z.string(), status: z.string() }), { Location: 'always' }),
       403: { description: 'Purpose or feature not allowed for the role (the feature is named)' },
       422: { description: 'Invalid request, unknown purpose, a population under the minimum group size, k larger than the population, a request over VEILGATE_MAX_RULE_TERMS (too_complex)' },
       429: { description: 'The caller already has VEILGATE_MAX_JOBS_PER_CALLER runs queued or running (Retry-After)' },
@@ -122,6 +124,7 @@ export function segmentationRoutes(deps: { policies: PolicySet; segmentations: S
       200: {
         description: 'JSON: a page of members and next_cursor. Accept: text/csv: every member of the segment, streamed (header `pseudonym`, one per line; ' +
           'a complete export ends with a line break, one cut short by an error does not and its connection is aborted; cursor and limit do not apply)',
+        headers: responseHeaders({ 'X-Next-Cursor': 'sometimes' }),
         content: { 'application/json': { schema: z.object({ members: z.array(z.string()), next_cursor: z.string().nullable() }) }, 'text/csv': { schema: z.string() } },
       },
       403: { description: 'No export right' }, 404: { description: 'Unknown run or segment, or a suppressed segment' },

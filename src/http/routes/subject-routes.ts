@@ -5,6 +5,7 @@ import type { SubjectService } from '../../subjects/subject-service.ts';
 import type { AppEnv } from '../app-env.ts';
 import { authorize } from '../middleware/authorize.ts';
 import { auditActorOf, callerOf } from '../caller.ts';
+import { jsonResponse, OpenObject } from '../openapi/responses.ts';
 
 const PseudonymParam = z.object({ pseudonym: z.string().min(1).max(64) });
 
@@ -57,7 +58,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'subjects.consents.read')] as const,
       request: { params: PseudonymParam },
-      responses: { 200: { description: 'History (append-only) and current state' }, 404: { description: 'Unknown subject' } },
+      responses: { 200: jsonResponse('History (append-only) and current state', OpenObject), 404: { description: 'Unknown subject' } },
     }),
     async (c) => c.json(await deps.subjects.consents(auditActorOf(c), c.req.valid('param').pseudonym), 200),
   );
@@ -68,7 +69,7 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
       middleware: [authorize(deps.policies, 'subjects.consents.write')] as const,
       request: { params: PseudonymParam, body: { content: { 'application/json': { schema: ConsentInput } }, required: true } },
       responses: {
-        201: { description: 'Recorded: {id, status, effective, reason, expires_at, coverage}. effective is false when a record collected later decides (later_record_decides), or a refusal collected at the same instant stands (objection_stands); expires_at is capped by the purpose\'s validity' },
+        201: jsonResponse('Recorded: {id, status, effective, reason, expires_at, coverage}. effective is false when a record collected later decides (later_record_decides), or a refusal collected at the same instant stands (objection_stands); expires_at is capped by the purpose\'s validity', OpenObject),
         404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' },
       },
     }),

@@ -231,8 +231,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pseudonymous members of a visible segment (partner-scoped for partners); JSON or CSV */
+        /** Pseudonymous members of a visible segment (partner-scoped for partners); JSON pages, or the whole segment streamed as CSV */
         get: operations["getSegmentationsByIdSegmentsBySegmentIdMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segmentations/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pseudonymous members of every visible segment of a run (or of one); JSON pages, or streamed as CSV */
+        get: operations["getSegmentationsByIdMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -248,7 +265,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit entries, filtered and paged; NDJSON or CSV export */
+        /** Audit entries, filtered and paged (JSON); the whole filtered range streamed (NDJSON, CSV) */
         get: operations["getAudit"];
         put?: never;
         post?: never;
@@ -437,6 +454,23 @@ export interface paths {
         };
         /** Data-quality scorecard per source */
         get: operations["getQuality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (no personal data, no caller identity in any label) */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2522,7 +2556,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of members */
+            /** @description JSON: a page of members and next_cursor. Accept: text/csv: every member of the segment, streamed (header `pseudonym`, one per line; a complete export ends with a line break, one cut short by an error does not and its connection is aborted; cursor and limit do not apply) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2618,6 +2652,119 @@ export interface operations {
             };
         };
     };
+    getSegmentationsByIdMembers: {
+        parameters: {
+            query?: {
+                /** @description only this visible segment */
+                segment?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON: a page of {segment_id, pseudonym} (one segment per page) and next_cursor. Accept: text/csv: every member of the visible segments, streamed (header `segment_id,pseudonym`; a complete export ends with a line break, one cut short by an error does not and its connection is aborted; cursor and limit do not apply) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        members: {
+                            segment_id: string;
+                            pseudonym: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid bearer token (missing, malformed, expired, untrusted issuer...) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No export right; or: none of the token's roles may perform this operation */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown run, a run without a result, or an unknown or suppressed segment */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request does not satisfy the schema (errors lists the paths, never the values) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused authentications from this address in the current minute */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure: the answer carries only the request id */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (Retry-After) or the audit log cannot be written: nothing was changed or returned */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAudit: {
         parameters: {
             query?: {
@@ -2629,7 +2776,9 @@ export interface operations {
                 outcome?: "granted" | "denied" | "pending" | "ok" | "failed";
                 /** @description a pseudonym */
                 subject?: string;
+                /** @description entries after this seq (a next_cursor, or where an export should start) */
                 cursor?: string;
+                /** @description json: the page size (default 100). ndjson/csv: none streams the whole filtered range; a limit bounds it (X-Next-Cursor then says where the rest starts) */
                 limit?: number;
                 format?: "json" | "ndjson" | "csv";
             };
@@ -2639,7 +2788,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries (json: {entries, next_cursor}; ndjson/csv: one entry per line, X-Next-Cursor header) */
+            /** @description json: {entries, next_cursor}, a page. ndjson/csv: every matching entry up to the last one committed when the export started, streamed (one entry per line; a complete export ends with a line break, one cut short by an error does not and its connection is aborted) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3963,6 +4112,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QualityScorecard"];
+                };
+            };
+            /** @description No valid bearer token (missing, malformed, expired, untrusted issuer...) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the token's roles may perform this operation */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused authentications from this address in the current minute */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure: the answer carries only the request id */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (Retry-After) or the audit log cannot be written: nothing was changed or returned */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format 0.0.4 */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             /** @description No valid bearer token (missing, malformed, expired, untrusted issuer...) */

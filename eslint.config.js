@@ -9,15 +9,35 @@ const rel = (dir) => [`**/${dir}/*`, `**/${dir}`];
 
 /** Domain modules: they talk to ports they own; adapters and the edge depend on them, never the reverse. */
 const DOMAINS = [
-  'audit', 'auth', 'config', 'consent', 'dsr', 'errors', 'ingest', 'logging', 'policy', 'pseudonymization',
-  'quality', 'reidentification', 'segmentation', 'storage', 'subjects', 'types', 'vault', 'demo-data', 'metrics',
+  'audit',
+  'auth',
+  'config',
+  'consent',
+  'dsr',
+  'errors',
+  'ingest',
+  'logging',
+  'policy',
+  'pseudonymization',
+  'quality',
+  'reidentification',
+  'segmentation',
+  'storage',
+  'subjects',
+  'types',
+  'vault',
+  'demo-data',
+  'metrics',
 ];
 
 const restrict = (names, patterns, why) => ({
-  'no-restricted-imports': ['error', {
-    paths: names.filter((n) => !n.includes('*')).map((name) => ({ name, message: why })),
-    patterns: [{ group: [...names.filter((n) => n.includes('*')), ...patterns], message: why }],
-  }],
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: names.filter((n) => !n.includes('*')).map((name) => ({ name, message: why })),
+      patterns: [{ group: [...names.filter((n) => n.includes('*')), ...patterns], message: why }],
+    },
+  ],
 });
 
 export default tseslint.config(
@@ -37,8 +57,11 @@ export default tseslint.config(
   },
   {
     files: DOMAINS.map((d) => `src/${d}/**/*.ts`),
-    rules: restrict([...DRIVERS, ...WEB], [...rel('db'), ...rel('http'), ...rel('cli'), ...rel('workers')],
-      'A domain module knows neither HTTP nor a database driver: it talks to ports it owns (src/storage), implemented in src/db.'),
+    rules: restrict(
+      [...DRIVERS, ...WEB],
+      [...rel('db'), ...rel('http'), ...rel('cli'), ...rel('workers')],
+      'A domain module knows neither HTTP nor a database driver: it talks to ports it owns (src/storage), implemented in src/db.',
+    ),
   },
   {
     files: ['src/http/**/*.ts'],

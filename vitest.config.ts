@@ -5,10 +5,22 @@ import { defineConfig } from 'vitest/config';
 // own on the local PostgreSQL server, and the suites about PostgreSQL itself (test/postgres).
 // Suites about SQLite itself (its file, WAL, CLI, migrations) run on SQLite only.
 const SQLITE_ONLY = [
-  'test/db-checkpointer.test.ts', 'test/dsr-erasure-checkpointer.test.ts', 'test/derived-features-agree.test.ts',
-  'test/segmentation-read-profile.test.ts', 'test/cli.test.ts', 'test/cli-ingest.test.ts', 'test/operations.test.ts',
-  'test/kmeans.test.ts', 'test/pseudonym-order.test.ts', 'test/config.test.ts', 'test/policies.test.ts', 'test/demo-data.test.ts',
-  'test/reid-store-race.test.ts', 'test/segment-member-chunks.test.ts', 'test/adversarial/tenure-generalized.test.ts', 'test/database-config.test.ts',
+  'test/db-checkpointer.test.ts',
+  'test/dsr-erasure-checkpointer.test.ts',
+  'test/derived-features-agree.test.ts',
+  'test/segmentation-read-profile.test.ts',
+  'test/cli.test.ts',
+  'test/cli-ingest.test.ts',
+  'test/operations.test.ts',
+  'test/kmeans.test.ts',
+  'test/pseudonym-order.test.ts',
+  'test/config.test.ts',
+  'test/policies.test.ts',
+  'test/demo-data.test.ts',
+  'test/reid-store-race.test.ts',
+  'test/segment-member-chunks.test.ts',
+  'test/adversarial/tenure-generalized.test.ts',
+  'test/database-config.test.ts',
 ];
 const postgres = process.env['VEILGATE_TEST_BACKEND'] === 'postgres';
 

@@ -34,7 +34,15 @@ const FLAGS = {
 
 const MB = 1024 * 1024;
 
-interface Measure { variant: string; format: string; entries: number; bytes: number; seconds: number; rssBefore: number; rssPeak: number }
+interface Measure {
+  variant: string;
+  format: string;
+  entries: number;
+  bytes: number;
+  seconds: number;
+  rssBefore: number;
+  rssPeak: number;
+}
 
 /** A /proc/<pid>/status field in MB (VmRSS: now; VmHWM: the peak so far). */
 function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -46,7 +54,9 @@ function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 async function sampled<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; rssBefore: number; rssPeak: number }> {
   const rssBefore = statusMb(pid, 'VmRSS');
   let peak = rssBefore;
-  const timer = setInterval(() => { peak = Math.max(peak, statusMb(pid, 'VmRSS')); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, statusMb(pid, 'VmRSS'));
+  }, 20);
   try {
     const result = await fn();
     // VmHWM catches a peak between samples (the process's start-up peak is below its idle RSS here)
@@ -92,15 +102,27 @@ async function seed(dataDir: string, n: number): Promise<number> {
 async function startServe(root: string, dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [path.join(root, 'bin', 'veilgate.js'), 'serve'], {
-    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(root, 'policies'), PORT: String(port), HOST: '127.0.0.1', VEILGATE_LOG_LEVEL: 'warn' },
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      VEILGATE_DEV: '1',
+      VEILGATE_DATA_DIR: dataDir,
+      VEILGATE_POLICIES_DIR: path.join(root, 'policies'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      VEILGATE_LOG_LEVEL: 'warn',
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (proc.exitCode !== null) throw new Error(`veilgate serve exited ${proc.exitCode}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   // its helper threads booted and idle: the baseline is the server at rest
@@ -122,8 +144,18 @@ async function streamed(dataDir: string, format: 'ndjson' | 'csv'): Promise<Meas
   try {
     const token = await mintDevToken(dataDir, { roles: ['dpo'], subject: 'bench', ttlSeconds: 3600 });
     const t = performance.now();
-    const m = await sampled(proc.pid!, async () => drain(await fetch(`${url}/v1/audit?format=${format}`, { headers: { authorization: `Bearer ${token}` } }), format === 'csv'));
-    return { variant: 'streamed (this checkout)', format, entries: m.result.records, bytes: m.result.bytes, seconds: (performance.now() - t) / 1000, rssBefore: m.rssBefore, rssPeak: m.rssPeak };
+    const m = await sampled(proc.pid!, async () =>
+      drain(await fetch(`${url}/v1/audit?format=${format}`, { headers: { authorization: `Bearer ${token}` } }), format === 'csv'),
+    );
+    return {
+      variant: 'streamed (this checkout)',
+      format,
+      entries: m.result.records,
+      bytes: m.result.bytes,
+      seconds: (performance.now() - t) / 1000,
+      rssBefore: m.rssBefore,
+      rssPeak: m.rssPeak,
+    };
   } finally {
     await stopServe(proc);
   }
@@ -140,7 +172,9 @@ async function paged(root: string, dataDir: string, format: 'ndjson' | 'csv', co
       let records = 0;
       let cursor = '';
       for (;;) {
-        const res = await fetch(`${url}/v1/audit?format=${format}&limit=10000${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${url}/v1/audit?format=${format}&limit=10000${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const next = res.headers.get('x-next-cursor');
         const d = await drain(res, format === 'csv');
         bytes += d.bytes;
@@ -149,7 +183,15 @@ async function paged(root: string, dataDir: string, format: 'ndjson' | 'csv', co
         cursor = next;
       }
     });
-    return { variant: `paged 10,000 (${commit.slice(0, 7)})`, format, entries: m.result.records, bytes: m.result.bytes, seconds: (performance.now() - t) / 1000, rssBefore: m.rssBefore, rssPeak: m.rssPeak };
+    return {
+      variant: `paged 10,000 (${commit.slice(0, 7)})`,
+      format,
+      entries: m.result.records,
+      bytes: m.result.bytes,
+      seconds: (performance.now() - t) / 1000,
+      rssBefore: m.rssBefore,
+      rssPeak: m.rssPeak,
+    };
   } finally {
     await stopServe(proc);
   }
@@ -162,7 +204,15 @@ async function buffered(dataDir: string, format: 'ndjson' | 'csv'): Promise<Meas
     await new Promise((r) => setTimeout(r, 500));
     const t = performance.now();
     const m = await sampled(server.pid, async () => drain(await fetch(`${server.info.url}/export?format=${format}`), format === 'csv'));
-    return { variant: 'buffered (old path, no limit)', format, entries: m.result.records, bytes: m.result.bytes, seconds: (performance.now() - t) / 1000, rssBefore: m.rssBefore, rssPeak: m.rssPeak };
+    return {
+      variant: 'buffered (old path, no limit)',
+      format,
+      entries: m.result.records,
+      bytes: m.result.bytes,
+      seconds: (performance.now() - t) / 1000,
+      rssBefore: m.rssBefore,
+      rssPeak: m.rssPeak,
+    };
   } finally {
     await server.stop();
   }
@@ -195,19 +245,37 @@ export async function run(args: string[]): Promise<void> {
     worktree?.remove();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log('\n' + table(['variant', 'format', 'entries', 'MB', 'seconds', 'entries/s', 'RSS before MB', 'peak RSS MB', 'growth MB'],
-    results.map((r) => [r.variant, r.format, thousands(r.entries), fixed(r.bytes / MB, 1), fixed(r.seconds, 2), thousands(r.entries / r.seconds),
-      fixed(r.rssBefore, 0), fixed(r.rssPeak, 0), fixed(r.rssPeak - r.rssBefore, 1)]),
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  console.log(
+    '\n' +
+      table(
+        ['variant', 'format', 'entries', 'MB', 'seconds', 'entries/s', 'RSS before MB', 'peak RSS MB', 'growth MB'],
+        results.map((r) => [
+          r.variant,
+          r.format,
+          thousands(r.entries),
+          fixed(r.bytes / MB, 1),
+          fixed(r.seconds, 2),
+          thousands(r.entries / r.seconds),
+          fixed(r.rssBefore, 0),
+          fixed(r.rssPeak, 0),
+          fixed(r.rssPeak - r.rssBefore, 1),
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+  );
   let failed = false;
   for (const format of ['ndjson', 'csv']) {
     const s = results.find((r) => r.format === format && r.variant.startsWith('streamed'))!;
     const growth = s.rssPeak - s.rssBefore;
     const ok = growth < 50 && s.entries >= f.entries;
     failed ||= !ok;
-    console.log(`target (${format}): the whole log (${thousands(s.entries)} >= ${thousands(f.entries)} entries) with peak RSS growth < 50 MB: ${ok ? 'PASS' : 'FAIL'} (${fixed(growth, 1)} MB)`);
+    console.log(
+      `target (${format}): the whole log (${thousands(s.entries)} >= ${thousands(f.entries)} entries) with peak RSS growth < 50 MB: ${ok ? 'PASS' : 'FAIL'} (${fixed(growth, 1)} MB)`,
+    );
     for (const ref of results.filter((r) => r.format === format && !r.variant.startsWith('streamed'))) {
-      console.log(`  vs ${ref.variant}: ${fixed((ref.seconds / s.seconds), 2)}x the time, ${fixed((ref.rssPeak - ref.rssBefore) / Math.max(growth, 0.1), 1)}x the RSS growth`);
+      console.log(
+        `  vs ${ref.variant}: ${fixed(ref.seconds / s.seconds, 2)}x the time, ${fixed((ref.rssPeak - ref.rssBefore) / Math.max(growth, 0.1), 1)}x the RSS growth`,
+      );
     }
   }
   if (failed) process.exitCode = 1;

@@ -113,7 +113,10 @@ export async function run(args: string[]): Promise<void> {
       { key: 'cached', label: '(b) gateway, token cache, 1 token', server: server('cached'), requests: server('cached').info.tokens.map(get) },
       { key: 'nocache', label: '(c) gateway, no cache (ES256 each req)', server: server('nocache'), requests: server('nocache').info.tokens.map(get) },
       {
-        key: 'pool', label: `(d) gateway, token cache, ${pool.length} tokens`, server: server('pool'), requests: pool.map(get),
+        key: 'pool',
+        label: `(d) gateway, token cache, ${pool.length} tokens`,
+        server: server('pool'),
+        requests: pool.map(get),
         // Each connection walks the whole pool from its own offset. Without offsets all connections would move
         // through the pool in lockstep: each token would first arrive on ~every connection at once (concurrent
         // misses of one token) and only the first (requests per connection) tokens would ever be used. Static
@@ -186,7 +189,9 @@ export async function run(args: string[]): Promise<void> {
     `token cache entries at the end: (b) ${st('cached')?.cachedTokens ?? '?'}, (c) ${st('nocache')?.cachedTokens ?? '?'} (cache disabled), ` +
       `(d) ${st('pool')?.cachedTokens ?? '?'} of ${pool(variants)} tokens`,
   );
-  console.log(`server memory at the end (RSS / heap used, MB): ${variants.map((v) => `${v.label.slice(0, 3)} ${st(v.key)?.rssMb ?? '?'} / ${st(v.key)?.heapUsedMb ?? '?'}`).join(', ')}`);
+  console.log(
+    `server memory at the end (RSS / heap used, MB): ${variants.map((v) => `${v.label.slice(0, 3)} ${st(v.key)?.rssMb ?? '?'} / ${st(v.key)?.heapUsedMb ?? '?'}`).join(', ')}`,
+  );
   const others = median([...results.values()].flat().map((x) => x.otherLoad));
   if (others > 0.1) {
     console.log(
@@ -212,7 +217,10 @@ async function load(v: Variant, connections: number, duration: number): Promise<
   const server0 = await v.server.cpuMicros();
   const t0 = performance.now();
   const r = await autocannon({
-    url: v.server.info.url, connections, duration, requests: v.requests,
+    url: v.server.info.url,
+    connections,
+    duration,
+    requests: v.requests,
     ...(perConnection && { setupClient: (client: autocannon.Client) => client.setRequests(perConnection(index++, connections)) }),
   });
   const server1 = await v.server.cpuMicros();
@@ -220,10 +228,7 @@ async function load(v: Variant, connections: number, duration: number): Promise<
   const own1 = ownCpuMicros();
   const busy1 = machineBusyMicros();
   const serverUs = server1 - server0;
-  const otherLoad =
-    busy0 === undefined || busy1 === undefined
-      ? NaN
-      : Math.max(0, busy1 - busy0 - serverUs - (own1 - own0)) / (wallUs * MACHINE_CPUS);
+  const otherLoad = busy0 === undefined || busy1 === undefined ? NaN : Math.max(0, busy1 - busy0 - serverUs - (own1 - own0)) / (wallUs * MACHINE_CPUS);
   return {
     rps: r.requests.average,
     p99: r.latency.p99,

@@ -30,26 +30,49 @@ const FLAGS = {
   seed: { kind: 'int', default: 7, help: 'seed of the synthetic customers' },
 } as const;
 
-interface ChildResult { rows: number; seconds: number; maxRssMb: number; accepted?: number }
+interface ChildResult {
+  rows: number;
+  seconds: number;
+  maxRssMb: number;
+  accepted?: number;
+}
 
 function child(variant: string, args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/ingest-child.ts'), variant, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/ingest-child.ts'), variant, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult) : reject(new Error(`${variant} child exited ${code}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult) : reject(new Error(`${variant} child exited ${code}`)),
+    );
   });
 }
 
 /** The HTTP NDJSON throughput target, customers/s. */
 const HTTP_TARGET = 30_000;
 
-interface Variant { name: string; what: string; run(ctx: RunContext): Promise<ChildResult & { cpu?: HttpIngestResult['cpu'] }> }
-interface RunContext { dataFile: string; dataDir: string; bodies: string[]; rows: number; batch: number; streams: number; before: () => Worktree }
+interface Variant {
+  name: string;
+  what: string;
+  run(ctx: RunContext): Promise<ChildResult & { cpu?: HttpIngestResult['cpu'] }>;
+}
+interface RunContext {
+  dataFile: string;
+  dataDir: string;
+  bodies: string[];
+  rows: number;
+  batch: number;
+  streams: number;
+  before: () => Worktree;
+}
 
 const inProcess = (name: string, what: string): Variant => ({ name, what, run: (c) => child(name, [c.dataFile, c.dataDir, String(c.batch)]) });
 const overHttp = (name: string, what: string, o: { before?: boolean; postgres?: boolean; instances: number }): Variant => ({
-  name, what,
+  name,
+  what,
   run: async (c) => {
     const base = { dataDir: c.dataDir, bodies: c.bodies, rows: c.rows, streams: c.streams, instances: o.instances, root: o.before ? c.before().root : ROOT };
     return o.postgres ? withBenchDatabase((url) => httpIngest({ ...base, env: { VEILGATE_DATABASE_URL: url } })) : httpIngest(base);
@@ -81,7 +104,9 @@ export async function run(args: string[]): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-bench-ingest-'));
   let worktree: Worktree | undefined;
   try {
-    console.log(`ingest benchmark: ${f.customers} customers, batches of ${f.batch}, ${f.streams} HTTP streams, median of ${f.runs} runs, ${os.cpus().length} cores, node ${process.version}`);
+    console.log(
+      `ingest benchmark: ${f.customers} customers, batches of ${f.batch}, ${f.streams} HTTP streams, median of ${f.runs} runs, ${os.cpus().length} cores, node ${process.version}`,
+    );
     const dataFile = path.join(work, 'customers.ndjson');
     const gen = await child('generate', [dataFile, String(f.customers), String(f.seed)]);
     console.log(`generated ${gen.rows} customer records (${fixed(gen.seconds, 1)} s)`);
@@ -109,19 +134,44 @@ export async function run(args: string[]): Promise<void> {
     const rate = (name: string) => median((results.get(name) ?? []).map((x) => x.rows / x.seconds));
     if (variants.length > 0) {
       // the synthetic data holds some invalid rows on purpose: every path must refuse the same ones
-      console.log('\n' + table(['variant', 'what it runs', 'rows', 'accepted', 'customers/s (median)', 'seconds', 'peak RSS MB'],
-        variants.map((v) => {
+      console.log(
+        '\n' +
+          table(
+            ['variant', 'what it runs', 'rows', 'accepted', 'customers/s (median)', 'seconds', 'peak RSS MB'],
+            variants.map((v) => {
+              const rs = results.get(v.name)!;
+              return [
+                v.name,
+                v.what,
+                thousands(rs[0]!.rows),
+                rs[0]!.accepted === undefined ? '-' : thousands(rs[0]!.accepted),
+                thousands(rate(v.name)),
+                fixed(median(rs.map((x) => x.seconds)), 2),
+                fixed(Math.max(...rs.map((x) => x.maxRssMb)), 0),
+              ];
+            }),
+            ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+          ),
+      );
+      const cpuRows = variants
+        .filter((v) => results.get(v.name)![0]!.cpu)
+        .map((v) => {
           const rs = results.get(v.name)!;
-          return [v.name, v.what, thousands(rs[0]!.rows), rs[0]!.accepted === undefined ? '-' : thousands(rs[0]!.accepted), thousands(rate(v.name)), fixed(median(rs.map((x) => x.seconds)), 2), fixed(Math.max(...rs.map((x) => x.maxRssMb)), 0)];
-        }), ['l', 'l', 'r', 'r', 'r', 'r', 'r']));
-      const cpuRows = variants.filter((v) => results.get(v.name)![0]!.cpu).map((v) => {
-        const rs = results.get(v.name)!;
-        const per = (k: 'gateways' | 'client' | 'machine') => median(rs.map((x) => (x.cpu![k] * 1e6) / x.rows));
-        const other = per('machine') - per('gateways') - per('client');
-        return [v.name, fixed(per('gateways'), 1), fixed(per('client'), 1), fixed(other, 1), fixed(per('machine'), 1), fixed(median(rs.map((x) => x.cpu!.machine / x.seconds)), 2)];
-      });
+          const per = (k: 'gateways' | 'client' | 'machine') => median(rs.map((x) => (x.cpu![k] * 1e6) / x.rows));
+          const other = per('machine') - per('gateways') - per('client');
+          return [
+            v.name,
+            fixed(per('gateways'), 1),
+            fixed(per('client'), 1),
+            fixed(other, 1),
+            fixed(per('machine'), 1),
+            fixed(median(rs.map((x) => x.cpu!.machine / x.seconds)), 2),
+          ];
+        });
       if (cpuRows.length > 0) {
-        console.log('\nwhere the CPU goes, us of CPU per customer (median): gateway processes, this client, everything else (the database server on PostgreSQL)');
+        console.log(
+          '\nwhere the CPU goes, us of CPU per customer (median): gateway processes, this client, everything else (the database server on PostgreSQL)',
+        );
         console.log(table(['variant', 'gateways', 'client', 'other', 'machine', 'cores busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r']));
       }
     }
@@ -137,13 +187,20 @@ export async function run(args: string[]): Promise<void> {
       ceiling[variant] = median(rs.map((x) => (x.seconds * 1e6) / x.rows));
     }
     if (Object.keys(ceiling).length > 0) {
-      console.log('\n' + table(['part', 'what it times', 'us/customer (median)', 'customers/s'],
-        CEILING.filter(([v]) => ceiling[v] !== undefined).map(([v, what]) => [v, what, fixed(ceiling[v]!, 1), thousands(1e6 / ceiling[v]!)]), ['l', 'l', 'r', 'r']));
+      console.log(
+        '\n' +
+          table(
+            ['part', 'what it times', 'us/customer (median)', 'customers/s'],
+            CEILING.filter(([v]) => ceiling[v] !== undefined).map(([v, what]) => [v, what, fixed(ceiling[v]!, 1), thousands(1e6 / ceiling[v]!)]),
+            ['l', 'l', 'r', 'r'],
+          ),
+      );
     }
 
     const targets: [string, boolean | undefined, string][] = [];
     const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? a / b : NaN);
-    const check = (what: string, value: number, ok: (v: number) => boolean, shown: string) => targets.push([what, Number.isFinite(value) ? ok(value) : undefined, shown]);
+    const check = (what: string, value: number, ok: (v: number) => boolean, shown: string) =>
+      targets.push([what, Number.isFinite(value) ? ok(value) : undefined, shown]);
     const lib = ratio(rate('library'), rate('floor'));
     check('library path >= 50% of the floor', lib, (v) => v >= 0.5, `${fixed(lib * 100, 1)}%`);
     check(`HTTP NDJSON (SQLite) >= ${thousands(HTTP_TARGET)} customers/s`, rate('http-sqlite'), (v) => v >= HTTP_TARGET, `${thousands(rate('http-sqlite'))}/s`);
@@ -174,16 +231,28 @@ async function cliRun(rows: number, dataFile: string, work: string): Promise<boo
   console.log(`\nwrote ${thousands(made.rows)}-row CSV (${fixed(fs.statSync(csv).size / 1e6, 0)} MB)`);
   const dataDir = path.join(work, 'cli');
   const t0 = performance.now();
-  const timed = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/veilgate.js', 'ingest', csv, '--source', 'crm', '--type', 'customers', '--no-progress'], {
-    cwd: ROOT, env: { ...process.env, VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_LOG_LEVEL: 'warn' }, encoding: 'utf8',
-  });
+  const timed = spawnSync(
+    '/usr/bin/time',
+    ['-f', '%M', process.execPath, 'bin/veilgate.js', 'ingest', csv, '--source', 'crm', '--type', 'customers', '--no-progress'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    },
+  );
   const secs = (performance.now() - t0) / 1000;
   if (timed.error) throw new Error('/usr/bin/time is needed for the CLI RSS figure (apt-get install time)');
   // a CLI that did not finish has no figure: its RSS and rate would describe a failure
   if (timed.status !== 0) throw new Error(`veilgate ingest exited ${timed.status}: ${timed.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   const rssMb = Number(timed.stderr.trim().split('\n').pop()) / 1024;
   console.log(timed.stdout.trim());
-  console.log(table(['variant', 'rows', 'rows/s', 'seconds', 'peak RSS MB'], [['cli csv', thousands(made.rows), thousands(made.rows / secs), fixed(secs, 1), fixed(rssMb, 0)]], ['l', 'r', 'r', 'r', 'r']));
+  console.log(
+    table(
+      ['variant', 'rows', 'rows/s', 'seconds', 'peak RSS MB'],
+      [['cli csv', thousands(made.rows), thousands(made.rows / secs), fixed(secs, 1), fixed(rssMb, 0)]],
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+  );
   console.log(`target: 1M-row CSV through the CLI with peak RSS < 300 MB: ${rssMb < 300 ? 'PASS' : 'FAIL'} (${fixed(rssMb, 0)} MB)`);
   return rssMb < 300;
 }

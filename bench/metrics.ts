@@ -37,22 +37,40 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-bench-metrics-'));
   const [port, metricsPort] = [await freePort(), await freePort()];
   const p = spawn(process.execPath, [path.join(ROOT, 'bin/veilgate.js'), 'demo', '--customers', String(f.customers)], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { PATH: process.env['PATH'], VEILGATE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VEILGATE_METRICS_PORT: String(metricsPort), VEILGATE_LOG_LEVEL: 'silent' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      PATH: process.env['PATH'],
+      VEILGATE_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      VEILGATE_METRICS_PORT: String(metricsPort),
+      VEILGATE_LOG_LEVEL: 'silent',
+    },
   });
   let out = '';
-  p.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  p.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const check = setInterval(() => {
-        if (p.exitCode !== null) { clearInterval(check); reject(new Error(`demo exited ${p.exitCode}: ${out}`)); }
-        if (out.includes('Ctrl-C stops the gateway')) { clearInterval(check); resolve(); }
+        if (p.exitCode !== null) {
+          clearInterval(check);
+          reject(new Error(`demo exited ${p.exitCode}: ${out}`));
+        }
+        if (out.includes('Ctrl-C stops the gateway')) {
+          clearInterval(check);
+          resolve();
+        }
       }, 50);
     });
     const admin = /^\s+admin\s+(\S+)$/m.exec(out)?.[1];
     if (!admin) throw new Error('the demo printed no admin token');
     const base = `http://127.0.0.1:${port}`;
-    console.log(`/metrics scrape: ${f.scrapes} requests each, demo with ${thousands(f.customers)} customers loaded, ${os.cpus().length} cores, node ${process.version}`);
+    console.log(
+      `/metrics scrape: ${f.scrapes} requests each, demo with ${thousands(f.customers)} customers loaded, ${os.cpus().length} cores, node ${process.version}`,
+    );
     // warm-up: the first scrape of a fresh registry and JIT
     await timed(`http://127.0.0.1:${metricsPort}/metrics`, {}, 5);
     const rows = [];
@@ -62,7 +80,14 @@ export async function run(args: string[]): Promise<void> {
       ['GET /metrics, main port, admin token', `${base}/metrics`, { authorization: `Bearer ${admin}` }],
     ] as const) {
       const r = await timed(url, headers, f.scrapes);
-      rows.push([what, fixed(median(r.ms), 2), fixed(p95(r.ms), 2), fixed(Math.max(...r.ms), 2), thousands(r.bytes), median(r.ms) < 50 || what.includes('floor') ? 'PASS' : 'FAIL']);
+      rows.push([
+        what,
+        fixed(median(r.ms), 2),
+        fixed(p95(r.ms), 2),
+        fixed(Math.max(...r.ms), 2),
+        thousands(r.bytes),
+        median(r.ms) < 50 || what.includes('floor') ? 'PASS' : 'FAIL',
+      ]);
     }
     console.log('\n' + table(['request', 'median ms', 'p95 ms', 'max ms', 'bytes', 'under 50 ms'], rows, ['l', 'r', 'r', 'r', 'r', 'l']));
   } finally {

@@ -9,12 +9,31 @@ export interface BenchModule {
 
 const BENCHMARKS: Record<string, { description: string; load: () => Promise<BenchModule> }> = {
   auth: { description: 'GET /v1/me with and without authentication (token cache, no cache, token pool)', load: () => import('./auth.ts') },
-  ingest: { description: 'customers/s: floor, library, HTTP NDJSON on SQLite (now and an earlier commit) and PostgreSQL (1 and 2 instances), the parts of a customer, and a 1M-row CSV through the CLI with peak RSS', load: () => import('./ingest.ts') },
-  'segment-job': { description: 'end-to-end 1M-subject k-means job on SQLite and on PostgreSQL (database -> stored result) with /healthz p99 while it runs', load: () => import('./segment-job.ts') },
-  'audit-export': { description: 'GET /v1/audit NDJSON and CSV of 1M entries streamed, with server RSS, against the earlier paged export and the buffered path', load: () => import('./audit-export.ts') },
-  startup: { description: 'the compiled build vs the TypeScript source through tsx: serve to /readyz, and a worker thread\'s boot', load: () => import('./startup.ts') },
-  metrics: { description: 'GET /metrics with the demo data loaded: the loopback listener and the main port (admin token) against /healthz', load: () => import('./metrics.ts') },
-  segment: { description: 'k-means engine vs ml-kmeans (and scikit-learn when installed): 100k/1M subjects × 8 features, k = 8/20', load: () => import('./segment-kmeans.ts') },
+  ingest: {
+    description:
+      'customers/s: floor, library, HTTP NDJSON on SQLite (now and an earlier commit) and PostgreSQL (1 and 2 instances), the parts of a customer, and a 1M-row CSV through the CLI with peak RSS',
+    load: () => import('./ingest.ts'),
+  },
+  'segment-job': {
+    description: 'end-to-end 1M-subject k-means job on SQLite and on PostgreSQL (database -> stored result) with /healthz p99 while it runs',
+    load: () => import('./segment-job.ts'),
+  },
+  'audit-export': {
+    description: 'GET /v1/audit NDJSON and CSV of 1M entries streamed, with server RSS, against the earlier paged export and the buffered path',
+    load: () => import('./audit-export.ts'),
+  },
+  startup: {
+    description: "the compiled build vs the TypeScript source through tsx: serve to /readyz, and a worker thread's boot",
+    load: () => import('./startup.ts'),
+  },
+  metrics: {
+    description: 'GET /metrics with the demo data loaded: the loopback listener and the main port (admin token) against /healthz',
+    load: () => import('./metrics.ts'),
+  },
+  segment: {
+    description: 'k-means engine vs ml-kmeans (and scikit-learn when installed): 100k/1M subjects × 8 features, k = 8/20',
+    load: () => import('./segment-kmeans.ts'),
+  },
 };
 
 function list(): string {
@@ -52,9 +71,11 @@ async function main(argv: string[]): Promise<number> {
 
 // No process.exit on success: the benchmark must stop everything it started, and a hang here means it did not.
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exitCode = 1;
   },
 );

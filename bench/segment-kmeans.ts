@@ -24,9 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags, UsageError, type FlagSpec, type FlagValues } from './lib/args.ts';
 import { machineBusyMicros } from './lib/cpu.ts';
 import { fixed, median, table } from './lib/report.ts';
-import {
-  allocSharedMatrix, closeSharedPools, createRng, fitKMeans, kmeans, kmeansPlusPlus,
-} from '../src/segmentation/kmeans/index.ts';
+import { allocSharedMatrix, closeSharedPools, createRng, fitKMeans, kmeans, kmeansPlusPlus } from '../src/segmentation/kmeans/index.ts';
 
 export const KMEANS_FLAGS = {
   sizes: { kind: 'string', default: '100000,1000000', help: 'comma-separated numbers of subjects' },
@@ -45,18 +43,49 @@ const D = 8;
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
 
-interface RunStat { seconds: number; iterations: number; inertia: number; converged: boolean }
-interface ChildResult { runs: RunStat[]; rssMB: number; cpuSeconds: number; oracleMatch?: boolean }
-export interface BenchRow {
-  n: number; k: number; impl: string; family: 'e2e' | 'init'; ours: boolean;
-  seconds: number; firstSeconds: number; runs: number; iterations: number; inertia: number; converged: boolean;
-  rssMB: number; othersShare: number; oracleMatch?: boolean;
+interface RunStat {
+  seconds: number;
+  iterations: number;
+  inertia: number;
+  converged: boolean;
 }
-export interface KmeansBenchReport { rows: BenchRow[]; targets: { name: string; status: 'PASS' | 'FAIL' | 'SKIPPED'; line: string }[] }
+interface ChildResult {
+  runs: RunStat[];
+  rssMB: number;
+  cpuSeconds: number;
+  oracleMatch?: boolean;
+}
+export interface BenchRow {
+  n: number;
+  k: number;
+  impl: string;
+  family: 'e2e' | 'init';
+  ours: boolean;
+  seconds: number;
+  firstSeconds: number;
+  runs: number;
+  iterations: number;
+  inertia: number;
+  converged: boolean;
+  rssMB: number;
+  othersShare: number;
+  oracleMatch?: boolean;
+}
+export interface KmeansBenchReport {
+  rows: BenchRow[];
+  targets: { name: string; status: 'PASS' | 'FAIL' | 'SKIPPED'; line: string }[];
+}
 
 type ChildSpec = {
   kind: 'ours-e2e' | 'ours-init' | 'ml-e2e' | 'ml-init';
-  dataFile: string; initFile: string; n: number; k: number; seed: number; threads: number; runs: number; slow: number;
+  dataFile: string;
+  initFile: string;
+  n: number;
+  k: number;
+  seed: number;
+  threads: number;
+  runs: number;
+  slow: number;
 };
 
 /** Planted clusters: 8 centres, unequal spreads, 5% uniform background noise; standardized per feature. */
@@ -77,7 +106,11 @@ export function benchData(n: number, seed: number): Float64Array {
   for (let t = 0; t < D; t++) {
     let s = 0;
     let s2 = 0;
-    for (let i = 0; i < n; i++) { const v = data[i * D + t]!; s += v; s2 += v * v; }
+    for (let i = 0; i < n; i++) {
+      const v = data[i * D + t]!;
+      s += v;
+      s2 += v * v;
+    }
     const mean = s / n;
     const sd = Math.sqrt(s2 / n - mean * mean);
     for (let i = 0; i < n; i++) data[i * D + t] = (data[i * D + t]! - mean) / sd;
@@ -126,9 +159,10 @@ async function child(spec: ChildSpec): Promise<ChildResult> {
   if (spec.kind === 'ours-e2e' || spec.kind === 'ours-init') {
     runs = await repeat(spec.runs, spec.slow, () => {
       const t0 = performance.now();
-      const r = spec.kind === 'ours-e2e'
-        ? fitKMeans(data, n, D, { k, seed: spec.seed, threads: spec.threads })
-        : kmeans(data, n, D, { k, initial, threads: spec.threads });
+      const r =
+        spec.kind === 'ours-e2e'
+          ? fitKMeans(data, n, D, { k, seed: spec.seed, threads: spec.threads })
+          : kmeans(data, n, D, { k, initial, threads: spec.threads });
       return { seconds: (performance.now() - t0) / 1000, iterations: r.iterations, inertia: r.inertia, converged: r.converged };
     });
     await closeSharedPools();
@@ -139,9 +173,10 @@ async function child(spec: ChildSpec): Promise<ChildResult> {
     let last: { clusters: number[] } | undefined;
     runs = await repeat(spec.runs, spec.slow, () => {
       const t0 = performance.now();
-      const r = spec.kind === 'ml-e2e'
-        ? mlKmeans(rows, k, { initialization: 'kmeans++', seed: spec.seed })
-        : mlKmeans(rows, k, { initialization: init, maxIterations: 300 });
+      const r =
+        spec.kind === 'ml-e2e'
+          ? mlKmeans(rows, k, { initialization: 'kmeans++', seed: spec.seed })
+          : mlKmeans(rows, k, { initialization: init, maxIterations: 300 });
       const seconds = (performance.now() - t0) / 1000;
       last = r;
       return { seconds, iterations: r.iterations, inertia: inertiaOf(rows, r.clusters, r.centroids), converged: r.converged };
@@ -163,12 +198,19 @@ async function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = 
   const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  proc.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  proc.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  proc.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const code: number = await new Promise((resolve) => proc.on('close', (c) => resolve(c ?? 1)));
   const wallMicros = (performance.now() - t0) * 1000;
   if (code !== 0) throw new Error(`${path.basename(cmd)} child failed (exit ${code}):\n${err.slice(-4000)}`);
-  const results = out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as unknown);
+  const results = out
+    .split('\n')
+    .filter((l) => l.startsWith('RESULT '))
+    .map((l) => JSON.parse(l.slice(7)) as unknown);
   const busy1 = machineBusyMicros();
   let othersShare = NaN;
   if (busy0 !== undefined && busy1 !== undefined) {
@@ -201,8 +243,14 @@ for name, init, alg in (('sklearn e2e lloyd', 'k-means++', 'lloyd'), ('sklearn i
 function findSklearn(): { python: string; info: string } | undefined {
   for (const python of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
     try {
-      const info = execFileSync(python, ['-c', 'import sklearn, threadpoolctl as t; i = t.threadpool_info(); print("scikit-learn", sklearn.__version__, "; threads:", ", ".join(f"{x[\'internal_api\']} {x[\'num_threads\']}" + (f" ({x[\'architecture\']})" if x.get("architecture") else "") for x in i))'],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: sklearnEnv() }).trim();
+      const info = execFileSync(
+        python,
+        [
+          '-c',
+          'import sklearn, threadpoolctl as t; i = t.threadpool_info(); print("scikit-learn", sklearn.__version__, "; threads:", ", ".join(f"{x[\'internal_api\']} {x[\'num_threads\']}" + (f" ({x[\'architecture\']})" if x.get("architecture") else "") for x in i))',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: sklearnEnv() },
+      ).trim();
       return { python, info };
     } catch {
       // not this one
@@ -223,8 +271,19 @@ function row(n: number, k: number, impl: string, family: BenchRow['family'], our
   const mid = median(r.runs.map((x) => x.seconds));
   const last = r.runs[r.runs.length - 1]!;
   return {
-    n, k, impl, family, ours, seconds: mid, firstSeconds: r.runs[0]!.seconds, runs: r.runs.length,
-    iterations: last.iterations, inertia: last.inertia, converged: last.converged, rssMB: r.rssMB, othersShare,
+    n,
+    k,
+    impl,
+    family,
+    ours,
+    seconds: mid,
+    firstSeconds: r.runs[0]!.seconds,
+    runs: r.runs.length,
+    iterations: last.iterations,
+    inertia: last.inertia,
+    converged: last.converged,
+    rssMB: r.rssMB,
+    othersShare,
     ...(r.oracleMatch !== undefined && { oracleMatch: r.oracleMatch }),
   };
 }
@@ -234,10 +293,17 @@ export async function runKmeansBench(opts: Partial<KmeansBenchOptions> = {}, log
   const o: KmeansBenchOptions = { ...(Object.fromEntries(Object.entries(KMEANS_FLAGS).map(([k, s]) => [k, s.default])) as KmeansBenchOptions), ...opts };
   const sizes = o.sizes.split(',').map(Number);
   const ks = o.ks.split(',').map(Number);
-  if (sizes.some((x) => !Number.isInteger(x) || x < 2) || ks.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError('--sizes and --ks take comma-separated positive integers');
+  if (sizes.some((x) => !Number.isInteger(x) || x < 2) || ks.some((x) => !Number.isInteger(x) || x < 1))
+    throw new UsageError('--sizes and --ks take comma-separated positive integers');
   const sk = o.sklearn ? findSklearn() : undefined;
-  log(`k-means bench: d = ${D}, sizes ${sizes.join(', ')}, k ${ks.join(', ')}, up to ${o.runs} runs (once above ${o.slow} s), seed ${o.seed}, ${os.cpus().length} CPUs`);
-  log(sk ? `sklearn: ${sk.python}: ${sk.info}` : `sklearn: ${o.sklearn ? 'SKIPPED (no python3 with scikit-learn; Debian: apt-get install python3-sklearn)' : 'disabled (--no-sklearn)'}`);
+  log(
+    `k-means bench: d = ${D}, sizes ${sizes.join(', ')}, k ${ks.join(', ')}, up to ${o.runs} runs (once above ${o.slow} s), seed ${o.seed}, ${os.cpus().length} CPUs`,
+  );
+  log(
+    sk
+      ? `sklearn: ${sk.python}: ${sk.info}`
+      : `sklearn: ${o.sklearn ? 'SKIPPED (no python3 with scikit-learn; Debian: apt-get install python3-sklearn)' : 'disabled (--no-sklearn)'}`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-kmeans-bench-'));
   const rows: BenchRow[] = [];
   try {
@@ -264,7 +330,11 @@ export async function runKmeansBench(opts: Partial<KmeansBenchOptions> = {}, log
           log(`  measured n=${n} k=${k} ${impl}: ${fixed(rows[rows.length - 1]!.seconds, 2)} s`);
         }
         if (sk) {
-          const { results, othersShare } = await spawnChild(sk.python, [script, dataFile, initFile, String(n), String(k), String(o.seed), String(o.runs), String(o.slow)], sklearnEnv());
+          const { results, othersShare } = await spawnChild(
+            sk.python,
+            [script, dataFile, initFile, String(n), String(k), String(o.seed), String(o.runs), String(o.slow)],
+            sklearnEnv(),
+          );
           for (const r of results as (ChildResult & { impl: string })[]) {
             rows.push(row(n, k, r.impl, r.impl.includes('e2e') ? 'e2e' : 'init', false, r, othersShare));
             log(`  measured n=${n} k=${k} ${r.impl}: ${fixed(rows[rows.length - 1]!.seconds, 2)} s`);
@@ -293,9 +363,19 @@ function render(rows: BenchRow[]): string {
     rows.map((r) => {
       const ref = ml(r);
       return [
-        String(r.n), String(r.k), r.impl, fixed(r.seconds, 3), fixed(r.firstSeconds, 3), String(r.runs), String(r.iterations),
-        fixed(r.inertia, 1), r.converged ? 'yes' : 'no', ref ? `${fixed(ref.seconds / r.seconds, 1)}x` : '',
-        fixed((r.seconds * 1000) / r.iterations, 1), fixed(r.rssMB, 0), Number.isFinite(r.othersShare) ? `${fixed(100 * r.othersShare, 0)}%` : '',
+        String(r.n),
+        String(r.k),
+        r.impl,
+        fixed(r.seconds, 3),
+        fixed(r.firstSeconds, 3),
+        String(r.runs),
+        String(r.iterations),
+        fixed(r.inertia, 1),
+        r.converged ? 'yes' : 'no',
+        ref ? `${fixed(ref.seconds / r.seconds, 1)}x` : '',
+        fixed((r.seconds * 1000) / r.iterations, 1),
+        fixed(r.rssMB, 0),
+        Number.isFinite(r.othersShare) ? `${fixed(100 * r.othersShare, 0)}%` : '',
         r.oracleMatch === undefined ? '' : r.oracleMatch ? 'same' : 'DIFFERS',
       ];
     }),
@@ -319,21 +399,37 @@ function targets(rows: BenchRow[], haveSklearn: boolean): KmeansBenchReport['tar
     const rel = (ours.inertia - ml.inertia) / ml.inertia;
     const ok = ratio >= 5 && rel <= 1e-6;
     const inertia = `inertia ${fixed(ours.inertia, 1)} vs ${fixed(ml.inertia, 1)} (${rel <= 0 ? '' : '+'}${(100 * rel).toPrecision(2)}%)`;
-    out.push({ name: 'ml', status: ok ? 'PASS' : 'FAIL', line: `ours vs ml-kmeans (${n}, k=${k}, ${ours.impl}): ${fixed(ratio, 1)}x (target >= 5x at equal or lower inertia; ${inertia}; cold first run ${fixed(ml.seconds / ours.firstSeconds, 1)}x) ${ok ? 'PASS' : 'FAIL'}` });
+    out.push({
+      name: 'ml',
+      status: ok ? 'PASS' : 'FAIL',
+      line: `ours vs ml-kmeans (${n}, k=${k}, ${ours.impl}): ${fixed(ratio, 1)}x (target >= 5x at equal or lower inertia; ${inertia}; cold first run ${fixed(ml.seconds / ours.firstSeconds, 1)}x) ${ok ? 'PASS' : 'FAIL'}`,
+    });
   }
   const skE2e = get('sklearn e2e lloyd');
   const skInit = get('sklearn init lloyd');
   const oursInit = fastest('init');
   if (ours && skE2e) {
     const ratio = ours.seconds / skE2e.seconds;
-    const per = oursInit && skInit ? `; same init: ${oursInit.impl} ${fixed(oursInit.seconds, 2)} s vs lloyd ${fixed(skInit.seconds, 2)} s = ${fixed(oursInit.seconds / skInit.seconds, 2)}x` : '';
+    const per =
+      oursInit && skInit
+        ? `; same init: ${oursInit.impl} ${fixed(oursInit.seconds, 2)} s vs lloyd ${fixed(skInit.seconds, 2)} s = ${fixed(oursInit.seconds / skInit.seconds, 2)}x`
+        : '';
     const ok = ratio <= 2;
-    out.push({ name: 'sklearn', status: ok ? 'PASS' : 'FAIL', line: `ours vs sklearn (${n}, k=${k}, ${ours.impl}): ${fixed(ratio, 2)}x sklearn's time (target <= 2x${per}) ${ok ? 'PASS' : 'FAIL'}` });
+    out.push({
+      name: 'sklearn',
+      status: ok ? 'PASS' : 'FAIL',
+      line: `ours vs sklearn (${n}, k=${k}, ${ours.impl}): ${fixed(ratio, 2)}x sklearn's time (target <= 2x${per}) ${ok ? 'PASS' : 'FAIL'}`,
+    });
   } else {
     out.push({ name: 'sklearn', status: 'SKIPPED', line: `ours vs sklearn: ${haveSklearn ? 'no rows' : 'python3 with scikit-learn not found'} SKIPPED` });
   }
   const rss = Math.max(...rows.filter((r) => r.ours && r.n === n).map((r) => r.rssMB));
-  if (Number.isFinite(rss)) out.push({ name: 'rss', status: rss < 400 ? 'PASS' : 'FAIL', line: `peak RSS ours ${n}: ${fixed(rss, 0)} MB (target < 400 MB) ${rss < 400 ? 'PASS' : 'FAIL'}` });
+  if (Number.isFinite(rss))
+    out.push({
+      name: 'rss',
+      status: rss < 400 ? 'PASS' : 'FAIL',
+      line: `peak RSS ours ${n}: ${fixed(rss, 0)} MB (target < 400 MB) ${rss < 400 ? 'PASS' : 'FAIL'}`,
+    });
   return out;
 }
 

@@ -35,7 +35,8 @@ async function serveToReady(args: string[], port: number): Promise<{ ms: number;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veilgate-bench-startup-'));
   const t = performance.now();
   const p = spawn(process.execPath, args, {
-    cwd: ROOT, stdio: 'ignore',
+    cwd: ROOT,
+    stdio: 'ignore',
     env: { PATH: process.env['PATH'], VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', VEILGATE_LOG_LEVEL: 'silent' },
   });
   try {
@@ -47,7 +48,9 @@ async function serveToReady(args: string[], port: number): Promise<{ ms: number;
           await new Promise((r) => setTimeout(r, IDLE_MS));
           return { ms, idle: memoryOf(p.pid!) };
         }
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {
@@ -60,7 +63,10 @@ async function serveToReady(args: string[], port: number): Promise<{ ms: number;
 
 /** One preparation thread's boot, in a process of its own: plain node for dist/, tsx's loader for src/. */
 function poolBoot(tree: 'dist' | 'src'): number {
-  const r = spawnSync(process.execPath, [...(tree === 'src' ? ['--import', 'tsx'] : []), path.join(ROOT, 'bench/lib/pool-boot.mjs'), tree], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...(tree === 'src' ? ['--import', 'tsx'] : []), path.join(ROOT, 'bench/lib/pool-boot.mjs'), tree], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`pool-boot ${tree} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return Number(r.stdout.trim().split('\n').pop());
 }
@@ -83,12 +89,23 @@ export async function run(args: string[]): Promise<void> {
     boot.compiled.push(poolBoot('dist'));
     boot.source.push(poolBoot('src'));
   }
-  const row = (what: string, v: { compiled: number[]; source: number[] }, digits = 0) =>
-    [what, fixed(median(v.source), digits), fixed(median(v.compiled), digits), `${fixed(median(v.source) / median(v.compiled), 1)}x`];
-  console.log('\n' + table(['what', 'source via tsx', 'compiled', 'ratio'], [
-    row('veilgate serve: spawn to first 200 on /readyz, ms', ready),
-    row('one ingest preparation thread: created to first answer, ms', boot),
-    row(`idle server ${IDLE_MS / 1000} s after ready: RSS, MB`, rss, 1),
-    row(`idle server ${IDLE_MS / 1000} s after ready: peak RSS so far, MB`, hwm, 1),
-  ], ['l', 'r', 'r', 'r']));
+  const row = (what: string, v: { compiled: number[]; source: number[] }, digits = 0) => [
+    what,
+    fixed(median(v.source), digits),
+    fixed(median(v.compiled), digits),
+    `${fixed(median(v.source) / median(v.compiled), 1)}x`,
+  ];
+  console.log(
+    '\n' +
+      table(
+        ['what', 'source via tsx', 'compiled', 'ratio'],
+        [
+          row('veilgate serve: spawn to first 200 on /readyz, ms', ready),
+          row('one ingest preparation thread: created to first answer, ms', boot),
+          row(`idle server ${IDLE_MS / 1000} s after ready: RSS, MB`, rss, 1),
+          row(`idle server ${IDLE_MS / 1000} s after ready: peak RSS so far, MB`, hwm, 1),
+        ],
+        ['l', 'r', 'r', 'r'],
+      ),
+  );
 }

@@ -56,7 +56,11 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
   let jobsRunning = () => 0;
   const inFlight = new InFlight();
   const metrics = new GatewayMetrics({
-    dialect: storage.dialect, connections: () => storage.connections(), auditHeadSeq: () => auditHeadSeq(), requestsInFlight: () => inFlight.count, jobsRunning: () => jobsRunning(),
+    dialect: storage.dialect,
+    connections: () => storage.connections(),
+    auditHeadSeq: () => auditHeadSeq(),
+    requestsInFlight: () => inFlight.count,
+    jobsRunning: () => jobsRunning(),
   });
   storage.observeUnits(metrics.unit);
   let services: Awaited<ReturnType<typeof buildServices>> | undefined;
@@ -74,7 +78,12 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
       if (resumed > 0) logger.warn({ runs: resumed }, 'segmentation runs interrupted by the last stop are queued again');
     }
     // The first entry of every start: refused (the start with it) when the head cannot vouch for the log.
-    await services.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'policy.load', outcome: 'ok', detail: { policy_version: policies.version, dev: config.dev } });
+    await services.audit.append({
+      ...actorFields(SYSTEM_ACTOR),
+      action: 'policy.load',
+      outcome: 'ok',
+      detail: { policy_version: policies.version, dev: config.dev },
+    });
     await services.audit.syncHead();
     services.audit.checkpoint();
   } catch (e) {
@@ -85,7 +94,9 @@ export async function buildGateway(config: Readonly<Config>, options: { logger?:
   const { ingest, preparePool, subjects, segmentations, queue, audit, auditSink, reid, dsr } = services;
   const issuers = config.dev ? [...policies.issuers, devIssuerPolicy(config.dataDir, policies.roles.keys())] : policies.issuers;
   const verifier = new TokenVerifier({ issuers, clock });
-  const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) => logger.error({ err: e }, 'refused authentications could not be audited yet'));
+  const refusals = new RefusalTally(audit, clock, config.authFailuresPerMinute, (e) =>
+    logger.error({ err: e }, 'refused authentications could not be audited yet'),
+  );
   const app = createApp({ config, storage, policies, verifier, logger, clock, ingest, subjects, segmentations, audit, reid, dsr, refusals, metrics, inFlight });
   logger.info({ policy_version: policies.version, issuers: issuers.map((i) => i.id), dev: config.dev, storage: storage.dialect }, 'gateway built');
   queue.start();
@@ -153,11 +164,7 @@ export async function startGateway(config: Readonly<Config>, options: { logger?:
   const shutdown = async () => {
     const grace = config.shutdownGraceMs;
     // HTTP and the job queue stop taking work at once and share the grace period
-    await Promise.all([
-      drain(server, grace).then(() => gw.inFlight.idle()),
-      gw.jobs.close(grace),
-      metricsServer && drain(metricsServer, 0),
-    ]);
+    await Promise.all([drain(server, grace).then(() => gw.inFlight.idle()), gw.jobs.close(grace), metricsServer && drain(metricsServer, 0)]);
     refusalFlush.stop();
     try {
       await Promise.all([gw.preparePool.close(), gw.dsr.maintenanceIdle(), background.stop()]);
@@ -185,10 +192,13 @@ export function closeOnSignals(gw: RunningGateway): void {
       process.exit(1);
     }, graceMs + 10_000);
     force.unref();
-    gw.close().then(() => process.exit(0), (e: unknown) => {
-      gw.logger.error({ err: e }, 'shutdown failed');
-      process.exit(1);
-    });
+    gw.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        gw.logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

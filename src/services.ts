@@ -31,25 +31,44 @@ const JOB_WORKER = new URL('./workers/segmentation-boot.mjs', import.meta.url);
 
 /** Where storage is, as workers need it. */
 export const storageConfigOf = (config: Readonly<Config>): StorageConfig => ({
-  dataDir: config.dataDir, busyTimeoutMs: config.dbBusyTimeoutMs, ...(config.database && { database: config.database }),
+  dataDir: config.dataDir,
+  busyTimeoutMs: config.dbBusyTimeoutMs,
+  ...(config.database && { database: config.database }),
 });
 
-export async function buildServices(config: Readonly<Config>, policies: PolicySet, storage: Storage, clock: () => number, logger: Logger = createLogger({ level: config.logLevel })) {
+export async function buildServices(
+  config: Readonly<Config>,
+  policies: PolicySet,
+  storage: Storage,
+  clock: () => number,
+  logger: Logger = createLogger({ level: config.logLevel }),
+) {
   const keys = resolveKeyMaterial(config);
   const cipher = new VaultCipher(keys.master);
   const pseudonymizer = new Pseudonymizer(keys.pseudonym, keys.pseudonymVersion);
   // Each sealed checkpoint is also a log line: a copy of the head outside the data directory.
   // Committed entries are forwarded to the configured log sink, off the request path.
   const auditSink = config.auditSink ? new AuditSink(config.auditSink, logger) : undefined;
-  const audit = new AuditLog(storage, keys.audit, headFileAt(config.auditHeadFile), () => policies.version, clock,
-    (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'), auditSink && ((e) => auditSink.enqueue(e)));
+  const audit = new AuditLog(
+    storage,
+    keys.audit,
+    headFileAt(config.auditHeadFile),
+    () => policies.version,
+    clock,
+    (head) => logger.info({ audit_checkpoint: head }, 'audit checkpoint'),
+    auditSink && ((e) => auditSink.enqueue(e)),
+  );
   const consents = new ConsentRegistry(policies.purposes, clock);
   const purposes = new Set(policies.purposes.keys());
   const prepareDeps = { dictionary: policies.dictionary, pseudonymizer, cipher, purposes };
   const preparePool = new PreparePool(
     { dictionary: policies.dictionary, purposes: [...purposes], pseudonymKey: keys.pseudonym, pseudonymVersion: keys.pseudonymVersion, masterKey: keys.master },
     (input) => prepareBatch(prepareDeps, input),
-    { threads: config.ingestThreads, minBytes: PREPARE_POOL_MIN_BYTES, onBootFailure: (e) => logger.error({ err: e }, 'ingest preparation threads failed to start: batches are prepared inline') },
+    {
+      threads: config.ingestThreads,
+      minBytes: PREPARE_POOL_MIN_BYTES,
+      onBootFailure: (e) => logger.error({ err: e }, 'ingest preparation threads failed to start: batches are prepared inline'),
+    },
   );
   const ingest = new IngestService({
     preparer: preparePool.prepare,
@@ -65,20 +84,43 @@ export async function buildServices(config: Readonly<Config>, policies: PolicySe
   });
   const pseudonyms = new CallerPseudonyms(new PartnerScope(keys.pseudonym), policies.access);
   const subjects = new SubjectService({ storage, access: policies.access, consents, pseudonyms, audit, clock });
-  const queue = new JobQueue(storage.runs, logger, { url: JOB_WORKER, boot: { storage: storageConfigOf(config), threads: config.segmentationThreads } }, {
-    timeoutMs: config.jobTimeoutMs, leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs,
-  });
+  const queue = new JobQueue(
+    storage.runs,
+    logger,
+    { url: JOB_WORKER, boot: { storage: storageConfigOf(config), threads: config.segmentationThreads } },
+    {
+      timeoutMs: config.jobTimeoutMs,
+      leaseMs: config.jobLeaseMs,
+      pollMs: config.jobPollMs,
+    },
+  );
   const segmentations = new SegmentationService({
-    storage, queue, access: policies.access, dictionary: policies.dictionary,
-    consents, pseudonyms, clock, audit,
+    storage,
+    queue,
+    access: policies.access,
+    dictionary: policies.dictionary,
+    consents,
+    pseudonyms,
+    clock,
+    audit,
     limits: { ruleTerms: config.maxRuleTerms, jobsPerCaller: config.maxJobsPerCaller },
   });
   const vault = new VaultReader(cipher);
   const reid = new ReidentificationService({ storage, vault, access: policies.access, consents, audit, clock });
   const dsr = new DsrService({
-    storage, vault, consents, audit,
-    pseudonymizer, dictionary: policies.dictionary, access: policies.access, clock,
-    onOldCopiesKept: () => logger.warn({ step: storage.maintenance.erasureStep }, 'dsr erasure: old copies of the erased subject could not all be removed within 10 s (a long reader holds them); the next erasure or an operator removes them'),
+    storage,
+    vault,
+    consents,
+    audit,
+    pseudonymizer,
+    dictionary: policies.dictionary,
+    access: policies.access,
+    clock,
+    onOldCopiesKept: () =>
+      logger.warn(
+        { step: storage.maintenance.erasureStep },
+        'dsr erasure: old copies of the erased subject could not all be removed within 10 s (a long reader holds them); the next erasure or an operator removes them',
+      ),
   });
   const rekeyed = await dsr.rekeyLegacySuppressions();
   if (rekeyed > 0) logger.info({ suppressions: rekeyed }, 'suppression entries re-keyed in their own hash domain');

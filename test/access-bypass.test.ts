@@ -46,9 +46,22 @@ describe('field-level bypass attempts (marketing may not see income outside prof
   });
 
   it.each([
-    'fields=income', 'select=income', 'include=income', 'fields=income,age', 'fields[]=income', 'include[]=income',
-    'features=income', 'income=1', 'income', 'features.income=1', 'features[income]=1', 'user.financial.income=1',
-    'user.financial.income', 'user[financial][income]=1', 'expand=features.income', 'purpose_override=profitability_analysis',
+    'fields=income',
+    'select=income',
+    'include=income',
+    'fields=income,age',
+    'fields[]=income',
+    'include[]=income',
+    'features=income',
+    'income=1',
+    'income',
+    'features.income=1',
+    'features[income]=1',
+    'user.financial.income=1',
+    'user.financial.income',
+    'user[financial][income]=1',
+    'expand=features.income',
+    'purpose_override=profitability_analysis',
   ])('?purpose=segmentation_analytics&%s -> 422 (strict query), never income', async (extra) => {
     const a = await rec.get(url(`?purpose=segmentation_analytics&${extra}`), marketing);
     expect(a.status, a.text).toBe(422);
@@ -58,10 +71,24 @@ describe('field-level bypass attempts (marketing may not see income outside prof
   });
 
   it.each([
-    'Segmentation_Analytics', 'SEGMENTATION_ANALYTICS', 'segmentation_Analytics', 'segmentation-analytics', 'segmentationanalytics',
-    '%20segmentation_analytics', 'segmentation_analytics%20', 'segmentation_analytics%00', 'segmentation_analytics%E2%80%8B',
-    'segmentation_analytics,profitability_analysis', 'segmentation_analytics;fields=income', 'profitability_analysis%0A',
-    '%EF%BD%90rofitability_analysis', '__proto__', 'constructor', 'toString', '*', '',
+    'Segmentation_Analytics',
+    'SEGMENTATION_ANALYTICS',
+    'segmentation_Analytics',
+    'segmentation-analytics',
+    'segmentationanalytics',
+    '%20segmentation_analytics',
+    'segmentation_analytics%20',
+    'segmentation_analytics%00',
+    'segmentation_analytics%E2%80%8B',
+    'segmentation_analytics,profitability_analysis',
+    'segmentation_analytics;fields=income',
+    'profitability_analysis%0A',
+    '%EF%BD%90rofitability_analysis',
+    '__proto__',
+    'constructor',
+    'toString',
+    '*',
+    '',
   ])('?purpose=%s -> 422, never income', async (purpose) => {
     const a = await rec.get(url(`?purpose=${purpose}`), marketing);
     expect(a.status, a.text).toBe(422);
@@ -73,8 +100,12 @@ describe('field-level bypass attempts (marketing may not see income outside prof
     'purpose=segmentation_analytics&purpose=segmentation_analytics',
     'purpose=segmentation_analytics&purpose=profitability_analysis',
     'purpose=profitability_analysis&purpose=segmentation_analytics',
-    'purpose[]=profitability_analysis', 'purpose[0]=profitability_analysis', 'Purpose=profitability_analysis', 'PURPOSE=profitability_analysis',
-    'purpose=segmentation_analytics&Purpose=profitability_analysis', 'purpose=segmentation_analytics&purpose',
+    'purpose[]=profitability_analysis',
+    'purpose[0]=profitability_analysis',
+    'Purpose=profitability_analysis',
+    'PURPOSE=profitability_analysis',
+    'purpose=segmentation_analytics&Purpose=profitability_analysis',
+    'purpose=segmentation_analytics&purpose',
   ])('?%s -> 422 (one purpose, exactly spelled)', async (query) => {
     const a = await rec.get(url(`?${query}`), marketing);
     expect(a.status, a.text).toBe(422);
@@ -90,8 +121,12 @@ describe('field-level bypass attempts (marketing may not see income outside prof
   });
 
   it.each([
-    ['marketing', 'partner_sharing'], ['marketing', 'customer_service'], ['marketing', 'legal_obligation'],
-    ['partner', 'segmentation_analytics'], ['partner', 'profitability_analysis'], ['partner', 'marketing_email'],
+    ['marketing', 'partner_sharing'],
+    ['marketing', 'customer_service'],
+    ['marketing', 'legal_obligation'],
+    ['partner', 'segmentation_analytics'],
+    ['partner', 'profitability_analysis'],
+    ['partner', 'marketing_email'],
   ])('%s invoking %s (not among its privileges) -> 403, for a known or unknown subject alike', async (role, purpose) => {
     expect(gw.policies.access.privilegeOf(role).purposes.has(purpose)).toBe(false);
     const token = await gw.mint([role]);
@@ -106,8 +141,17 @@ describe('field-level bypass attempts (marketing may not see income outside prof
   });
 
   it.each([
-    '/income', '/features', '/features/income', '/features.income', '/user.financial.income', '/consents/income',
-    '/income/', '/', '%2Fincome', '.income', '%2F..%2Fincome',
+    '/income',
+    '/features',
+    '/features/income',
+    '/features.income',
+    '/user.financial.income',
+    '/consents/income',
+    '/income/',
+    '/',
+    '%2Fincome',
+    '.income',
+    '%2F..%2Fincome',
   ])('path %s -> 404/405, never data', async (suffix) => {
     for (const purpose of ['segmentation_analytics', 'profitability_analysis']) {
       const a = await rec.get(url(`?purpose=${purpose}`, suffix), marketing);
@@ -119,15 +163,24 @@ describe('field-level bypass attempts (marketing may not see income outside prof
   });
 
   it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('%s on the subject -> 405, never data', async (method) => {
-    const a = await rec.send(url('?purpose=profitability_analysis'), { method, token: marketing, headers: { 'content-type': 'application/json' }, ...(method !== 'DELETE' && { body: '{"fields":["income"]}' }) });
+    const a = await rec.send(url('?purpose=profitability_analysis'), {
+      method,
+      token: marketing,
+      headers: { 'content-type': 'application/json' },
+      ...(method !== 'DELETE' && { body: '{"fields":["income"]}' }),
+    });
     expect(a.status, a.text).toBe(405);
     expect(withoutHexRuns(a.text)).not.toContain(String(income));
   });
 
   it('headers asking for more are ignored: the serializer only emits what the policy allows', async () => {
     const a = await rec.get(url('?purpose=segmentation_analytics'), marketing, {
-      'x-fields': 'income', 'x-include': 'income', prefer: 'return=representation; include=income', accept: 'application/json; fields=income',
-      'x-veilgate-purpose': 'profitability_analysis', 'x-role': 'dpo',
+      'x-fields': 'income',
+      'x-include': 'income',
+      prefer: 'return=representation; include=income',
+      accept: 'application/json; fields=income',
+      'x-veilgate-purpose': 'profitability_analysis',
+      'x-role': 'dpo',
     });
     expect(a.status, a.text).toBe(200);
     expect(a.json.purpose).toBe('segmentation_analytics');

@@ -28,7 +28,10 @@ interface RouteCase {
 
 const UNKNOWN = 'p1_AAAAAAAAAAAAAAAAAAAAAA';
 
-const consentRow = () => ({ contentType: 'application/json', text: JSON.stringify([{ email: 'nobody-known@example.test', purpose: 'marketing_email', status: 'granted', collected_at: '2025-06-01' }]) });
+const consentRow = () => ({
+  contentType: 'application/json',
+  text: JSON.stringify([{ email: 'nobody-known@example.test', purpose: 'marketing_email', status: 'granted', collected_at: '2025-06-01' }]),
+});
 
 /** Every operation route the gateway serves today. */
 const ROUTES: RouteCase[] = [
@@ -40,16 +43,25 @@ const ROUTES: RouteCase[] = [
   { op: 'subjects.consents.read', method: 'GET', path: (p) => `/v1/subjects/${p}/consents`, granted: 200 },
   { op: 'subjects.consents.read', method: 'GET', path: () => `/v1/subjects/${UNKNOWN}/consents`, granted: 404, label: 'unknown subject' },
   {
-    op: 'subjects.consents.write', method: 'POST', path: (p) => `/v1/subjects/${p}/consents`, granted: 201,
+    op: 'subjects.consents.write',
+    method: 'POST',
+    path: (p) => `/v1/subjects/${p}/consents`,
+    granted: 201,
     // customer_service rests on contract: this record changes no coverage the matrix relies on
     body: () => ({ contentType: 'application/json', text: JSON.stringify({ purpose: 'customer_service', status: 'granted', notice_version: 'v1' }) }),
   },
   {
-    op: 'ingest.customers', method: 'POST', path: () => '/v1/ingest/matrix/customers', granted: 200,
+    op: 'ingest.customers',
+    method: 'POST',
+    path: () => '/v1/ingest/matrix/customers',
+    granted: 200,
     body: () => ({ contentType: 'application/json', text: JSON.stringify([{ customer_id: 'M-1', gender: 'x' }]) }),
   },
   {
-    op: 'ingest.transactions', method: 'POST', path: () => '/v1/ingest/matrix/transactions', granted: 200,
+    op: 'ingest.transactions',
+    method: 'POST',
+    path: () => '/v1/ingest/matrix/transactions',
+    granted: 200,
     body: () => ({ contentType: 'application/json', text: JSON.stringify([{ customer_id: 'M-1', date: '2025-12-01', amount: 3, channel: 'web' }]) }),
   },
   { op: 'ingest.consents', method: 'POST', path: () => '/v1/ingest/matrix/consents', granted: 200, body: consentRow },
@@ -63,9 +75,7 @@ describe('role x route x purpose x feature matrix generated from policies/', () 
 
   /** The pseudonym a caller has to present: partner-scoped callers know only their s1_ form. */
   const presented = (caller: Caller): string =>
-    POLICY.access.callerPrivilege(caller).partnerScoped
-      ? partnerScopeOf(gw).toPartner(subject.pseudonym, caller.issuerId!)
-      : subject.pseudonym;
+    POLICY.access.callerPrivilege(caller).partnerScoped ? partnerScopeOf(gw).toPartner(subject.pseudonym, caller.issuerId!) : subject.pseudonym;
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
@@ -155,9 +165,15 @@ describe('role x route x purpose x feature matrix generated from policies/', () 
 
   it('the default policy is the one documented (cross-check of the generated matrix)', () => {
     const dict = POLICY.dictionary.features;
-    const of = (cls: string) => [...dict.values()].filter((f) => f.classification === cls).map((f) => f.name).sort();
+    const of = (cls: string) =>
+      [...dict.values()]
+        .filter((f) => f.classification === cls)
+        .map((f) => f.name)
+        .sort();
     const see = (role: string, purpose: string) => POLICY.access.allowedFeatures({ roles: [role] }, purpose, 'see').sort();
-    expect(POLICY.access.privilegeOf('marketing').purposes).toEqual(new Set(['segmentation_analytics', 'profitability_analysis', 'marketing_email', 'marketing_sms']));
+    expect(POLICY.access.privilegeOf('marketing').purposes).toEqual(
+      new Set(['segmentation_analytics', 'profitability_analysis', 'marketing_email', 'marketing_sms']),
+    );
     expect(POLICY.access.privilegeOf('partner').purposes).toEqual(new Set(['partner_sharing']));
     for (const purpose of ['segmentation_analytics', 'marketing_email', 'marketing_sms']) expect(see('marketing', purpose)).toEqual(of('feature'));
     expect(see('marketing', 'profitability_analysis')).toEqual([...of('feature'), 'income'].sort());

@@ -25,7 +25,9 @@ describe('partner-scoped pseudonyms with two partner issuers', () => {
   beforeAll(async () => {
     gw = await testGateway({
       clockStart: CLOCK,
-      prepare: async ({ policiesDir }) => { two = await addPartnerIssuer(policiesDir, 'partner-two'); },
+      prepare: async ({ policiesDir }) => {
+        two = await addPartnerIssuer(policiesDir, 'partner-two');
+      },
     });
     rec = new Recorder(gw);
     s = await seedSubject(rec, 'partnr', 1);
@@ -42,7 +44,10 @@ describe('partner-scoped pseudonyms with two partner issuers', () => {
   it('both partner issuers are trusted and grant only the partner role', async () => {
     const ids = gw.policies.issuers.map((i) => i.id);
     expect(ids).toEqual(expect.arrayContaining(['example-agency', 'partner-one', 'partner-two']));
-    for (const [token, id] of [[tokenOne, 'partner-one'], [tokenTwo, 'partner-two']] as const) {
+    for (const [token, id] of [
+      [tokenOne, 'partner-one'],
+      [tokenTwo, 'partner-two'],
+    ] as const) {
       const me = await rec.get('/v1/me', token);
       expect(me.status, me.text).toBe(200);
       expect(me.json).toMatchObject({ issuer_id: id, roles: ['partner'] });
@@ -68,12 +73,17 @@ describe('partner-scoped pseudonyms with two partner issuers', () => {
   });
 
   it('each partner reads the subject through its own value and only ever sees that value', async () => {
-    for (const [token, id] of [[tokenOne, gw.partner.id], [tokenTwo, two.id]] as const) {
+    for (const [token, id] of [
+      [tokenOne, gw.partner.id],
+      [tokenTwo, two.id],
+    ] as const) {
       const a = await read(scoped[id]!, token);
       expect(a.status, a.text).toBe(200);
       expect(a.json.pseudonym).toBe(scoped[id]);
       expect(a.json.legal_basis).toBe('consent');
-      expect(Object.keys(a.json.features).sort()).toEqual(gw.policies.access.allowedFeatures({ roles: ['partner'], issuerId: id }, 'partner_sharing', 'see').sort());
+      expect(Object.keys(a.json.features).sort()).toEqual(
+        gw.policies.access.allowedFeatures({ roles: ['partner'], issuerId: id }, 'partner_sharing', 'see').sort(),
+      );
       expect(a.text).not.toContain(s.pseudonym);
       expect(a.text).not.toContain(s.pseudonym.slice(3));
       for (const v of Object.values(scoped)) if (v !== scoped[id]) expect(a.text).not.toContain(v);
@@ -85,10 +95,16 @@ describe('partner-scoped pseudonyms with two partner issuers', () => {
     const baseline = await read(unknownScoped, tokenOne);
     expect(baseline.status).toBe(404);
     const attempts: [string, string][] = [
-      [tokenOne, scoped[two.id]!], [tokenOne, scoped[DEV_ISSUER_ID]!], [tokenOne, s.pseudonym],
-      [tokenTwo, scoped[gw.partner.id]!], [tokenTwo, scoped[DEV_ISSUER_ID]!], [tokenTwo, s.pseudonym],
-      [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 'p1_')], [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 'S1_')],
-      [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 's2_')], [tokenOne, `${scoped[gw.partner.id]!}=`],
+      [tokenOne, scoped[two.id]!],
+      [tokenOne, scoped[DEV_ISSUER_ID]!],
+      [tokenOne, s.pseudonym],
+      [tokenTwo, scoped[gw.partner.id]!],
+      [tokenTwo, scoped[DEV_ISSUER_ID]!],
+      [tokenTwo, s.pseudonym],
+      [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 'p1_')],
+      [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 'S1_')],
+      [tokenOne, scoped[gw.partner.id]!.replace(/^s1_/, 's2_')],
+      [tokenOne, `${scoped[gw.partner.id]!}=`],
     ];
     for (const [token, value] of attempts) {
       const a = await read(value, token);

@@ -22,10 +22,16 @@ interface Scenario {
 }
 
 /** Every scenario of policies/examples/*.yaml, read straight from the YAML. */
-const SCENARIOS: (Scenario & { file: string })[] = fs.readdirSync(path.join(REPO_POLICIES, 'examples'))
-  .filter((f) => /\.ya?ml$/.test(f)).sort()
-  .flatMap((f) => (parse(fs.readFileSync(path.join(REPO_POLICIES, 'examples', f), 'utf8')) as { scenarios: Scenario[] }).scenarios
-    .map((s) => ({ ...s, file: path.join('examples', f) })));
+const SCENARIOS: (Scenario & { file: string })[] = fs
+  .readdirSync(path.join(REPO_POLICIES, 'examples'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()
+  .flatMap((f) =>
+    (parse(fs.readFileSync(path.join(REPO_POLICIES, 'examples', f), 'utf8')) as { scenarios: Scenario[] }).scenarios.map((s) => ({
+      ...s,
+      file: path.join('examples', f),
+    })),
+  );
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object') {
@@ -60,11 +66,16 @@ describe('GET /v1/policies', () => {
     expect(Object.keys(a.json.policy).sort()).toEqual(['access_rules', 'dictionary', 'issuers', 'privileges', 'purposes', 'roles', 'sources']);
     // the reviewable content is the YAML's
     expect(a.json.policy.access_rules).toEqual((parse(fs.readFileSync(path.join(REPO_POLICIES, 'access-rules.yaml'), 'utf8')) as { rules: unknown }).rules);
-    const purposes = (parse(fs.readFileSync(path.join(REPO_POLICIES, 'purposes.yaml'), 'utf8')) as { purposes: Record<string, { basis: string; legal_bases: string[]; consent_validity_days: number }> }).purposes;
+    const purposes = (
+      parse(fs.readFileSync(path.join(REPO_POLICIES, 'purposes.yaml'), 'utf8')) as {
+        purposes: Record<string, { basis: string; legal_bases: string[]; consent_validity_days: number }>;
+      }
+    ).purposes;
     for (const [name, p] of Object.entries(purposes)) {
       expect(a.json.policy.purposes[name]).toMatchObject({ basis: p.basis, legalBases: p.legal_bases, consentValidityDays: p.consent_validity_days });
     }
-    const privileges = (parse(fs.readFileSync(path.join(REPO_POLICIES, 'privileges.yaml'), 'utf8')) as { privileges: Record<string, { purposes: string[] }> }).privileges;
+    const privileges = (parse(fs.readFileSync(path.join(REPO_POLICIES, 'privileges.yaml'), 'utf8')) as { privileges: Record<string, { purposes: string[] }> })
+      .privileges;
     for (const [r, p] of Object.entries(privileges)) expect(a.json.policy.privileges[r].purposes).toEqual(p.purposes);
     // key material never: only key ids
     for (const f of fs.readdirSync(path.join(gw.policiesDir, 'keys'))) {
@@ -95,7 +106,11 @@ describe('the version hash covers the whole effective policy', () => {
   }
 
   it('a per-issuer narrowing in privileges.yaml is shown by the effective policy and moves the version', () => {
-    const dir = copyWith('privileges.yaml', '    partner_scoped: true\n', '    partner_scoped: true\n    issuers:\n      example-agency: { min_group_size: 500, export_members: false }\n');
+    const dir = copyWith(
+      'privileges.yaml',
+      '    partner_scoped: true\n',
+      '    partner_scoped: true\n    issuers:\n      example-agency: { min_group_size: 500, export_members: false }\n',
+    );
     const narrowed = loadPolicies(dir);
     expect(narrowed.access.privilegeOf('partner', 'example-agency')).toMatchObject({ minGroupSize: 500, exportMembers: false });
     expect(narrowed.version).not.toBe(POLICY.version);
@@ -106,7 +121,9 @@ describe('the version hash covers the whole effective policy', () => {
     // without narrowings the effective policy lists none
     expect((POLICY.effective()['privileges'] as Record<string, Record<string, unknown>>)['partner']).not.toHaveProperty('issuers');
     // a different narrowing is a different version again
-    const other = loadPolicies(copyWith('privileges.yaml', '    partner_scoped: true\n', '    partner_scoped: true\n    issuers:\n      example-agency: { min_group_size: 501 }\n'));
+    const other = loadPolicies(
+      copyWith('privileges.yaml', '    partner_scoped: true\n', '    partner_scoped: true\n    issuers:\n      example-agency: { min_group_size: 501 }\n'),
+    );
     expect(other.version).not.toBe(narrowed.version);
   });
 
@@ -133,23 +150,41 @@ describe('evaluate() is a pure decision', () => {
   it('returns decision, rule, policy_version and the trail of every matching rule, best first', () => {
     const d = evaluate(rules, version, marketing, { role: 'marketing', purpose: 'profitability_analysis', action: 'see', category: 'user.financial.income' });
     expect(d).toEqual({
-      decision: 'ALLOW', rule: 'marketing-income-for-profitability', policy_version: version,
+      decision: 'ALLOW',
+      rule: 'marketing-income-for-profitability',
+      policy_version: version,
       trail: [
         { rule: 'marketing-income-for-profitability', decision: 'ALLOW', priority: 30 },
         { rule: 'marketing-no-financial', decision: 'DENY', priority: 20 },
       ],
     });
     const seg = evaluate(rules, version, marketing, { role: 'marketing', purpose: 'segmentation_analytics', action: 'see', category: 'user.financial.income' });
-    expect(seg).toEqual({ decision: 'DENY', rule: 'marketing-no-financial', policy_version: version, trail: [{ rule: 'marketing-no-financial', decision: 'DENY', priority: 20 }] });
+    expect(seg).toEqual({
+      decision: 'DENY',
+      rule: 'marketing-no-financial',
+      policy_version: version,
+      trail: [{ rule: 'marketing-no-financial', decision: 'DENY', priority: 20 }],
+    });
   });
 
   it('no matching rule is default-deny; a purpose outside the role is purpose-not-allowed with an empty trail', () => {
-    expect(evaluate(rules, version, POLICY.access.privilegeOf('partner').purposes, { role: 'partner', purpose: 'partner_sharing', action: 'see', category: 'user.demographic.age' }))
-      .toEqual({ decision: 'DENY', rule: 'default-deny', policy_version: version, trail: [] });
-    expect(evaluate(rules, version, marketing, { role: 'marketing', purpose: 'partner_sharing', action: 'see', category: 'user.demographic.age_band' }))
-      .toEqual({ decision: 'DENY', rule: 'purpose-not-allowed', policy_version: version, trail: [] });
-    expect(evaluate(rules, version, undefined, { role: 'nobody', purpose: 'segmentation_analytics', action: 'see', category: 'user' }).rule).toBe('purpose-not-allowed');
-    expect(evaluate([], version, marketing, { role: 'marketing', purpose: 'segmentation_analytics', action: 'see', category: 'user.demographic.age' }).rule).toBe('default-deny');
+    expect(
+      evaluate(rules, version, POLICY.access.privilegeOf('partner').purposes, {
+        role: 'partner',
+        purpose: 'partner_sharing',
+        action: 'see',
+        category: 'user.demographic.age',
+      }),
+    ).toEqual({ decision: 'DENY', rule: 'default-deny', policy_version: version, trail: [] });
+    expect(
+      evaluate(rules, version, marketing, { role: 'marketing', purpose: 'partner_sharing', action: 'see', category: 'user.demographic.age_band' }),
+    ).toEqual({ decision: 'DENY', rule: 'purpose-not-allowed', policy_version: version, trail: [] });
+    expect(evaluate(rules, version, undefined, { role: 'nobody', purpose: 'segmentation_analytics', action: 'see', category: 'user' }).rule).toBe(
+      'purpose-not-allowed',
+    );
+    expect(
+      evaluate([], version, marketing, { role: 'marketing', purpose: 'segmentation_analytics', action: 'see', category: 'user.demographic.age' }).rule,
+    ).toBe('default-deny');
   });
 
   it('at equal priority DENY wins; categories match by dotted prefix only', () => {
@@ -170,10 +205,15 @@ describe('evaluate() is a pure decision', () => {
     const frozen = deepFreeze(structuredClone(rules));
     const before = structuredClone(frozen);
     const purposes = new Set(marketing);
-    const reqs = [...POLICY.dictionary.features.values()].flatMap((f) => (['use', 'see'] as const).map((action) => ({ role: 'marketing', purpose: 'segmentation_analytics', action, category: f.category })));
+    const reqs = [...POLICY.dictionary.features.values()].flatMap((f) =>
+      (['use', 'see'] as const).map((action) => ({ role: 'marketing', purpose: 'segmentation_analytics', action, category: f.category })),
+    );
     expect(reqs.length).toBeGreaterThan(0);
     const first = reqs.map((r) => evaluate(frozen, version, purposes, r));
-    const second = [...reqs].reverse().map((r) => evaluate(frozen, version, purposes, r)).reverse();
+    const second = [...reqs]
+      .reverse()
+      .map((r) => evaluate(frozen, version, purposes, r))
+      .reverse();
     expect(second).toEqual(first);
     expect(frozen).toEqual(before);
     expect([...purposes].sort()).toEqual([...marketing].sort());
@@ -243,7 +283,12 @@ describe('veilgate policies check', () => {
     // and partners lose the area
     edit(dir, 'access-rules.yaml', '      - user.location.area\n', '');
     // and a scenario names a feature the dictionary does not have
-    edit(dir, 'examples/default-decisions.yaml', '{ role: admin, purpose: segmentation_analytics, action: see, feature: area }', '{ role: admin, purpose: segmentation_analytics, action: see, feature: areaa }');
+    edit(
+      dir,
+      'examples/default-decisions.yaml',
+      '{ role: admin, purpose: segmentation_analytics, action: see, feature: area }',
+      '{ role: admin, purpose: segmentation_analytics, action: see, feature: areaa }',
+    );
     const r = await runVeilgate(['policies', 'check', dir]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const income = scenarioLine(dir, 'marketing sees income under profitability analysis');

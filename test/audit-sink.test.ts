@@ -18,22 +18,46 @@ import { tempDir, testGateway, type TestGateway } from './helpers/test-gateway.t
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 
-const asEntry = (r: AuditRow) => auditEntryJson({
-  seq: r.seq, at: r.at, actorIssuer: r.actor_issuer, actorSubject: r.actor_subject, roles: r.roles, action: r.action, outcome: r.outcome,
-  purpose: r.purpose, justification: r.justification, subjects: r.subjects, policyVersion: r.policy_version, requestId: r.request_id,
-  detail: r.detail, prevHash: r.prev_hash, hash: r.hash,
-});
+const asEntry = (r: AuditRow) =>
+  auditEntryJson({
+    seq: r.seq,
+    at: r.at,
+    actorIssuer: r.actor_issuer,
+    actorSubject: r.actor_subject,
+    roles: r.roles,
+    action: r.action,
+    outcome: r.outcome,
+    purpose: r.purpose,
+    justification: r.justification,
+    subjects: r.subjects,
+    policyVersion: r.policy_version,
+    requestId: r.request_id,
+    detail: r.detail,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  });
 
 /** Requests that write entries: a re-identification, a data-subject access and an erasure of canary subjects. */
 async function auditedTraffic(gw: TestGateway, rec: Recorder, tag: string): Promise<Seeded[]> {
   const subjects = [await seedSubject(rec, tag, 1), await seedSubject(rec, tag, 2)];
   await rec.ingest('crm', 'customers', fillers(tag, 3));
   const alice = await gw.mint(['dpo'], { sub: 'alice' });
-  const reid = await rec.postJson('/v1/reidentifications', alice, { pseudonyms: [subjects[0]!.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION });
+  const reid = await rec.postJson('/v1/reidentifications', alice, {
+    pseudonyms: [subjects[0]!.pseudonym],
+    fields: ['email', 'phone'],
+    purpose: 'customer_service',
+    justification: JUSTIFICATION,
+  });
   expect(reid.status, reid.text).toBe(201);
-  const access = await rec.postJson('/v1/dsr/access', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: subjects[0]!.identity.normalized['email'] } });
+  const access = await rec.postJson('/v1/dsr/access', alice, {
+    reference: 'DSR-TEST-0001',
+    identifier: { type: 'email', value: subjects[0]!.identity.normalized['email'] },
+  });
   expect([200, 202]).toContain(access.status);
-  const erase = await rec.postJson('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0002', identifier: { type: 'email', value: subjects[1]!.identity.normalized['email'] } });
+  const erase = await rec.postJson('/v1/dsr/erasure', alice, {
+    reference: 'DSR-TEST-0002',
+    identifier: { type: 'email', value: subjects[1]!.identity.normalized['email'] },
+  });
   expect(erase.status, erase.text).toBe(200);
   expect((await rec.get('/v1/audit?limit=3', alice)).status).toBe(200);
   return subjects;
@@ -66,12 +90,14 @@ describe('audit sink: JSON lines to a file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every committed entry, once and in order, in the NDJSON export\'s shape', async () => {
+  it("every committed entry, once and in order, in the NDJSON export's shape", async () => {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
     const rows = await auditRows(gw);
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(rows.map(asEntry));
-    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['policy.load', 'ingest.customers', 'ingest.transactions', 'reidentification.request', 'dsr.access', 'dsr.erasure', 'audit.read']));
+    expect(rows.map((r) => r.action)).toEqual(
+      expect.arrayContaining(['policy.load', 'ingest.customers', 'ingest.transactions', 'reidentification.request', 'dsr.access', 'dsr.erasure', 'audit.read']),
+    );
     expect(gw.auditSink!.snapshot()).toEqual({ sent: rows.length, dropped: 0, queued: 0 });
     expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
   });
@@ -84,13 +110,19 @@ describe('audit sink: JSON lines to a file', () => {
 
   it('an entry whose unit of work rolls back is not forwarded; the next committed one is', async () => {
     const before = gw.auditSink!.snapshot().sent;
-    await expect(gw.storage.transaction(async (tx) => {
-      await gw.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'test.rolled_back', outcome: 'ok' }, tx);
-      throw new Error('the action failed after its entry');
-    })).rejects.toThrow('the action failed');
+    await expect(
+      gw.storage.transaction(async (tx) => {
+        await gw.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'test.rolled_back', outcome: 'ok' }, tx);
+        throw new Error('the action failed after its entry');
+      }),
+    ).rejects.toThrow('the action failed');
     await gw.audit.append({ ...actorFields(SYSTEM_ACTOR), action: 'test.committed', outcome: 'ok' });
     await gw.auditSink!.idle();
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; seq: number });
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; seq: number });
     expect(lines.map((l) => l.action)).not.toContain('test.rolled_back');
     expect(lines.at(-1)!.action).toBe('test.committed');
     expect(gw.auditSink!.snapshot().sent).toBe(before + 1);
@@ -98,7 +130,10 @@ describe('audit sink: JSON lines to a file', () => {
   });
 
   it('a full queue drops what does not fit, counted and logged; the audit table keeps every entry', async () => {
-    const small = await testGateway({ clockStart: CLOCK, env: { VEILGATE_AUDIT_SINK: `jsonl:${path.join(dir, 'small.jsonl')}`, VEILGATE_AUDIT_SINK_QUEUE: '5' } });
+    const small = await testGateway({
+      clockStart: CLOCK,
+      env: { VEILGATE_AUDIT_SINK: `jsonl:${path.join(dir, 'small.jsonl')}`, VEILGATE_AUDIT_SINK_QUEUE: '5' },
+    });
     try {
       await small.auditSink!.idle();
       const base = small.auditSink!.snapshot().sent;
@@ -113,7 +148,8 @@ describe('audit sink: JSON lines to a file', () => {
       expect(await small.db.count('audit_log', "action = 'test.burst'")).toBe(50);
       // the first drop is reported at once, the rest within 10 s or at close: every drop is told
       await small.auditSink!.close();
-      const warnings = small.logs.map((l) => JSON.parse(l) as { msg: string; level: number; audit_sink: { queue_full: number } })
+      const warnings = small.logs
+        .map((l) => JSON.parse(l) as { msg: string; level: number; audit_sink: { queue_full: number } })
         .filter((l) => l.msg === 'audit sink dropped entries: the audit table remains the record');
       expect(warnings.length).toBeGreaterThanOrEqual(1);
       expect(warnings.every((w) => w.level === 40)).toBe(true);
@@ -157,7 +193,12 @@ describe('audit sink: RFC 5424 syslog over UDP and TCP on 127.0.0.1', () => {
       const rec = new Recorder(gw);
       const subjects = await auditedTraffic(gw, rec, 'sinkud');
       await check(gw, got);
-      expect(scan(got.join('\n'), subjects.flatMap((s) => s.identity.needles))).toEqual([]);
+      expect(
+        scan(
+          got.join('\n'),
+          subjects.flatMap((s) => s.identity.needles),
+        ),
+      ).toEqual([]);
     } finally {
       await gw.cleanup();
       socket.close();
@@ -167,19 +208,21 @@ describe('audit sink: RFC 5424 syslog over UDP and TCP on 127.0.0.1', () => {
   it('TCP: octet-counted frames on one connection', async () => {
     let buffered = Buffer.alloc(0);
     const got: string[] = [];
-    const server = net.createServer((s) => s.on('data', (d: Buffer) => {
-      buffered = Buffer.concat([buffered, d]);
-      // MSG-LEN SP SYSLOG-MSG, the length in octets (RFC 6587 §3.4.1)
-      for (;;) {
-        const sp = buffered.indexOf(0x20);
-        if (sp < 0) return;
-        const len = Number(buffered.subarray(0, sp).toString('ascii'));
-        expect(Number.isInteger(len) && len > 0).toBe(true);
-        if (buffered.length < sp + 1 + len) return;
-        got.push(buffered.subarray(sp + 1, sp + 1 + len).toString('utf8'));
-        buffered = buffered.subarray(sp + 1 + len);
-      }
-    }));
+    const server = net.createServer((s) =>
+      s.on('data', (d: Buffer) => {
+        buffered = Buffer.concat([buffered, d]);
+        // MSG-LEN SP SYSLOG-MSG, the length in octets (RFC 6587 §3.4.1)
+        for (;;) {
+          const sp = buffered.indexOf(0x20);
+          if (sp < 0) return;
+          const len = Number(buffered.subarray(0, sp).toString('ascii'));
+          expect(Number.isInteger(len) && len > 0).toBe(true);
+          if (buffered.length < sp + 1 + len) return;
+          got.push(buffered.subarray(sp + 1, sp + 1 + len).toString('utf8'));
+          buffered = buffered.subarray(sp + 1 + len);
+        }
+      }),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const gw = await testGateway({ clockStart: CLOCK, env: { VEILGATE_AUDIT_SINK: `syslog:tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}` } });
     try {
@@ -204,7 +247,9 @@ describe('audit sink: RFC 5424 syslog over UDP and TCP on 127.0.0.1', () => {
       await gw.auditSink!.idle();
       const rows = await auditRows(gw);
       expect(gw.auditSink!.snapshot()).toMatchObject({ sent: 0, dropped: rows.length, queued: 0 });
-      const warning = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'audit sink dropped entries: the audit table remains the record');
+      const warning = gw.logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['msg'] === 'audit sink dropped entries: the audit table remains the record');
       expect(warning).toMatchObject({ level: 40, audit_sink: { target: 'tcp' }, err: { code: 'ECONNREFUSED' } });
       expect((await gw.audit.verify()).ok).toBe(true);
     } finally {
@@ -223,7 +268,16 @@ describe('audit sink: CEF to a file', () => {
       const subjects = await auditedTraffic(gw, rec, 'sinkcf');
       const alice = await gw.mint(['dpo'], { sub: 'alice' });
       const tricky = 'Ticket 4711 = "callback" | see C:\\notes\nsecond line of the ticket';
-      expect((await rec.postJson('/v1/reidentifications', alice, { pseudonyms: [subjects[0]!.pseudonym], fields: ['email'], purpose: 'customer_service', justification: tricky })).status).toBe(201);
+      expect(
+        (
+          await rec.postJson('/v1/reidentifications', alice, {
+            pseudonyms: [subjects[0]!.pseudonym],
+            fields: ['email'],
+            purpose: 'customer_service',
+            justification: tricky,
+          })
+        ).status,
+      ).toBe(201);
       await gw.auditSink!.idle();
       const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
       const rows = await auditRows(gw);
@@ -233,7 +287,12 @@ describe('audit sink: CEF to a file', () => {
         expect(l).toContain(` externalId=${rows[i]!.seq} `);
       });
       expect(lines.at(-1)).toContain('cs2=Ticket 4711 \\= "callback" | see C:\\\\notes\\nsecond line of the ticket cs3Label=subjects');
-      expect(scan(fs.readFileSync(file), subjects.flatMap((s) => s.identity.needles))).toEqual([]);
+      expect(
+        scan(
+          fs.readFileSync(file),
+          subjects.flatMap((s) => s.identity.needles),
+        ),
+      ).toEqual([]);
     } finally {
       await gw.cleanup();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -11,8 +11,20 @@ import { HeadSeal } from '../src/audit/audit-head.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_CONSENT_FLAGS, Recorder, pseudonymOfEmail } from './helpers/access.ts';
 import {
-  auditKeyOf, auditRows, cliVerify, dropGuards, dropTrigger, fillers, httpVerify, insertSql, JUSTIFICATION, readHead, rechain, tamper,
-  type AuditRow, type Verification,
+  auditKeyOf,
+  auditRows,
+  cliVerify,
+  dropGuards,
+  dropTrigger,
+  fillers,
+  httpVerify,
+  insertSql,
+  JUSTIFICATION,
+  readHead,
+  rechain,
+  tamper,
+  type AuditRow,
+  type Verification,
 } from './helpers/audit.ts';
 import { canaryIdentity } from './helpers/canaries.ts';
 import { runVeilgate } from './helpers/cli.ts';
@@ -21,7 +33,9 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 const gateways: TestGateway[] = [];
 // a dozen gateways (on PostgreSQL, a database each): closed together
-afterAll(async () => { await Promise.all(gateways.map((gw) => gw.cleanup())); }, 120_000);
+afterAll(async () => {
+  await Promise.all(gateways.map((gw) => gw.cleanup()));
+}, 120_000);
 
 /** A fresh gateway whose log holds exactly 10 entries; seq 5 is a denied re-identification. */
 async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder; rows: AuditRow[] }> {
@@ -40,8 +54,12 @@ async function tenEntries(tag: string): Promise<{ gw: TestGateway; rec: Recorder
   // 1: policy.load
   await step(2, () => rec.ingest('crm', 'customers', [{ ...id.record, ...ALL_CONSENT_FLAGS }, ...fillers(tag, 3)]));
   await step(3, () => rec.get(`/v1/subjects/${p}?purpose=segmentation_analytics`, marketing));
-  await step(4, () => rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION }));
-  await step(5, () => rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: 'because' }));
+  await step(4, () =>
+    rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION }),
+  );
+  await step(5, () =>
+    rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [p], fields: ['email'], purpose: 'customer_service', justification: 'because' }),
+  );
   await step(6, () => rec.postJson(`/v1/subjects/${p}/consents`, dpo, { purpose: 'marketing_sms', status: 'withdrawn' }));
   await step(7, () => rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: id.normalized['email'] } }));
   await step(8, async () => {
@@ -123,10 +141,14 @@ describe('tampering through the sqlite3 shell (psql) is detected and located', {
 
   it.concurrent('two rows with swapped contents are detected at the first swapped seq', async () => {
     const { gw, rec, rows } = await tenEntries('tmpswp');
-    const cols = 'at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
-    tamper(gw, `${dropTrigger(gw, 'audit_log_no_update')}
+    const cols =
+      'at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash';
+    tamper(
+      gw,
+      `${dropTrigger(gw, 'audit_log_no_update')}
       CREATE TEMP TABLE swap AS SELECT * FROM audit_log WHERE seq IN (4, 7);
-      UPDATE audit_log SET (${cols}) = (SELECT ${cols} FROM swap WHERE swap.seq = 11 - audit_log.seq) WHERE seq IN (4, 7);`);
+      UPDATE audit_log SET (${cols}) = (SELECT ${cols} FROM swap WHERE swap.seq = 11 - audit_log.seq) WHERE seq IN (4, 7);`,
+    );
     const now = await auditRows(gw);
     expect(now[3]!.hash).toBe(rows[6]!.hash);
     expect(now[6]!.hash).toBe(rows[3]!.hash);
@@ -138,10 +160,13 @@ describe('tampering through the sqlite3 shell (psql) is detected and located', {
     // renumber 6..10 to 7..11, then slip in a copy of seq 5 that claims a granted request,
     // chained to seq 5 and carrying the hash the next row points back to
     const forged: AuditRow = { ...rows[4]!, seq: 6, outcome: 'granted', justification: JUSTIFICATION, prev_hash: rows[4]!.hash, hash: rows[5]!.hash };
-    tamper(gw, `${dropGuards(gw)}
+    tamper(
+      gw,
+      `${dropGuards(gw)}
       UPDATE audit_log SET seq = -seq WHERE seq >= 6;
       UPDATE audit_log SET seq = 1 - seq WHERE seq < 0;
-      ${insertSql(forged)}`);
+      ${insertSql(forged)}`,
+    );
     expect((await auditRows(gw)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     await expectBroken(gw, rec, 6, 'hash_mismatch');
   });
@@ -217,7 +242,7 @@ describe('tampering through the sqlite3 shell (psql) is detected and located', {
     expect(await httpVerify(gw, rec)).toMatchObject({ ok: true, entries: 10 });
   });
 
-  it.concurrent('the chain is an HMAC under VEILGATE_AUDIT_KEY when it is set (else the dev key file\'s audit key)', async () => {
+  it.concurrent("the chain is an HMAC under VEILGATE_AUDIT_KEY when it is set (else the dev key file's audit key)", async () => {
     const key = crypto.randomBytes(32);
     const gw = await testGateway({ clockStart: CLOCK, env: { VEILGATE_AUDIT_KEY: key.toString('base64') } });
     gateways.push(gw);

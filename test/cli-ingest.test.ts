@@ -35,7 +35,19 @@ describe('veilgate ingest', () => {
     ];
     fs.writeFileSync(path.join(dir, 'customers.csv'), toCsv(rows));
     customers = await runVeilgate(
-      ['ingest', path.join(dir, 'customers.csv'), '--source', 'crm', '--type', 'customers', '--batch-size', '3', '--errors', path.join(dir, 'errors.ndjson'), '--no-progress'],
+      [
+        'ingest',
+        path.join(dir, 'customers.csv'),
+        '--source',
+        'crm',
+        '--type',
+        'customers',
+        '--batch-size',
+        '3',
+        '--errors',
+        path.join(dir, 'errors.ndjson'),
+        '--no-progress',
+      ],
       { env: env(), timeoutMs: 60_000 },
     );
   });
@@ -48,8 +60,15 @@ describe('veilgate ingest', () => {
   });
 
   it('writes each rejected row with its row number, field and rule, never the value', () => {
-    const lines = fs.readFileSync(path.join(dir, 'errors.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((e) => [e['row'], e['field'], e['code']])).toEqual([[5, 'email', 'format'], [10, 'customer_id', 'required']]);
+    const lines = fs
+      .readFileSync(path.join(dir, 'errors.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((e) => [e['row'], e['field'], e['code']])).toEqual([
+      [5, 'email', 'format'],
+      [10, 'customer_id', 'required'],
+    ]);
     expect(scan(fs.readFileSync(path.join(dir, 'errors.ndjson')), needles)).toEqual([]);
   });
 
@@ -66,7 +85,13 @@ describe('veilgate ingest', () => {
 
   it('streams NDJSON transactions through the same path, linked by customer_id', async () => {
     const file = path.join(dir, 'transactions.ndjson');
-    fs.writeFileSync(file, toNdjson([...transactionsFor(String(ids[0]!.record['customer_id']), `tx-${tag}-1`), { customer_id: 'CID-nobody', date: '2026-01-02', amount: 3, channel: 'web' }]));
+    fs.writeFileSync(
+      file,
+      toNdjson([
+        ...transactionsFor(String(ids[0]!.record['customer_id']), `tx-${tag}-1`),
+        { customer_id: 'CID-nobody', date: '2026-01-02', amount: 3, channel: 'web' },
+      ]),
+    );
     const r = await runVeilgate(['ingest', file, '--source', 'crm', '--type', 'transactions', '--no-progress'], { env: env(), timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const n = transactionsFor('x', 'y').length;
@@ -87,7 +112,9 @@ describe('veilgate ingest', () => {
   });
 
   it('refuses a bad --type with exit 2 and stores nothing', async () => {
-    const r = await runVeilgate(['ingest', path.join(dir, 'customers.csv'), '--source', 'crm', '--type', 'people'], { env: { ...env(), VEILGATE_DATA_DIR: path.join(dir, 'other') } });
+    const r = await runVeilgate(['ingest', path.join(dir, 'customers.csv'), '--source', 'crm', '--type', 'people'], {
+      env: { ...env(), VEILGATE_DATA_DIR: path.join(dir, 'other') },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--type must be customers or transactions');
     expect(fs.existsSync(path.join(dir, 'other', DB_FILE))).toBe(false);

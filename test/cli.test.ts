@@ -22,9 +22,7 @@ function dataDir(): string {
   return d;
 }
 
-const shippedMigrations = (
-  JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
-).entries.length;
+const shippedMigrations = (JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
 describe.concurrent('--help', () => {
   it.each([
@@ -121,13 +119,18 @@ describe('keys init -> token mint -> serve -> SIGTERM', () => {
     const proc = spawnVeilgate(['serve'], { ...env, VEILGATE_DEV: '1', PORT: String(port), HOST: '127.0.0.1' });
     children.push(proc.child);
     let exitedEarly: { code: number | null } | undefined;
-    void proc.exited.then((e) => { exitedEarly = e; });
+    void proc.exited.then((e) => {
+      exitedEarly = e;
+    });
 
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (exitedEarly) throw new Error(`serve exited early (${exitedEarly.code}): ${proc.output().stderr}`);
       if (Date.now() > deadline) throw new Error(`serve did not become healthy: ${proc.output().stderr}`);
-      const up = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+      const up = await fetch(`${base}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -140,13 +143,15 @@ describe('keys init -> token mint -> serve -> SIGTERM', () => {
     expect((await fetch(`${base}/v1/policies`)).status).toBe(401);
 
     proc.child.kill('SIGTERM');
-    const exit = await Promise.race([
-      proc.exited,
-      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000)),
-    ]);
+    const exit = await Promise.race([proc.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
     expect(exit, proc.output().stderr).toEqual({ code: 0, signal: null });
     // It has stopped listening.
-    expect(await fetch(`${base}/healthz`).then(() => 'open', () => 'closed')).toBe('closed');
+    expect(
+      await fetch(`${base}/healthz`).then(
+        () => 'open',
+        () => 'closed',
+      ),
+    ).toBe('closed');
 
     const { stdout, stderr } = proc.output();
     expect(stdout).toMatch(/"msg":"listening"/);

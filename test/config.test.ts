@@ -57,18 +57,35 @@ describe('loadConfig defaults', () => {
 describe('loadConfig values', () => {
   it('parses valid values', () => {
     const c = loadConfig({
-      PORT: '0', HOST: '::1', VEILGATE_DATA_DIR: 'rel/data', VEILGATE_POLICIES_DIR: '/etc/veilgate',
-      VEILGATE_DEV: '1', VEILGATE_MAX_BODY_BYTES: '2048', VEILGATE_MAX_BATCH_ROWS: '5', VEILGATE_LOG_LEVEL: 'warn',
+      PORT: '0',
+      HOST: '::1',
+      VEILGATE_DATA_DIR: 'rel/data',
+      VEILGATE_POLICIES_DIR: '/etc/veilgate',
+      VEILGATE_DEV: '1',
+      VEILGATE_MAX_BODY_BYTES: '2048',
+      VEILGATE_MAX_BATCH_ROWS: '5',
+      VEILGATE_LOG_LEVEL: 'warn',
     });
     expect(c).toMatchObject({
-      port: 0, host: '::1', dataDir: path.resolve('rel/data'), policiesDir: '/etc/veilgate',
-      dev: true, maxBodyBytes: 2048, maxBatchRows: 5, logLevel: 'warn',
+      port: 0,
+      host: '::1',
+      dataDir: path.resolve('rel/data'),
+      policiesDir: '/etc/veilgate',
+      dev: true,
+      maxBodyBytes: 2048,
+      maxBatchRows: 5,
+      logLevel: 'warn',
     });
     expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
   });
 
   it.each([
-    ['1', true], ['true', true], ['yes', true], ['0', false], ['false', false], ['no', false],
+    ['1', true],
+    ['true', true],
+    ['yes', true],
+    ['0', false],
+    ['false', false],
+    ['no', false],
   ])('VEILGATE_DEV=%s -> %s', (v, dev) => {
     expect(loadConfig({ VEILGATE_DEV: v }).dev).toBe(dev);
   });
@@ -76,11 +93,22 @@ describe('loadConfig values', () => {
 
 describe('loadConfig refusals', () => {
   it.each([
-    ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '65536'], ['PORT', '-1'], ['PORT', '80.5'], ['PORT', '8080 '],
-    ['VEILGATE_DEV', 'maybe'], ['VEILGATE_DEV', 'TRUE1'], ['VEILGATE_DEV', '2'],
-    ['VEILGATE_MAX_BODY_BYTES', 'abc'], ['VEILGATE_MAX_BODY_BYTES', '10'], ['VEILGATE_MAX_BODY_BYTES', '-5'],
-    ['VEILGATE_MAX_BODY_BYTES', '10MB'], ['VEILGATE_MAX_BODY_BYTES', String(2 * 1024 * 1024 * 1024)],
-    ['VEILGATE_MAX_BATCH_ROWS', '0'], ['VEILGATE_LOG_LEVEL', 'verbose'],
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', '8080 '],
+    ['VEILGATE_DEV', 'maybe'],
+    ['VEILGATE_DEV', 'TRUE1'],
+    ['VEILGATE_DEV', '2'],
+    ['VEILGATE_MAX_BODY_BYTES', 'abc'],
+    ['VEILGATE_MAX_BODY_BYTES', '10'],
+    ['VEILGATE_MAX_BODY_BYTES', '-5'],
+    ['VEILGATE_MAX_BODY_BYTES', '10MB'],
+    ['VEILGATE_MAX_BODY_BYTES', String(2 * 1024 * 1024 * 1024)],
+    ['VEILGATE_MAX_BATCH_ROWS', '0'],
+    ['VEILGATE_LOG_LEVEL', 'verbose'],
   ])('%s=%j is a ConfigError naming the variable', (variable, value) => {
     const e = configError({ [variable]: value });
     expect(e.code).toBe('config.invalid');
@@ -204,8 +232,9 @@ describe('secrets from files (<VARIABLE>_FILE, as container secrets are mounted)
 
   it('refuses a variable set both ways, an unreadable or empty file, and a bad value in a file, naming the _FILE variable and never the value', () => {
     const key = crypto.randomBytes(32).toString('base64');
-    expect(configError({ VEILGATE_MASTER_KEY: key, VEILGATE_MASTER_KEY_FILE: write('both', key) }).problems)
-      .toEqual([{ variable: 'VEILGATE_MASTER_KEY_FILE', message: expect.stringContaining('VEILGATE_MASTER_KEY') }]);
+    expect(configError({ VEILGATE_MASTER_KEY: key, VEILGATE_MASTER_KEY_FILE: write('both', key) }).problems).toEqual([
+      { variable: 'VEILGATE_MASTER_KEY_FILE', message: expect.stringContaining('VEILGATE_MASTER_KEY') },
+    ]);
     expect(configError({ VEILGATE_AUDIT_KEY_FILE: path.join(dir, 'missing') }).problems.map((p) => p.variable)).toEqual(['VEILGATE_AUDIT_KEY_FILE']);
     expect(configError({ VEILGATE_PSEUDONYM_KEY_FILE: write('empty', '\n') }).problems.map((p) => p.variable)).toEqual(['VEILGATE_PSEUDONYM_KEY_FILE']);
     const short = crypto.randomBytes(12).toString('base64');
@@ -220,23 +249,39 @@ describe('VEILGATE_AUDIT_SINK', () => {
   it('parses FORMAT:TARGET: standard output, a file, UDP and TCP; the queue size with it', () => {
     expect(loadConfig({}).auditSink).toBeUndefined();
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'jsonl:stdout' }).auditSink).toEqual({ format: 'jsonl', target: { kind: 'stdout' }, queue: 10_000 });
-    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:logs/audit.cef' }).auditSink).toEqual({ format: 'cef', target: { kind: 'file', path: path.resolve('logs/audit.cef') }, queue: 10_000 });
-    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:udp://127.0.0.1:514', VEILGATE_AUDIT_SINK_QUEUE: '50' }).auditSink)
-      .toEqual({ format: 'syslog', target: { kind: 'udp', host: '127.0.0.1', port: 514 }, queue: 50 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:logs/audit.cef' }).auditSink).toEqual({
+      format: 'cef',
+      target: { kind: 'file', path: path.resolve('logs/audit.cef') },
+      queue: 10_000,
+    });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:udp://127.0.0.1:514', VEILGATE_AUDIT_SINK_QUEUE: '50' }).auditSink).toEqual({
+      format: 'syslog',
+      target: { kind: 'udp', host: '127.0.0.1', port: 514 },
+      queue: 50,
+    });
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:tcp://[::1]:6514' }).auditSink?.target).toEqual({ kind: 'tcp', host: '::1', port: 6514 });
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:tcp://siem.internal:515' }).auditSink?.target).toEqual({ kind: 'tcp', host: 'siem.internal', port: 515 });
   });
 
   it('refuses an unknown format, a bad network target or port, and a queue size without a sink, naming the variable', () => {
     for (const [value, message] of [
-      ['json:stdout', /must be FORMAT:TARGET/], ['syslog', /must be FORMAT:TARGET/], ['syslog:udp://127.0.0.1', /udp:\/\/HOST:PORT/],
-      ['syslog:http://collector:80', /udp:\/\/HOST:PORT/], ['syslog:tcp://127.0.0.1:70000', /between 1 and 65535/], ['cef:udp://:514', /udp:\/\/HOST:PORT/],
+      ['json:stdout', /must be FORMAT:TARGET/],
+      ['syslog', /must be FORMAT:TARGET/],
+      ['syslog:udp://127.0.0.1', /udp:\/\/HOST:PORT/],
+      ['syslog:http://collector:80', /udp:\/\/HOST:PORT/],
+      ['syslog:tcp://127.0.0.1:70000', /between 1 and 65535/],
+      ['cef:udp://:514', /udp:\/\/HOST:PORT/],
     ] as const) {
       const e = configError({ VEILGATE_AUDIT_SINK: value });
-      expect(e.problems.map((p) => p.variable), value).toEqual(['VEILGATE_AUDIT_SINK']);
+      expect(
+        e.problems.map((p) => p.variable),
+        value,
+      ).toEqual(['VEILGATE_AUDIT_SINK']);
       expect(e.problems[0]!.message, value).toMatch(message);
     }
-    expect(configError({ VEILGATE_AUDIT_SINK_QUEUE: '10' }).problems).toEqual([{ variable: 'VEILGATE_AUDIT_SINK_QUEUE', message: 'is only used with VEILGATE_AUDIT_SINK' }]);
+    expect(configError({ VEILGATE_AUDIT_SINK_QUEUE: '10' }).problems).toEqual([
+      { variable: 'VEILGATE_AUDIT_SINK_QUEUE', message: 'is only used with VEILGATE_AUDIT_SINK' },
+    ]);
     expect(configError({ VEILGATE_AUDIT_SINK: 'jsonl:stdout', VEILGATE_AUDIT_SINK_QUEUE: '0' }).problems[0]!.variable).toBe('VEILGATE_AUDIT_SINK_QUEUE');
   });
 });

@@ -32,8 +32,11 @@ async function dpoRecord(gw: TestGateway, rec: Recorder, s: Seeded, body: Record
 }
 
 const historyCount = (gw: TestGateway, s: Seeded, purpose?: string): Promise<number> =>
-  gw.db.count('consent_records', `subject_id = (SELECT id FROM subjects WHERE pseudonym = ?)${purpose ? ' AND purpose = ?' : ''}`,
-    ...[s.pseudonym, ...(purpose ? [purpose] : [])]);
+  gw.db.count(
+    'consent_records',
+    `subject_id = (SELECT id FROM subjects WHERE pseudonym = ?)${purpose ? ' AND purpose = ?' : ''}`,
+    ...[s.pseudonym, ...(purpose ? [purpose] : [])],
+  );
 
 describe('consent-basis purposes', () => {
   let gw: TestGateway;
@@ -110,12 +113,23 @@ describe('consent-basis purposes', () => {
     const collected = new Date(gw.now() - DAY_MS).toISOString();
     const expires = new Date(gw.now() + 10 * DAY_MS).toISOString();
     const r = await rec.ingest('crm', 'consents', [
-      { email: expiring.identity.record['email'], purpose: 'marketing_sms', status: 'granted', collected_at: collected, expires_at: expires, notice_version: 'v3' },
+      {
+        email: expiring.identity.record['email'],
+        purpose: 'marketing_sms',
+        status: 'granted',
+        collected_at: collected,
+        expires_at: expires,
+        notice_version: 'v3',
+      },
     ]);
     expect(r).toMatchObject({ accepted: 1, rejected: 0, errors: [] });
     expect((await readAs(gw, rec, 'marketing', expiring, 'marketing_sms')).status).toBe(200);
     expect((await consentsView(gw, rec, expiring)).current.marketing_sms).toEqual({
-      basis: 'consent', covered: true, reason: 'consent_granted', status: 'granted', expires_at: expires,
+      basis: 'consent',
+      covered: true,
+      reason: 'consent_granted',
+      status: 'granted',
+      expires_at: expires,
     });
     gw.advance(10 * DAY_MS - 1000);
     expect((await readAs(gw, rec, 'marketing', expiring, 'marketing_sms')).status).toBe(200);
@@ -142,7 +156,8 @@ describe('consent without expires_at lasts consent_validity_days of purposes.yam
   afterAll(() => gw?.cleanup());
 
   it('each consent purpose expires at collected_at + its own validity, in order', async () => {
-    const consentPurposes = [...gw.policies.purposes.values()].filter((p) => p.basis === 'consent')
+    const consentPurposes = [...gw.policies.purposes.values()]
+      .filter((p) => p.basis === 'consent')
       .sort((a, b) => a.consentValidityDays - b.consentValidityDays);
     // partner_sharing (395 days) expires long before the marketing ones (1095 days)
     expect(consentPurposes[0]!.name).toBe('partner_sharing');
@@ -192,9 +207,13 @@ describe('legitimate interest, contract and legal obligation', () => {
   it('the bases of purposes.yaml', () => {
     const basis = Object.fromEntries([...gw.policies.purposes.values()].map((p) => [p.name, p.basis]));
     expect(basis).toEqual({
-      segmentation_analytics: 'legitimate_interest', profitability_analysis: 'legitimate_interest',
-      marketing_email: 'consent', marketing_sms: 'consent', partner_sharing: 'consent',
-      customer_service: 'contract', legal_obligation: 'legal_obligation',
+      segmentation_analytics: 'legitimate_interest',
+      profitability_analysis: 'legitimate_interest',
+      marketing_email: 'consent',
+      marketing_sms: 'consent',
+      partner_sharing: 'consent',
+      customer_service: 'contract',
+      legal_obligation: 'legal_obligation',
     });
     for (const p of gw.policies.purposes.values()) {
       expect(p.legalBases).toContain(p.basis);
@@ -221,7 +240,13 @@ describe('legitimate interest, contract and legal obligation', () => {
   it.each(LI)('%s: an objection (denied) ends coverage; only that purpose', async (purpose) => {
     gw.advance(HOUR);
     const r = await rec.ingest('crm', 'consents', [
-      { customer_id: objector.identity.record['customer_id'], purpose, status: 'denied', legal_basis: 'legitimate_interest', collected_at: new Date(gw.now()).toISOString() },
+      {
+        customer_id: objector.identity.record['customer_id'],
+        purpose,
+        status: 'denied',
+        legal_basis: 'legitimate_interest',
+        collected_at: new Date(gw.now()).toISOString(),
+      },
     ]);
     expect(r).toMatchObject({ accepted: 1, rejected: 0 });
     for (const role of readersOf(gw, purpose)) expect((await readAs(gw, rec, role, objector, purpose)).status, role).toBe(404);
@@ -278,21 +303,26 @@ describe('consent registry: append-only history, derived state, DPO records', ()
       'DELETE FROM consent_records',
       `DELETE FROM consent_records WHERE purpose = 'partner_sharing'`,
       'UPDATE consent_records SET id = id + 100',
-    ]) await expect(gw.db.exec(sql), sql).rejects.toThrow(/append-only/);
+    ])
+      await expect(gw.db.exec(sql), sql).rejects.toThrow(/append-only/);
     if (gw.backend === 'sqlite') {
       // SQLite: the OR REPLACE conflict resolutions would delete the rows they replace
       expect(() => gw.sqlite.exec(`UPDATE OR REPLACE consent_records SET id = id + 100`)).toThrow(/append-only/);
-      expect(() => gw.sqlite.exec(
-        `INSERT OR REPLACE INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
+      expect(() =>
+        gw.sqlite.exec(
+          `INSERT OR REPLACE INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
          SELECT id, subject_id, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records LIMIT 1`,
-      )).toThrow(/append-only/);
+        ),
+      ).toThrow(/append-only/);
     } else {
       // PostgreSQL: an upsert would update the row in place
-      await expect(gw.db.exec(
-        `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
+      await expect(
+        gw.db.exec(
+          `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, recorded_at, recorded_by)
          SELECT id, subject_id, purpose, 'granted', legal_basis, source, collected_at, recorded_at, recorded_by FROM consent_records ORDER BY id LIMIT 1
          ON CONFLICT (id) DO UPDATE SET status = 'granted'`,
-      )).rejects.toThrow(/append-only/);
+        ),
+      ).rejects.toThrow(/append-only/);
     }
     expect(await history()).toEqual(before);
   });
@@ -331,9 +361,24 @@ describe('consent registry: append-only history, derived state, DPO records', ()
     const times = view.history.map((h: { collected_at: string }) => Date.parse(h.collected_at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const h of view.history) {
-      expect(Object.keys(h).sort()).toEqual(['collected_at', 'expires_at', 'id', 'legal_basis', 'notice_version', 'purpose', 'recorded_at', 'recorded_by', 'source', 'status']);
+      expect(Object.keys(h).sort()).toEqual([
+        'collected_at',
+        'expires_at',
+        'id',
+        'legal_basis',
+        'notice_version',
+        'purpose',
+        'recorded_at',
+        'recorded_by',
+        'source',
+        'status',
+      ]);
     }
-    expect(view.history.filter((h: { purpose: string }) => h.purpose === 'marketing_sms').map((h: { status: string }) => h.status)).toEqual(['granted', 'denied', 'granted']);
+    expect(view.history.filter((h: { purpose: string }) => h.purpose === 'marketing_sms').map((h: { status: string }) => h.status)).toEqual([
+      'granted',
+      'denied',
+      'granted',
+    ]);
   });
 
   it('POST /v1/subjects/{p}/consents validates its input and answers 404 for an unknown subject', async () => {
@@ -354,14 +399,30 @@ describe('consent registry: append-only history, derived state, DPO records', ()
       expect(a.json.code).toBe('request.validation_failed');
       expect(JSON.stringify(a.json.errors)).toContain(field === '(root)' ? 'unrecognized_keys' : field);
     }
-    const unknown = await rec.postJson('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA/consents', await gw.mint(['dpo']), { purpose: 'marketing_email', status: 'granted' });
+    const unknown = await rec.postJson('/v1/subjects/p1_AAAAAAAAAAAAAAAAAAAAAA/consents', await gw.mint(['dpo']), {
+      purpose: 'marketing_email',
+      status: 'granted',
+    });
     expect(unknown.status).toBe(404);
     expect(await historyCount(gw, s)).toBe(count);
-    const ok = await dpoRecord(gw, rec, s, { purpose: 'marketing_email', status: 'granted', collected_at: '2025-06-01T00:00:00+02:00', expires_at: '2027-06-01T00:00:00Z', notice_version: 'v7' });
+    const ok = await dpoRecord(gw, rec, s, {
+      purpose: 'marketing_email',
+      status: 'granted',
+      collected_at: '2025-06-01T00:00:00+02:00',
+      expires_at: '2027-06-01T00:00:00Z',
+      notice_version: 'v7',
+    });
     expect(ok.status, ok.text).toBe(201);
     const view = await consentsView(gw, rec, s);
     // an older grant lands in the history at its collection time and does not become the current state
-    expect(view.history[0]).toMatchObject({ id: ok.json.id, purpose: 'marketing_email', collected_at: '2025-05-31T22:00:00.000Z', expires_at: '2027-06-01T00:00:00.000Z', notice_version: 'v7', source: 'dpo' });
+    expect(view.history[0]).toMatchObject({
+      id: ok.json.id,
+      purpose: 'marketing_email',
+      collected_at: '2025-05-31T22:00:00.000Z',
+      expires_at: '2027-06-01T00:00:00.000Z',
+      notice_version: 'v7',
+      source: 'dpo',
+    });
     expect(view.current.marketing_email.expires_at).not.toBe('2027-06-01T00:00:00.000Z');
   });
 

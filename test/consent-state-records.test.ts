@@ -24,10 +24,17 @@ describe('consent state written with the subject row', () => {
   const statesAndRecords = async () => {
     const subjects = await gw.db.all<{ id: number; consent: string | Record<string, Entry> }>('SELECT id, consent FROM subjects ORDER BY id');
     const records = await gw.db.all<{ id: number; subject_id: number; purpose: string; status: string; collected_at: number }>(
-      'SELECT id, subject_id, purpose, status, collected_at FROM consent_records ORDER BY id');
+      'SELECT id, subject_id, purpose, status, collected_at FROM consent_records ORDER BY id',
+    );
     const byId = new Map(records.map((r) => [Number(r.id), r]));
-    const pairs = subjects.flatMap((s) => Object.entries((typeof s.consent === 'string' ? JSON.parse(s.consent) : s.consent) as Record<string, Entry>)
-      .map(([purpose, e]) => ({ subject: Number(s.id), purpose, entry: e, record: byId.get(Number(e[4])) })));
+    const pairs = subjects.flatMap((s) =>
+      Object.entries((typeof s.consent === 'string' ? JSON.parse(s.consent) : s.consent) as Record<string, Entry>).map(([purpose, e]) => ({
+        subject: Number(s.id),
+        purpose,
+        entry: e,
+        record: byId.get(Number(e[4])),
+      })),
+    );
     return { pairs, records };
   };
 
@@ -44,14 +51,26 @@ describe('consent state written with the subject row', () => {
 
   it('new subjects, changed flags, a consents batch and a DPO withdrawal: each state names its record', async () => {
     const people = Array.from({ length: 30 }, (_, i) => canaryIdentity(`cstat${'abcd'[Math.floor(i / 8)]}`, (i % 8) + 1).record);
-    const flags = (i: number, round: number) => ({ consent_marketing_email: (i + round) % 2 === 0, consent_marketing_sms: i % 3 === 0, consent_partner_sharing: round === 1 });
-    await rec.ingest('crm', 'customers', people.map((p, i) => ({ ...p, ...flags(i, 0) })));
+    const flags = (i: number, round: number) => ({
+      consent_marketing_email: (i + round) % 2 === 0,
+      consent_marketing_sms: i % 3 === 0,
+      consent_partner_sharing: round === 1,
+    });
+    await rec.ingest(
+      'crm',
+      'customers',
+      people.map((p, i) => ({ ...p, ...flags(i, 0) })),
+    );
     const first = await expectStatesNameTheirRecords();
     // 30 subjects x 3 flags, every one a first statement
     expect(first.records.length).toBe(90);
 
     gw.advance(3_600_000 * 2);
-    const second = await rec.ingest('crm', 'customers', people.map((p, i) => ({ ...p, ...flags(i, 1) })));
+    const second = await rec.ingest(
+      'crm',
+      'customers',
+      people.map((p, i) => ({ ...p, ...flags(i, 1) })),
+    );
     // marketing_email and partner_sharing flip for every subject; marketing_sms repeats
     expect(second.consents).toMatchObject({ recorded: 60, effective: 60, unchanged: 30 });
     await expectStatesNameTheirRecords();
@@ -65,7 +84,9 @@ describe('consent state written with the subject row', () => {
     const subject = pairs.find((p) => p.purpose === 'marketing_sms' && p.entry[0] === 'denied')!.subject;
     const pseudonym = (await gw.db.get<{ pseudonym: string }>('SELECT pseudonym FROM subjects WHERE id = ?', subject))!.pseudonym;
     const withdrawal = await rec.send(`/v1/subjects/${pseudonym}/consents`, {
-      method: 'POST', token: dpo, headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      token: dpo,
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ purpose: 'partner_sharing', status: 'withdrawn', collected_at: new Date(gw.now() - 500).toISOString() }),
     });
     expect(withdrawal.status, withdrawal.text).toBe(201);

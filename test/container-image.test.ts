@@ -16,13 +16,23 @@ import { tempDir } from './helpers/test-gateway.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 
-interface Stage { from: string; lines: string[] }
+interface Stage {
+  from: string;
+  lines: string[];
+}
 
 /** Instructions per stage, continuation lines joined, comments dropped. */
 function stages(text: string): Stage[] {
-  const joined = text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n').replace(/\\\n\s*/g, ' ');
+  const joined = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n')
+    .replace(/\\\n\s*/g, ' ');
   const out: Stage[] = [];
-  for (const line of joined.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (/^FROM /i.test(line)) out.push({ from: line.slice(5).trim(), lines: [] });
     else out.at(-1)!.lines.push(line);
   }
@@ -85,8 +95,15 @@ describe('the image entry command, run as the image runs it', () => {
     // The image's environment; the volume and /app map to this machine's paths, and the server
     // listens on loopback here (the image listens on every interface of its container).
     const env = {
-      PATH: process.env['PATH'], ...imageEnv, VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'), HOST: '127.0.0.1', PORT: String(port),
-      VEILGATE_MASTER_KEY_FILE: keyFile('master_key'), VEILGATE_PSEUDONYM_KEY_FILE: keyFile('pseudonym_key'), VEILGATE_AUDIT_KEY_FILE: keyFile('audit_key'),
+      PATH: process.env['PATH'],
+      ...imageEnv,
+      VEILGATE_DATA_DIR: dataDir,
+      VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      VEILGATE_MASTER_KEY_FILE: keyFile('master_key'),
+      VEILGATE_PSEUDONYM_KEY_FILE: keyFile('pseudonym_key'),
+      VEILGATE_AUDIT_KEY_FILE: keyFile('audit_key'),
     };
     expect(env).not.toHaveProperty('VEILGATE_DEV');
     const child = spawn(cmd[0] === 'node' ? process.execPath : cmd[0]!, cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -40,7 +40,12 @@ describe('database configuration', () => {
   });
 
   it('refuses bad pool settings', () => {
-    const p = problems({ VEILGATE_DATABASE_URL: 'postgres://h/db', VEILGATE_DB_POOL_SIZE: '0', VEILGATE_DB_TLS: 'maybe', VEILGATE_DB_STATEMENT_TIMEOUT_MS: '-1' });
+    const p = problems({
+      VEILGATE_DATABASE_URL: 'postgres://h/db',
+      VEILGATE_DB_POOL_SIZE: '0',
+      VEILGATE_DB_TLS: 'maybe',
+      VEILGATE_DB_STATEMENT_TIMEOUT_MS: '-1',
+    });
     expect(p.map((x) => x.variable).sort()).toEqual(['VEILGATE_DB_POOL_SIZE', 'VEILGATE_DB_STATEMENT_TIMEOUT_MS', 'VEILGATE_DB_TLS']);
   });
 

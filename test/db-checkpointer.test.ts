@@ -8,7 +8,9 @@ import { Checkpointer, SAFETY_NET_PAGES } from '../src/db/sqlite/checkpointer.ts
 import { AUTOCHECKPOINT_PAGES, openConnection } from '../src/db/sqlite/open-database.ts';
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('background checkpointer', () => {
   it('moves committed frames into the database file without the writer checkpointing', async () => {
@@ -18,8 +20,12 @@ describe('background checkpointer', () => {
     const cp = Checkpointer.start(sqlite, { intervalMs: 20 });
     expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
     const before = fs.statSync(sqlite.name).size;
-    const ins = sqlite.prepare("INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, 0)");
-    sqlite.transaction(() => { for (let i = 0; i < 5000; i++) ins.run(`k${i}`, 'x'.repeat(400)); }).immediate();
+    const ins = sqlite.prepare('INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, 0)');
+    sqlite
+      .transaction(() => {
+        for (let i = 0; i < 5000; i++) ins.run(`k${i}`, 'x'.repeat(400));
+      })
+      .immediate();
     // the writer wrote ~2 MB to the WAL only; the thread backfills it into the file
     const deadline = Date.now() + 10_000;
     while (fs.statSync(sqlite.name).size < before + 1_500_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

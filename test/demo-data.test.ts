@@ -13,8 +13,14 @@ import { CliError } from '../src/cli/run-cli.ts';
 import { CUSTOMER_BAD_KINDS, TRANSACTION_BAD_KINDS } from '../src/demo-data/bad-rows.ts';
 import { ALL_POSTCODES } from '../src/demo-data/french-places.ts';
 import {
-  CUSTOMER_COLUMNS, DemoTally, generateCustomers, generateDataset, generateTransactions, transactionRng,
-  type GeneratedCustomer, type GeneratedTransaction,
+  CUSTOMER_COLUMNS,
+  DemoTally,
+  generateCustomers,
+  generateDataset,
+  generateTransactions,
+  transactionRng,
+  type GeneratedCustomer,
+  type GeneratedTransaction,
 } from '../src/demo-data/generate.ts';
 import type { DemoManifest } from '../src/demo-data/manifest.ts';
 import { PERSONAS } from '../src/demo-data/personas.ts';
@@ -167,11 +173,16 @@ describe('demo data generator (in process)', () => {
     });
 
     const ids = new Set(distinct.map((c) => c.record.customer_id));
-    const txErrors = check(dictionary.recordTypes.transactions, transactions.map((t) => ({ ...t.record })));
+    const txErrors = check(
+      dictionary.recordTypes.transactions,
+      transactions.map((t) => ({ ...t.record })),
+    );
     transactions.forEach((t, i) => {
       const spec = t.bad && t.bad !== 'unknown_customer' ? TRANSACTION_BAD_KINDS[t.bad] : undefined;
-      if (txErrors[i]!.join(' ') !== (spec ? `${spec.field}:${spec.code}` : '')) mismatches.push(`transaction ${i + 1} (${t.bad ?? 'valid'}): ${txErrors[i]!.join(' ')}`);
-      if (t.bad === 'unknown_customer' && (t.record.email !== undefined || ids.has(t.record.customer_id!))) mismatches.push(`transaction ${i + 1} links to a customer`);
+      if (txErrors[i]!.join(' ') !== (spec ? `${spec.field}:${spec.code}` : ''))
+        mismatches.push(`transaction ${i + 1} (${t.bad ?? 'valid'}): ${txErrors[i]!.join(' ')}`);
+      if (t.bad === 'unknown_customer' && (t.record.email !== undefined || ids.has(t.record.customer_id!)))
+        mismatches.push(`transaction ${i + 1} links to a customer`);
     });
     expect(mismatches).toEqual([]);
     expect(customerErrors.filter((e) => e.length > 0)).toHaveLength(60);
@@ -183,10 +194,18 @@ describe('demo data generator (in process)', () => {
   it('transactions: two years before the reference date, after signup, EUR, both linkage keys, planted structure', () => {
     const earliest = '2024-06-16';
     const valid = transactions.filter((t) => t.bad === null);
-    const wrong = valid.filter(({ record: t, customer }) => !(
-      t.date.slice(0, 10) >= earliest && t.date.slice(0, 10) <= REF && t.date.slice(0, 10) >= customer.record.signup_date &&
-      t.currency === 'EUR' && typeof t.amount === 'number' && t.amount > 0 &&
-      (t.customer_id !== undefined ? t.customer_id === customer.record.customer_id : t.email === customer.record.email)));
+    const wrong = valid.filter(
+      ({ record: t, customer }) =>
+        !(
+          t.date.slice(0, 10) >= earliest &&
+          t.date.slice(0, 10) <= REF &&
+          t.date.slice(0, 10) >= customer.record.signup_date &&
+          t.currency === 'EUR' &&
+          typeof t.amount === 'number' &&
+          t.amount > 0 &&
+          (t.customer_id !== undefined ? t.customer_id === customer.record.customer_id : t.email === customer.record.email)
+        ),
+    );
     expect(wrong.map((t) => t.record.transaction_id)).toEqual([]);
     const byEmail = valid.filter((t) => t.record.email !== undefined).length / valid.length;
     expect(byEmail).toBeGreaterThan(0.08);
@@ -222,8 +241,9 @@ describe('demo data generator (in process)', () => {
     expect(csvCell(null)).toBe('');
     expect(customerCsvLine(good[0]!.record).split(',').length).toBeGreaterThanOrEqual(CUSTOMER_COLUMNS.length);
     expect(transactions.filter((t) => transactionJsonLine(t.record) !== JSON.stringify(t.record) + '\n')).toEqual([]);
-    expect(transactionJsonLine({ transaction_id: 'a"b\\', date: '\u0001', amount: 'x\ud800', currency: 'EUR', channel: 'web', category: 'é' }))
-      .toBe(JSON.stringify({ transaction_id: 'a"b\\', date: '\u0001', amount: 'x\ud800', currency: 'EUR', channel: 'web', category: 'é' }) + '\n');
+    expect(transactionJsonLine({ transaction_id: 'a"b\\', date: '\u0001', amount: 'x\ud800', currency: 'EUR', channel: 'web', category: 'é' })).toBe(
+      JSON.stringify({ transaction_id: 'a"b\\', date: '\u0001', amount: 'x\ud800', currency: 'EUR', channel: 'web', category: 'é' }) + '\n',
+    );
   });
 });
 
@@ -261,7 +281,10 @@ describe('veilgate demo-data (child process)', () => {
     expect(lines.length).toBe(manifest.transactions.rows);
     expect(Object.values(manifest.transactions.bad_by_kind).reduce((a, b) => a + b, 0)).toBe(manifest.transactions.bad);
     expect(manifest.expected_ingest.customers).toEqual({
-      accepted: rows.length - 60, rejected: 60, duplicates: manifest.customers.duplicates, subjects: 1940,
+      accepted: rows.length - 60,
+      rejected: 60,
+      duplicates: manifest.customers.duplicates,
+      subjects: 1940,
     });
     expect(fs.readFileSync(path.join(out, 'README.txt'), 'utf8')).toContain('customers.csv');
 

@@ -15,9 +15,21 @@ const NOW = Date.UTC(2026, 5, 30, 15);
 const TODAY = Math.floor(NOW / DAY_MS);
 
 const base: Omit<FeatureRow, 'pseudonym'> = {
-  age: 41, age_band: '35-44', area: '2A', gender: 'f', csp: 'cadre', income: 52_000.5, channel_preference: 'web',
-  tenure_since: TODAY - 430, last_purchase_day: TODAY - 12,
-  frequency: 7, monetary: 351.777, n_web: 3, n_store: 2, n_phone: 1, n_app: 1,
+  age: 41,
+  age_band: '35-44',
+  area: '2A',
+  gender: 'f',
+  csp: 'cadre',
+  income: 52_000.5,
+  channel_preference: 'web',
+  tenure_since: TODAY - 430,
+  last_purchase_day: TODAY - 12,
+  frequency: 7,
+  monetary: 351.777,
+  n_web: 3,
+  n_store: 2,
+  n_phone: 1,
+  n_app: 1,
 };
 const rows: FeatureRow[] = [
   { pseudonym: 'p1_a', ...base },
@@ -51,7 +63,7 @@ describe('FEATURE_SQL and deriveFeatures agree', () => {
   it('on every feature of every row', async () => {
     const { matrix: m } = await store.population.read({
       purpose: { name: 'contract_service', description: '', legalBases: ['contract'], basis: 'contract', consentValidityDays: 365 },
-      features: FEATURE_NAMES.map((name) => ({ name, kind: CATEGORICAL.has(name) ? 'categorical' as const : 'numeric' as const })),
+      features: FEATURE_NAMES.map((name) => ({ name, kind: CATEGORICAL.has(name) ? ('categorical' as const) : ('numeric' as const) })),
       now: NOW,
     });
     expect(m.pseudonyms).toEqual(rows.map((r) => r.pseudonym));

@@ -85,7 +85,12 @@ describe('data-subject access', () => {
     access = r.answer;
     expect(access.status, access.text).toBe(202);
     expect(JSON.parse(r.entry!.subjects)).toEqual([me.pseudonym]);
-    expect(JSON.parse(r.entry!.detail)).toEqual({ request_id: access.json.id, reference: 'DSR-TEST-0001', identifier_type: 'email', withheld_fields: WITHHELD });
+    expect(JSON.parse(r.entry!.detail)).toEqual({
+      request_id: access.json.id,
+      reference: 'DSR-TEST-0001',
+      identifier_type: 'email',
+      withheld_fields: WITHHELD,
+    });
   });
   afterAll(() => gw?.cleanup());
 
@@ -105,25 +110,35 @@ describe('data-subject access', () => {
     expect(b.features).toMatchObject({ gender: 'm', csp: 'cadre', income: 31000, channel_preference: 'web', frequency: 4, monetary: 237.75 });
     expect(b.features.age_band).toBeTypeOf('string');
     expect(b.transactions.map((t: { date: string; amount: number; channel: string }) => [t.date, t.amount, t.channel])).toEqual([
-      ['2025-10-02', 120.5, 'web'], ['2025-11-13', 35, 'store'], ['2025-12-20', 64.25, 'app'], ['2026-01-03', 18, 'phone'],
+      ['2025-10-02', 120.5, 'web'],
+      ['2025-11-13', 35, 'store'],
+      ['2025-12-20', 64.25, 'app'],
+      ['2026-01-03', 18, 'phone'],
     ]);
   });
 
-  it('the whole consent history, including the DPO\'s later withdrawal', () => {
+  it("the whole consent history, including the DPO's later withdrawal", () => {
     const h = access.json.consent_history as { purpose: string; status: string; source: string; legal_basis: string; collected_at: string }[];
-    expect(h.map((c) => [c.purpose, c.status, c.source])).toEqual(expect.arrayContaining([
-      ['marketing_email', 'granted', 'crm'], ['marketing_sms', 'granted', 'crm'], ['partner_sharing', 'granted', 'crm'], ['marketing_sms', 'withdrawn', 'dpo'],
-    ]));
+    expect(h.map((c) => [c.purpose, c.status, c.source])).toEqual(
+      expect.arrayContaining([
+        ['marketing_email', 'granted', 'crm'],
+        ['marketing_sms', 'granted', 'crm'],
+        ['partner_sharing', 'granted', 'crm'],
+        ['marketing_sms', 'withdrawn', 'dpo'],
+      ]),
+    );
     expect(h).toHaveLength(4);
     expect(h.find((c) => c.source === 'dpo')!.collected_at).toBe(iso(CLOCK + 2 * HOUR));
   });
 
   it('segment memberships of every run, marketing and partner', () => {
     expect(access.json.segment_memberships).toHaveLength(2);
-    expect(access.json.segment_memberships).toEqual(expect.arrayContaining([
-      { run_id: marketingRun, segment_id: 'rule-1', purpose: 'segmentation_analytics', method: 'rules', at: iso(CLOCK + HOUR) },
-      { run_id: partnerRun, segment_id: 'rule-1', purpose: 'partner_sharing', method: 'rules', at: iso(CLOCK + HOUR) },
-    ]));
+    expect(access.json.segment_memberships).toEqual(
+      expect.arrayContaining([
+        { run_id: marketingRun, segment_id: 'rule-1', purpose: 'segmentation_analytics', method: 'rules', at: iso(CLOCK + HOUR) },
+        { run_id: partnerRun, segment_id: 'rule-1', purpose: 'partner_sharing', method: 'rules', at: iso(CLOCK + HOUR) },
+      ]),
+    );
   });
 
   it('exports to partners (and only those): which partner, when, under which purpose', () => {
@@ -138,10 +153,31 @@ describe('data-subject access', () => {
     const at = iso(CLOCK + 2 * HOUR);
     expect(rs).toEqual([
       { at, who: 'dev:alice', action: 'reidentification.request', outcome: 'granted', purpose: 'customer_service', why: JUSTIFICATION },
-      { at, who: 'dev:carol', action: 'reidentification.request', outcome: 'granted', purpose: 'customer_service', why: 'Callback requested by the customer on the hotline' },
-      { at, who: 'dev:alice', action: 'reidentification.request', outcome: 'pending', purpose: 'customer_service', why: 'Refund of a double debit, accounting ticket 771' },
+      {
+        at,
+        who: 'dev:carol',
+        action: 'reidentification.request',
+        outcome: 'granted',
+        purpose: 'customer_service',
+        why: 'Callback requested by the customer on the hotline',
+      },
+      {
+        at,
+        who: 'dev:alice',
+        action: 'reidentification.request',
+        outcome: 'pending',
+        purpose: 'customer_service',
+        why: 'Refund of a double debit, accounting ticket 771',
+      },
       { at, who: 'dev:bob', action: 'reidentification.approve', outcome: 'ok', purpose: 'customer_service', why: null },
-      { at, who: 'dev:alice', action: 'reidentification.deliver', outcome: 'granted', purpose: 'customer_service', why: 'Refund of a double debit, accounting ticket 771' },
+      {
+        at,
+        who: 'dev:alice',
+        action: 'reidentification.deliver',
+        outcome: 'granted',
+        purpose: 'customer_service',
+        why: 'Refund of a double debit, accounting ticket 771',
+      },
     ]);
     expect(access.text).not.toContain('Only about the other customer');
   });
@@ -154,18 +190,33 @@ describe('data-subject access', () => {
   it('found by phone in any format, and by source + customer id: the same person', async () => {
     const mobile = me.identity.needles.find((n) => n.label === 'phone#1 national')!.value; // 06xxxxxxxx
     const e164 = me.identity.normalized['phone']!;
-    for (const value of [mobile, me.identity.record['phone'], e164, `${e164.slice(0, 3)} ${e164.slice(3, 4)} ${e164.slice(4).replace(/(\d{2})/g, '$1 ').trim()}`, `00${e164.slice(1)}`, mobile.replace(/(\d{2})(?=\d)/g, '$1.')]) {
+    for (const value of [
+      mobile,
+      me.identity.record['phone'],
+      e164,
+      `${e164.slice(0, 3)} ${e164.slice(3, 4)} ${e164
+        .slice(4)
+        .replace(/(\d{2})/g, '$1 ')
+        .trim()}`,
+      `00${e164.slice(1)}`,
+      mobile.replace(/(\d{2})(?=\d)/g, '$1.'),
+    ]) {
       const a = await dsr({ type: 'phone', value: String(value) });
       expect(a.status, `${value}: ${a.text}`).toBe(202);
       expect(a.json.pseudonym).toBe(me.pseudonym);
       expect(a.json.identity).toEqual(shown(me.identity.normalized));
     }
-    const cid = await expectEntries(gw, 'dsr.access/pending', () => dsr({ type: 'customer_id', value: String(me.identity.record['customer_id']), source: 'crm' }));
+    const cid = await expectEntries(gw, 'dsr.access/pending', () =>
+      dsr({ type: 'customer_id', value: String(me.identity.record['customer_id']), source: 'crm' }),
+    );
     expect(cid.answer.json.pseudonym).toBe(me.pseudonym);
     expect(JSON.parse(cid.entry!.detail)).toMatchObject({ identifier_type: 'customer_id', withheld_fields: WITHHELD });
     const o = await dsr({ type: 'customer_id', value: String(other.identity.record['customer_id']), source: 'crm' });
     expect(o.json.pseudonym).toBe(other.pseudonym);
-    expect(o.json.reidentifications.map((r: { why: string }) => r.why)).toEqual(['Callback requested by the customer on the hotline', 'Only about the other customer, ticket 5531']);
+    expect(o.json.reidentifications.map((r: { why: string }) => r.why)).toEqual([
+      'Callback requested by the customer on the hotline',
+      'Only about the other customer, ticket 5531',
+    ]);
   });
 
   it('nothing held: 404 problem, audited as a denied access naming no subject', async () => {
@@ -226,7 +277,9 @@ describe('data-subject access', () => {
 
   it('only the DPO may ask', async () => {
     for (const role of ['marketing', 'reidentifier', 'ingest', 'admin']) {
-      const { answer } = await expectEntries(gw, 'auth.forbidden/denied', async () => dsr({ type: 'email', value: me.identity.normalized['email'] }, await gw.mint([role])));
+      const { answer } = await expectEntries(gw, 'auth.forbidden/denied', async () =>
+        dsr({ type: 'email', value: me.identity.normalized['email'] }, await gw.mint([role])),
+      );
       expect(answer.status, role).toBe(403);
       expect(scan(answer.text, me.identity.needles)).toEqual([]);
     }
@@ -249,11 +302,14 @@ describe('data-subject access across sources', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  it('one person sent by two sources is one subject: found by either customer id, with both sources\' data', async () => {
+  it("one person sent by two sources is one subject: found by either customer id, with both sources' data", async () => {
     const s = await seedSubject(rec, 'dsrsrc', 3, { transactions: false, flags: ALL_CONSENT_FLAGS });
     const shop = await rec.ingest('shop', 'customers', [{ customer_id: 'SHOP-991', email: s.identity.record['email'], phone: s.identity.record['phone'] }]);
     expect(shop.accepted).toBe(1);
-    expect((await rec.ingest('shop', 'transactions', [{ customer_id: 'SHOP-991', transaction_id: 'shop-t1', date: '2026-01-02', amount: 42, channel: 'store' }])).accepted).toBe(1);
+    expect(
+      (await rec.ingest('shop', 'transactions', [{ customer_id: 'SHOP-991', transaction_id: 'shop-t1', date: '2026-01-02', amount: 42, channel: 'store' }]))
+        .accepted,
+    ).toBe(1);
     const dpo = await gw.mint(['dpo'], { sub: 'alice' });
     const a = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'customer_id', value: 'SHOP-991', source: 'shop' } });
     expect(a.status, a.text).toBe(202);
@@ -263,7 +319,10 @@ describe('data-subject access across sources', () => {
     expect(a.json.identity_sources.iban.source).toBe('crm');
     expect(a.json.identity.iban).toBeUndefined();
     expect(a.json.transactions).toEqual([expect.objectContaining({ date: '2026-01-02', amount: 42, source: 'shop' })]);
-    const b = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'customer_id', value: String(s.identity.record['customer_id']), source: 'crm' } });
+    const b = await rec.postJson('/v1/dsr/access', dpo, {
+      reference: 'DSR-TEST-0001',
+      identifier: { type: 'customer_id', value: String(s.identity.record['customer_id']), source: 'crm' },
+    });
     expect(b.json.pseudonym).toBe(s.pseudonym);
   });
 });

@@ -34,14 +34,19 @@ describe('erasure with the background checkpointer running', () => {
     // the vault row is keyed by the subject id, which outlives the subject's row
     const subjectId = (p: string) => (gw.sqlite.prepare('SELECT id FROM subjects WHERE pseudonym = ?').get(p) as { id: number }).id;
     const goneId = subjectId(gone.pseudonym);
-    const vault = () => gw.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE subject_id = ?').get(goneId) as { wrapped_key: Buffer | null; ciphertext: Buffer | null };
+    const vault = () =>
+      gw.sqlite.prepare('SELECT wrapped_key, ciphertext FROM vault WHERE subject_id = ?').get(goneId) as {
+        wrapped_key: Buffer | null;
+        ciphertext: Buffer | null;
+      };
     const before = vault();
     expect(dbBytes(gw).includes(before.wrapped_key!)).toBe(true);
     expect(dbLeaks(gw, [gone.identity])).toEqual([]);
 
     const dpo = await gw.mint(['dpo'], { sub: 'alice' });
     const res = await gw.request('/v1/dsr/erasure', {
-      method: 'POST', headers: { authorization: `Bearer ${dpo}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${dpo}`, 'content-type': 'application/json' },
       body: JSON.stringify({ reference: 'DSR-TEST-0001', identifier: { type: 'email', value: gone.identity.normalized['email'] } }),
     });
     expect(res.status, await res.clone().text()).toBe(200);
@@ -67,7 +72,9 @@ describe('erasure with the background checkpointer running', () => {
       await new Recorder(gw).ingest('crm', 'customers', fillers('dsrckq', 3));
       // the event loop stays free while it retries: a timer set now fires before it ends
       let ticked = false;
-      setTimeout(() => { ticked = true; }, 10);
+      setTimeout(() => {
+        ticked = true;
+      }, 10);
       expect(await compactWal(gw.sqliteStorage.file, 150)).toBe(false);
       expect(ticked).toBe(true);
       // it gave up (within its own budget, on a connection of its own): the writer's busy timeout is untouched

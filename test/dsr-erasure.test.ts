@@ -17,7 +17,13 @@ const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 // the consent state lives in the subject's row: counted as the purposes the port finds for it
 const PER_SUBJECT = ['subjects', 'transactions', 'consent_records', 'consent_state', 'segment_members', 'subject_links'] as const;
 
-interface VaultRaw { key_id: string; wrapped_key: Buffer | null; ciphertext: Buffer | null; fields: string; field_meta: string }
+interface VaultRaw {
+  key_id: string;
+  wrapped_key: Buffer | null;
+  ciphertext: Buffer | null;
+  fields: string;
+  field_meta: string;
+}
 
 describe('data-subject erasure', () => {
   let gw: TestGateway;
@@ -38,12 +44,19 @@ describe('data-subject erasure', () => {
   const subjectIds = new Map<string, number>();
 
   /** The vault row of a live subject, or of an erased one (found through its erasure record). */
-  const vaultRow = async (p: string) => (await gw.db.get<VaultRaw>(
-    `SELECT key_id, wrapped_key, ciphertext, fields, field_meta FROM vault
-     WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`, p, p))!;
+  const vaultRow = async (p: string) =>
+    (await gw.db.get<VaultRaw>(
+      `SELECT key_id, wrapped_key, ciphertext, fields, field_meta FROM vault
+     WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`,
+      p,
+      p,
+    ))!;
   // members are chunks of newline-joined pseudonyms: a member is a whole line of one
-  const memberSlots = async (p: string) => (await gw.db.all<{ members: string }>('SELECT members FROM segment_member_chunks'))
-    .reduce((n, c) => n + c.members.split('\n').filter((m) => m === p).length, 0);
+  const memberSlots = async (p: string) =>
+    (await gw.db.all<{ members: string }>('SELECT members FROM segment_member_chunks')).reduce(
+      (n, c) => n + c.members.split('\n').filter((m) => m === p).length,
+      0,
+    );
   const perSubject = async (p: string): Promise<Record<(typeof PER_SUBJECT)[number], number>> => {
     const id = subjectIds.get(p)!;
     return {
@@ -55,7 +68,8 @@ describe('data-subject erasure', () => {
       subject_links: await gw.db.count('subject_links', 'subject_id = ?', id),
     };
   };
-  const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) => rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier });
+  const dsr = (kind: 'access' | 'erasure', identifier: Record<string, unknown>) =>
+    rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier });
 
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
@@ -66,12 +80,26 @@ describe('data-subject erasure', () => {
     await rec.ingest('crm', 'customers', fillers('dsrera', 10));
     dpo = await gw.mint(['dpo'], { sub: 'alice' });
     marketing = await gw.mint(['marketing'], { sub: 'analyst' });
-    const run = await rec.postJson('/v1/segmentations', marketing, { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] });
+    const run = await rec.postJson('/v1/segmentations', marketing, {
+      purpose: 'segmentation_analytics',
+      method: 'rules',
+      features: [],
+      rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
+    });
     expect(run.status, run.text).toBe(202);
     runId = run.json.id as string;
     await gw.jobs.idle();
     expect((await rec.postJson(`/v1/subjects/${gone.pseudonym}/consents`, dpo, { purpose: 'marketing_sms', status: 'withdrawn' })).status).toBe(201);
-    expect((await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [gone.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION })).status).toBe(201);
+    expect(
+      (
+        await rec.postJson('/v1/reidentifications', dpo, {
+          pseudonyms: [gone.pseudonym],
+          fields: ['email'],
+          purpose: 'customer_service',
+          justification: JUSTIFICATION,
+        })
+      ).status,
+    ).toBe(201);
 
     // what a copy of the database taken before the erasure would hold
     const raw = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as Record<string, string>;
@@ -83,16 +111,27 @@ describe('data-subject erasure', () => {
     saved = await vaultRow(gone.pseudonym);
     savedDataKey = cipher.unwrap(saved.wrapped_key!, gone.pseudonym, saved.key_id);
     expect(cipher.decryptRecord(savedDataKey, gone.pseudonym, saved.fields, saved.ciphertext!)).toEqual(gone.identity.normalized);
-    savedLinks = (await gw.db.all<{ key_hash: string }>('SELECT key_hash FROM subject_links WHERE subject_id = ? ORDER BY key_hash', subjectIds.get(gone.pseudonym))).map((r) => r.key_hash);
+    savedLinks = (
+      await gw.db.all<{ key_hash: string }>('SELECT key_hash FROM subject_links WHERE subject_id = ? ORDER BY key_hash', subjectIds.get(gone.pseudonym))
+    ).map((r) => r.key_hash);
     expect(savedLinks).toHaveLength(3); // email, source + customer id, phone
     if (gw.backend === 'sqlite') {
       // SQLite: the byte scan below can see them: before the erasure both are in the file or its WAL
       expect(dbBytes(gw).includes(saved.wrapped_key!)).toBe(true);
       expect(dbBytes(gw).includes(saved.ciphertext!.subarray(0, 48))).toBe(true);
     }
-    expect(await perSubject(gone.pseudonym)).toEqual({ subjects: 1, transactions: 4, consent_records: 4, consent_state: 3, segment_members: 1, subject_links: 3 });
+    expect(await perSubject(gone.pseudonym)).toEqual({
+      subjects: 1,
+      transactions: 4,
+      consent_records: 4,
+      consent_state: 3,
+      segment_members: 1,
+      subject_links: 3,
+    });
 
-    const r = await expectEntries(gw, 'dsr.erasure/ok', () => dsr('erasure', { type: 'email', value: ` ${String(gone.identity.normalized['email']).toUpperCase()} ` }));
+    const r = await expectEntries(gw, 'dsr.erasure/ok', () =>
+      dsr('erasure', { type: 'email', value: ` ${String(gone.identity.normalized['email']).toUpperCase()} ` }),
+    );
     receipt = r.answer;
     expect(receipt.status, receipt.text).toBe(200);
     expect(JSON.parse(r.entry!.subjects)).toEqual([gone.pseudonym]);
@@ -113,7 +152,10 @@ describe('data-subject erasure', () => {
     });
     expect(receipt.json.id).toMatch(/^dsr_/);
     expect(scan(receipt.text, gone.identity.needles)).toEqual([]);
-    const e = (await gw.db.get<{ subject_id: number; erased_at: number; receipt: string }>('SELECT subject_id, erased_at, receipt FROM erasures WHERE pseudonym = ?', gone.pseudonym))!;
+    const e = (await gw.db.get<{ subject_id: number; erased_at: number; receipt: string }>(
+      'SELECT subject_id, erased_at, receipt FROM erasures WHERE pseudonym = ?',
+      gone.pseudonym,
+    ))!;
     expect(e.subject_id).toBe(subjectIds.get(gone.pseudonym));
     expect(e.erased_at).toBe(CLOCK);
     expect(JSON.parse(e.receipt)).toMatchObject({ links: 3, features: 1, transactions: 4, consents: 4, memberships: 1, vaultKeyDestroyed: true });
@@ -130,7 +172,8 @@ describe('data-subject erasure', () => {
   it('the saved ciphertext cannot be opened with anything the database or the key file still holds', async () => {
     const candidates: Buffer[] = [...Object.values(devKeys)];
     const wrapped = await gw.db.all<{ pseudonym: string | null; key_id: string; wrapped_key: Buffer }>(
-      'SELECT s.pseudonym, v.key_id, v.wrapped_key FROM vault v LEFT JOIN subjects s ON s.id = v.subject_id WHERE v.wrapped_key IS NOT NULL');
+      'SELECT s.pseudonym, v.key_id, v.wrapped_key FROM vault v LEFT JOIN subjects s ON s.id = v.subject_id WHERE v.wrapped_key IS NOT NULL',
+    );
     // every wrapped key left belongs to a stored subject
     expect(wrapped.filter((r) => r.pseudonym === null)).toEqual([]);
     for (const r of wrapped as { pseudonym: string; key_id: string; wrapped_key: Buffer }[]) {
@@ -142,7 +185,9 @@ describe('data-subject erasure', () => {
     for (const k of candidates) expect(() => cipher.decryptRecord(k, gone.pseudonym, saved.fields, saved.ciphertext!)).toThrow();
     // the other subjects' identities still open
     const k = await vaultRow(kept.pseudonym);
-    expect(cipher.decryptRecord(cipher.unwrap(k.wrapped_key!, kept.pseudonym, k.key_id), kept.pseudonym, k.fields, k.ciphertext!)).toEqual(kept.identity.normalized);
+    expect(cipher.decryptRecord(cipher.unwrap(k.wrapped_key!, kept.pseudonym, k.key_id), kept.pseudonym, k.fields, k.ciphertext!)).toEqual(
+      kept.identity.normalized,
+    );
   });
 
   it('neither the data key, its wrapped form, the ciphertext nor any raw identifier is left in the database file or its WAL', () => {
@@ -163,7 +208,14 @@ describe('data-subject erasure', () => {
     expect(await gw.storage.consents.history(gone.pseudonym)).toEqual([]);
     // no link key of the subject leads anywhere, under any subject id
     for (const k of savedLinks) expect(await gw.db.count('subject_links', 'key_hash = ?', k)).toBe(0);
-    expect(await perSubject(kept.pseudonym)).toEqual({ subjects: 1, transactions: 4, consent_records: 3, consent_state: 3, segment_members: 1, subject_links: 3 });
+    expect(await perSubject(kept.pseudonym)).toEqual({
+      subjects: 1,
+      transactions: 4,
+      consent_records: 3,
+      consent_state: 3,
+      segment_members: 1,
+      subject_links: 3,
+    });
   });
 
   it('the suppression holds keyed hashes in their own domain: neither the link keys nor the pseudonym, nothing readable', async () => {
@@ -187,7 +239,11 @@ describe('data-subject erasure', () => {
     expect(a.json).toMatchObject({ kind: 'erasure', reference: 'DSR-TEST-0001', status: 'completed', pseudonym: gone.pseudonym, requested_by: 'dev:alice' });
     expect(a.json.receipt).toEqual(receipt.json.removed);
     // done, when (the gateway's clock) and how long after the commit (wall time, in ms)
-    expect(a.json.maintenance).toEqual({ [gw.storage.maintenance.erasureStep]: 'done', completed_at: new Date(CLOCK).toISOString(), delay_ms: expect.any(Number) });
+    expect(a.json.maintenance).toEqual({
+      [gw.storage.maintenance.erasureStep]: 'done',
+      completed_at: new Date(CLOCK).toISOString(),
+      delay_ms: expect.any(Number),
+    });
     expect(a.json.maintenance.delay_ms).toBeGreaterThanOrEqual(0);
   });
 
@@ -201,7 +257,9 @@ describe('data-subject erasure', () => {
       expect(answer.status).toBe(404);
       expect(JSON.parse(entry!.detail)).toMatchObject({ reason: 'erased' });
     }
-    expect((await expectEntries(gw, 'dsr.erasure/denied', () => dsr('erasure', { type: 'email', value: gone.identity.normalized['email'] }))).answer.status).toBe(404);
+    expect(
+      (await expectEntries(gw, 'dsr.erasure/denied', () => dsr('erasure', { type: 'email', value: gone.identity.normalized['email'] }))).answer.status,
+    ).toBe(404);
   });
 
   it('the pseudonym leads nowhere: subject reads, consent registry, member lists, re-identification', async () => {
@@ -212,7 +270,12 @@ describe('data-subject erasure', () => {
     expect(members.status, members.text).toBe(200);
     expect(members.json.members).not.toContain(gone.pseudonym);
     expect(members.json.members).toContain(kept.pseudonym);
-    const r = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [gone.pseudonym, kept.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const r = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [gone.pseudonym, kept.pseudonym],
+      fields: ['email'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(r.json.results).toEqual([
       { pseudonym: gone.pseudonym, status: 'erased' },
       { pseudonym: kept.pseudonym, status: 'found', fields: { email: kept.identity.normalized['email'] } },
@@ -227,10 +290,10 @@ describe('data-subject erasure', () => {
     const before = await stored();
     const rec0 = gone.identity.record;
     const rows = [
-      { ...rec0, ...ALL_CONSENT_FLAGS },                                                        // 1: the same record
-      { ...rec0, email: `  ${String(rec0['email']).toUpperCase()}`, phone: undefined },          // 2: the email, spelled otherwise
-      { customer_id: rec0['customer_id'], first_name: 'Someone', city: 'Elsewhere' },           // 3: the customer id alone
-      { customer_id: rec0['customer_id'], email: 'new.address@example-mail.test' },             // 4: a new email, the same customer id
+      { ...rec0, ...ALL_CONSENT_FLAGS }, // 1: the same record
+      { ...rec0, email: `  ${String(rec0['email']).toUpperCase()}`, phone: undefined }, // 2: the email, spelled otherwise
+      { customer_id: rec0['customer_id'], first_name: 'Someone', city: 'Elsewhere' }, // 3: the customer id alone
+      { customer_id: rec0['customer_id'], email: 'new.address@example-mail.test' }, // 4: a new email, the same customer id
       { customer_id: 'CID-brand-new-9', email: 'fresh.start@example-mail.test', phone: rec0['phone'] }, // 5: only the phone is the same
     ];
     const a = await rec.ingest('crm', 'customers', rows);
@@ -249,10 +312,14 @@ describe('data-subject erasure', () => {
 
   it('transactions and consents for the erased person are refused too, and stored nowhere', async () => {
     const before = { tx: await rowCount(gw, 'transactions'), consents: await rowCount(gw, 'consent_records') };
-    const t = await rec.ingest('crm', 'transactions', [{ customer_id: gone.identity.record['customer_id'], transaction_id: 'after-erasure', date: '2026-01-14', amount: 10, channel: 'web' }]);
+    const t = await rec.ingest('crm', 'transactions', [
+      { customer_id: gone.identity.record['customer_id'], transaction_id: 'after-erasure', date: '2026-01-14', amount: 10, channel: 'web' },
+    ]);
     expect(t.accepted).toBe(0);
     expect(['erased_subject', 'unknown_subject']).toContain(t.errors[0]!.code);
-    const c = await rec.ingest('crm', 'consents', [{ email: gone.identity.normalized['email'], purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-15T09:00:00Z' }]);
+    const c = await rec.ingest('crm', 'consents', [
+      { email: gone.identity.normalized['email'], purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-15T09:00:00Z' },
+    ]);
     expect(c.accepted).toBe(0);
     expect(['erased_subject', 'unknown_subject']).toContain(c.errors[0]!.code);
     expect({ tx: await rowCount(gw, 'transactions'), consents: await rowCount(gw, 'consent_records') }).toEqual(before);
@@ -279,7 +346,8 @@ describe('data-subject erasure', () => {
     expect(await auditLeaks(gw, [gone.identity, kept.identity, byPhone.identity])).toEqual([]);
     // entries about the erased subject are kept (append-only), under its pseudonym
     const about = (await gw.db.all<{ action: string; subjects: string }>('SELECT action, subjects FROM audit_log ORDER BY seq'))
-      .filter((r) => (JSON.parse(r.subjects) as string[]).includes(gone.pseudonym)).map((r) => r.action);
+      .filter((r) => (JSON.parse(r.subjects) as string[]).includes(gone.pseudonym))
+      .map((r) => r.action);
     expect(about).toEqual(expect.arrayContaining(['consent.change', 'reidentification.request', 'dsr.erasure']));
     if (gw.backend === 'sqlite') {
       // SQLite: the file and its WAL, scanned byte by byte

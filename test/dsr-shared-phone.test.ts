@@ -14,7 +14,8 @@ describe('a phone number shared by two subjects', () => {
   let second: string;
   let alone: Seeded;
   let dpo: string;
-  const byPhone = (kind: 'access' | 'erasure', phone: unknown) => rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'phone', value: phone } });
+  const byPhone = (kind: 'access' | 'erasure', phone: unknown) =>
+    rec.postJson(`/v1/dsr/${kind}`, dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'phone', value: phone } });
   const phoneOf = (s: Seeded) => String(s.identity.record['phone']);
 
   beforeAll(async () => {
@@ -57,7 +58,10 @@ describe('a phone number shared by two subjects', () => {
   });
 
   it('each person is still reached by email; erasing one leaves the other, and the phone stays refused', async () => {
-    const erased = await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: first.identity.normalized['email'] } });
+    const erased = await rec.postJson('/v1/dsr/erasure', dpo, {
+      reference: 'DSR-TEST-0001',
+      identifier: { type: 'email', value: first.identity.normalized['email'] },
+    });
     expect(erased.status, erased.text).toBe(200);
     expect(erased.json.pseudonym).toBe(first.pseudonym);
     const other = await rec.postJson('/v1/dsr/access', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: 'household.two@example.test' } });

@@ -31,7 +31,8 @@ describe('problem+json on every error path', () => {
     });
     gw.app.openapi(
       createRoute({
-        method: 'post', path: '/v1/test-echo',
+        method: 'post',
+        path: '/v1/test-echo',
         request: { body: { required: true, content: { 'application/json': { schema: z.object({ email: z.email(), age: z.number().int() }) } } } },
         responses: { 200: { description: 'ok' } },
       }),
@@ -95,7 +96,9 @@ describe('problem+json on every error path', () => {
 
   it('422 for a body failing the schema, naming paths and never values', async () => {
     const res = await gw.request('/v1/test-echo', {
-      method: 'POST', token, headers: { 'Content-Type': 'application/json' },
+      method: 'POST',
+      token,
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email: `not-an-email ${CANARY}`, age: 'forty-two-canary' }),
     });
     const { body, text } = await expectProblem(res, 422, 'request.validation_failed');
@@ -107,7 +110,10 @@ describe('problem+json on every error path', () => {
 
   it('400 for malformed JSON, with a fixed detail', async () => {
     const res = await gw.request('/v1/test-echo', {
-      method: 'POST', token, headers: { 'Content-Type': 'application/json' }, body: `{"email": "${CANARY}", oops`,
+      method: 'POST',
+      token,
+      headers: { 'Content-Type': 'application/json' },
+      body: `{"email": "${CANARY}", oops`,
     });
     const { body, text } = await expectProblem(res, 400, 'request.malformed');
     expect(body.detail).toBe('The request body could not be parsed.');
@@ -217,7 +223,10 @@ describe('413 body limit (VEILGATE_MAX_BODY_BYTES=2048)', () => {
 
   it('refuses it with a declared Content-Length too', async () => {
     const res = await gw.request('/v1/me', {
-      method: 'POST', token, body: 'x'.repeat(5 * 1024), headers: { 'Content-Length': String(5 * 1024) },
+      method: 'POST',
+      token,
+      body: 'x'.repeat(5 * 1024),
+      headers: { 'Content-Length': String(5 * 1024) },
     });
     await expectProblem(res, 413, 'request.body_too_large');
   });

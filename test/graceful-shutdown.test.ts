@@ -36,10 +36,16 @@ async function deployment(graceMs: number): Promise<Deployment> {
   const database = TEST_BACKEND === 'postgres' ? await createTestDatabase() : undefined;
   const metricsPort = await freePort();
   const d: Deployment = {
-    dataDir, metricsPort, ...(database && { database }),
+    dataDir,
+    metricsPort,
+    ...(database && { database }),
     env: {
-      VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: REPO_POLICIES, VEILGATE_DEV: '1',
-      VEILGATE_SHUTDOWN_GRACE_MS: String(graceMs), VEILGATE_METRICS_PORT: String(metricsPort), VEILGATE_JOB_POLL_MS: '100',
+      VEILGATE_DATA_DIR: dataDir,
+      VEILGATE_POLICIES_DIR: REPO_POLICIES,
+      VEILGATE_DEV: '1',
+      VEILGATE_SHUTDOWN_GRACE_MS: String(graceMs),
+      VEILGATE_METRICS_PORT: String(metricsPort),
+      VEILGATE_JOB_POLL_MS: '100',
       ...(database && { VEILGATE_DATABASE_URL: database.url }),
     },
   };
@@ -89,8 +95,13 @@ afterAll(async () => {
 describe('SIGTERM during an ingest batch', () => {
   const post = async (inst: Instance, d: Deployment, body: string) =>
     fetch(`${inst.url}/v1/ingest/crm/customers`, {
-      method: 'POST', body, headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson' },
-    }).then(async (r) => ({ status: r.status, json: (await r.json()) as { accepted: number } }), (e: unknown) => ({ error: e }));
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson' },
+    }).then(
+      async (r) => ({ status: r.status, json: (await r.json()) as { accepted: number } }),
+      (e: unknown) => ({ error: e }),
+    );
 
   it('within the grace period: the batch is answered and stored whole, then the process exits 0', async () => {
     const d = await deployment(30_000);
@@ -138,13 +149,22 @@ describe('SIGTERM during a segmentation job', () => {
     const d = await deployment(graceMs);
     const inst = await start(d);
     const res = await fetch(`${inst.url}/v1/ingest/crm/customers`, {
-      method: 'POST', body: ndjson(21), headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson' },
+      method: 'POST',
+      body: ndjson(21),
+      headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson' },
     });
     expect(res.status).toBe(200);
     const marketing = await token(d, 'marketing');
     const submit = await fetch(`${inst.url}/v1/segmentations`, {
-      method: 'POST', headers: { authorization: `Bearer ${marketing}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ purpose: 'segmentation_analytics', method: 'kmeans', features: ['age', 'monetary', 'frequency', 'channel_preference'], k: 4, seed: 9 }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${marketing}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        purpose: 'segmentation_analytics',
+        method: 'kmeans',
+        features: ['age', 'monetary', 'frequency', 'channel_preference'],
+        k: 4,
+        seed: 9,
+      }),
     });
     expect(submit.status, await submit.clone().text()).toBe(202);
     const { id } = (await submit.json()) as { id: string };
@@ -154,7 +174,8 @@ describe('SIGTERM during a segmentation job', () => {
   /** Every member of every visible segment, through the API: as many as the result's sizes say. */
   async function membersMatchResult(url: string, tokenValue: string, id: string): Promise<void> {
     const run = (await (await fetch(`${url}/v1/segmentations/${id}`, { headers: { authorization: `Bearer ${tokenValue}` } })).json()) as {
-      status: string; result: { segments: { id: string; size: number | null; suppressed?: boolean }[] };
+      status: string;
+      result: { segments: { id: string; size: number | null; suppressed?: boolean }[] };
     };
     expect(run.status).toBe('succeeded');
     for (const s of run.result.segments.filter((x) => typeof x.size === 'number' && !x.suppressed)) {
@@ -162,8 +183,11 @@ describe('SIGTERM during a segmentation job', () => {
       let cursor: string | null = null;
       do {
         const q: string = cursor ? `?limit=1000&cursor=${cursor}` : '?limit=1000';
-        const page = (await (await fetch(`${url}/v1/segmentations/${id}/segments/${s.id}/members${q}`, { headers: { authorization: `Bearer ${tokenValue}` } })).json()) as {
-          members: string[]; next_cursor: string | null;
+        const page = (await (
+          await fetch(`${url}/v1/segmentations/${id}/segments/${s.id}/members${q}`, { headers: { authorization: `Bearer ${tokenValue}` } })
+        ).json()) as {
+          members: string[];
+          next_cursor: string | null;
         };
         n += page.members.length;
         cursor = page.next_cursor;
@@ -206,10 +230,14 @@ describe('SIGTERM during a segmentation job', () => {
       await db.close();
     }
     const again = await start(d);
-    await until('the run completed after the restart', async () => {
-      const r = await fetch(`${again.url}/v1/segmentations/${id}`, { headers: { authorization: `Bearer ${marketing}` } });
-      return ((await r.json()) as { status: string }).status === 'succeeded' ? true : undefined;
-    }, 30_000);
+    await until(
+      'the run completed after the restart',
+      async () => {
+        const r = await fetch(`${again.url}/v1/segmentations/${id}`, { headers: { authorization: `Bearer ${marketing}` } });
+        return ((await r.json()) as { status: string }).status === 'succeeded' ? true : undefined;
+      },
+      30_000,
+    );
     await membersMatchResult(again.url, marketing, id);
     await auditVerifies(d);
   });

@@ -12,8 +12,11 @@ const FAILURE = 'forced-storage-failure-3b9e';
 
 const batch = (prefix: string, n = 5) =>
   Array.from({ length: n }, (_, k) => ({
-    customer_id: `${prefix}-${k + 1}`, email: `${prefix.toLowerCase()}.${k + 1}@example.test`, last_name: `Nom${prefix}${k + 1}`,
-    ...(k === 3 && { phone: '06 11 22 33 44' }), csp: 'employe',
+    customer_id: `${prefix}-${k + 1}`,
+    email: `${prefix.toLowerCase()}.${k + 1}@example.test`,
+    last_name: `Nom${prefix}${k + 1}`,
+    ...(k === 3 && { phone: '06 11 22 33 44' }),
+    csp: 'employe',
   }));
 
 describe('atomicity', () => {
@@ -51,11 +54,17 @@ describe('atomicity', () => {
     const before = await counts(gw);
     const rows = [...batch('ATM', 3), { customer_id: 'ATM-4', email: 'pas-un-email-atm' }, { customer_id: 'ATM 5' }];
     const res = await gw.request('/v1/ingest/crm/customers?atomic=true', {
-      method: 'POST', token: await gw.mint(['ingest']), headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows),
+      method: 'POST',
+      token: await gw.mint(['ingest']),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rows),
     });
     const { body, text } = await expectProblem(res, 422, 'request.validation_failed');
     const errors = body.errors as { row: number; field: string; code: string; message: string }[];
-    expect(errors.map((e) => [e.row, e.field, e.code])).toEqual([[4, 'email', 'format'], [5, 'customer_id', 'pattern']]);
+    expect(errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [4, 'email', 'format'],
+      [5, 'customer_id', 'pattern'],
+    ]);
     for (const e of errors) expect(typeof e.message).toBe('string');
     expect(text).not.toContain('pas-un-email-atm');
     expect(text).not.toContain('ATM 5');
@@ -66,10 +75,14 @@ describe('atomicity', () => {
   it('?atomic=true refuses a transactions batch with an unknown subject (a row error found while storing)', async () => {
     const base = (await vaultByEmail(gw, 'base.1@example.test'))!.pseudonym;
     const before = await counts(gw);
-    const res = await client.post('/v1/ingest/crm/transactions', JSON.stringify([
-      { email: 'base.1@example.test', date: '2026-01-02', amount: 10, channel: 'web' },
-      { email: 'personne@example.test', date: '2026-01-02', amount: 10, channel: 'web' },
-    ]), { query: 'atomic=true' });
+    const res = await client.post(
+      '/v1/ingest/crm/transactions',
+      JSON.stringify([
+        { email: 'base.1@example.test', date: '2026-01-02', amount: 10, channel: 'web' },
+        { email: 'personne@example.test', date: '2026-01-02', amount: 10, channel: 'web' },
+      ]),
+      { query: 'atomic=true' },
+    );
     expect(res.status, res.text).toBe(422);
     expect((res.json as { errors: { row: number; code: string }[] }).errors).toMatchObject([{ row: 2, field: 'email', code: 'unknown_subject' }]);
     expect(await counts(gw)).toEqual(before);
@@ -99,8 +112,9 @@ describe('atomicity', () => {
     const before = await counts(gw);
     const rows = batch('VLT');
     const body = JSON.stringify(rows);
-    const res = await withTrigger('fail_third_vault', 'BEFORE INSERT ON vault', `(SELECT count(*) FROM vault) >= ${before.vault + 2}`,
-      () => client.post('/v1/ingest/crm/customers', body, { idempotencyKey: 'vault-failure' }));
+    const res = await withTrigger('fail_third_vault', 'BEFORE INSERT ON vault', `(SELECT count(*) FROM vault) >= ${before.vault + 2}`, () =>
+      client.post('/v1/ingest/crm/customers', body, { idempotencyKey: 'vault-failure' }),
+    );
     await expectBare500(res);
     expect(await counts(gw)).toEqual(before);
     expect(await vaultByEmail(gw, 'vlt.1@example.test')).toBeUndefined();
@@ -122,8 +136,7 @@ describe('atomicity', () => {
     // row 4's phone is already linked (by the VLT batch): SQLite writes it with an upsert (its
     // BEFORE INSERT trigger fires), PostgreSQL with an UPDATE of the known link
     const event = gw.backend === 'sqlite' ? 'BEFORE INSERT ON subject_links' : 'BEFORE INSERT OR UPDATE ON subject_links';
-    const res = await withTrigger('fail_phone_link', event, "NEW.kind = 'phone'",
-      () => client.post('/v1/ingest/eshop/customers', body));
+    const res = await withTrigger('fail_phone_link', event, "NEW.kind = 'phone'", () => client.post('/v1/ingest/eshop/customers', body));
     await expectBare500(res);
     expect(await counts(gw)).toEqual(before);
     const ok = await client.post('/v1/ingest/eshop/customers', body);
@@ -134,8 +147,7 @@ describe('atomicity', () => {
   it('a failure on the very last write (the batch record) rolls back every row already applied', async () => {
     const before = await counts(gw);
     const body = JSON.stringify(batch('END'));
-    const res = await withTrigger('fail_batch_record', 'BEFORE INSERT ON ingest_batches', null,
-      () => client.post('/v1/ingest/crm/customers', body));
+    const res = await withTrigger('fail_batch_record', 'BEFORE INSERT ON ingest_batches', null, () => client.post('/v1/ingest/crm/customers', body));
     await expectBare500(res);
     expect(await counts(gw)).toEqual(before);
     const quality = () => gw.db.get<{ rows: number }>("SELECT rows FROM quality_source_stats WHERE source = 'crm' AND record_type = 'customers'");
@@ -149,10 +161,17 @@ describe('atomicity', () => {
     const p = (await vaultByEmail(gw, 'base.2@example.test'))!.pseudonym;
     const f0 = await featureOf(gw, p);
     const before = await counts(gw);
-    const tx = Array.from({ length: 5 }, (_, k) => ({ email: 'base.2@example.test', date: `2026-01-0${k + 1}`, amount: 10 + k, channel: 'web', transaction_id: `F-${k}` }));
+    const tx = Array.from({ length: 5 }, (_, k) => ({
+      email: 'base.2@example.test',
+      date: `2026-01-0${k + 1}`,
+      amount: 10 + k,
+      channel: 'web',
+      transaction_id: `F-${k}`,
+    }));
     const body = JSON.stringify(tx);
-    const res = await withTrigger('fail_third_tx', 'BEFORE INSERT ON transactions', `(SELECT count(*) FROM transactions) >= ${before.transactions + 2}`,
-      () => client.post('/v1/ingest/crm/transactions', body));
+    const res = await withTrigger('fail_third_tx', 'BEFORE INSERT ON transactions', `(SELECT count(*) FROM transactions) >= ${before.transactions + 2}`, () =>
+      client.post('/v1/ingest/crm/transactions', body),
+    );
     await expectBare500(res);
     expect(await counts(gw)).toEqual(before);
     expect(await featureOf(gw, p)).toEqual(f0);
@@ -167,8 +186,7 @@ describe('atomicity', () => {
     const v0 = (await vaultByEmail(gw, 'base.1@example.test'))!;
     const f0 = await featureOf(gw, v0.pseudonym);
     const body = JSON.stringify([{ customer_id: 'BASE-1', email: 'base.1@example.test', last_name: 'Nouveau', csp: 'retraite' }]);
-    const res = await withTrigger('fail_vault_update', 'BEFORE UPDATE ON vault', null,
-      () => client.post('/v1/ingest/crm/customers', body));
+    const res = await withTrigger('fail_vault_update', 'BEFORE UPDATE ON vault', null, () => client.post('/v1/ingest/crm/customers', body));
     await expectBare500(res);
     expect((await vaultByEmail(gw, 'base.1@example.test'))!.record).toEqual(v0.record);
     expect(await featureOf(gw, v0.pseudonym)).toEqual(f0);

@@ -10,7 +10,13 @@ const SECRET = 'canary-http-51e0';
 const rows = (n: number, pad = 0) =>
   Array.from({ length: n }, (_, k) => ({ customer_id: `L-${k + 1}`, email: `l${k + 1}.${SECRET}@example.test`, ...(pad > 0 && { street: 'x'.repeat(pad) }) }));
 
-async function send(gw: TestGateway, body: NonNullable<RequestInit['body']>, headers: Record<string, string>, token?: string, path = '/v1/ingest/crm/customers') {
+async function send(
+  gw: TestGateway,
+  body: NonNullable<RequestInit['body']>,
+  headers: Record<string, string>,
+  token?: string,
+  path = '/v1/ingest/crm/customers',
+) {
   return gw.request(path, { method: 'POST', headers, body, ...(token && { token }) });
 }
 
@@ -46,7 +52,11 @@ describe('limits', () => {
       },
     });
     const streamed = await gw.request('/v1/ingest/crm/customers', {
-      method: 'POST', token, headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half',
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
     } as RequestInit & { token: string });
     const { body: p } = await expectProblem(streamed, 413, 'request.body_too_large');
     expect(p.detail).toContain('VEILGATE_MAX_BODY_BYTES');
@@ -107,11 +117,13 @@ describe('content types and malformed bodies', () => {
   const json = JSON.stringify(rows(2));
 
   it.each(['text/plain', 'application/xml', 'text/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'text/tab-separated-values'])(
-    'Content-Type %s is 415 problem+json', async (ct) => {
+    'Content-Type %s is 415 problem+json',
+    async (ct) => {
       const before = await counts(gw);
       await problem(await client.post('/v1/ingest/crm/customers', json, { contentType: ct }), 415, 'request.unsupported_media_type');
       expect(await counts(gw)).toEqual(before);
-    });
+    },
+  );
 
   it('a missing Content-Type is 415 (on both endpoints)', async () => {
     const bytes = new TextEncoder().encode(json);
@@ -149,7 +161,11 @@ describe('content types and malformed bodies', () => {
   });
 
   it('a broken NDJSON line is located by record number', async () => {
-    const p = await problem(await client.post('/v1/ingest/crm/customers', '{"customer_id":"M-1"}\n\n{"customer_id":\n', { contentType: 'application/x-ndjson' }), 400, 'request.malformed');
+    const p = await problem(
+      await client.post('/v1/ingest/crm/customers', '{"customer_id":"M-1"}\n\n{"customer_id":\n', { contentType: 'application/x-ndjson' }),
+      400,
+      'request.malformed',
+    );
     expect(p.errors).toMatchObject([{ row: 2, code: 'malformed' }]);
   });
 
@@ -175,7 +191,10 @@ describe('content types and malformed bodies', () => {
   ] as [Format, number[]][])('invalid UTF-8 in a %s body is 400, never replaced', async (format, bytes) => {
     const before = await counts(gw);
     const res = await gw.request('/v1/ingest/crm/customers', {
-      method: 'POST', token: await gw.mint(['ingest']), headers: { 'content-type': CONTENT_TYPE[format] }, body: new Uint8Array(bytes),
+      method: 'POST',
+      token: await gw.mint(['ingest']),
+      headers: { 'content-type': CONTENT_TYPE[format] },
+      body: new Uint8Array(bytes),
     });
     const { body } = await expectProblem(res, 400, 'request.malformed');
     expect(body.detail).toMatch(/UTF-8/);
@@ -185,25 +204,37 @@ describe('content types and malformed bodies', () => {
   it('valid multi-byte UTF-8 and a UTF-8 BOM are fine', async () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([{ customer_id: 'U-1', first_name: 'Zoé 🦊 Łukasz' }]))]);
     const res = await gw.request('/v1/ingest/crm/customers', {
-      method: 'POST', token: await gw.mint(['ingest']), headers: { 'content-type': 'application/json' }, body: new Uint8Array(body),
+      method: 'POST',
+      token: await gw.mint(['ingest']),
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(body),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: 0 });
   });
 
   it('a lone surrogate escape in a JSON string is a per-row invalid_unicode error', async () => {
-    const res = await client.post('/v1/ingest/crm/customers', '[{"customer_id":"S-1","first_name":"A\\ud800B"},{"customer_id":"S-2","city":"\\udfff"},{"customer_id":"S-3","last_name":"\\ud83e\\udd8a"}]');
+    const res = await client.post(
+      '/v1/ingest/crm/customers',
+      '[{"customer_id":"S-1","first_name":"A\\ud800B"},{"customer_id":"S-2","city":"\\udfff"},{"customer_id":"S-3","last_name":"\\ud83e\\udd8a"}]',
+    );
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({
-      accepted: 1, rejected: 2,
-      errors: [{ row: 1, field: 'first_name', code: 'invalid_unicode' }, { row: 2, field: 'city', code: 'invalid_unicode' }],
+      accepted: 1,
+      rejected: 2,
+      errors: [
+        { row: 1, field: 'first_name', code: 'invalid_unicode' },
+        { row: 2, field: 'city', code: 'invalid_unicode' },
+      ],
     });
   });
 });
 
 describe('roles on the ingest routes', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await testGateway(); });
+  beforeAll(async () => {
+    gw = await testGateway();
+  });
   afterAll(() => gw.cleanup());
 
   it.each(['marketing', 'dpo', 'admin', 'partner'])('a %s token is 403 on both endpoints, storing nothing', async (role) => {

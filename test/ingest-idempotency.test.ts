@@ -16,8 +16,10 @@ describe('idempotency and duplicates', () => {
     { customer_id: 'I-2', email: 'idem.two@example.test', gender: 'f' },
     { customer_id: 'I-3', email: 'pas-un-email' },
   ]);
-  const vaultBytes = () => gw.db.all(
-    'SELECT v.subject_id, s.pseudonym, v.ciphertext, v.wrapped_key, v.field_meta, v.updated_at FROM vault v LEFT JOIN subjects s ON s.id = v.subject_id ORDER BY v.subject_id');
+  const vaultBytes = () =>
+    gw.db.all(
+      'SELECT v.subject_id, s.pseudonym, v.ciphertext, v.wrapped_key, v.field_meta, v.updated_at FROM vault v LEFT JOIN subjects s ON s.id = v.subject_id ORDER BY v.subject_id',
+    );
   const featureRows = () => gw.db.all('SELECT * FROM subjects ORDER BY pseudonym');
 
   beforeAll(async () => {
@@ -53,7 +55,10 @@ describe('idempotency and duplicates', () => {
     const c1 = await counts(gw);
     const other = JSON.stringify([{ customer_id: 'I-9', email: 'idem.nine@example.test' }]);
     const res = await gw.request('/v1/ingest/crm/customers', {
-      method: 'POST', token: await gw.mint(['ingest']), headers: { 'content-type': 'application/json', 'idempotency-key': 'batch-2026-01-15-a' }, body: other,
+      method: 'POST',
+      token: await gw.mint(['ingest']),
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'batch-2026-01-15-a' },
+      body: other,
     });
     const { text } = await expectProblem(res, 422, 'ingest.idempotency_key_reused');
     expect(text).not.toContain('idem.nine');

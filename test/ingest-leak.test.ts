@@ -25,8 +25,7 @@ const x = (label: string, value?: string): string => {
 };
 
 function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 const describeHits = (hits: { label: string; at: number }[]) => hits.map((h) => `${h.label}@${h.at}`).join(', ');
@@ -63,41 +62,57 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
     const badPhone = `+33 9${digits(12)}`;
     x('bad phone', badPhone);
     x('bad phone digits', badPhone.replace(/\D/g, ''));
-    const json = await client.ingest('crm', 'customers', [
-      id(1).record,
-      { customer_id: `CID-${x('customer_id of a bad-email row')}`, email: `${x('bad email')}@@example.test`, first_name: x('name in a bad-email row') },
-      // An unknown key that is itself a value (an e-mail): counted, never echoed nor stored.
-      { ...id(2).record, loyalty_note: x('unknown column value'), [`${x('e-mail used as a key')}@example.test`]: true },
-      { customer_id: `CID-${x('customer_id of a bad-iban row')}`, iban: badIban, last_name: x('name in a bad-iban row') },
-      { customer_id: `CID-${x('customer_id of a bad-nir row')}`, nir: badNir },
-      { customer_id: `CID-${x('customer_id of a bad-phone row')}`, phone: badPhone },
-      { customer_id: `CID-${x('customer_id of a long-name row')}`, first_name: x('too long name') + 'y'.repeat(120) },
-      { customer_id: `CID-${x('customer_id of a lone-surrogate row')}`, last_name: `${x('lone surrogate name')}\ud800` },
-      { customer_id: `CID-${x('customer_id of a future-birth row')}`, birth_date: '2031-06-17', city: x('city in a future-birth row') },
-    ], 'json');
+    const json = await client.ingest(
+      'crm',
+      'customers',
+      [
+        id(1).record,
+        { customer_id: `CID-${x('customer_id of a bad-email row')}`, email: `${x('bad email')}@@example.test`, first_name: x('name in a bad-email row') },
+        // An unknown key that is itself a value (an e-mail): counted, never echoed nor stored.
+        { ...id(2).record, loyalty_note: x('unknown column value'), [`${x('e-mail used as a key')}@example.test`]: true },
+        { customer_id: `CID-${x('customer_id of a bad-iban row')}`, iban: badIban, last_name: x('name in a bad-iban row') },
+        { customer_id: `CID-${x('customer_id of a bad-nir row')}`, nir: badNir },
+        { customer_id: `CID-${x('customer_id of a bad-phone row')}`, phone: badPhone },
+        { customer_id: `CID-${x('customer_id of a long-name row')}`, first_name: x('too long name') + 'y'.repeat(120) },
+        { customer_id: `CID-${x('customer_id of a lone-surrogate row')}`, last_name: `${x('lone surrogate name')}\ud800` },
+        { customer_id: `CID-${x('customer_id of a future-birth row')}`, birth_date: '2031-06-17', city: x('city in a future-birth row') },
+      ],
+      'json',
+    );
     expect(json.accepted).toBe(2);
     expect(json.rejected).toBe(7);
     expect(json.errors.map((e) => [e.row, e.field, e.code])).toEqual([
-      [2, 'email', 'format'], [4, 'iban', 'checksum'], [5, 'nir', 'checksum'], [6, 'phone', 'format'],
-      [7, 'first_name', 'max_length'], [8, 'last_name', 'invalid_unicode'], [9, 'birth_date', 'range'],
+      [2, 'email', 'format'],
+      [4, 'iban', 'checksum'],
+      [5, 'nir', 'checksum'],
+      [6, 'phone', 'format'],
+      [7, 'first_name', 'max_length'],
+      [8, 'last_name', 'invalid_unicode'],
+      [9, 'birth_date', 'range'],
     ]);
     expect(json.ignored_fields).toEqual(['loyalty_note']);
     expect(json.ignored_unlisted).toBe(1);
 
     // NDJSON: identities 3 and 4 (blank line between), one invalid row.
-    const nd = await client.post('/v1/ingest/eshop/customers',
+    const nd = await client.post(
+      '/v1/ingest/eshop/customers',
       `${JSON.stringify(id(3).record)}\n\n${JSON.stringify({ customer_id: `CID-${x('customer_id of an ndjson bad row')}`, email: x('ndjson bad email') })}\n${JSON.stringify(id(4).record)}\n`,
-      { contentType: 'application/x-ndjson' });
+      { contentType: 'application/x-ndjson' },
+    );
     expect(nd.status, nd.text).toBe(200);
     expect(nd.json).toMatchObject({ accepted: 2, rejected: 1, errors: [{ row: 2, field: 'email', code: 'format' }] });
 
     // CSV: identities 5 and 6, identity 1 again from another source (vault update path), a bad row.
-    const csv = await client.post('/v1/ingest/stores/customers', toCsv([
-      id(5).record,
-      { customer_id: `CID-${x('customer_id of a csv bad row')}`, email: 'ok@example.test', postcode: x('csv bad postcode') },
-      id(6).record,
-      { ...id(1).record, email: id(1).record['email']!.toString().toUpperCase() },
-    ]), { contentType: 'text/csv' });
+    const csv = await client.post(
+      '/v1/ingest/stores/customers',
+      toCsv([
+        id(5).record,
+        { customer_id: `CID-${x('customer_id of a csv bad row')}`, email: 'ok@example.test', postcode: x('csv bad postcode') },
+        id(6).record,
+        { ...id(1).record, email: id(1).record['email']!.toString().toUpperCase() },
+      ]),
+      { contentType: 'text/csv' },
+    );
     expect(csv.status, csv.text).toBe(200);
     expect(csv.json).toMatchObject({ accepted: 3, rejected: 1, errors: [{ row: 2, field: 'postcode', code: 'format' }] });
 
@@ -116,19 +131,29 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
 
   it('ingests transactions linked by email and by customer_id, and refuses unknown linkage keys', async () => {
     const tx = (extra: Record<string, unknown>, n: number) => ({ date: '2025-12-0' + n, amount: 10 * n, channel: 'web', ...extra });
-    const json = await client.ingest('crm', 'transactions', [
-      tx({ email: String(id(1).record['email']).toUpperCase() }, 1),
-      tx({ email: `${x('unknown customer email')}@example.test` }, 2),
-      tx({ customer_id: id(2).record['customer_id'] }, 3),
-    ], 'json');
+    const json = await client.ingest(
+      'crm',
+      'transactions',
+      [
+        tx({ email: String(id(1).record['email']).toUpperCase() }, 1),
+        tx({ email: `${x('unknown customer email')}@example.test` }, 2),
+        tx({ customer_id: id(2).record['customer_id'] }, 3),
+      ],
+      'json',
+    );
     expect(json.errors.map((e) => [e.row, e.field, e.code])).toEqual([[2, 'email', 'unknown_subject']]);
     const nd = await client.ingest('eshop', 'transactions', [tx({ email: id(3).record['email'] }, 4)], 'ndjson');
     expect(nd.accepted).toBe(1);
-    const csv = await client.ingest('stores', 'transactions', [
-      tx({ customer_id: id(5).record['customer_id'] }, 5),
-      tx({ customer_id: id(6).record['customer_id'] }, 6),
-      tx({ customer_id: `CID-${x('unknown customer id')}` }, 7),
-    ], 'csv');
+    const csv = await client.ingest(
+      'stores',
+      'transactions',
+      [
+        tx({ customer_id: id(5).record['customer_id'] }, 5),
+        tx({ customer_id: id(6).record['customer_id'] }, 6),
+        tx({ customer_id: `CID-${x('unknown customer id')}` }, 7),
+      ],
+      'csv',
+    );
     expect(csv.errors.map((e) => [e.row, e.field, e.code])).toEqual([[3, 'customer_id', 'unknown_subject']]);
     // identity 3's customer id belongs to eshop: from crm it links to nobody.
     const cross = await client.ingest('crm', 'transactions', [tx({ customer_id: id(3).record['customer_id'] }, 8)], 'csv');
@@ -137,40 +162,66 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
 
   it('refused batches carrying canaries store nothing: atomic, malformed, wrong type, headerless CSV, storage failure', async () => {
     const before = await counts(gw);
-    const atomic = await client.post('/v1/ingest/crm/customers', JSON.stringify([
-      { customer_id: `CID-${x('atomic good row id')}`, email: `${x('atomic good row email')}@example.test`, street: x('atomic street') },
-      { customer_id: `CID-${x('atomic bad row id')}`, email: x('atomic bad email') },
-    ]), { query: 'atomic=true' });
+    const atomic = await client.post(
+      '/v1/ingest/crm/customers',
+      JSON.stringify([
+        { customer_id: `CID-${x('atomic good row id')}`, email: `${x('atomic good row email')}@example.test`, street: x('atomic street') },
+        { customer_id: `CID-${x('atomic bad row id')}`, email: x('atomic bad email') },
+      ]),
+      { query: 'atomic=true' },
+    );
     expect(atomic.status).toBe(422);
 
-    const malformedJson = await client.post('/v1/ingest/crm/customers', `[{"customer_id":"CID-${x('malformed json id')}","email":"${x('malformed json email')}@example.test"`);
+    const malformedJson = await client.post(
+      '/v1/ingest/crm/customers',
+      `[{"customer_id":"CID-${x('malformed json id')}","email":"${x('malformed json email')}@example.test"`,
+    );
     expect(malformedJson.status).toBe(400);
-    const malformedNd = await client.post('/v1/ingest/crm/customers', `{"customer_id":"CID-${x('malformed ndjson id')}"}\n{"email":"${x('malformed ndjson email')}`, { contentType: 'application/x-ndjson' });
+    const malformedNd = await client.post(
+      '/v1/ingest/crm/customers',
+      `{"customer_id":"CID-${x('malformed ndjson id')}"}\n{"email":"${x('malformed ndjson email')}`,
+      { contentType: 'application/x-ndjson' },
+    );
     expect(malformedNd.status).toBe(400);
-    const malformedCsv = await client.post('/v1/ingest/crm/customers', `customer_id,email\n"CID-${x('malformed csv id')},${x('malformed csv email')}@example.test\n`, { contentType: 'text/csv' });
+    const malformedCsv = await client.post(
+      '/v1/ingest/crm/customers',
+      `customer_id,email\n"CID-${x('malformed csv id')},${x('malformed csv email')}@example.test\n`,
+      { contentType: 'text/csv' },
+    );
     expect(malformedCsv.status).toBe(400);
-    const wrongType = await client.post('/v1/ingest/crm/customers', JSON.stringify([{ customer_id: `CID-${x('wrong type id')}` }]), { contentType: 'text/plain' });
+    const wrongType = await client.post('/v1/ingest/crm/customers', JSON.stringify([{ customer_id: `CID-${x('wrong type id')}` }]), {
+      contentType: 'text/plain',
+    });
     expect(wrongType.status).toBe(415);
 
     // A CSV sent without its header line: the first data row is read as the header.
-    const headerless = await client.post('/v1/ingest/crm/customers',
+    const headerless = await client.post(
+      '/v1/ingest/crm/customers',
       `CID-${x('headerless id 1')},${x('headerless email 1')}@example.test,${x('headerless name 1')}\nCID-${x('headerless id 2')},${x('headerless email 2')}@example.test,${x('headerless name 2')}\n`,
-      { contentType: 'text/csv' });
+      { contentType: 'text/csv' },
+    );
     expect(headerless.status).toBe(200);
     expect(headerless.json).toMatchObject({ accepted: 0, rejected: 1, errors: [{ row: 1, field: 'customer_id', code: 'required' }] });
     // Its "column names" are the first row's values: they must not be echoed as ignored fields.
     expect((headerless.json as { ignored_fields: string[] }).ignored_fields).toEqual([]);
 
-    const failed = await withFailingTrigger(gw, { name: 'leak_fail', event: 'BEFORE INSERT ON vault', message: 'forced failure' },
-      () => client.post('/v1/ingest/crm/customers', JSON.stringify([
-        { customer_id: `CID-${x('storage failure id')}`, email: `${x('storage failure email')}@example.test`, last_name: x('storage failure name') },
-      ])));
+    const failed = await withFailingTrigger(gw, { name: 'leak_fail', event: 'BEFORE INSERT ON vault', message: 'forced failure' }, () =>
+      client.post(
+        '/v1/ingest/crm/customers',
+        JSON.stringify([
+          { customer_id: `CID-${x('storage failure id')}`, email: `${x('storage failure email')}@example.test`, last_name: x('storage failure name') },
+        ]),
+      ),
+    );
     expect(failed.status).toBe(500);
     const after = await counts(gw);
     // Only the headerless batch was recorded (with its one rejected row); no subject, link or vault row.
     expect(after).toMatchObject({
-      subjects: before.subjects, subject_links: before.subject_links, vault: before.vault,
-      transactions: before.transactions, ingest_batches: before.ingest_batches + 1,
+      subjects: before.subjects,
+      subject_links: before.subject_links,
+      vault: before.vault,
+      transactions: before.transactions,
+      ingest_batches: before.ingest_batches + 1,
     });
   });
 
@@ -186,8 +237,10 @@ describe('leak test: identifiers exist only as vault ciphertext', () => {
   });
 
   it('no table holds a canary in any column', async () => {
-    const text = (v: unknown) => JSON.stringify(v, (_k, x: unknown) =>
-      (x && typeof x === 'object' && (x as { type?: string }).type === 'Buffer' ? Buffer.from((x as { data: number[] }).data).toString('latin1') : x));
+    const text = (v: unknown) =>
+      JSON.stringify(v, (_k, x: unknown) =>
+        x && typeof x === 'object' && (x as { type?: string }).type === 'Buffer' ? Buffer.from((x as { data: number[] }).data).toString('latin1') : x,
+      );
     // positive control: the dump holds real content (features are in plain text)
     const subjects = text(await gw.db.all('SELECT * FROM subjects'));
     expect(scan(subjects, [{ label: 'csp', value: 'cadre' }]).length).toBeGreaterThan(0);

@@ -8,7 +8,8 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 const CLOCK = Date.UTC(2026, 0, 15);
 const EMAIL = 'marie.curie@example.test';
 /** The same mailbox, fullwidth (NFKC folds it back to ASCII). */
-const FULLWIDTH = '\uff2d\uff41\uff52\uff49\uff45\uff0e\uff23\uff55\uff52\uff49\uff45\uff20\uff25\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff54\uff45\uff53\uff54';
+const FULLWIDTH =
+  '\uff2d\uff41\uff52\uff49\uff45\uff0e\uff23\uff55\uff52\uff49\uff45\uff20\uff25\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff54\uff45\uff53\uff54';
 
 describe('linkage across sources and email variants', () => {
   let gw: TestGateway;
@@ -33,11 +34,16 @@ describe('linkage across sources and email variants', () => {
     expect(pseudonym).toMatch(PSEUDONYM_PATTERN);
     expect(pseudonym).toMatch(/^p1_[A-Za-z0-9_-]{22}$/);
 
-    const eshop = await client.ingest('eshop', 'customers', [
-      { customer_id: 'E-77', email: '   MARIE.CURIE@EXAMPLE.TEST\t' },
-      { customer_id: 'E-78', email: FULLWIDTH },
-      { customer_id: 'E-79', email: '\u3000marie.curie@example.test\u00a0' },
-    ], 'ndjson');
+    const eshop = await client.ingest(
+      'eshop',
+      'customers',
+      [
+        { customer_id: 'E-77', email: '   MARIE.CURIE@EXAMPLE.TEST\t' },
+        { customer_id: 'E-78', email: FULLWIDTH },
+        { customer_id: 'E-79', email: '\u3000marie.curie@example.test\u00a0' },
+      ],
+      'ndjson',
+    );
     expect(eshop.accepted).toBe(3);
     expect(eshop.errors).toEqual([]);
     const stores = await client.ingest('stores', 'customers', [{ customer_id: 'S-1', email: ` ${FULLWIDTH.toUpperCase()} ` }], 'csv');
@@ -51,7 +57,8 @@ describe('linkage across sources and email variants', () => {
     expect(vault.get(pseudonym)!.record['email']).toBe(EMAIL);
     // Nothing in the link index is the address or its plain hash: keyed hashes of the pseudonym format only.
     const links = await gw.db.all<{ key_hash: string; kind: string; pseudonym: string | null }>(
-      'SELECT l.key_hash, l.kind, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id');
+      'SELECT l.key_hash, l.kind, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id',
+    );
     expect(new Set(links.map((l) => l.pseudonym))).toEqual(new Set([pseudonym]));
     for (const l of links) expect(l.key_hash).toMatch(PSEUDONYM_PATTERN);
     expect(links.filter((l) => l.kind === 'email')).toHaveLength(1);
@@ -74,13 +81,14 @@ describe('linkage across sources and email variants', () => {
       { email: FULLWIDTH, date: '2025-12-24', amount: 35.5, channel: 'APP', transaction_id: 'T2' },
     ]);
     expect(byEmail).toMatchObject({ accepted: 2, rejected: 0, errors: [] });
-    const byId = await client.ingest('eshop', 'transactions', [
-      { customer_id: 'E-77', date: '2025-10-15', amount: 12, channel: 'store', transaction_id: 'T3' },
-    ], 'csv');
+    const byId = await client.ingest(
+      'eshop',
+      'transactions',
+      [{ customer_id: 'E-77', date: '2025-10-15', amount: 12, channel: 'store', transaction_id: 'T3' }],
+      'csv',
+    );
     expect(byId).toMatchObject({ accepted: 1, errors: [] });
-    const crmById = await client.ingest('crm', 'transactions', [
-      { customer_id: 'C-100', date: '2026-01-03', amount: 100, channel: 'phone' },
-    ], 'ndjson');
+    const crmById = await client.ingest('crm', 'transactions', [{ customer_id: 'C-100', date: '2026-01-03', amount: 100, channel: 'phone' }], 'ndjson');
     expect(crmById).toMatchObject({ accepted: 1, errors: [] });
     const f = await featureOf(gw, pseudonym);
     expect(f.frequency).toBe(4);
@@ -127,7 +135,9 @@ describe('linkage across sources and email variants', () => {
     const pierre = (await vaultByEmail(gw, 'pierre.curie@example.test'))!.pseudonym;
     const before = (await featureOf(gw, pierre)).frequency;
     // Pierre's email with Marie's crm customer id: the email (first in the linkage order) decides.
-    const a = await client.ingest('crm', 'transactions', [{ email: 'pierre.curie@example.test', customer_id: 'C-100', date: '2026-01-07', amount: 5, channel: 'store' }]);
+    const a = await client.ingest('crm', 'transactions', [
+      { email: 'pierre.curie@example.test', customer_id: 'C-100', date: '2026-01-07', amount: 5, channel: 'store' },
+    ]);
     expect(a.errors).toEqual([]);
     expect((await featureOf(gw, pierre)).frequency).toBe(before + 1);
   });
@@ -151,8 +161,10 @@ describe('linkage across sources and email variants', () => {
     const pierre = (await vaultByEmail(gw, 'pierre.curie@example.test'))!.pseudonym;
     expect(marie).not.toBe(pierre);
     const n = (await features(gw)).length;
-    const linksOf = () => gw.db.all<{ key_hash: string; subject_id: number; pseudonym: string | null }>(
-      'SELECT l.key_hash, l.subject_id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id ORDER BY l.key_hash');
+    const linksOf = () =>
+      gw.db.all<{ key_hash: string; subject_id: number; pseudonym: string | null }>(
+        'SELECT l.key_hash, l.subject_id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id ORDER BY l.key_hash',
+      );
     const linksBefore = await linksOf();
     const vaultBefore = JSON.stringify([...(await readVault(gw)).entries()]);
     // Pierre's email with Marie's crm customer id, and a row that is fine
@@ -169,7 +181,8 @@ describe('linkage across sources and email variants', () => {
     const irene = (await vaultByEmail(gw, 'irene.curie@example.test'))!.pseudonym;
     expect(linksAfter.filter((l) => l.pseudonym !== irene)).toEqual(linksBefore);
     expect(JSON.stringify([...(await readVault(gw)).entries()].filter(([p]) => p === marie || p === pierre))).toBe(
-      JSON.stringify((JSON.parse(vaultBefore) as [string, unknown][]).filter(([p]) => p === marie || p === pierre)));
+      JSON.stringify((JSON.parse(vaultBefore) as [string, unknown][]).filter(([p]) => p === marie || p === pierre)),
+    );
     expect((await featureOf(gw, pierre)).csp).not.toBe('ouvrier');
     // Marie's crm customer id still leads to Marie
     const before = (await featureOf(gw, marie)).frequency;

@@ -55,15 +55,23 @@ describe('ingest preparation on worker threads', () => {
     expect(stored.filter((r) => r.includes('"city":"Lyon"')).length).toBeGreaterThanOrEqual(90);
 
     // the two gateways' clocks differ: times are left out
-    const featureRows = async (gw: TestGateway) => (await features(gw))
-      .map(({ pseudonym: _p, created_at: _c, updated_at: _u, provenance, ...f }) => JSON.stringify({ ...f, provenance: Object.keys(JSON.parse(provenance) as object).sort() })).sort();
+    const featureRows = async (gw: TestGateway) =>
+      (await features(gw))
+        .map(({ pseudonym: _p, created_at: _c, updated_at: _u, provenance, ...f }) =>
+          JSON.stringify({ ...f, provenance: Object.keys(JSON.parse(provenance) as object).sort() }),
+        )
+        .sort();
     expect(await featureRows(pooled)).toEqual(await featureRows(inline));
     const states = async (gw: TestGateway) => [...(await consentStates(gw)).values()].map((m) => JSON.stringify([...m].sort())).sort();
     expect(await states(pooled)).toEqual(await states(inline));
   });
 
   it('a body that cannot be parsed is refused with the same problem', async () => {
-    const body = customers.slice(0, 450).map((r) => JSON.stringify(r)).join('\n') + '\n{"email": broken';
+    const body =
+      customers
+        .slice(0, 450)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n{"email": broken';
     const x = await a.post('/v1/ingest/crm/customers', body, { contentType: 'application/x-ndjson' });
     const y = await b.post('/v1/ingest/crm/customers', body, { contentType: 'application/x-ndjson' });
     expect(y.status).toBe(400);

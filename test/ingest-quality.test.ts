@@ -8,10 +8,21 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 const CLOCK = Date.UTC(2026, 0, 15, 8);
 const HOUR = 3_600_000;
 
-interface FieldStats { seen: number; present: number; valid: number; invalid_by_rule: string }
+interface FieldStats {
+  seen: number;
+  present: number;
+  valid: number;
+  invalid_by_rule: string;
+}
 interface SourceStats {
-  batches: number; rows: number; accepted: number; rejected: number; duplicates: number;
-  rejected_by_rule: string; first_batch_at: number; last_batch_at: number;
+  batches: number;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  rejected_by_rule: string;
+  first_batch_at: number;
+  last_batch_at: number;
 }
 
 describe('data quality counters', () => {
@@ -19,8 +30,12 @@ describe('data quality counters', () => {
   let client: IngestClient;
   const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, number>;
   const field = async (source: string, type: string, name: string) => {
-    const r = await gw.db.get<FieldStats>('SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?',
-      source, type, name);
+    const r = await gw.db.get<FieldStats>(
+      'SELECT seen, present, valid, invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?',
+      source,
+      type,
+      name,
+    );
     return r && { ...r, invalid_by_rule: json(r.invalid_by_rule) };
   };
   const source = async (s: string, type: string) => {
@@ -47,22 +62,41 @@ describe('data quality counters', () => {
     expect(await field('bad-crm', 'customers', 'gender')).toEqual({ seen: 4, present: 2, valid: 1, invalid_by_rule: { enum: 1 } });
     expect(await field('bad-crm', 'customers', 'iban')).toEqual({ seen: 4, present: 0, valid: 0, invalid_by_rule: {} });
     expect(await source('bad-crm', 'customers')).toEqual({
-      source: 'bad-crm', record_type: 'customers', batches: 1, rows: 4, accepted: 2, rejected: 2, duplicates: 0,
-      rejected_by_rule: { format: 1, required: 1, enum: 1 }, first_batch_at: CLOCK, last_batch_at: CLOCK,
+      source: 'bad-crm',
+      record_type: 'customers',
+      batches: 1,
+      rows: 4,
+      accepted: 2,
+      rejected: 2,
+      duplicates: 0,
+      rejected_by_rule: { format: 1, required: 1, enum: 1 },
+      first_batch_at: CLOCK,
+      last_batch_at: CLOCK,
     });
   });
 
   it('a second batch adds to the counters, merges rule counts and moves last_batch_at only', async () => {
     gw.advance(2 * HOUR);
-    await client.ingest('bad-crm', 'customers', [
-      { customer_id: 'Q5', email: 'q5@example.test' },
-      { customer_id: 'Q5', email: 'Q5@example.test' },
-      { customer_id: 'Q6', email: 'encore-faux' },
-    ], 'csv');
+    await client.ingest(
+      'bad-crm',
+      'customers',
+      [
+        { customer_id: 'Q5', email: 'q5@example.test' },
+        { customer_id: 'Q5', email: 'Q5@example.test' },
+        { customer_id: 'Q6', email: 'encore-faux' },
+      ],
+      'csv',
+    );
     expect(await field('bad-crm', 'customers', 'email')).toEqual({ seen: 7, present: 6, valid: 4, invalid_by_rule: { format: 2 } });
     expect(await source('bad-crm', 'customers')).toMatchObject({
-      batches: 2, rows: 7, accepted: 4, rejected: 3, duplicates: 1,
-      rejected_by_rule: { format: 2, required: 1, enum: 1 }, first_batch_at: CLOCK, last_batch_at: CLOCK + 2 * HOUR,
+      batches: 2,
+      rows: 7,
+      accepted: 4,
+      rejected: 3,
+      duplicates: 1,
+      rejected_by_rule: { format: 2, required: 1, enum: 1 },
+      first_batch_at: CLOCK,
+      last_batch_at: CLOCK + 2 * HOUR,
     });
   });
 
@@ -73,13 +107,18 @@ describe('data quality counters', () => {
       { email: 'g1@example.test', date: '2026-01-10', amount: 5, channel: 'web', transaction_id: 'X1' },
       { email: 'nobody@example.test', date: '2026-01-10', amount: 5, channel: 'web' },
     ]);
-    expect(await source('good-shop', 'transactions')).toMatchObject({ batches: 1, rows: 3, rejected: 1, duplicates: 1, rejected_by_rule: { unknown_subject: 1 } });
+    expect(await source('good-shop', 'transactions')).toMatchObject({
+      batches: 1,
+      rows: 3,
+      rejected: 1,
+      duplicates: 1,
+      rejected_by_rule: { unknown_subject: 1 },
+    });
     expect(await source('good-shop', 'customers')).toMatchObject({ batches: 1, rows: 1, accepted: 1, rejected: 0 });
   });
 
   it('the quality tables hold counts and rule codes only', async () => {
-    const dump = JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'))
-      + JSON.stringify(await gw.db.all('SELECT * FROM quality_source_stats'));
+    const dump = JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats')) + JSON.stringify(await gw.db.all('SELECT * FROM quality_source_stats'));
     for (const v of ['q1@', 'q2-pas-valide', 'encore-faux', 'zz', 'nobody@', 'X1', 'Q5']) expect(dump).not.toContain(v);
   });
 
@@ -88,11 +127,19 @@ describe('data quality counters', () => {
     for (const role of ['dpo', 'admin']) {
       const res = await gw.request('/v1/quality', { token: await gw.mint([role]) });
       expect(res.status).toBe(200);
-      const card = await res.json() as {
+      const card = (await res.json()) as {
         validity_threshold: number;
-        sources: { source: string; record_type: string; rows: number; validity: number | null; duplicate_rate: number | null; flagged: boolean;
+        sources: {
+          source: string;
+          record_type: string;
+          rows: number;
+          validity: number | null;
+          duplicate_rate: number | null;
+          flagged: boolean;
           freshness: { first_batch_at: string; last_batch_at: string; hours_since_last_batch: number };
-          rejected_by_rule: Record<string, number>; fields: Record<string, { completeness: number | null; validity: number | null; invalid_by_rule: Record<string, number> }> }[];
+          rejected_by_rule: Record<string, number>;
+          fields: Record<string, { completeness: number | null; validity: number | null; invalid_by_rule: Record<string, number> }>;
+        }[];
       };
       expect(card.validity_threshold).toBe(0.95);
       const bad = card.sources.find((s) => s.source === 'bad-crm' && s.record_type === 'customers')!;
@@ -100,7 +147,9 @@ describe('data quality counters', () => {
       expect(bad.validity).toBeCloseTo(4 / 7, 3);
       expect(bad.duplicate_rate).toBeCloseTo(1 / 7, 3);
       expect(bad.freshness).toEqual({
-        first_batch_at: new Date(CLOCK).toISOString(), last_batch_at: new Date(CLOCK + 2 * HOUR).toISOString(), hours_since_last_batch: 1,
+        first_batch_at: new Date(CLOCK).toISOString(),
+        last_batch_at: new Date(CLOCK + 2 * HOUR).toISOString(),
+        hours_since_last_batch: 1,
       });
       expect(bad.fields['email']!.completeness).toBeCloseTo(6 / 7, 3);
       expect(bad.fields['email']!.validity).toBeCloseTo(4 / 6, 3);

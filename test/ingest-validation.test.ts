@@ -94,7 +94,10 @@ describe('validation: every rule, with no value echoed', () => {
     expect(answer.rejected).toBe(CUSTOMER_CASES.length);
     CUSTOMER_CASES.forEach((c, k) => {
       const mine = answer.errors.filter((e) => e.row === k + 1);
-      expect(mine.map((e) => [e.field, e.code]), c.rule).toEqual([[c.field, c.code]]);
+      expect(
+        mine.map((e) => [e.field, e.code]),
+        c.rule,
+      ).toEqual([[c.field, c.code]]);
       const value = c.value ?? c.row?.[c.field];
       expectRowError(answer, k + 1, c.field, c.code, typeof value === 'object' ? JSON.stringify(value) : value);
     });
@@ -167,7 +170,12 @@ describe('validation: every rule, with no value echoed', () => {
   it('a JSON array element that is not an object is a row error, not a batch error', async () => {
     const a = await client.ingest('shapes', 'customers', [{ customer_id: 'O1' }, 'chaine-seule', 42, null, [1], { customer_id: 'O6' }] as unknown as Row[]);
     expect(a.accepted).toBe(2);
-    expect(a.errors.map((e) => [e.row, e.code])).toEqual([[2, 'type'], [3, 'type'], [4, 'type'], [5, 'type']]);
+    expect(a.errors.map((e) => [e.row, e.code])).toEqual([
+      [2, 'type'],
+      [3, 'type'],
+      [4, 'type'],
+      [5, 'type'],
+    ]);
     expect(JSON.stringify(a)).not.toContain('chaine-seule');
   });
 
@@ -176,7 +184,11 @@ describe('validation: every rule, with no value echoed', () => {
     const res = await client.post('/v1/ingest/csvrows/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     const a = res.json as Parameters<typeof expectRowError>[0] & { accepted: number; rejected: number };
-    expect(a.errors.map((e) => [e.row, e.field, e.code])).toEqual([[2, 'email', 'format'], [3, 'gender', 'enum'], [5, 'customer_id', 'required']]);
+    expect(a.errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [2, 'email', 'format'],
+      [3, 'gender', 'enum'],
+      [5, 'customer_id', 'required'],
+    ]);
     expect(a.accepted).toBe(2);
     expect(a.rejected).toBe(3);
   });
@@ -186,20 +198,43 @@ describe('validation: every rule, with no value echoed', () => {
     const res = await client.post('/v1/ingest/ndrows/customers', nd, { contentType: 'application/x-ndjson' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({
-      accepted: 1, rejected: 2,
-      errors: [{ row: 2, field: 'email', code: 'format' }, { row: 3, field: 'gender', code: 'enum' }],
+      accepted: 1,
+      rejected: 2,
+      errors: [
+        { row: 2, field: 'email', code: 'format' },
+        { row: 3, field: 'gender', code: 'enum' },
+      ],
     });
     const alias = await client.post('/v1/ingest/ndrows/customers', '{"customer_id":"N4"}\n', { contentType: 'application/ndjson' });
     expect(alias.status).toBe(200);
   });
 
   it('an empty optional cell is absent, not invalid; an empty required cell is "required"', async () => {
-    const cols = ['customer_id', 'email', 'first_name', 'phone', 'iban', 'nir', 'siret', 'postcode', 'birth_date', 'income', 'gender', 'csp', 'channel_preference', 'signup_date', 'country'];
-    const csv = toCsv([
-      { customer_id: 'E1', email: 'empty.cells@example.test', first_name: '' },
-      { customer_id: 'E2', email: ' ', first_name: 'Zoé', phone: '  ' },
-      { customer_id: '', email: 'no.id@example.test' },
-    ], cols);
+    const cols = [
+      'customer_id',
+      'email',
+      'first_name',
+      'phone',
+      'iban',
+      'nir',
+      'siret',
+      'postcode',
+      'birth_date',
+      'income',
+      'gender',
+      'csp',
+      'channel_preference',
+      'signup_date',
+      'country',
+    ];
+    const csv = toCsv(
+      [
+        { customer_id: 'E1', email: 'empty.cells@example.test', first_name: '' },
+        { customer_id: 'E2', email: ' ', first_name: 'Zoé', phone: '  ' },
+        { customer_id: '', email: 'no.id@example.test' },
+      ],
+      cols,
+    );
     const res = await client.post('/v1/ingest/empties/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, rejected: 1, errors: [{ row: 3, field: 'customer_id', code: 'required' }], ignored_fields: [] });
@@ -223,14 +258,14 @@ describe('validation: every rule, with no value echoed', () => {
     const v = (await vaultByEmail(gw, 'unknown.cols@example.test'))!;
     expect(v.record).toEqual({ customer_id: 'U1', email: 'unknown.cols@example.test' });
     expect(JSON.stringify(v.meta)).not.toContain('note_libre');
-    const dump = JSON.stringify(await gw.db.all('SELECT * FROM subjects'))
-      + JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'));
+    const dump = JSON.stringify(await gw.db.all('SELECT * FROM subjects')) + JSON.stringify(await gw.db.all('SELECT * FROM quality_field_stats'));
     expect(dump).not.toContain('valeur-inconnue-9c1');
     expect(dump).not.toContain('note_libre');
   });
 
   it('reads a French CSV: semicolons, decimal comma, BOM, CRLF, quoted cells', async () => {
-    const csv = '\ufeffcustomer_id;email;income;street\r\nF1;fr.csv@example.test;41500,50;"3, rue de la Paix"\r\nF2;fr.csv2@example.test;"38000,25";Bât. A, 2e étage\r\n';
+    const csv =
+      '\ufeffcustomer_id;email;income;street\r\nF1;fr.csv@example.test;41500,50;"3, rue de la Paix"\r\nF2;fr.csv2@example.test;"38000,25";Bât. A, 2e étage\r\n';
     const res = await client.post('/v1/ingest/frcsv/customers', csv, { contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, rejected: 0, errors: [] });

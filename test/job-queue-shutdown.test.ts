@@ -24,18 +24,42 @@ describe('job queue shutdown', () => {
 
   async function queued(id: string): Promise<void> {
     const at = gw.now();
-    await gw.storage.runs.insert({
-      id, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'kmeans',
-      params: {}, policyVersion: gw.policies.version, privilege: null, createdAt: at,
-    }, { runId: id, owner: 'dev:analyst', spec: { method: 'kmeans' } } as unknown as JobInput);
+    await gw.storage.runs.insert(
+      {
+        id,
+        owner: 'dev:analyst',
+        issuerId: 'dev',
+        roles: ['marketing'],
+        purpose: 'segmentation_analytics',
+        method: 'kmeans',
+        params: {},
+        policyVersion: gw.policies.version,
+        privilege: null,
+        createdAt: at,
+      },
+      { runId: id, owner: 'dev:analyst', spec: { method: 'kmeans' } } as unknown as JobInput,
+    );
   }
 
   /** A queue over the real run store whose worker is the stand-in; resolves `running` when the worker took the job. */
   function queue() {
     let took!: () => void;
-    const running = new Promise<void>((r) => { took = r; });
-    const runs: RunStore = { ...gw.storage.runs, progress: async (...a) => { took(); return gw.storage.runs.progress(...a); } };
-    const q = new JobQueue(runs, gw.logger, { url: STALLED, boot: { storage: { dataDir: gw.dataDir }, threads: 1 } }, { timeoutMs: 600_000, leaseMs: 60_000, pollMs: 60_000 });
+    const running = new Promise<void>((r) => {
+      took = r;
+    });
+    const runs: RunStore = {
+      ...gw.storage.runs,
+      progress: async (...a) => {
+        took();
+        return gw.storage.runs.progress(...a);
+      },
+    };
+    const q = new JobQueue(
+      runs,
+      gw.logger,
+      { url: STALLED, boot: { storage: { dataDir: gw.dataDir }, threads: 1 } },
+      { timeoutMs: 600_000, leaseMs: 60_000, pollMs: 60_000 },
+    );
     const settled: { outcome: JobOutcome }[] = [];
     q.onSettled = (_m, outcome) => settled.push({ outcome });
     const control = new BroadcastChannel('stalled-job');
@@ -48,14 +72,18 @@ describe('job queue shutdown', () => {
     try {
       q.start();
       await running;
-      expect((await gw.db.get<{ claimed_by: string | null; attempts: number }>('SELECT claimed_by, attempts FROM segmentation_runs WHERE id = ?', 'seg_handback'))).toEqual({ claimed_by: q.claimant, attempts: 1 });
+      expect(
+        await gw.db.get<{ claimed_by: string | null; attempts: number }>('SELECT claimed_by, attempts FROM segmentation_runs WHERE id = ?', 'seg_handback'),
+      ).toEqual({ claimed_by: q.claimant, attempts: 1 });
       await q.close(0);
     } finally {
       restore();
     }
     expect(settled).toEqual([{ outcome: 'handed_back' }]);
     const row = await gw.db.get<{ status: string; claimed_by: string | null; lease_until: number | null; attempts: number; progress: number }>(
-      'SELECT status, claimed_by, lease_until, attempts, progress FROM segmentation_runs WHERE id = ?', 'seg_handback');
+      'SELECT status, claimed_by, lease_until, attempts, progress FROM segmentation_runs WHERE id = ?',
+      'seg_handback',
+    );
     expect(row).toMatchObject({ status: 'queued', claimed_by: null, lease_until: null, attempts: 0 });
     expect(Number(row!.progress)).toBe(0);
     // claimable at once by any instance, as a first attempt
@@ -72,7 +100,9 @@ describe('job queue shutdown', () => {
       await running;
       const closed = q.close(600_000);
       let done = false;
-      void closed.then(() => { done = true; });
+      void closed.then(() => {
+        done = true;
+      });
       await new Promise((r) => setImmediate(r));
       expect(done).toBe(false);
       finish();

@@ -3,8 +3,17 @@
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  allocSharedMatrix, chooseK, closeSharedPools, createRng, fitKMeans, greedyKmeansPlusPlus, kmeans, kmeansPlusPlus,
-  KMeansWorkerPool, silhouetteSample, type KMeansResult,
+  allocSharedMatrix,
+  chooseK,
+  closeSharedPools,
+  createRng,
+  fitKMeans,
+  greedyKmeansPlusPlus,
+  kmeans,
+  kmeansPlusPlus,
+  KMeansWorkerPool,
+  silhouetteSample,
+  type KMeansResult,
 } from '../src/segmentation/kmeans/index.ts';
 
 interface Planted {
@@ -72,8 +81,11 @@ function expectSameAsOracle(ours: KMeansResult, ref: ReturnType<typeof oracle>):
 function expectIdentical(a: KMeansResult, b: KMeansResult): void {
   expect(b.iterations).toBe(a.iterations);
   expect(b.inertia).toBe(a.inertia);
-  expect(Buffer.from(b.assignments.buffer, b.assignments.byteOffset, b.assignments.byteLength)
-    .equals(Buffer.from(a.assignments.buffer, a.assignments.byteOffset, a.assignments.byteLength))).toBe(true);
+  expect(
+    Buffer.from(b.assignments.buffer, b.assignments.byteOffset, b.assignments.byteLength).equals(
+      Buffer.from(a.assignments.buffer, a.assignments.byteOffset, a.assignments.byteLength),
+    ),
+  ).toBe(true);
   expect(Array.from(b.centroids)).toEqual(Array.from(a.centroids));
 }
 
@@ -219,7 +231,11 @@ describe('threads and reproducibility', () => {
 
 describe('cluster quality', () => {
   it('recovers planted clusters (each planted cluster maps to one found cluster for >= 99% of its points)', () => {
-    for (const [d, clusters, seed] of [[4, 6, 41], [8, 8, 42], [2, 3, 43]] as const) {
+    for (const [d, clusters, seed] of [
+      [4, 6, 41],
+      [8, 8, 42],
+      [2, 3, 43],
+    ] as const) {
       const p = separated(12_000, d, clusters, seed);
       const r = fitKMeans(p.data, p.n, p.d, { k: clusters, seed });
       const agree = agreement(p.labels, r.assignments, clusters, clusters);
@@ -253,7 +269,11 @@ describe('cluster quality', () => {
     for (let i = 0; i < p.n; i++) {
       const sums = [0, 0, 0];
       const counts = [0, 0, 0];
-      for (let j = 0; j < p.n; j++) if (j !== i) { sums[r.assignments[j]!]! += dist(i, j); counts[r.assignments[j]!]!++; }
+      for (let j = 0; j < p.n; j++)
+        if (j !== i) {
+          sums[r.assignments[j]!]! += dist(i, j);
+          counts[r.assignments[j]!]!++;
+        }
       const own = r.assignments[i]!;
       const a = sums[own]! / counts[own]!;
       const b = Math.min(...[0, 1, 2].filter((c) => c !== own).map((c) => sums[c]! / counts[c]!));

@@ -47,13 +47,24 @@ describe('streamed member exports', () => {
     rec = new Recorder(gw);
     seg = new SegClient(gw, rec);
     const channel = (i: number) => (i < WEB ? 'web' : i < WEB + STORE ? 'store' : 'app');
-    await rec.ingest('crm', 'customers', fillers('mexp', WEB + STORE + APP, { consent_partner_sharing: true }).map((r, i) => ({ ...r, channel_preference: channel(i) })));
+    await rec.ingest(
+      'crm',
+      'customers',
+      fillers('mexp', WEB + STORE + APP, { consent_partner_sharing: true }).map((r, i) => ({ ...r, channel_preference: channel(i) })),
+    );
     marketing = await seg.marketing();
     run = await seg.run(marketing, {
-      purpose: 'segmentation_analytics', method: 'rules',
-      rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }, { name: 'app', where: { channel_preference: { eq: 'app' } } }],
+      purpose: 'segmentation_analytics',
+      method: 'rules',
+      rules: [
+        { name: 'web', where: { channel_preference: { eq: 'web' } } },
+        { name: 'app', where: { channel_preference: { eq: 'app' } } },
+      ],
     });
-    expect(run.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', WEB], ['remainder', STORE + APP]]);
+    expect(run.result.segments.map((s) => [s.id, s.size])).toEqual([
+      ['rule-1', WEB],
+      ['remainder', STORE + APP],
+    ]);
   });
   afterAll(() => gw?.cleanup());
 
@@ -70,7 +81,11 @@ describe('streamed member exports', () => {
     expect(new Set(members).size).toBe(WEB);
     expect(members).toEqual(await seg.allMembers(marketing, run.id, 'rule-1', 1000));
     const parts = await exportEntries(before);
-    expect(parts.filter((p) => JSON.parse(p.detail).streamed === true).map((p) => JSON.parse(p.detail).count)).toEqual([EXPORT_PART, EXPORT_PART, WEB - 2 * EXPORT_PART]);
+    expect(parts.filter((p) => JSON.parse(p.detail).streamed === true).map((p) => JSON.parse(p.detail).count)).toEqual([
+      EXPORT_PART,
+      EXPORT_PART,
+      WEB - 2 * EXPORT_PART,
+    ]);
     const streamed = parts.filter((p) => JSON.parse(p.detail).streamed === true);
     expect(streamed.map((p) => JSON.parse(p.detail).part)).toEqual([1, 2, 3]);
     expect(streamed.flatMap((p) => JSON.parse(p.subjects) as string[])).toEqual(members); // marketing: internal pseudonyms
@@ -91,7 +106,11 @@ describe('streamed member exports', () => {
     expect(remainder).toEqual(rows.filter((r) => r['segment_id'] === 'remainder'));
     expect(await jsonPages(`/v1/segmentations/${run.id}/members?segment=remainder`)).toEqual(remainder);
     // the suppressed rule, an unknown segment, another caller's run: not found, CSV or JSON
-    for (const path of [`/v1/segmentations/${run.id}/members?segment=rule-2`, `/v1/segmentations/${run.id}/segments/rule-2/members`, `/v1/segmentations/${run.id}/members?segment=nope`]) {
+    for (const path of [
+      `/v1/segmentations/${run.id}/members?segment=rule-2`,
+      `/v1/segmentations/${run.id}/segments/rule-2/members`,
+      `/v1/segmentations/${run.id}/members?segment=nope`,
+    ]) {
       expect((await csv(path)).status, path).toBe(404);
       expect((await rec.get(path, marketing)).status, path).toBe(404);
     }
@@ -117,7 +136,10 @@ describe('streamed member exports', () => {
     gw.advance(60_000);
     const withdrawn = before[0]!;
     expect((await rec.postJson(`/v1/subjects/${withdrawn}/consents`, dpo, { purpose: 'segmentation_analytics', status: 'withdrawn' })).status).toBe(201);
-    const erased = await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: `fill.mexp.${WEB + 1}@example-mail.test` } });
+    const erased = await rec.postJson('/v1/dsr/erasure', dpo, {
+      reference: 'DSR-TEST-0001',
+      identifier: { type: 'email', value: `fill.mexp.${WEB + 1}@example-mail.test` },
+    });
     expect(erased.status, erased.text).toBe(200);
     const after = rowsOf(await (await csv(`/v1/segmentations/${run.id}/segments/remainder/members`)).text()).map((r) => r['pseudonym']!);
     expect(after).not.toContain(withdrawn);
@@ -128,33 +150,48 @@ describe('streamed member exports', () => {
 
   it('refused before a byte when the first part cannot be audited; cut short without a final line break when a later part cannot', async () => {
     const path = `/v1/segmentations/${run.id}/segments/rule-1/members`;
-    await withFailingTrigger(gw, { name: 'no_export', event: 'BEFORE INSERT ON audit_log', condition: "NEW.action = 'segment.members.export'", message: 'refused' }, async () => {
-      const res = await csv(path);
-      expect(res.status).toBe(503);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    });
+    await withFailingTrigger(
+      gw,
+      { name: 'no_export', event: 'BEFORE INSERT ON audit_log', condition: "NEW.action = 'segment.members.export'", message: 'refused' },
+      async () => {
+        const res = await csv(path);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      },
+    );
     const before = await lastSeq(gw);
-    await withFailingTrigger(gw, { name: 'no_part_two', event: 'BEFORE INSERT ON audit_log', condition: `NEW.action = 'segment.members.export' AND NEW.detail LIKE '%"part":2}%'`, message: 'refused' }, async () => {
-      const res = await csv(path);
-      expect(res.status).toBe(200);
-      const reader = res.body!.getReader();
-      let text = '';
-      let failed: unknown;
-      try {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
-      } catch (e) {
-        failed = e;
-      }
-      expect(failed, 'the body must not end as a complete one').toBeDefined();
-      expect(text.endsWith('\r\n')).toBe(false);
-      const sent = text.split('\r\n').slice(1);
-      expect(sent).toHaveLength(EXPORT_PART);
-      // what left is exactly what the one written part names
-      const parts = await exportEntries(before);
-      expect(parts).toHaveLength(1);
-      expect(JSON.parse(parts[0]!.subjects)).toEqual(sent);
-    });
-    const warning = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'member export ended before its last member: the file has no final line break');
+    await withFailingTrigger(
+      gw,
+      {
+        name: 'no_part_two',
+        event: 'BEFORE INSERT ON audit_log',
+        condition: `NEW.action = 'segment.members.export' AND NEW.detail LIKE '%"part":2}%'`,
+        message: 'refused',
+      },
+      async () => {
+        const res = await csv(path);
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        let text = '';
+        let failed: unknown;
+        try {
+          for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+        } catch (e) {
+          failed = e;
+        }
+        expect(failed, 'the body must not end as a complete one').toBeDefined();
+        expect(text.endsWith('\r\n')).toBe(false);
+        const sent = text.split('\r\n').slice(1);
+        expect(sent).toHaveLength(EXPORT_PART);
+        // what left is exactly what the one written part names
+        const parts = await exportEntries(before);
+        expect(parts).toHaveLength(1);
+        expect(JSON.parse(parts[0]!.subjects)).toEqual(sent);
+      },
+    );
+    const warning = gw.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['msg'] === 'member export ended before its last member: the file has no final line break');
     expect(warning).toMatchObject({ level: 40, reason: 'storage_error', lines: EXPORT_PART });
   });
 });

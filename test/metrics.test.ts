@@ -72,9 +72,16 @@ describe('metrics', () => {
     expect(ok.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(ok.headers.get('cache-control')).toBe('no-store');
     const text = await ok.text();
-    for (const name of ['veilgate_http_request_duration_seconds', 'veilgate_ingest_rows_total', 'veilgate_audit_append_duration_seconds',
-      'veilgate_audit_head_seq', 'veilgate_db_connections', 'veilgate_db_unit_duration_seconds', 'nodejs_eventloop_lag_seconds',
-      'veilgate_http_requests_in_flight']) {
+    for (const name of [
+      'veilgate_http_request_duration_seconds',
+      'veilgate_ingest_rows_total',
+      'veilgate_audit_append_duration_seconds',
+      'veilgate_audit_head_seq',
+      'veilgate_db_connections',
+      'veilgate_db_unit_duration_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'veilgate_http_requests_in_flight',
+    ]) {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
   });
@@ -91,7 +98,12 @@ describe('metrics', () => {
     const run = await seg.run(await seg.marketing(), { purpose: 'segmentation_analytics', method: 'kmeans', features: ['age', 'monetary'], k: 3, seed: 1 });
     expect(run.status).toBe('succeeded');
     const dpo = await gw.mint(['dpo'], { sub: `dpo-${tag}` });
-    const granted = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [seeded.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const granted = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [seeded.pseudonym],
+      fields: ['email'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(granted.status, granted.text).toBe(201);
     const refused = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [seeded.pseudonym], fields: ['email'], purpose: 'customer_service' });
     expect(refused.status).toBe(422);
@@ -119,15 +131,23 @@ describe('metrics', () => {
     const marketing = await gw.mint(['marketing'], { sub: `analyst-${tag}` });
     const runId = `seg_${crypto.randomUUID()}`;
     const probes = [
-      `/v1/subjects/${encodeURIComponent(email)}`, `/v1/subjects/${seeded.pseudonym}`, `/v1/segmentations/${runId}`,
-      `/v1/nothing/${encodeURIComponent(email)}`, `/${encodeURIComponent(email)}`,
+      `/v1/subjects/${encodeURIComponent(email)}`,
+      `/v1/subjects/${seeded.pseudonym}`,
+      `/v1/segmentations/${runId}`,
+      `/v1/nothing/${encodeURIComponent(email)}`,
+      `/${encodeURIComponent(email)}`,
     ];
     for (const p of probes) expect((await gw.request(p, { token: marketing })).status).toBeGreaterThanOrEqual(400);
     const text = await scrape();
     const needles = [
-      ...canaryIdentity(tag, 1).needles, ...canaryIdentity(tag, 2).needles, ...canaryIdentity(tag, 3).needles,
-      { label: 'pseudonym', value: seeded.pseudonym }, { label: 'run id', value: runId },
-      { label: 'token subject', value: `analyst-${tag}` }, { label: 'admin subject', value: `ops-${tag}` }, { label: 'dpo subject', value: `dpo-${tag}` },
+      ...canaryIdentity(tag, 1).needles,
+      ...canaryIdentity(tag, 2).needles,
+      ...canaryIdentity(tag, 3).needles,
+      { label: 'pseudonym', value: seeded.pseudonym },
+      { label: 'run id', value: runId },
+      { label: 'token subject', value: `analyst-${tag}` },
+      { label: 'admin subject', value: `ops-${tag}` },
+      { label: 'dpo subject', value: `dpo-${tag}` },
     ];
     expect(scan(text, needles).map((h) => h.label)).toEqual([]);
     // every route label is a registered pattern, or the one label for what no route answered
@@ -157,6 +177,11 @@ describe('the loopback metrics listener', () => {
       await gw.cleanup();
     }
     // closed with the gateway
-    expect(await fetch(`${metricsUrl}/metrics`).then(() => 'open', () => 'closed')).toBe('closed');
+    expect(
+      await fetch(`${metricsUrl}/metrics`).then(
+        () => 'open',
+        () => 'closed',
+      ),
+    ).toBe('closed');
   });
 });

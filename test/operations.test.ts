@@ -14,7 +14,9 @@ const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_j
 
 describe('operations endpoints', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await testGateway(); });
+  beforeAll(async () => {
+    gw = await testGateway();
+  });
   afterAll(() => gw?.cleanup());
 
   it('GET /healthz is 200 without a token', async () => {
@@ -135,7 +137,9 @@ describe('the SQLite database file', () => {
 
 describe('readiness after the database is gone', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await testGateway(); });
+  beforeAll(async () => {
+    gw = await testGateway();
+  });
   afterAll(() => gw?.cleanup());
 
   it('is 503 problem+json once the sqlite connection is closed, while /healthz stays 200', async () => {

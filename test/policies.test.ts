@@ -118,7 +118,10 @@ describe('broken policy files', () => {
     expect(issue.path).toMatch(/^roles\.dpo\.operations\[\d+\]$/);
     // The path points at the same entry as the line.
     const idx = Number(/\[(\d+)\]$/.exec(issue.path)![1]);
-    const dpoList = text.split('\n').slice(lineOf(text, '  dpo:')).filter((l) => /^ {6}- /.test(l));
+    const dpoList = text
+      .split('\n')
+      .slice(lineOf(text, '  dpo:'))
+      .filter((l) => /^ {6}- /.test(l));
     expect(dpoList[idx]).toContain('audit.nuke');
   });
 
@@ -194,7 +197,11 @@ describe('broken policy files', () => {
     const issue = onlyIssue(dir, { file: 'issuers.yaml', path: 'issuers[0].jwks_file', line: lineOf(text, 'jwks_file:'), message: /private key material/ });
     expect(issue.message).not.toContain(jwk.d!);
     let message = '';
-    try { loadPolicies(dir); } catch (e) { message = (e as Error).message; }
+    try {
+      loadPolicies(dir);
+    } catch (e) {
+      message = (e as Error).message;
+    }
     expect(message).not.toContain(jwk.d!);
   });
 
@@ -232,7 +239,12 @@ describe('broken policy files', () => {
         '    jwks_file: keys/example-agency.jwks.json\n    algorithms: [ES256]\n    roles: [partner]\n',
     );
     const text = fs.readFileSync(path.join(dir, 'issuers.yaml'), 'utf8');
-    onlyIssue(dir, { file: 'issuers.yaml', path: 'issuers[1].issuer', line: lineOf(text, 'issuer: https://auth.example-agency.test', 1), message: /listed twice/ });
+    onlyIssue(dir, {
+      file: 'issuers.yaml',
+      path: 'issuers[1].issuer',
+      line: lineOf(text, 'issuer: https://auth.example-agency.test', 1),
+      message: /listed twice/,
+    });
   });
 
   it.each([
@@ -273,10 +285,12 @@ describe('broken policy files', () => {
     const roles = edit(dir, 'roles.yaml', '      - audit.verify\n', '      - audit.nuke\n');
     const issuers = edit(dir, 'issuers.yaml', 'algorithms: [ES256]', 'algorithms: [HS256]');
     const issues = issuesOf(dir);
-    expect(issues).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'roles.yaml', line: lineOf(roles, 'audit.nuke') }),
-      expect.objectContaining({ file: 'issuers.yaml', line: lineOf(issuers, 'HS256') }),
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ file: 'roles.yaml', line: lineOf(roles, 'audit.nuke') }),
+        expect.objectContaining({ file: 'issuers.yaml', line: lineOf(issuers, 'HS256') }),
+      ]),
+    );
   });
 });
 

@@ -18,7 +18,12 @@ describe('daily re-identification quota', () => {
   const s: Seeded[] = [];
 
   const reid = async (sub: string, pseudonyms: string[], role = 'dpo'): Promise<Answer> =>
-    rec.postJson('/v1/reidentifications', await gw.mint([role], { sub }), { pseudonyms, fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
+    rec.postJson('/v1/reidentifications', await gw.mint([role], { sub }), {
+      pseudonyms,
+      fields: ['email'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
 
   function expectQuotaRefusal(a: Answer, now: number): void {
     expect(a.status, a.text).toBe(429);
@@ -66,7 +71,13 @@ describe('daily re-identification quota', () => {
     expect((await reid('bob', [s[2]!.pseudonym])).status).toBe(201);
     expectQuotaRefusal(await reid('bob', [s[3]!.pseudonym]), CLOCK);
     // a batch larger than the whole quota never passes
-    expectQuotaRefusal(await reid('carol', s.map((x) => x.pseudonym)), CLOCK);
+    expectQuotaRefusal(
+      await reid(
+        'carol',
+        s.map((x) => x.pseudonym),
+      ),
+      CLOCK,
+    );
     // the reidentifier role has its own (smaller) quota
     expect((await reid('dave', [s[0]!.pseudonym, s[1]!.pseudonym], 'reidentifier')).status).toBe(201);
     expectQuotaRefusal(await reid('dave', [s[2]!.pseudonym], 'reidentifier'), CLOCK);

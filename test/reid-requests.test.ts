@@ -22,8 +22,12 @@ describe('re-identification requests', () => {
 
   const reid = (token: string, body: Record<string, unknown>): Promise<Answer> => rec.postJson('/v1/reidentifications', token, body);
   /** A request body; `justification: null` leaves the member out. */
-  const ask = (p: string[], fields: string[], purpose = 'customer_service', justification: string | null = JUSTIFICATION) =>
-    ({ pseudonyms: p, fields, purpose, ...(justification !== null && { justification }) });
+  const ask = (p: string[], fields: string[], purpose = 'customer_service', justification: string | null = JUSTIFICATION) => ({
+    pseudonyms: p,
+    fields,
+    purpose,
+    ...(justification !== null && { justification }),
+  });
   const decide = (token: string, id: string, d: 'approve' | 'deny') => rec.postJson(`/v1/reidentifications/${id}/${d}`, token, {});
   const status = (token: string, id: string) => rec.get(`/v1/reidentifications/${id}`, token);
 
@@ -38,7 +42,10 @@ describe('re-identification requests', () => {
     bob = await gw.mint(['dpo'], { sub: 'bob' });
     carol = await gw.mint(['reidentifier'], { sub: 'carol' });
     dave = await gw.mint(['reidentifier'], { sub: 'dave' });
-    const e = await rec.postJson('/v1/dsr/erasure', alice, { reference: 'DSR-TEST-0001', identifier: { type: 'email', value: erased.identity.normalized['email'] } });
+    const e = await rec.postJson('/v1/dsr/erasure', alice, {
+      reference: 'DSR-TEST-0001',
+      identifier: { type: 'email', value: erased.identity.normalized['email'] },
+    });
     expect(e.status, e.text).toBe(200);
   });
   afterAll(() => gw?.cleanup());
@@ -47,7 +54,8 @@ describe('re-identification requests', () => {
     it('201 with one result per pseudonym, in order: found (only the asked fields), not_found, erased', async () => {
       const typed = consenting.identity.normalized['email']!;
       const { answer: a, entry } = await expectEntries(gw, 'reidentification.request/granted', () =>
-        reid(alice, ask([consenting.pseudonym, UNKNOWN, erased.pseudonym, typed], ['email', 'phone', 'last_name'])));
+        reid(alice, ask([consenting.pseudonym, UNKNOWN, erased.pseudonym, typed], ['email', 'phone', 'last_name'])),
+      );
       expect(a.status, a.text).toBe(201);
       expect(Object.keys(a.json).sort()).toEqual(['id', 'results', 'status']);
       expect(a.json.id).toMatch(/^reid_[0-9a-f-]{36}$/);
@@ -80,7 +88,9 @@ describe('re-identification requests', () => {
   describe('justification', () => {
     it('missing, short or blank: 422 naming the justification, audited as denied, nothing revealed', async () => {
       for (const j of [null, '', 'too short', ' '.repeat(40), `${'x'.repeat(19)}   `]) {
-        const { answer: a, entry } = await expectEntries(gw, 'reidentification.request/denied', () => reid(alice, ask([consenting.pseudonym], ['email'], 'customer_service', j)));
+        const { answer: a, entry } = await expectEntries(gw, 'reidentification.request/denied', () =>
+          reid(alice, ask([consenting.pseudonym], ['email'], 'customer_service', j)),
+        );
         expect(a.status, a.text).toBe(422);
         expect(a.json.code).toBe('request.validation_failed');
         expect(a.json.errors).toEqual([expect.objectContaining({ path: 'justification', code: 'too_short' })]);
@@ -93,7 +103,9 @@ describe('re-identification requests', () => {
     it('exactly the minimum (20 characters, after trimming) is enough and is stored as written', async () => {
       const j = 'Ticket 4412 callback';
       expect(j).toHaveLength(20);
-      const { answer: a, entry } = await expectEntries(gw, 'reidentification.request/granted', () => reid(alice, ask([consenting.pseudonym], ['email'], 'customer_service', `  ${j}  `)));
+      const { answer: a, entry } = await expectEntries(gw, 'reidentification.request/granted', () =>
+        reid(alice, ask([consenting.pseudonym], ['email'], 'customer_service', `  ${j}  `)),
+      );
       expect(a.status, a.text).toBe(201);
       expect(entry!.justification).toBe(j);
     });
@@ -120,11 +132,13 @@ describe('re-identification requests', () => {
       }
     });
 
-    it('a purpose outside the role\'s re-identification purposes: 403; an unknown purpose or field: 422; all audited', async () => {
+    it("a purpose outside the role's re-identification purposes: 403; an unknown purpose or field: 422; all audited", async () => {
       const p = await expectEntries(gw, 'reidentification.request/denied', () => reid(alice, ask([consenting.pseudonym], ['email'], 'marketing_email')));
       expect(p.answer.status).toBe(403);
       expect(JSON.parse(p.entry!.detail)).toMatchObject({ reason: 'purpose_not_allowed' });
-      const seg = await expectEntries(gw, 'reidentification.request/denied', () => reid(carol, ask([consenting.pseudonym], ['email'], 'segmentation_analytics')));
+      const seg = await expectEntries(gw, 'reidentification.request/denied', () =>
+        reid(carol, ask([consenting.pseudonym], ['email'], 'segmentation_analytics')),
+      );
       expect(seg.answer.status).toBe(403);
       const unknown = await expectEntries(gw, 'reidentification.request/denied', () => reid(alice, ask([consenting.pseudonym], ['email'], 'curiosity')));
       expect(unknown.answer.status).toBe(422);
@@ -138,7 +152,10 @@ describe('re-identification requests', () => {
         { ...ask([consenting.pseudonym], ['email']), extra: true },
         ask([], ['email']),
         ask([consenting.pseudonym], []),
-        ask(Array.from({ length: 101 }, () => consenting.pseudonym), ['email']),
+        ask(
+          Array.from({ length: 101 }, () => consenting.pseudonym),
+          ['email'],
+        ),
         { pseudonyms: consenting.pseudonym, fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION },
       ]) {
         const a = await reid(alice, body);
@@ -150,7 +167,8 @@ describe('re-identification requests', () => {
   describe('a consent-based purpose (marketing_email) reveals only subjects whose consent covers it', () => {
     it('granted consent: found; refused consent: no_consent without fields; unknown: not_found', async () => {
       const { answer: a } = await expectEntries(gw, 'reidentification.request/granted', () =>
-        reid(carol, ask([consenting.pseudonym, refusing.pseudonym, UNKNOWN], ['email'], 'marketing_email')));
+        reid(carol, ask([consenting.pseudonym, refusing.pseudonym, UNKNOWN], ['email'], 'marketing_email')),
+      );
       expect(a.status, a.text).toBe(201);
       expect(a.json.results).toEqual([
         { pseudonym: consenting.pseudonym, status: 'found', fields: { email: consenting.identity.normalized['email'] } },
@@ -206,7 +224,13 @@ describe('re-identification requests', () => {
       // before the decision, anyone sees the status only
       for (const t of [alice, bob, carol]) {
         const s = await expectEntries(gw, null, () => status(t, id));
-        expect(s.answer.json).toEqual({ id, status: 'pending_approval', purpose: 'customer_service', fields: ['iban', 'email'], created_at: new Date(gw.now()).toISOString() });
+        expect(s.answer.json).toEqual({
+          id,
+          status: 'pending_approval',
+          purpose: 'customer_service',
+          fields: ['iban', 'email'],
+          created_at: new Date(gw.now()).toISOString(),
+        });
       }
       const ok = await expectEntries(gw, 'reidentification.approve/ok', () => decide(bob, id, 'approve'));
       expect(ok.answer.json).toEqual({ id, status: 'approved' });
@@ -222,7 +246,11 @@ describe('re-identification requests', () => {
       expect(first.answer.status).toBe(200);
       expect(first.answer.json.status).toBe('delivered');
       expect(first.answer.json.results).toEqual([
-        { pseudonym: consenting.pseudonym, status: 'found', fields: { iban: consenting.identity.normalized['iban'], email: consenting.identity.normalized['email'] } },
+        {
+          pseudonym: consenting.pseudonym,
+          status: 'found',
+          fields: { iban: consenting.identity.normalized['iban'], email: consenting.identity.normalized['email'] },
+        },
         { pseudonym: erased.pseudonym, status: 'erased' },
       ]);
       expect(first.entry).toMatchObject({ actor_subject: 'alice', justification: JUSTIFICATION });
@@ -235,7 +263,11 @@ describe('re-identification requests', () => {
       // one delivery entry, one approval, one request for this id
       const forId = (await auditRows(gw)).filter((r) => (JSON.parse(r.detail) as { request_id?: string }).request_id === id);
       expect(forId.map((r) => `${r.action}/${r.outcome}`)).toEqual([
-        'reidentification.request/pending', 'reidentification.approve/denied', 'reidentification.deny/denied', 'reidentification.approve/ok', 'reidentification.deliver/granted',
+        'reidentification.request/pending',
+        'reidentification.approve/denied',
+        'reidentification.deny/denied',
+        'reidentification.approve/ok',
+        'reidentification.deliver/granted',
       ]);
       const row = await gw.db.get('SELECT status, decided_by, decided_at, delivered_at FROM reidentification_requests WHERE id = ?', id);
       expect(row).toEqual({ status: 'delivered', decided_by: 'dev:bob', decided_at: gw.now(), delivered_at: gw.now() });
@@ -259,7 +291,7 @@ describe('re-identification requests', () => {
       expect((await decide(await gw.mint(['dpo'], { sub: 'erin' }), id, 'approve')).status).toBe(409);
     });
 
-    it('a reidentifier\'s own request cannot be collected by someone else, and unknown ids are 404', async () => {
+    it("a reidentifier's own request cannot be collected by someone else, and unknown ids are 404", async () => {
       const a = await reid(carol, ask([consenting.pseudonym], ['email']));
       const s = await status(dave, a.json.id as string);
       expect(s.json).toMatchObject({ id: a.json.id, status: 'delivered' });

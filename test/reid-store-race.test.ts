@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStorage } from '../src/db/sqlite/storage.ts';
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('re-identification status writes', () => {
   it('decide and deliver only move a request on from the status they follow', async () => {
@@ -18,7 +20,21 @@ describe('re-identification status writes', () => {
     const b = openSqliteStorage({ dataDir: dir, migrate: false });
     const one = a.reid;
     const two = b.reid;
-    await one.insert({ id: 'r1', requester: 'iss:alice', issuerId: 'iss', roles: ['reidentifier'], purpose: 'fraud', justification: 'x'.repeat(30), pseudonyms: ['p1_' + 'a'.repeat(22)], fields: ['iban'], status: 'pending_approval', decidedBy: null, decidedAt: null, deliveredAt: null, createdAt: 1 });
+    await one.insert({
+      id: 'r1',
+      requester: 'iss:alice',
+      issuerId: 'iss',
+      roles: ['reidentifier'],
+      purpose: 'fraud',
+      justification: 'x'.repeat(30),
+      pseudonyms: ['p1_' + 'a'.repeat(22)],
+      fields: ['iban'],
+      status: 'pending_approval',
+      decidedBy: null,
+      decidedAt: null,
+      deliveredAt: null,
+      createdAt: 1,
+    });
     // both instances read "pending"; the first decision wins, the second is refused
     expect((await one.get('r1'))!.status).toBe('pending_approval');
     expect((await two.get('r1'))!.status).toBe('pending_approval');

@@ -11,7 +11,9 @@ import { openSqliteStorage } from '../src/db/sqlite/storage.ts';
 import type { JobInput } from '../src/segmentation/worker/job-input.ts';
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 const pseudonym = (i: number) => `p1_${String(i).padStart(22, '0')}`;
 
 async function fixture() {
@@ -21,11 +23,31 @@ async function fixture() {
   const runs = storage.runs;
   for (const id of ['run-a', 'run-b']) {
     const job: JobInput = {
-      runId: id, owner: 'iss:me', features: [], spec: { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [] },
+      runId: id,
+      owner: 'iss:me',
+      features: [],
+      spec: { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [] },
       purpose: { name: 'segmentation_analytics', description: '', legalBases: ['legitimate_interest'], basis: 'legitimate_interest', consentValidityDays: 365 },
-      minGroupSize: 10, profileFeatures: [], policyVersion: 'v1', now: 1,
+      minGroupSize: 10,
+      profileFeatures: [],
+      policyVersion: 'v1',
+      now: 1,
     };
-    await runs.insert({ id, owner: 'iss:me', issuerId: 'iss', roles: ['marketing'], purpose: 'segmentation_analytics', method: 'rules', params: {}, policyVersion: 'v1', privilege: null, createdAt: id === 'run-a' ? 1 : 2 }, job);
+    await runs.insert(
+      {
+        id,
+        owner: 'iss:me',
+        issuerId: 'iss',
+        roles: ['marketing'],
+        purpose: 'segmentation_analytics',
+        method: 'rules',
+        params: {},
+        policyVersion: 'v1',
+        privilege: null,
+        createdAt: id === 'run-a' ? 1 : 2,
+      },
+      job,
+    );
   }
   return { storage, runs };
 }
@@ -37,7 +59,16 @@ describe('segment members in chunks', () => {
   it('pages at every kind of offset return exactly that slice', async () => {
     const { runs } = await fixture();
     await runs.writeMembers('run-a', 'cluster-1', all);
-    const cases: [number, number][] = [[0, 10], [MEMBER_CHUNK - 3, 7], [MEMBER_CHUNK, MEMBER_CHUNK], [5, 3 * MEMBER_CHUNK], [n - 2, 10], [n, 5], [n + 100, 5], [17, 1]];
+    const cases: [number, number][] = [
+      [0, 10],
+      [MEMBER_CHUNK - 3, 7],
+      [MEMBER_CHUNK, MEMBER_CHUNK],
+      [5, 3 * MEMBER_CHUNK],
+      [n - 2, 10],
+      [n, 5],
+      [n + 100, 5],
+      [17, 1],
+    ];
     for (const [offset, limit] of cases) expect(await runs.members('run-a', 'cluster-1', offset, limit)).toEqual(all.slice(offset, offset + limit));
     expect(await runs.members('run-a', 'cluster-2', 0, 10)).toEqual([]);
   });
@@ -51,13 +82,16 @@ describe('segment members in chunks', () => {
     expect(await runs.members('run-a', 'cluster-1', 0, 100)).toEqual([]);
   });
 
-  it('erasure empties the subject\'s slots in every run and leaves every other offset in place', async () => {
+  it("erasure empties the subject's slots in every run and leaves every other offset in place", async () => {
     const { storage, runs } = await fixture();
     await runs.writeMembers('run-a', 'cluster-1', all);
     await runs.writeMembers('run-b', 'cluster-2', [all[5]!, all[MEMBER_CHUNK + 1]!]);
     const dsr = storage.dsr;
     const gone = all[MEMBER_CHUNK + 1]!;
-    expect((await dsr.memberships(gone)).map((m) => [m.runId, m.segmentId])).toEqual([['run-a', 'cluster-1'], ['run-b', 'cluster-2']]);
+    expect((await dsr.memberships(gone)).map((m) => [m.runId, m.segmentId])).toEqual([
+      ['run-a', 'cluster-1'],
+      ['run-b', 'cluster-2'],
+    ]);
     // a prefix of another pseudonym's line is not a membership
     expect(await dsr.memberships(gone.slice(0, -1))).toEqual([]);
     const counts = await storage.transaction((tx) => tx.dsr.erase(gone, 10, () => '{}'));
@@ -74,15 +108,25 @@ describe('migration 0012', () => {
   it('moves member rows into ordered chunks of MEMBER_CHUNK slots', () => {
     const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, '0012_segment_member_chunks.sql'), 'utf8').split('--> statement-breakpoint');
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE segment_members (run_id text NOT NULL, segment_id text NOT NULL, pseudonym text NOT NULL, PRIMARY KEY(run_id, segment_id, pseudonym)) WITHOUT ROWID');
+    db.exec(
+      'CREATE TABLE segment_members (run_id text NOT NULL, segment_id text NOT NULL, pseudonym text NOT NULL, PRIMARY KEY(run_id, segment_id, pseudonym)) WITHOUT ROWID',
+    );
     const ins = db.prepare('INSERT INTO segment_members VALUES (?, ?, ?)');
     const big = Array.from({ length: MEMBER_CHUNK + 5 }, (_, i) => pseudonym(i));
     // inserted out of order: the chunks must still be in pseudonym order
     for (const p of [...big].reverse()) ins.run('r1', 'cluster-1', p);
     ins.run('r1', 'cluster-2', pseudonym(3));
     for (const s of sql) db.exec(s);
-    const rows = db.prepare('SELECT run_id, segment_id, chunk, members FROM segment_member_chunks ORDER BY run_id, segment_id, chunk').all() as { segment_id: string; chunk: number; members: string }[];
-    expect(rows.map((r) => [r.segment_id, r.chunk])).toEqual([['cluster-1', 0], ['cluster-1', 1], ['cluster-2', 0]]);
+    const rows = db.prepare('SELECT run_id, segment_id, chunk, members FROM segment_member_chunks ORDER BY run_id, segment_id, chunk').all() as {
+      segment_id: string;
+      chunk: number;
+      members: string;
+    }[];
+    expect(rows.map((r) => [r.segment_id, r.chunk])).toEqual([
+      ['cluster-1', 0],
+      ['cluster-1', 1],
+      ['cluster-2', 0],
+    ]);
     expect(rows[0]!.members.split('\n')).toEqual(big.slice(0, MEMBER_CHUNK));
     expect(rows[1]!.members.split('\n')).toEqual(big.slice(MEMBER_CHUNK));
     expect(rows[2]!.members).toBe(pseudonym(3));

@@ -6,8 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recorder } from './helpers/access.ts';
 import {
-  expectedRules, groupsOf, identifierLeaks, ingestPopulation, quantile, SEG_CLOCK, SegClient, sorted, synthPopulation,
-  treeRuleHolds, type Group, type RuleSpec, type SegResult, type Synth,
+  expectedRules,
+  groupsOf,
+  identifierLeaks,
+  ingestPopulation,
+  quantile,
+  SEG_CLOCK,
+  SegClient,
+  sorted,
+  synthPopulation,
+  treeRuleHolds,
+  type Group,
+  type RuleSpec,
+  type SegResult,
+  type Synth,
 } from './helpers/segmentation.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
@@ -38,8 +50,17 @@ const RULES_COMBO: RuleSpec[] = [
 ];
 
 const RFM_SEGMENTS = [
-  'champions', 'loyal customers', 'potential loyalists', 'new customers', 'promising', 'need attention',
-  'about to sleep', 'cannot lose them', 'at risk', 'hibernating', 'lost',
+  'champions',
+  'loyal customers',
+  'potential loyalists',
+  'new customers',
+  'promising',
+  'need attention',
+  'about to sleep',
+  'cannot lose them',
+  'at risk',
+  'hibernating',
+  'lost',
 ];
 
 describe('segmentation methods on planted data', () => {
@@ -76,7 +97,9 @@ describe('segmentation methods on planted data', () => {
 
   describe('kmeans', () => {
     let run: Awaited<ReturnType<SegClient['run']>>;
-    beforeAll(async () => { run = await seg.run(token, KMEANS); });
+    beforeAll(async () => {
+      run = await seg.run(token, KMEANS);
+    });
 
     it('each planted group lands in one cluster (>= 95% of its members), a different one per group', async () => {
       const r = run.result;
@@ -105,7 +128,11 @@ describe('segmentation methods on planted data', () => {
       expect(r.quality!.silhouette).toBeLessThanOrEqual(1);
       expect(r.receipt).toMatchObject({ purpose: PURPOSE, min_group_size: MIN, suppressed_segments: 0, features_used: KMEANS.features });
       expect(r.receipt.policy_version).toMatch(/^sha256:[0-9a-f]{64}$/);
-      expect(r.receipt.consent_snapshot).toMatchObject({ legal_basis: 'legitimate_interest', evaluated_at: new Date(SEG_CLOCK).toISOString(), covered_subjects: pop.length });
+      expect(r.receipt.consent_snapshot).toMatchObject({
+        legal_basis: 'legitimate_interest',
+        evaluated_at: new Date(SEG_CLOCK).toISOString(),
+        covered_subjects: pop.length,
+      });
       for (const s of r.segments) {
         for (const f of ['age', 'monetary', 'frequency']) {
           const p = s.profile[f];
@@ -156,7 +183,12 @@ describe('segmentation methods on planted data', () => {
       const want = await expectRules(v.id, v.result, RULES_MAIN, pop);
       // first match wins: B (store, over forty) is counted in rule 2 only, rule 3 holds C alone
       expect(want.byRule.get(1)!.length).toBe(230);
-      expect(groupsOf(pop, want.byRule.get(2)!.map((s) => s.pseudonym))).toEqual({ C: 200 });
+      expect(
+        groupsOf(
+          pop,
+          want.byRule.get(2)!.map((s) => s.pseudonym),
+        ),
+      ).toEqual({ C: 200 });
       expect(v.result.segments.map((s) => s.size)).toEqual([200, 230, 200, 20]);
       expect(v.result.segments.map((s) => s.rule)).toEqual([
         'age <= 30 AND channel_preference = web',
@@ -172,7 +204,12 @@ describe('segmentation methods on planted data', () => {
       const v = await seg.run(token, { purpose: PURPOSE, method: 'rules', features: ['gender'], rules: RULES_COMBO });
       const want = await expectRules(v.id, v.result, RULES_COMBO, pop);
       expect(want.byRule.get(0)!.length).toBe(30);
-      expect(groupsOf(pop, want.byRule.get(1)!.map((s) => s.pseudonym))).toEqual({ A: 100, C: 100 });
+      expect(
+        groupsOf(
+          pop,
+          want.byRule.get(1)!.map((s) => s.pseudonym),
+        ),
+      ).toEqual({ A: 100, C: 100 });
       expect(want.byRule.get(2)!.length).toBe(200);
     });
 
@@ -180,12 +217,20 @@ describe('segmentation methods on planted data', () => {
       const v = await seg.run(token, { purpose: PURPOSE, method: 'rules', features: [], rules: RULES_MISSING });
       const want = await expectRules(v.id, v.result, RULES_MISSING, pop);
       expect(want.byRule.get(0)!.length).toBe(630); // N has no channel preference
-      expect(groupsOf(pop, want.byRule.get(1)!.map((s) => s.pseudonym))).toEqual({ N1: 6, N3: 8 }); // N2 has no recency
+      expect(
+        groupsOf(
+          pop,
+          want.byRule.get(1)!.map((s) => s.pseudonym),
+        ),
+      ).toEqual({ N1: 6, N3: 8 }); // N2 has no recency
       expect(want.byRule.get(2)).toBeUndefined(); // nobody left has an age
       expect(want.byRule.get(3)).toBeUndefined(); // N2 has no basket
       // what is left is N2 (6 < 10): hidden, and the population is what is shown
       expect(want.remainderSize).toBe(6);
-      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 630], ['rule-2', 14]]);
+      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([
+        ['rule-1', 630],
+        ['rule-2', 14],
+      ]);
       expect(v.result.population).toBe(644);
       // rules 3 and 4 (empty) and the remainder (6): every group under the minimum counts
       expect(v.result.receipt.suppressed_segments).toBe(3);
@@ -194,7 +239,9 @@ describe('segmentation methods on planted data', () => {
     it('profiles: mean, median, q1, q3 and index against the population, from the data', async () => {
       const v = await seg.run(token, { purpose: PURPOSE, method: 'rules', features: ['age', 'channel_preference'], rules: RULES_MAIN });
       const young = v.result.segments.find((s) => s.id === 'rule-1')!;
-      const ages = byGroup('A').map((s) => s.f['age'] as number).sort((a, b) => a - b);
+      const ages = byGroup('A')
+        .map((s) => s.f['age'] as number)
+        .sort((a, b) => a - b);
       const mean = ages.reduce((a, b) => a + b, 0) / ages.length;
       const all = pop.map((s) => s.f['age']).filter((a): a is number => a !== null);
       const popMean = all.reduce((a, b) => a + b, 0) / all.length;
@@ -286,7 +333,12 @@ describe('segmentation methods on planted data', () => {
       expect(after.result.population).toBe(before.result.population - 3);
       expect(after.result.receipt.consent_snapshot['covered_subjects']).toBe(pop.length - 3);
       const gone = new Set(objecting.map((s) => s.pseudonym));
-      await expectRules(after.id, after.result, RULES_MAIN, pop.filter((s) => !gone.has(s.pseudonym)));
+      await expectRules(
+        after.id,
+        after.result,
+        RULES_MAIN,
+        pop.filter((s) => !gone.has(s.pseudonym)),
+      );
       expect(after.result.receipt.consent_snapshot['population_digest']).not.toBe(before.result.receipt.consent_snapshot['population_digest']);
       // the earlier run's export no longer lists them either
       const old = await seg.allMembers(token, before.id, 'rule-1');

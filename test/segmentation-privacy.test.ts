@@ -9,8 +9,17 @@ import { SCOPED_PATTERN } from '../src/pseudonymization/partner-scope.ts';
 import { PSEUDONYM_PATTERN } from '../src/pseudonymization/pseudonymizer.ts';
 import { partnerScopeOf, Recorder, type Answer } from './helpers/access.ts';
 import {
-  expectedRules, identifierLeaks, ingestPopulation, SEG_CLOCK, SegClient, sorted, synthPopulation,
-  type RuleSpec, type RunView, type SegResult, type Synth,
+  expectedRules,
+  identifierLeaks,
+  ingestPopulation,
+  SEG_CLOCK,
+  SegClient,
+  sorted,
+  synthPopulation,
+  type RuleSpec,
+  type RunView,
+  type SegResult,
+  type Synth,
 } from './helpers/segmentation.ts';
 import { consentStates } from './helpers/ingest.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
@@ -88,7 +97,11 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       ]);
       hidden = v;
       expect(want.remainderSize).toBe(6); // N2: no age, no purchase
-      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 230], ['rule-2', 400], ['rule-3', 14]]);
+      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([
+        ['rule-1', 230],
+        ['rule-2', 400],
+        ['rule-3', 14],
+      ]);
       expect(v.result.population).toBe(644);
       expect(v.result.population).not.toBe(pop.length);
       expect(v.result.receipt.suppressed_segments).toBe(1);
@@ -108,7 +121,10 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
         { name: 'never bought', where: { frequency: { eq: 0 } } },
       ]);
       expect(want.byRule.get(2)).toHaveLength(6);
-      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 630], ['rule-2', 14]]);
+      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([
+        ['rule-1', 630],
+        ['rule-2', 14],
+      ]);
       expect(v.result.receipt.suppressed_segments).toBe(2);
       expect(v.result.population).toBe(644);
     });
@@ -119,7 +135,10 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
         { name: 'one purchase', where: { frequency: { eq: 1 } } },
         { name: 'several purchases', where: { frequency: { gte: 2 } } },
       ]);
-      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 630], ['remainder', 20]]);
+      expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([
+        ['rule-1', 630],
+        ['remainder', 20],
+      ]);
       expect(v.result.receipt.suppressed_segments).toBe(2);
       expect(v.result.population).toBe(pop.length);
     });
@@ -130,7 +149,11 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       expect(v.result.population).toBe(644);
       for (const value of Object.values(v.result.receipt.consent_snapshot)) expect(value).not.toBe(pop.length);
       // a filter that leaves out 10 or more may say so
-      const { v: w } = await rules([YOUNG_WEB], { filters: { channel_preference: { in: ['web', 'store'] } } }, pop.filter((s) => ['web', 'store'].includes(s.f['channel_preference'] as string)));
+      const { v: w } = await rules(
+        [YOUNG_WEB],
+        { filters: { channel_preference: { in: ['web', 'store'] } } },
+        pop.filter((s) => ['web', 'store'].includes(s.f['channel_preference'] as string)),
+      );
       expect(w.result.population).toBe(400);
     });
 
@@ -161,7 +184,12 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     it('a partner run whose whole population is under 50 computes nothing and says only that', async () => {
       const app = { filters: { channel_preference: { eq: 'app' } } }; // D: 30 subjects
       const km = await seg.finish(partner, { ...PARTNER_KMEANS, k: 1, ...app });
-      const rl = await seg.finish(partner, { purpose: 'partner_sharing', method: 'rules', rules: [{ name: 'whales', where: { monetary: { gte: 10_000 } } }], ...app });
+      const rl = await seg.finish(partner, {
+        purpose: 'partner_sharing',
+        method: 'rules',
+        rules: [{ name: 'whales', where: { monetary: { gte: 10_000 } } }],
+        ...app,
+      });
       for (const v of [km, rl]) {
         expect(v.status).toBe('failed');
         expect(v.result).toBeUndefined();
@@ -183,7 +211,10 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       // and the 404 of a suppressed segment is the 404 of one that never existed
       const a = await seg.members(marketing, merged.id, 'rule-1');
       const b = await seg.members(marketing, merged.id, 'rule-9');
-      const strip = (x: Answer) => { const { request_id: _r, ...rest } = x.json; return rest; };
+      const strip = (x: Answer) => {
+        const { request_id: _r, ...rest } = x.json;
+        return rest;
+      };
       expect(strip(a)).toEqual(strip(b));
     });
   });
@@ -193,7 +224,12 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     let shared: Done;
     beforeAll(async () => {
       young = await seg.run(marketing, { purpose: PURPOSE, method: 'rules', features: [], rules: [YOUNG_WEB] });
-      shared = await seg.run(partner, { purpose: 'partner_sharing', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] });
+      shared = await seg.run(partner, {
+        purpose: 'partner_sharing',
+        method: 'rules',
+        features: [],
+        rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
+      });
     });
 
     it('marketing gets the internal p1_ pseudonyms of the subjects table', async () => {
@@ -211,7 +247,7 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       const scope = partnerScopeOf(gw);
       const suffixes = new Set([...internalSet].map((p) => p.slice(3)));
       // the consent state, through the consent port
-      const consented = new Set([...await consentStates(gw)].filter(([, st]) => st.get('partner_sharing')?.status === 'granted').map(([p]) => p));
+      const consented = new Set([...(await consentStates(gw))].filter(([, st]) => st.get('partner_sharing')?.status === 'granted').map(([p]) => p));
       expect(consented.size).toBeGreaterThan(0);
       for (const run of [shared, dissolved]) {
         const all: string[] = [];
@@ -228,7 +264,13 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
         }
       }
       const web = await seg.allMembers(partner, shared.id, 'rule-1');
-      expect(sorted(web)).toEqual(sorted(sharing().filter((s) => s.group === 'A').map((s) => scope.toPartner(s.pseudonym, 'partner-one'))));
+      expect(sorted(web)).toEqual(
+        sorted(
+          sharing()
+            .filter((s) => s.group === 'A')
+            .map((s) => scope.toPartner(s.pseudonym, 'partner-one')),
+        ),
+      );
       expect(web).toHaveLength(180); // every 10th of A refused partner_sharing
     });
 
@@ -295,7 +337,9 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
     it('a withdrawal after the run takes the subject out of later exports and of the next run', async () => {
       const scope = partnerScopeOf(gw);
       const before = await seg.allMembers(partner, shared.id, 'rule-1');
-      const leaving = sharing().filter((s) => s.group === 'A').slice(0, 2);
+      const leaving = sharing()
+        .filter((s) => s.group === 'A')
+        .slice(0, 2);
       const dpo = await gw.mint(['dpo'], { sub: 'dpo-officer' });
       gw.advance(60_000);
       for (const s of leaving) {
@@ -308,7 +352,12 @@ describe('segmentation privacy: suppression, remainder arithmetic, member export
       expect(after).toHaveLength(178);
       // the next partner run's population is smaller by exactly the withdrawn subjects
       gw.advance(60_000);
-      const next = await seg.run(partner, { purpose: 'partner_sharing', method: 'rules', features: [], rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }] });
+      const next = await seg.run(partner, {
+        purpose: 'partner_sharing',
+        method: 'rules',
+        features: [],
+        rules: [{ name: 'web', where: { channel_preference: { eq: 'web' } } }],
+      });
       expect(next.result.population).toBe(shared.result.population - 2);
       expect(next.result.receipt.consent_snapshot['covered_subjects']).toBe(sharing().length - 2);
       const nextMembers = await seg.allMembers(partner, next.id, 'rule-1');

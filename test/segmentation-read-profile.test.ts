@@ -16,15 +16,20 @@ import { ReadHelper, readPopulation } from '../src/db/sqlite/parallel-read.ts';
 import { READ } from '../src/db/sqlite/read-handshake.ts';
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const NOW = Date.UTC(2026, 5, 1);
 const TODAY = Math.floor(NOW / 86_400_000);
 const consentPurpose: Purpose = { name: 'marketing_email', description: '', legalBases: ['consent'], basis: 'consent', consentValidityDays: 365 };
 const contractPurpose: Purpose = { ...consentPurpose, name: 'fulfilment', legalBases: ['contract'], basis: 'contract' };
 const features = [
-  { name: 'age', kind: 'numeric' }, { name: 'gender', kind: 'categorical' }, { name: 'recency_days', kind: 'numeric' },
-  { name: 'csp', kind: 'categorical' }, { name: 'share_web', kind: 'numeric' },
+  { name: 'age', kind: 'numeric' },
+  { name: 'gender', kind: 'categorical' },
+  { name: 'recency_days', kind: 'numeric' },
+  { name: 'csp', kind: 'categorical' },
+  { name: 'share_web', kind: 'numeric' },
 ] as const;
 
 /** The i-th seeded subject's pseudonym: random-looking, so pseudonym order is not id (insertion) order. */
@@ -36,23 +41,44 @@ async function seededStore(n: number): Promise<{ sqlite: Database.Database; file
   dirs.push(dir);
   const sqlite = openConnection(dir);
   const rng = createRng(5);
-  const ins = sqlite.prepare(`INSERT INTO subjects (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
+  const ins =
+    sqlite.prepare(`INSERT INTO subjects (pseudonym, key_version, age, gender, csp, last_purchase_day, frequency, n_web, provenance, created_at, updated_at)
     VALUES (?, 1, ?, ?, ?, ?, ?, ?, '{}', 0, 0)`);
   const records: Parameters<ReturnType<typeof sqliteConsentStore>['append']>[0][number][] = [];
-  sqlite.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const p = pseudonymOf(i);
-      const freq = Math.floor(rng.nextFloat() * 5);
-      ins.run(p, rng.nextFloat() < 0.1 ? null : 18 + Math.floor(rng.nextFloat() * 60), rng.nextFloat() < 0.5 ? 'f' : 'm',
-        i >= n / 2 && i % 7 === 0 ? 'agriculteur' : i % 3 === 0 ? 'cadre' : null, freq ? TODAY - Math.floor(rng.nextFloat() * 400) : null, freq, Math.floor(freq / 2));
-      if (i % 4 !== 0) {
-        records.push({ current: true, record: {
-          pseudonym: p, purpose: 'marketing_email', status: i % 5 === 0 ? 'denied' : 'granted', legalBasis: 'consent', source: 'crm',
-          collectedAt: NOW - 86_400_000 * (i % 500), expiresAt: null, noticeVersion: null, recordedAt: NOW, recordedBy: 'test',
-        } });
+  sqlite
+    .transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const p = pseudonymOf(i);
+        const freq = Math.floor(rng.nextFloat() * 5);
+        ins.run(
+          p,
+          rng.nextFloat() < 0.1 ? null : 18 + Math.floor(rng.nextFloat() * 60),
+          rng.nextFloat() < 0.5 ? 'f' : 'm',
+          i >= n / 2 && i % 7 === 0 ? 'agriculteur' : i % 3 === 0 ? 'cadre' : null,
+          freq ? TODAY - Math.floor(rng.nextFloat() * 400) : null,
+          freq,
+          Math.floor(freq / 2),
+        );
+        if (i % 4 !== 0) {
+          records.push({
+            current: true,
+            record: {
+              pseudonym: p,
+              purpose: 'marketing_email',
+              status: i % 5 === 0 ? 'denied' : 'granted',
+              legalBasis: 'consent',
+              source: 'crm',
+              collectedAt: NOW - 86_400_000 * (i % 500),
+              expiresAt: null,
+              noticeVersion: null,
+              recordedAt: NOW,
+              recordedBy: 'test',
+            },
+          });
+        }
       }
-    }
-  }).immediate();
+    })
+    .immediate();
   await sqliteConsentStore(sqlite).append(records);
   return { sqlite, file: sqlite.name };
 }
@@ -77,7 +103,9 @@ const columns = (m: ReturnType<typeof sqlitePopulationReader>['read'] extends (.
 
 describe('population read in two halves', () => {
   let store: { sqlite: Database.Database; file: string };
-  beforeAll(async () => { store = await seededStore(3000); });
+  beforeAll(async () => {
+    store = await seededStore(3000);
+  });
   for (const purpose of [consentPurpose, contractPurpose]) {
     it(`reads exactly what one scan reads (${purpose.basis})`, async () => {
       const q = { purpose, features, now: NOW };

@@ -13,11 +13,26 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 const PURPOSE = 'segmentation_analytics';
 const PARTNER_FEATURES = ['age_band', 'area', 'gender', 'csp', 'channel_preference', 'recency_days', 'frequency', 'monetary'];
 const ALL_FEATURES = [
-  'age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days', 'recency_days',
-  'frequency', 'monetary', 'avg_basket', 'share_web', 'share_store', 'share_phone', 'share_app',
+  'age',
+  'age_band',
+  'area',
+  'gender',
+  'csp',
+  'income',
+  'channel_preference',
+  'tenure_days',
+  'recency_days',
+  'frequency',
+  'monetary',
+  'avg_basket',
+  'share_web',
+  'share_store',
+  'share_phone',
+  'share_app',
 ];
 /** Words that would betray internals in an error a caller reads. */
-const INTERNALS = /select |insert |update |delete |segment_member|segmentation_runs|subject_features|subject_links|consent_state|consent_records|subjects\.|sqlite|postgres|no such table|relation "|violates|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
+const INTERNALS =
+  /select |insert |update |delete |segment_member|segmentation_runs|subject_features|subject_links|consent_state|consent_records|subjects\.|sqlite|postgres|no such table|relation "|violates|constraint|Error:|\.ts\b|node_modules|RangeError|TypeError/i;
 
 function expectProblem(a: Answer, status: number, code: string): void {
   expect(a.status, a.text).toBe(status);
@@ -58,7 +73,9 @@ describe('segmentation requests and jobs', () => {
 
   describe('refused before a run is queued', () => {
     let before: number;
-    beforeAll(async () => { before = await runCount(gw); });
+    beforeAll(async () => {
+      before = await runCount(gw);
+    });
 
     const forbidden = async (token: string, body: Record<string, unknown>, feature: string) => {
       const a = await seg.submit(token, body);
@@ -70,7 +87,11 @@ describe('segmentation requests and jobs', () => {
       await forbidden(marketing, { purpose: PURPOSE, method: 'kmeans', features: ['age', 'income'], k: 3 }, 'income');
       await forbidden(marketing, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'rich', where: { income: { gte: 50_000 } } }] }, 'income');
       await forbidden(marketing, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'r', any: [{ age: { lte: 30 } }, { income: { gte: 1 } }] }] }, 'income');
-      await forbidden(marketing, { purpose: PURPOSE, method: 'rules', rules: [{ name: 'all', where: { age: { gte: 0 } } }], filters: { income: { gte: 1 } } }, 'income');
+      await forbidden(
+        marketing,
+        { purpose: PURPOSE, method: 'rules', rules: [{ name: 'all', where: { age: { gte: 0 } } }], filters: { income: { gte: 1 } } },
+        'income',
+      );
       await forbidden(marketing, { purpose: PURPOSE, method: 'tree', features: ['age'], target: 'income' }, 'income');
     });
 
@@ -129,7 +150,12 @@ describe('segmentation requests and jobs', () => {
     it('an unknown purpose is invalid (422); a purpose the role may not invoke is forbidden (403)', async () => {
       expectProblem(await seg.submit(marketing, { purpose: 'world_domination', method: 'rfm' }), 422, 'request.validation_failed');
       expectProblem(await seg.submit(partner, { purpose: 'no_such_purpose', method: 'rfm' }), 422, 'request.validation_failed');
-      for (const [token, purpose] of [[marketing, 'partner_sharing'], [marketing, 'customer_service'], [partner, PURPOSE], [partner, 'profitability_analysis']] as const) {
+      for (const [token, purpose] of [
+        [marketing, 'partner_sharing'],
+        [marketing, 'customer_service'],
+        [partner, PURPOSE],
+        [partner, 'profitability_analysis'],
+      ] as const) {
         const a = await seg.submit(token, { purpose, method: 'rfm' });
         expectProblem(a, 403, 'auth.forbidden');
         expect(a.json.detail).toContain(purpose);
@@ -140,7 +166,11 @@ describe('segmentation requests and jobs', () => {
       for (const role of ['dpo', 'ingest', 'admin']) {
         expectProblem(await seg.submit(await gw.mint([role]), { purpose: PURPOSE, method: 'rfm' }), 403, 'auth.forbidden');
       }
-      const a = await rec.send('/v1/segmentations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purpose: PURPOSE, method: 'rfm' }) });
+      const a = await rec.send('/v1/segmentations', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ purpose: PURPOSE, method: 'rfm' }),
+      });
       expect(a.status).toBe(401);
       expect(a.headers.get('www-authenticate')).toMatch(/^Bearer/);
     });
@@ -177,7 +207,13 @@ describe('segmentation requests and jobs', () => {
         });
       };
       try {
-        const a = await seg.submit(marketing, { purpose: PURPOSE, method: 'kmeans', features: ['age', 'channel_preference', 'monetary'], k_range: [2, 6], seed: 2 });
+        const a = await seg.submit(marketing, {
+          purpose: PURPOSE,
+          method: 'kmeans',
+          features: ['age', 'channel_preference', 'monetary'],
+          k_range: [2, 6],
+          seed: 2,
+        });
         expect(a.status, a.text).toBe(202);
         expect(a.json).toEqual({ id: expect.stringMatching(/^seg_/), status: 'queued' });
         expect(a.headers.get('location')).toBe(`/v1/segmentations/${a.json.id}`);
@@ -216,7 +252,13 @@ describe('segmentation requests and jobs', () => {
     it('a filtered population under the minimum fails with one reason whatever k; k over a population at or over it is said so', async () => {
       for (const body of [
         { purpose: PURPOSE, method: 'kmeans', features: ['age'], k_range: [2, 4], filters: { age: { gte: 200 } } },
-        { purpose: PURPOSE, method: 'kmeans', features: ['age', 'monetary'], k_range: [3, 5], filters: { frequency: { eq: 20 }, channel_preference: { eq: 'web' } } },
+        {
+          purpose: PURPOSE,
+          method: 'kmeans',
+          features: ['age', 'monetary'],
+          k_range: [3, 5],
+          filters: { frequency: { eq: 20 }, channel_preference: { eq: 'web' } },
+        },
         { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 3, filters: { age: { gte: 200 } } },
         { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 1, filters: { age: { gte: 200 } } },
       ]) {
@@ -229,7 +271,13 @@ describe('segmentation requests and jobs', () => {
         expect(v.error!.message).not.toMatch(/\d/);
       }
       // D holds 30 subjects (>= 10): k = 40 is more than that, which the caller may learn
-      const over = await seg.finish(marketing, { purpose: PURPOSE, method: 'kmeans', features: ['age'], k: 40, filters: { channel_preference: { eq: 'app' } } });
+      const over = await seg.finish(marketing, {
+        purpose: PURPOSE,
+        method: 'kmeans',
+        features: ['age'],
+        k: 40,
+        filters: { channel_preference: { eq: 'app' } },
+      });
       expect(over.error!.code).toBe('k_exceeds_population');
       expect(over.error!.message.replace(/k \(\d+\)/, '')).not.toMatch(/\d/);
     });
@@ -294,7 +342,11 @@ describe('segmentation requests and jobs', () => {
       const bob = await gw.mint(['marketing'], { sub: 'bob' });
       const body = { purpose: PURPOSE, method: 'rules', rules: [{ name: 'young', where: { age: { lte: 30 } } }] };
       const mine: Record<string, string[]> = { alice: [], bob: [] };
-      for (const [who, token] of [['alice', alice], ['bob', bob], ['alice', alice]] as const) {
+      for (const [who, token] of [
+        ['alice', alice],
+        ['bob', bob],
+        ['alice', alice],
+      ] as const) {
         gw.advance(1000);
         const a = await seg.submit(token, body);
         expect(a.status).toBe(202);

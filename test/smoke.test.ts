@@ -3,7 +3,9 @@ import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 describe('gateway smoke', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await testGateway(); });
+  beforeAll(async () => {
+    gw = await testGateway();
+  });
   afterAll(() => gw.cleanup());
 
   it('a dev token reaches a role-protected route', async () => {

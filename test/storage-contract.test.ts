@@ -14,13 +14,33 @@ import { tempDir } from './helpers/test-gateway.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const p = (i: number) => `p1_${String(i).padStart(22, '0')}`;
-const feature = (pseudonym: string, values: FeatureUpdate['values'], source = 'crm', now = NOW): FeatureUpdate =>
-  ({ pseudonym, keyVersion: 1, values, provenance: Object.fromEntries(Object.keys(values).map((k) => [k, [source, now]])), now });
+const feature = (pseudonym: string, values: FeatureUpdate['values'], source = 'crm', now = NOW): FeatureUpdate => ({
+  pseudonym,
+  keyVersion: 1,
+  values,
+  provenance: Object.fromEntries(Object.keys(values).map((k) => [k, [source, now]])),
+  now,
+});
 const vault = (pseudonym: string, tag: string, created = true) => ({
-  pseudonym, created, keyId: 'k1', wrappedKey: Buffer.from(`wrapped-${tag}`), ciphertext: Buffer.from(`cipher-${tag}`), fields: 'email', fieldMeta: '{}',
+  pseudonym,
+  created,
+  keyId: 'k1',
+  wrappedKey: Buffer.from(`wrapped-${tag}`),
+  ciphertext: Buffer.from(`cipher-${tag}`),
+  fields: 'email',
+  fieldMeta: '{}',
 });
 const consent = (pseudonym: string, purpose: string, status: 'granted' | 'denied' | 'withdrawn', collectedAt: number) => ({
-  pseudonym, purpose, status, legalBasis: 'consent', source: 'crm', collectedAt, expiresAt: null, noticeVersion: null, recordedAt: NOW, recordedBy: 'test',
+  pseudonym,
+  purpose,
+  status,
+  legalBasis: 'consent',
+  source: 'crm',
+  collectedAt,
+  expiresAt: null,
+  noticeVersion: null,
+  recordedAt: NOW,
+  recordedBy: 'test',
 });
 const emailPurpose: Purpose = { name: 'marketing_email', description: '', legalBases: ['consent'], basis: 'consent', consentValidityDays: 365 };
 
@@ -51,9 +71,11 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
       await tx.ingest.writeCustomers({
         features: [feature(p(1), { age: 30, gender: 'f' }), feature(p(2), { age: 41 }), feature(p(1), { csp: 'cadre', age: null }, 'shop')],
         links: [
-          { keyHash: 'h-email-1', kind: 'email', pseudonym: p(1), known: false }, { keyHash: 'h-email-2', kind: 'email', pseudonym: p(2), known: false },
+          { keyHash: 'h-email-1', kind: 'email', pseudonym: p(1), known: false },
+          { keyHash: 'h-email-2', kind: 'email', pseudonym: p(2), known: false },
           // one phone number sent for both subjects in the same batch: it leads to nobody
-          { keyHash: 'h-phone', kind: 'phone', pseudonym: p(1), known: false }, { keyHash: 'h-phone', kind: 'phone', pseudonym: p(2), known: false },
+          { keyHash: 'h-phone', kind: 'phone', pseudonym: p(1), known: false },
+          { keyHash: 'h-phone', kind: 'phone', pseudonym: p(2), known: false },
         ],
         vaults: [vault(p(1), 'a'), vault(p(2), 'b')],
         now: NOW,
@@ -68,9 +90,14 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
     expect(Buffer.from(v!.wrappedKey!).toString()).toBe('wrapped-b');
     expect((await storage.ingest.vaults([p(1), p(2), p(3)])).size).toBe(2);
     // a phone sent later for a third subject stays shared; an email re-pointed follows the write
-    await storage.transaction((tx) => tx.ingest.writeCustomers({
-      features: [feature(p(3), { age: 50 })], links: [{ keyHash: 'h-phone', kind: 'phone', pseudonym: p(3), known: true }], vaults: [vault(p(3), 'c')], now: NOW + 1,
-    }));
+    await storage.transaction((tx) =>
+      tx.ingest.writeCustomers({
+        features: [feature(p(3), { age: 50 })],
+        links: [{ keyHash: 'h-phone', kind: 'phone', pseudonym: p(3), known: true }],
+        vaults: [vault(p(3), 'c')],
+        now: NOW + 1,
+      }),
+    );
     expect((await storage.ingest.findLinks(['h-phone'])).get('h-phone')).toBe(SHARED_LINK);
   });
 
@@ -78,22 +105,25 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
     let runs = 0;
     let arrived = 0;
     let release!: () => void;
-    const bothRead = new Promise<void>((r) => { release = r; });
-    const unit = (tag: string, field: string) => storage.transaction(async (tx) => {
-      runs++;
-      const links = await tx.ingest.findLinks(['h-race']);
-      const held = (await tx.ingest.vaults([p(50)])).get(p(50));
-      // both read before either writes, where the backend lets two units run at once
-      if (++arrived === 2) release();
-      await Promise.race([bothRead, new Promise((r) => setTimeout(r, 200))]);
-      const fields = held ? `${held.fields},${field}` : field;
-      await tx.ingest.writeCustomers({
-        features: [feature(p(50), { age: 20 })],
-        links: [{ keyHash: 'h-race', kind: 'email', pseudonym: p(50), known: links.has('h-race') }],
-        vaults: [{ ...vault(p(50), tag, !held), fields }],
-        now: NOW,
-      });
+    const bothRead = new Promise<void>((r) => {
+      release = r;
     });
+    const unit = (tag: string, field: string) =>
+      storage.transaction(async (tx) => {
+        runs++;
+        const links = await tx.ingest.findLinks(['h-race']);
+        const held = (await tx.ingest.vaults([p(50)])).get(p(50));
+        // both read before either writes, where the backend lets two units run at once
+        if (++arrived === 2) release();
+        await Promise.race([bothRead, new Promise((r) => setTimeout(r, 200))]);
+        const fields = held ? `${held.fields},${field}` : field;
+        await tx.ingest.writeCustomers({
+          features: [feature(p(50), { age: 20 })],
+          links: [{ keyHash: 'h-race', kind: 'email', pseudonym: p(50), known: links.has('h-race') }],
+          vaults: [{ ...vault(p(50), tag, !held), fields }],
+          now: NOW,
+        });
+      });
     await Promise.all([unit('r1', 'email'), unit('r2', 'phone')]);
     // on a backend where both read at once, one wrote over nothing it had read: it ran again
     expect(runs).toBe(TEST_BACKEND === 'postgres' ? 3 : 2);
@@ -103,19 +133,43 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
   });
 
   it('transactions: duplicates of a source id, in the batch or stored before, are reported and not stored', async () => {
-    const t = (id: string | null, pseudonym = p(1)) => ({ pseudonym, source: 'shop', sourceTxnId: id, day: 20_000, amount: 10, currency: 'EUR', channel: 'web', category: null, batchId: 'b1' });
+    const t = (id: string | null, pseudonym = p(1)) => ({
+      pseudonym,
+      source: 'shop',
+      sourceTxnId: id,
+      day: 20_000,
+      amount: 10,
+      currency: 'EUR',
+      channel: 'web',
+      category: null,
+      batchId: 'b1',
+    });
     const first = await storage.transaction((tx) => tx.ingest.insertTransactions([t('t1'), t('t2', p(2)), t('t1'), t(null), t(null)]));
     expect(first).toEqual([true, true, false, true, true]);
     const again = await storage.transaction((tx) => tx.ingest.insertTransactions([t('t2', p(2)), t('t3')]));
     expect(again).toEqual([false, true]);
-    await storage.transaction((tx) => tx.ingest.addBehaviour([
-      { pseudonym: p(1), source: 'shop', firstDay: 19_990, lastDay: 20_000, count: 4, amount: 40, byChannel: { web: 4, store: 0, phone: 0, app: 0 } },
-    ], NOW));
+    await storage.transaction((tx) =>
+      tx.ingest.addBehaviour(
+        [{ pseudonym: p(1), source: 'shop', firstDay: 19_990, lastDay: 20_000, count: 4, amount: 40, byChannel: { web: 4, store: 0, phone: 0, app: 0 } }],
+        NOW,
+      ),
+    );
     expect(await storage.subjects.features(p(1))).toMatchObject({ frequency: 4, monetary: 40, n_web: 4, last_purchase_day: 20_000 });
   });
 
   it('batches: an idempotency key is taken once, and the unit that found it taken can still commit', async () => {
-    const b = { batchId: 'bat-1', source: 'crm', recordType: 'customers', idempotencyKey: 'k-1', requestHash: 'h', accepted: 1, rejected: 0, response: '{}', actor: 'a', createdAt: NOW };
+    const b = {
+      batchId: 'bat-1',
+      source: 'crm',
+      recordType: 'customers',
+      idempotencyKey: 'k-1',
+      requestHash: 'h',
+      accepted: 1,
+      rejected: 0,
+      response: '{}',
+      actor: 'a',
+      createdAt: NOW,
+    };
     await storage.transaction((tx) => tx.ingest.insertBatch(b));
     const outcome = await storage.transaction(async (tx) => {
       try {
@@ -132,7 +186,14 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
 
   it('quality counters add up across batches, rule counts merged', async () => {
     const delta = (rules: Record<string, number>) => ({
-      source: 'crm', recordType: 'customers', rows: 3, accepted: 2, rejected: 1, duplicates: 0, rejectedByRule: rules, at: NOW,
+      source: 'crm',
+      recordType: 'customers',
+      rows: 3,
+      accepted: 2,
+      rejected: 1,
+      duplicates: 0,
+      rejectedByRule: rules,
+      at: NOW,
       fields: new Map([['email', { seen: 3, present: 3, valid: 2, invalidByRule: rules }]]),
     });
     await storage.transaction((tx) => tx.ingest.addQuality(delta({ format: 1 })));
@@ -144,13 +205,15 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
   });
 
   it('consent: history appended, the current record becomes the state, states of several subjects at once', async () => {
-    const ids = await storage.transaction((tx) => tx.consents.append([
-      { record: consent(p(1), 'marketing_email', 'granted', NOW - 1000), current: true },
-      { record: consent(p(1), 'marketing_sms', 'denied', NOW - 1000), current: true },
-      { record: consent(p(2), 'marketing_email', 'granted', NOW - 2000), current: true },
-      // an older statement goes into the history only
-      { record: consent(p(2), 'marketing_email', 'withdrawn', NOW - 5000), current: false },
-    ]));
+    const ids = await storage.transaction((tx) =>
+      tx.consents.append([
+        { record: consent(p(1), 'marketing_email', 'granted', NOW - 1000), current: true },
+        { record: consent(p(1), 'marketing_sms', 'denied', NOW - 1000), current: true },
+        { record: consent(p(2), 'marketing_email', 'granted', NOW - 2000), current: true },
+        // an older statement goes into the history only
+        { record: consent(p(2), 'marketing_email', 'withdrawn', NOW - 5000), current: false },
+      ]),
+    );
     expect(ids).toHaveLength(4);
     expect(new Set(ids).size).toBe(4);
     expect(await storage.consents.state(p(1), 'marketing_sms')).toEqual({ status: 'denied', legalBasis: 'consent', collectedAt: NOW - 1000, expiresAt: null });
@@ -158,16 +221,27 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
     expect([...states.keys()].sort()).toEqual([p(1), p(2)]);
     expect(states.get(p(2))!.get('marketing_email')!.status).toBe('granted');
     const history = await storage.consents.history(p(2));
-    expect(history.map((h) => [h.status, h.collectedAt])).toEqual([['withdrawn', NOW - 5000], ['granted', NOW - 2000]]);
-    const known = await storage.consents.existing([consent(p(2), 'marketing_email', 'withdrawn', NOW - 5000), consent(p(2), 'marketing_email', 'withdrawn', NOW - 4000)]);
+    expect(history.map((h) => [h.status, h.collectedAt])).toEqual([
+      ['withdrawn', NOW - 5000],
+      ['granted', NOW - 2000],
+    ]);
+    const known = await storage.consents.existing([
+      consent(p(2), 'marketing_email', 'withdrawn', NOW - 5000),
+      consent(p(2), 'marketing_email', 'withdrawn', NOW - 4000),
+    ]);
     expect(known.size).toBe(1);
   });
 
   it('population: coverage by purpose, features as typed columns, in one read', async () => {
     expect(await storage.population.count(emailPurpose, NOW)).toBe(2);
     const { matrix } = await storage.population.read({
-      purpose: emailPurpose, now: NOW,
-      features: [{ name: 'age', kind: 'numeric' }, { name: 'gender', kind: 'categorical' }, { name: 'recency_days', kind: 'numeric' }],
+      purpose: emailPurpose,
+      now: NOW,
+      features: [
+        { name: 'age', kind: 'numeric' },
+        { name: 'gender', kind: 'categorical' },
+        { name: 'recency_days', kind: 'numeric' },
+      ],
     });
     expect([...matrix.pseudonyms].sort()).toEqual([p(1), p(2)]);
     const i1 = matrix.pseudonyms.indexOf(p(1));
@@ -182,10 +256,23 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
 
   it('runs: one claim per run however many ask, a lapsed claim is taken over, and the old holder writes nothing', async () => {
     const job = { runId: 'seg_contract', owner: 'dev:a' } as JobInput;
-    await storage.transaction((tx) => tx.runs.insert({
-      id: 'seg_contract', owner: 'dev:a', issuerId: 'dev', roles: ['marketing'], purpose: 'marketing_email', method: 'rules', params: {},
-      policyVersion: 'v', privilege: null, createdAt: NOW,
-    }, job));
+    await storage.transaction((tx) =>
+      tx.runs.insert(
+        {
+          id: 'seg_contract',
+          owner: 'dev:a',
+          issuerId: 'dev',
+          roles: ['marketing'],
+          purpose: 'marketing_email',
+          method: 'rules',
+          params: {},
+          policyVersion: 'v',
+          privilege: null,
+          createdAt: NOW,
+        },
+        job,
+      ),
+    );
     const t = Date.now();
     const claims = await Promise.all([storage.runs.claim('a', t, t + 60_000), storage.runs.claim('b', t, t + 60_000)]);
     expect(claims.filter(Boolean)).toHaveLength(1);
@@ -225,9 +312,21 @@ describe(`storage ports on ${TEST_BACKEND}`, () => {
 
   it('audit: appends take the chain lock inside a unit; queries by actor, action and subject', async () => {
     const entry = (seq: number, subjects: string[]) => ({
-      seq, at: NOW + seq, actorIssuer: 'dev', actorSubject: seq % 2 ? 'alice' : 'bob', roles: 'dpo', action: seq % 2 ? 'subject.read' : 'dsr.access',
-      outcome: 'ok', purpose: null, justification: null, subjects: JSON.stringify(subjects), policyVersion: 'v', requestId: null, detail: '{}',
-      prevHash: 'x', hash: `h${seq}`,
+      seq,
+      at: NOW + seq,
+      actorIssuer: 'dev',
+      actorSubject: seq % 2 ? 'alice' : 'bob',
+      roles: 'dpo',
+      action: seq % 2 ? 'subject.read' : 'dsr.access',
+      outcome: 'ok',
+      purpose: null,
+      justification: null,
+      subjects: JSON.stringify(subjects),
+      policyVersion: 'v',
+      requestId: null,
+      detail: '{}',
+      prevHash: 'x',
+      hash: `h${seq}`,
     });
     await storage.transaction(async (tx) => {
       await tx.audit.lockChain();

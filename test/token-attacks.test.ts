@@ -3,10 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import {
-  createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, importJWK, jwtVerify, SignJWT,
-  type CryptoKey, type JSONWebKeySet, type JWK,
-} from 'jose';
+import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, initDevIssuer } from '../src/auth/dev-issuer.ts';
 import { expectNoneOf, expectNoStack, expectProblem } from './helpers/problem.ts';
@@ -17,11 +14,32 @@ const decodePart = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toStrin
 
 /** Fragments of jose's own error messages and codes: none may reach a caller. */
 const JOSE_FRAGMENTS = [
-  'signature verification failed', 'claim timestamp check failed', '"exp" claim', '"nbf" claim', '"aud" claim',
-  '"iss" claim', 'missing required', 'unexpected "', 'Invalid Compact JWS', 'JWS Protected Header', 'JWS Signature',
-  'JWS Payload', 'JWS "alg"', '"alg" (Algorithm) Header', 'no applicable key found', 'JSON Web Key Set', 'ERR_JW',
-  'ERR_JOSE', 'JWTExpired', 'JWTClaimValidationFailed', 'JWSSignatureVerificationFailed', 'JWSInvalid',
-  'JWKSNoMatchingKey', 'JOSEAlgNotAllowed', 'JOSENotSupported', 'Extension Header Parameter',
+  'signature verification failed',
+  'claim timestamp check failed',
+  '"exp" claim',
+  '"nbf" claim',
+  '"aud" claim',
+  '"iss" claim',
+  'missing required',
+  'unexpected "',
+  'Invalid Compact JWS',
+  'JWS Protected Header',
+  'JWS Signature',
+  'JWS Payload',
+  'JWS "alg"',
+  '"alg" (Algorithm) Header',
+  'no applicable key found',
+  'JSON Web Key Set',
+  'ERR_JW',
+  'ERR_JOSE',
+  'JWTExpired',
+  'JWTClaimValidationFailed',
+  'JWSSignatureVerificationFailed',
+  'JWSInvalid',
+  'JWKSNoMatchingKey',
+  'JOSEAlgNotAllowed',
+  'JOSENotSupported',
+  'Extension Header Parameter',
 ];
 
 const EXPECTED_KEYS = ['code', 'detail', 'request_id', 'status', 'title', 'type'];
@@ -54,7 +72,12 @@ function unsigned(header: Record<string, unknown>, payload: Record<string, unkno
 }
 
 const validClaims = (ctx: Ctx) => ({
-  iss: PARTNER_ISSUER, aud: PARTNER_AUDIENCE, sub: 'partner-one-client', iat: ctx.now, exp: ctx.now + 600, roles: ['partner'],
+  iss: PARTNER_ISSUER,
+  aud: PARTNER_AUDIENCE,
+  sub: 'partner-one-client',
+  iat: ctx.now,
+  exp: ctx.now + 600,
+  roles: ['partner'],
 });
 
 const ATTACKS: Attack[] = [
@@ -64,7 +87,11 @@ const ATTACKS: Attack[] = [
   { name: 'Basic scheme carrying a valid token', authorization: async ({ gw }) => `Basic ${await gw.partner.sign()}`, detail: /must be "Bearer <token>"/ },
   { name: '"bearer" with no token', authorization: async () => 'bearer', detail: /must be "Bearer <token>"/ },
   { name: '"Bearer " with only spaces', authorization: async () => 'Bearer    ', detail: /must be "Bearer <token>"/ },
-  { name: 'two tokens in one header', authorization: async ({ gw }) => `Bearer ${await gw.partner.sign()} ${await gw.partner.sign()}`, detail: /must be "Bearer <token>"/ },
+  {
+    name: 'two tokens in one header',
+    authorization: async ({ gw }) => `Bearer ${await gw.partner.sign()} ${await gw.partner.sign()}`,
+    detail: /must be "Bearer <token>"/,
+  },
   { name: 'not a JWT', authorization: async () => 'Bearer not-a-jwt', detail: /not a well-formed/ },
   { name: 'three garbage segments', authorization: async () => 'Bearer aaaa.bbbb.cccc', detail: /not a well-formed/ },
   {
@@ -91,9 +118,7 @@ const ATTACKS: Attack[] = [
     name: 'HS256 signed with the partner public key SPKI PEM bytes (key confusion)',
     authorization: bearer(async (ctx) => {
       const pem = await exportSPKI((await importJWK(ctx.partnerJwk, 'ES256')) as CryptoKey);
-      return new SignJWT(validClaims(ctx))
-        .setProtectedHeader({ alg: 'HS256', kid: ctx.gw.partner.kid, typ: 'JWT' })
-        .sign(new TextEncoder().encode(pem));
+      return new SignJWT(validClaims(ctx)).setProtectedHeader({ alg: 'HS256', kid: ctx.gw.partner.kid, typ: 'JWT' }).sign(new TextEncoder().encode(pem));
     }),
     detail: /algorithm is not accepted/,
   },
@@ -165,9 +190,7 @@ const ATTACKS: Attack[] = [
     name: 'attacker key using the partner kid, with its own key embedded in the header (jwk)',
     authorization: bearer(async (ctx) => {
       const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-      return new SignJWT(validClaims(ctx))
-        .setProtectedHeader({ alg: 'ES256', kid: ctx.gw.partner.kid, jwk: await exportJWK(publicKey) })
-        .sign(privateKey);
+      return new SignJWT(validClaims(ctx)).setProtectedHeader({ alg: 'ES256', kid: ctx.gw.partner.kid, jwk: await exportJWK(publicKey) }).sign(privateKey);
     }),
     detail: /signature is invalid/,
   },
@@ -240,7 +263,11 @@ const ATTACKS: Attack[] = [
   { name: 'empty sub', authorization: bearer(({ gw }) => gw.partner.sign({ sub: '' })), detail: /required claim/ },
   { name: 'sub not a string', authorization: bearer(({ gw }) => gw.partner.sign({ sub: 42 as unknown as string })), detail: /required claim/ },
   { name: 'missing exp', authorization: bearer(({ gw }) => gw.partner.sign({ exp: undefined })), detail: /required claim/ },
-  { name: 'exp not a number', authorization: bearer(({ gw, now }) => gw.partner.sign({ exp: String(now + 600) as unknown as number })), detail: /required claim/ },
+  {
+    name: 'exp not a number',
+    authorization: bearer(({ gw, now }) => gw.partner.sign({ exp: String(now + 600) as unknown as number })),
+    detail: /required claim/,
+  },
   {
     name: 'issuer granting a role it may not grant (partner issuer, roles [dpo])',
     authorization: bearer(({ gw }) => gw.partner.sign({ roles: ['dpo'] })),
@@ -288,8 +315,11 @@ async function joseMessage(token: string, ctx: Ctx): Promise<string[]> {
   const jwks = createLocalJWKSet({ keys: [ctx.partnerJwk] } as JSONWebKeySet);
   try {
     await jwtVerify(token, jwks, {
-      issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, algorithms: ['ES256'],
-      requiredClaims: ['iss', 'aud', 'sub', 'exp'], currentDate: new Date(ctx.gw.now()),
+      issuer: PARTNER_ISSUER,
+      audience: PARTNER_AUDIENCE,
+      algorithms: ['ES256'],
+      requiredClaims: ['iss', 'aud', 'sub', 'exp'],
+      currentDate: new Date(ctx.gw.now()),
     });
     return [];
   } catch (e) {
@@ -410,7 +440,9 @@ describe('token attacks (dev mode gateway)', () => {
 
 describe('token expiry against the fixed clock', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await testGateway(); });
+  beforeAll(async () => {
+    gw = await testGateway();
+  });
   afterAll(() => gw?.cleanup());
 
   it('refuses a token cached before expiry once the clock passes exp', async () => {
@@ -444,7 +476,9 @@ describe('dev issuer when the gateway is not in dev mode', () => {
       // Outside dev mode the secret keys must come from the environment.
       env: { VEILGATE_DEV: undefined, VEILGATE_MASTER_KEY: key(), VEILGATE_PSEUDONYM_KEY: key(), VEILGATE_AUDIT_KEY: key() },
       // The key pair exists in the data directory, as after `veilgate keys init`...
-      prepare: async ({ dataDir }) => { await initDevIssuer(dataDir); },
+      prepare: async ({ dataDir }) => {
+        await initDevIssuer(dataDir);
+      },
     });
   });
   afterAll(() => gw?.cleanup());
@@ -502,7 +536,9 @@ describe('oversized Authorization header through a real HTTP server', () => {
         resolve(m ? Number(m[1]) : `no status line (${JSON.stringify(data.slice(0, 40))})`);
       };
       socket.setEncoding('latin1');
-      socket.on('data', (d: string) => { data += d; });
+      socket.on('data', (d: string) => {
+        data += d;
+      });
       socket.on('error', done);
       socket.on('close', done);
       socket.setTimeout(5000, () => socket.destroy());

@@ -9,7 +9,10 @@ export type FlagValues<S extends FlagSpec> = {
 export class UsageError extends Error {
   override name = 'UsageError';
   /** `--help` is a usage "error" that exits 0 and prints to stdout. */
-  constructor(message: string, readonly isHelp = false) {
+  constructor(
+    message: string,
+    readonly isHelp = false,
+  ) {
     super(message);
   }
 }

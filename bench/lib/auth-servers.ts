@@ -51,7 +51,11 @@ const ROLES = ['partner'];
 
 function benchLogger(level: string): Logger {
   if (level === 'silent') return createLogger({ level: 'silent' });
-  const sink = new Writable({ write(_chunk, _enc, cb) { cb(); } });
+  const sink = new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
   return createLogger({ level, destination: sink });
 }
 
@@ -67,7 +71,11 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
   const cleanups: (() => void | Promise<void>)[] = [];
   const close = async () => {
     for (const fn of cleanups.reverse()) {
-      try { await fn(); } catch (e) { console.error('bench cleanup:', e); }
+      try {
+        await fn();
+      } catch (e) {
+        console.error('bench cleanup:', e);
+      }
     }
   };
   const dir = (prefix: string) => {
@@ -101,7 +109,8 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
         const n = init.variant === 'pool' ? init.poolSize : 1;
         tokens = await Promise.all(
           Array.from({ length: n }, (_, i) =>
-            mintDevToken(dataDir, { roles: ROLES, subject: n === 1 ? subjectPrefix : `${subjectPrefix}-${i}`, ttlSeconds: init.tokenTtlSeconds })),
+            mintDevToken(dataDir, { roles: ROLES, subject: n === 1 ? subjectPrefix : `${subjectPrefix}-${i}`, ttlSeconds: init.tokenTtlSeconds }),
+          ),
         );
         fetch = gw.app.fetch;
         cachedTokens = () => gw.verifier.cachedTokens;
@@ -114,7 +123,10 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
         // createApp), so this keeps compiling as AppDeps grows (it grew four times while this was written).
         const policiesCopy = await makePolicies(dir('bench-policies'));
         const config = loadConfig({
-          VEILGATE_DATA_DIR: dir('bench-nocache'), VEILGATE_POLICIES_DIR: policiesCopy.dir, VEILGATE_DEV: '1', VEILGATE_LOG_LEVEL: 'silent',
+          VEILGATE_DATA_DIR: dir('bench-nocache'),
+          VEILGATE_POLICIES_DIR: policiesCopy.dir,
+          VEILGATE_DEV: '1',
+          VEILGATE_LOG_LEVEL: 'silent',
         });
         const gw = await gateway({ VEILGATE_DATA_DIR: config.dataDir, VEILGATE_POLICIES_DIR: config.policiesDir });
         const verifier = new TokenVerifier({ issuers: gw.policies.issuers, clock: Date.now, cache: false });
@@ -135,10 +147,21 @@ hostServers<AuthServerInit, AuthServerInfo>(async (init) => {
         await initDevIssuer(dataDir);
         tokens = [await mintDevToken(dataDir, { roles: ROLES, subject: subjectPrefix, ttlSeconds: init.tokenTtlSeconds })];
         const principal: Principal = Object.freeze({
-          issuerId, issuer: DEV_ISSUER, subject: subjectPrefix, roles: Object.freeze([...ROLES]), exp: expSeconds,
+          issuerId,
+          issuer: DEV_ISSUER,
+          subject: subjectPrefix,
+          roles: Object.freeze([...ROLES]),
+          exp: expSeconds,
         });
         const app = new Hono<AppEnv>();
-        app.get('/v1/me', async (c, next) => { c.set('principal', principal); await next(); }, meHandler);
+        app.get(
+          '/v1/me',
+          async (c, next) => {
+            c.set('principal', principal);
+            await next();
+          },
+          meHandler,
+        );
         fetch = app.fetch;
         break;
       }

@@ -7,7 +7,9 @@ import { openStorage } from '../../src/db/open-storage.ts';
 import { csvCell } from '../../src/http/routes/audit-routes.ts';
 import { hostServers, listenLocal } from './server-process.ts';
 
-interface Init { dataDir: string }
+interface Init {
+  dataDir: string;
+}
 
 hostServers<Init, { url: string }>(async ({ dataDir }) => {
   const storage = await openStorage({ dataDir, migrate: false });
@@ -19,5 +21,11 @@ hostServers<Init, { url: string }>(async ({ dataDir }) => {
       : entries.map((e) => JSON.stringify(auditEntryJson(e))).join('\n') + '\n';
     return new Response(body, { headers: { 'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson' } });
   });
-  return { info: { url: server.url }, close: async () => { await server.close(); await storage.close(); } };
+  return {
+    info: { url: server.url },
+    close: async () => {
+      await server.close();
+      await storage.close();
+    },
+  };
 });

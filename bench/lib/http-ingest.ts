@@ -22,7 +22,10 @@ export interface HttpIngestOptions {
 }
 
 export interface HttpIngestResult {
-  rows: number; accepted: number; seconds: number; maxRssMb: number;
+  rows: number;
+  accepted: number;
+  seconds: number;
+  maxRssMb: number;
   /** Where the CPU went while the batches ran, in core-seconds: the gateway processes, this client, and the whole machine. */
   cpu: { gateways: number; client: number; machine: number };
 }
@@ -77,9 +80,17 @@ async function startServer(o: HttpIngestOptions): Promise<{ proc: ChildProcess; 
   const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'veilgate.js'), 'serve'], {
     cwd: o.root,
     env: {
-      PATH: process.env['PATH'], HOME: process.env['HOME'], VEILGATE_DEV: '1', VEILGATE_DATA_DIR: o.dataDir,
-      VEILGATE_POLICIES_DIR: path.join(o.root, 'policies'), VEILGATE_LOG_LEVEL: process.env['BENCH_SERVER_LOGS'] ? 'error' : 'silent', VEILGATE_MAX_BATCH_ROWS: '100000',
-      VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024), PORT: String(port), HOST: '127.0.0.1', ...o.env,
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      VEILGATE_DEV: '1',
+      VEILGATE_DATA_DIR: o.dataDir,
+      VEILGATE_POLICIES_DIR: path.join(o.root, 'policies'),
+      VEILGATE_LOG_LEVEL: process.env['BENCH_SERVER_LOGS'] ? 'error' : 'silent',
+      VEILGATE_MAX_BATCH_ROWS: '100000',
+      VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...o.env,
     },
     stdio: ['ignore', process.env['BENCH_SERVER_LOGS'] ? 'inherit' : 'ignore', 'pipe'],
   });
@@ -91,7 +102,9 @@ async function startServer(o: HttpIngestOptions): Promise<{ proc: ChildProcess; 
     if (proc.exitCode !== null) throw new Error(`veilgate serve exited ${proc.exitCode}: ${stderr.slice(-500)}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { proc, url };
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`veilgate serve did not start: ${stderr.slice(-500)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -113,7 +126,9 @@ export async function httpIngest(o: HttpIngestOptions): Promise<HttpIngestResult
       for (let i = next++; i < o.bodies.length; i = next++) {
         const server = servers[(s + i) % servers.length]!;
         const res = await fetch(`${server.url}/v1/ingest/crm/customers`, {
-          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: o.bodies[i]!,
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+          body: o.bodies[i]!,
         });
         if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
         accepted += ((await res.json()) as { accepted: number }).accepted;

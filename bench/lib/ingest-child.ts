@@ -13,14 +13,38 @@ import { resolveKeyMaterial } from '../../src/vault/key-material.ts';
 import { Pseudonymizer } from '../../src/pseudonymization/pseudonymizer.ts';
 import { VaultCipher } from '../../src/vault/vault-cipher.ts';
 
-const CONSENT_FLAGS = [['consent_marketing_email', 'marketing_email'], ['consent_marketing_sms', 'marketing_sms'], ['consent_partner_sharing', 'partner_sharing']] as const;
-const VAULT_FIELDS = ['customer_id', 'email', 'first_name', 'last_name', 'phone', 'street', 'city', 'postcode', 'country', 'birth_date', 'signup_date', 'iban', 'nir', 'siret'];
-const PROVENANCE = JSON.stringify(Object.fromEntries(['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days'].map((f) => [f, ['crm', Date.now()]])));
+const CONSENT_FLAGS = [
+  ['consent_marketing_email', 'marketing_email'],
+  ['consent_marketing_sms', 'marketing_sms'],
+  ['consent_partner_sharing', 'partner_sharing'],
+] as const;
+const VAULT_FIELDS = [
+  'customer_id',
+  'email',
+  'first_name',
+  'last_name',
+  'phone',
+  'street',
+  'city',
+  'postcode',
+  'country',
+  'birth_date',
+  'signup_date',
+  'iban',
+  'nir',
+  'siret',
+];
+const PROVENANCE = JSON.stringify(
+  Object.fromEntries(['age', 'age_band', 'area', 'gender', 'csp', 'income', 'channel_preference', 'tenure_days'].map((f) => [f, ['crm', Date.now()]])),
+);
 
 /** The per-customer crypto of ingest: three keyed hashes, a data key, its wrap, one record encryption. */
 class FloorCrypto {
   private readonly t0 = Date.now();
-  constructor(private readonly ps: Pseudonymizer, readonly cipher: VaultCipher) {}
+  constructor(
+    private readonly ps: Pseudonymizer,
+    readonly cipher: VaultCipher,
+  ) {}
 
   customer(r: Record<string, unknown>): FloorRow {
     const { ps, cipher } = this;
@@ -35,11 +59,19 @@ class FloorCrypto {
       if (v !== undefined && v !== '' && v !== null) consents.push([purpose, v === true || v === 'true' ? 'granted' : 'denied']);
     }
     const row: FloorRow = {
-      pseudonym, customerIdHash: ps.keyHash('customer_id', 'crm', String(r['customer_id'])), phoneHash: ps.keyHash('phone', String(r['phone'])),
-      wrappedKey: cipher.wrap(dek, pseudonym), ciphertext: enc.ciphertext, fields: enc.fields,
+      pseudonym,
+      customerIdHash: ps.keyHash('customer_id', 'crm', String(r['customer_id'])),
+      phoneHash: ps.keyHash('phone', String(r['phone'])),
+      wrappedKey: cipher.wrap(dek, pseudonym),
+      ciphertext: enc.ciphertext,
+      fields: enc.fields,
       // provenance of the same size as ingest's: [source, time] per stored field
-      fieldMeta: JSON.stringify(Object.fromEntries(Object.keys(rec).map((f) => [f, ['crm', this.t0]]))), provenance: PROVENANCE,
-      gender: String(r['gender']), csp: String(r['csp']), income: Number(r['income']) || null, channel: String(r['channel_preference']),
+      fieldMeta: JSON.stringify(Object.fromEntries(Object.keys(rec).map((f) => [f, ['crm', this.t0]]))),
+      provenance: PROVENANCE,
+      gender: String(r['gender']),
+      csp: String(r['csp']),
+      income: Number(r['income']) || null,
+      channel: String(r['channel_preference']),
       consents,
     };
     dek.fill(0);
@@ -58,7 +90,14 @@ async function readRecords(file: string): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-const envVars = (dataDir: string) => ({ VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'), VEILGATE_LOG_LEVEL: 'silent', VEILGATE_MAX_BATCH_ROWS: '100000', VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024) });
+const envVars = (dataDir: string) => ({
+  VEILGATE_DEV: '1',
+  VEILGATE_DATA_DIR: dataDir,
+  VEILGATE_POLICIES_DIR: path.join(ROOT, 'policies'),
+  VEILGATE_LOG_LEVEL: 'silent',
+  VEILGATE_MAX_BATCH_ROWS: '100000',
+  VEILGATE_MAX_BODY_BYTES: String(256 * 1024 * 1024),
+});
 const env = (dataDir: string) => loadConfig(envVars(dataDir));
 const actor = { issuer: 'bench', subject: 'bench', roles: ['ingest'], requestId: null };
 
@@ -68,7 +107,10 @@ switch (variant) {
     const t = performance.now();
     const outS = fs.createWriteStream(file);
     let n = 0;
-    for (const c of generateCustomers({ count: Number(count), seed: Number(seed), duplicateShare: 0 })) { outS.write(JSON.stringify(c.record) + '\n'); n++; }
+    for (const c of generateCustomers({ count: Number(count), seed: Number(seed), duplicateShare: 0 })) {
+      outS.write(JSON.stringify(c.record) + '\n');
+      n++;
+    }
     await new Promise<void>((r) => outS.end(() => r()));
     done({ rows: n, seconds: (performance.now() - t) / 1000 });
     break;
@@ -114,7 +156,8 @@ switch (variant) {
     let accepted = 0;
     const t = performance.now();
     for (let i = 0; i < rows.length; i += B) {
-      accepted += (await ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), auditActor: actor })).result.accepted;
+      accepted += (await ingest.ingest({ source: 'crm', recordType: 'customers', rows: rows.slice(i, i + B), requestHash: String(i), auditActor: actor }))
+        .result.accepted;
       // as the HTTP edge does after each request: the sealed head follows the chain
       await audit.syncHead();
     }
@@ -129,11 +172,18 @@ switch (variant) {
     const t = performance.now();
     const o = fs.createWriteStream(out);
     o.write(CUSTOMER_COLUMNS.join(',') + '\n');
-    const cell = (v: unknown) => { const s = v === null || v === undefined ? '' : String(v); return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+    const cell = (v: unknown) => {
+      const s = v === null || v === undefined ? '' : String(v);
+      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
     for (let i = 0; i < Number(count); i++) {
       const r = { ...rows[i % rows.length]! };
       const round = Math.floor(i / rows.length);
-      if (round > 0) { r['customer_id'] = `${r['customer_id']}-${round}`; r['email'] = String(r['email']).replace('@', `.${round}@`); r['phone'] = ''; }
+      if (round > 0) {
+        r['customer_id'] = `${r['customer_id']}-${round}`;
+        r['email'] = String(r['email']).replace('@', `.${round}@`);
+        r['phone'] = '';
+      }
       if (!o.write(CUSTOMER_COLUMNS.map((c) => cell(r[c])).join(',') + '\n')) await new Promise<void>((res) => o.once('drain', () => res()));
     }
     await new Promise<void>((r) => o.end(() => r()));
@@ -143,4 +193,3 @@ switch (variant) {
   default:
     throw new Error(`unknown variant ${variant}`);
 }
-

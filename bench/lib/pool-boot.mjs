@@ -11,8 +11,18 @@ const { PreparePool } = await import(path.join(root, tree, `ingest/prepare-pool$
 const { loadPolicies } = await import(path.join(root, tree, `policy/load-policies${ext}`));
 const policies = loadPolicies(path.join(root, 'policies'));
 const pool = new PreparePool(
-  { dictionary: policies.dictionary, purposes: [...policies.purposes.keys()], pseudonymKey: crypto.randomBytes(32), pseudonymVersion: 1, masterKey: crypto.randomBytes(32) },
-  () => { throw new Error('not used'); }, { threads: 1, minBytes: 0 });
+  {
+    dictionary: policies.dictionary,
+    purposes: [...policies.purposes.keys()],
+    pseudonymKey: crypto.randomBytes(32),
+    pseudonymVersion: 1,
+    masterKey: crypto.randomBytes(32),
+  },
+  () => {
+    throw new Error('not used');
+  },
+  { threads: 1, minBytes: 0 },
+);
 const t = performance.now();
 const ok = await pool.whenReady();
 const ms = performance.now() - t;

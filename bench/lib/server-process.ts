@@ -58,9 +58,14 @@ export function pinSelf(cpu: number): boolean {
   }
 }
 
-interface Live { kill(): void; stop(): Promise<void> }
+interface Live {
+  kill(): void;
+  stop(): Promise<void>;
+}
 const liveChildren = new Set<Live>();
-const killAllChildren = () => { for (const c of liveChildren) c.kill(); };
+const killAllChildren = () => {
+  for (const c of liveChildren) c.kill();
+};
 let signalsBound = false;
 
 /** Ctrl-C / SIGTERM: stop the servers gracefully (temp dirs removed) before leaving; tsx would exit at once. */
@@ -68,7 +73,10 @@ function bindSignals(): void {
   if (signalsBound) return;
   signalsBound = true;
   process.on('exit', killAllChildren);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(signal, () => {
       if (liveChildren.size > 0) console.error(`\n${signal}: stopping benchmark servers`);
       void Promise.allSettled([...liveChildren].map((c) => c.stop())).then(() => process.exit(code));
@@ -79,8 +87,7 @@ function bindSignals(): void {
 export async function spawnServerProcess<TInfo>(entry: string, init: unknown, options: SpawnOptions = {}): Promise<ServerProcess<TInfo>> {
   if (!fs.existsSync(entry)) throw new Error(`no such server entry: ${entry}`);
   const nodeArgs = ['--import', 'tsx', entry];
-  const [cmd, args] =
-    options.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]];
+  const [cmd, args] = options.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]];
   // taskset execs node in place, so the PID and the IPC channel (fd 3) are node's own.
   const child: ChildProcess = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pid = child.pid ?? -1; // undefined only when the spawn fails: reported through 'error' below
@@ -88,13 +95,22 @@ export async function spawnServerProcess<TInfo>(entry: string, init: unknown, op
   // 'exit' does not fire when the spawn itself fails ('error' alone): treat both as the end of the child.
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.on('error', () => { if (child.pid === undefined) resolve(); });
+    child.on('error', () => {
+      if (child.pid === undefined) resolve();
+    });
   });
   let alive = true;
-  void exited.then(() => { alive = false; });
+  void exited.then(() => {
+    alive = false;
+  });
   const killNow = () => {
     if (alive) {
-      if (pid > 0) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (pid > 0)
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
     }
   };
   const send = (m: ToChild) => {
@@ -107,7 +123,11 @@ export async function spawnServerProcess<TInfo>(entry: string, init: unknown, op
   const stop = (timeoutMs = 10_000) =>
     (stopping ??= (async () => {
       if (alive) {
-        try { send({ type: 'stop' }); } catch { /* channel gone: the child stops on disconnect, or is killed below */ }
+        try {
+          send({ type: 'stop' });
+        } catch {
+          /* channel gone: the child stops on disconnect, or is killed below */
+        }
         const timer = setTimeout(killNow, timeoutMs);
         await exited;
         clearTimeout(timer);
@@ -148,8 +168,14 @@ export async function spawnServerProcess<TInfo>(entry: string, init: unknown, op
         }
       };
       child.on('message', onMessage);
-      child.once('error', (e) => { clearTimeout(timer); reject(new Error(`could not start ${cmd}: ${e.message}`)); });
-      void exited.then(() => { clearTimeout(timer); reject(new Error('server process exited during start')); });
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`could not start ${cmd}: ${e.message}`));
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error('server process exited during start'));
+      });
       child.once('spawn', () => send({ type: 'init', init }));
     });
   } catch (e) {
@@ -163,7 +189,12 @@ export async function spawnServerProcess<TInfo>(entry: string, init: unknown, op
     new Promise<T>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      try { send({ type: 'call', id, method, arg }); } catch (e) { pending.delete(id); reject(e as Error); }
+      try {
+        send({ type: 'call', id, method, arg });
+      } catch (e) {
+        pending.delete(id);
+        reject(e as Error);
+      }
     });
   return {
     pid,
@@ -190,12 +221,19 @@ export interface Hosted<TInfo> {
 export function hostServers<TInit, TInfo>(setup: (init: TInit) => Promise<Hosted<TInfo>>): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('this file is a benchmark server process; start it through spawnServerProcess()');
-  const reply = (m: ToParent) => { if (process.connected) send(m); };
+  const reply = (m: ToParent) => {
+    if (process.connected) send(m);
+  };
   let hosted: Hosted<TInfo> | undefined;
   let closing: Promise<void> | undefined;
   const shutdown = (code: number) =>
     (closing ??= (async () => {
-      try { await hosted?.close(); } catch (e) { console.error('bench server close failed:', e); code = code || 1; }
+      try {
+        await hosted?.close();
+      } catch (e) {
+        console.error('bench server close failed:', e);
+        code = code || 1;
+      }
       reply({ type: 'stopped' });
       if (process.connected) process.disconnect();
       // Nothing should be left open; if something is, do not hang the benchmark.
@@ -207,12 +245,21 @@ export function hostServers<TInit, TInfo>(setup: (init: TInit) => Promise<Hosted
     const m = raw as ToChild;
     if (m.type === 'init') {
       setup(m.init as TInit).then(
-        (h) => { hosted = h; reply({ type: 'ready', info: h.info }); },
-        (e: unknown) => { reply({ type: 'failed', message: e instanceof Error ? e.stack ?? e.message : String(e) }); void shutdown(1); },
+        (h) => {
+          hosted = h;
+          reply({ type: 'ready', info: h.info });
+        },
+        (e: unknown) => {
+          reply({ type: 'failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+          void shutdown(1);
+        },
       );
     } else if (m.type === 'call') {
       const fn = m.method === CPU_METHOD ? () => process.cpuUsage() : hosted?.methods?.[m.method];
-      if (!fn) { reply({ type: 'reply', id: m.id, ok: false, message: `no method ${m.method}` }); return; }
+      if (!fn) {
+        reply({ type: 'reply', id: m.id, ok: false, message: `no method ${m.method}` });
+        return;
+      }
       Promise.resolve()
         .then(() => fn(m.arg))
         .then(

@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface Worktree { root: string; commit: string; remove(): void }
+export interface Worktree {
+  root: string;
+  commit: string;
+  remove(): void;
+}
 
 export function addWorktree(repo: string, rev: string, under: string): Worktree {
   const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -13,7 +17,12 @@ export function addWorktree(repo: string, rev: string, under: string): Worktree 
   const root = path.join(under, `worktree-${commit.slice(0, 10)}`);
   git('worktree', 'add', '--detach', root, commit);
   const remove = () => {
-    try { git('worktree', 'remove', '--force', root); } catch { fs.rmSync(root, { recursive: true, force: true }); git('worktree', 'prune'); }
+    try {
+      git('worktree', 'remove', '--force', root);
+    } catch {
+      fs.rmSync(root, { recursive: true, force: true });
+      git('worktree', 'prune');
+    }
   };
   try {
     const ours = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;

@@ -9,5 +9,8 @@ export interface AuditActor {
 export const SYSTEM_ACTOR: AuditActor = { issuer: 'veilgate', subject: 'system', roles: [], requestId: null };
 
 export const actorFields = (a: AuditActor) => ({
-  actorIssuer: a.issuer, actorSubject: a.subject, roles: a.roles, requestId: a.requestId,
+  actorIssuer: a.issuer,
+  actorSubject: a.subject,
+  roles: a.roles,
+  requestId: a.requestId,
 });

@@ -38,9 +38,19 @@ export const GENESIS = '0'.repeat(64);
 
 export function chainHash(key: crypto.KeyObject, e: Omit<AuditEntry, 'hash'>): string {
   const body = canonicalJson({
-    seq: e.seq, at: e.at, actor_issuer: e.actorIssuer, actor_subject: e.actorSubject, roles: e.roles, action: e.action,
-    outcome: e.outcome, purpose: e.purpose, justification: e.justification, subjects: e.subjects,
-    policy_version: e.policyVersion, request_id: e.requestId, detail: e.detail,
+    seq: e.seq,
+    at: e.at,
+    actor_issuer: e.actorIssuer,
+    actor_subject: e.actorSubject,
+    roles: e.roles,
+    action: e.action,
+    outcome: e.outcome,
+    purpose: e.purpose,
+    justification: e.justification,
+    subjects: e.subjects,
+    policy_version: e.policyVersion,
+    request_id: e.requestId,
+    detail: e.detail,
   });
   return crypto.createHmac('sha256', key).update(e.prevHash).update('\n').update(body).digest('hex');
 }

@@ -9,14 +9,17 @@ import path from 'node:path';
 export const HEAD_FILE = 'audit-head.json';
 const FORMAT = 1;
 
-export interface Head { seq: number; hash: string; at: number }
-export interface SealedHead extends Head { v: number; mac: string }
+export interface Head {
+  seq: number;
+  hash: string;
+  at: number;
+}
+export interface SealedHead extends Head {
+  v: number;
+  mac: string;
+}
 
-export type HeadState =
-  | { state: 'ok'; head: Head }
-  | { state: 'missing' }
-  | { state: 'invalid' }
-  | { state: 'forged'; head: Head };
+export type HeadState = { state: 'ok'; head: Head } | { state: 'missing' } | { state: 'invalid' } | { state: 'forged'; head: Head };
 
 /** Where the head lives: a file in the data directory (tests and other deployments may differ). */
 export interface HeadFile {
@@ -68,11 +71,16 @@ export class HeadSeal {
   open(raw: unknown): HeadState {
     let o: unknown = raw;
     if (typeof raw === 'string') {
-      try { o = JSON.parse(raw); } catch { return { state: 'invalid' }; }
+      try {
+        o = JSON.parse(raw);
+      } catch {
+        return { state: 'invalid' };
+      }
     }
     if (typeof o !== 'object' || o === null) return { state: 'invalid' };
     const r = o as Record<string, unknown>;
-    if (!Number.isSafeInteger(r['seq']) || (r['seq'] as number) < 1 || typeof r['hash'] !== 'string' || !/^[0-9a-f]{64}$/.test(r['hash'])) return { state: 'invalid' };
+    if (!Number.isSafeInteger(r['seq']) || (r['seq'] as number) < 1 || typeof r['hash'] !== 'string' || !/^[0-9a-f]{64}$/.test(r['hash']))
+      return { state: 'invalid' };
     const head: Head = { seq: r['seq'] as number, hash: r['hash'], at: Number.isSafeInteger(r['at']) ? (r['at'] as number) : 0 };
     if (r['v'] !== FORMAT || typeof r['mac'] !== 'string' || !Number.isSafeInteger(r['at'])) return { state: 'invalid' };
     const want = Buffer.from(this.mac(head));

@@ -20,7 +20,8 @@ export class AuditUnavailable extends AppError {
     // a busy database says when to retry; a log that cannot vouch for itself does not
     const retry = isAppError(cause) ? cause.headers?.['Retry-After'] : undefined;
     super('server.unavailable', 'The audit log cannot be written; the request was refused and nothing was returned.', {
-      cause, ...(retry !== undefined && { headers: { 'Retry-After': retry } }),
+      cause,
+      ...(retry !== undefined && { headers: { 'Retry-After': retry } }),
     });
     this.name = 'AuditUnavailable';
   }
@@ -249,10 +250,16 @@ export class AuditLog {
     const sealed = await this.storage.transaction(async (tx) => {
       await tx.audit.lockChain();
       const last = await tx.audit.last();
-      const e = await this.insert(tx, {
-        ...actorFields(actor), action: 'audit.reanchor', outcome: 'ok',
-        detail: { previous_head: before.state, verification: v.reason, first_invalid_seq: v.first_invalid_seq, entries: last?.seq ?? 0, reason },
-      }, last);
+      const e = await this.insert(
+        tx,
+        {
+          ...actorFields(actor),
+          action: 'audit.reanchor',
+          outcome: 'ok',
+          detail: { previous_head: before.state, verification: v.reason, first_invalid_seq: v.first_invalid_seq, entries: last?.seq ?? 0, reason },
+        },
+        last,
+      );
       const head = this.seal.seal({ seq: e.seq, hash: e.hash, at: e.at });
       this.headFile.write(JSON.stringify(head) + '\n');
       this.known = head;

@@ -10,7 +10,8 @@ export interface Verification {
   entries: number;
   head: { seq: number; hash: string } | null;
   first_invalid_seq: number | null;
-  reason?: 'hash_mismatch' | 'chain_broken' | 'seq_gap' | 'truncated' | 'head_mismatch' | 'head_missing' | 'head_invalid' | 'head_forged' | 'checkpoint_mismatch';
+  reason?:
+    'hash_mismatch' | 'chain_broken' | 'seq_gap' | 'truncated' | 'head_mismatch' | 'head_missing' | 'head_invalid' | 'head_forged' | 'checkpoint_mismatch';
   /** Seqs of `audit.reanchor` entries: where an operator re-anchored a missing or broken head. */
   reanchored_at?: number[];
   /** Checkpoints given to the verification: checked against the chain, or ignored (unsealed, forged). */
@@ -18,7 +19,11 @@ export interface Verification {
 }
 
 export async function verifyChain(
-  entries: AsyncIterable<AuditEntry>, key: crypto.KeyObject, seal: HeadSeal, headState: HeadState, checkpoints: readonly unknown[] = [],
+  entries: AsyncIterable<AuditEntry>,
+  key: crypto.KeyObject,
+  seal: HeadSeal,
+  headState: HeadState,
+  checkpoints: readonly unknown[] = [],
 ): Promise<Verification> {
   const opened = checkpoints.map((c) => seal.open(c));
   const marks = opened.filter((c) => c.state === 'ok').map((c) => (c as { head: { seq: number; hash: string } }).head);
@@ -31,7 +36,9 @@ export async function verifyChain(
   let count = 0;
   let last: { seq: number; hash: string } | null = null;
   const result = (v: Omit<Verification, 'entries' | 'head'>): Verification => ({
-    entries: count, head: last, ...v,
+    entries: count,
+    head: last,
+    ...v,
     ...(reanchors.length > 0 && { reanchored_at: reanchors }),
     ...(checkpoints.length > 0 && { checkpoints: { checked: marks.length, ignored: checkpoints.length - marks.length } }),
   });

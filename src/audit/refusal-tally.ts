@@ -9,7 +9,12 @@ const MINUTE_MS = 60_000;
 export const MAX_ADDRESSES = 10_000;
 export const OVERFLOW_ADDRESS = '(other addresses)';
 
-interface Bucket { minute: number; address: string; count: number; reasons: Record<string, number> }
+interface Bucket {
+  minute: number;
+  address: string;
+  count: number;
+  reasons: Record<string, number>;
+}
 
 export class RefusalTally {
   private buckets = new Map<string, Bucket>();
@@ -62,7 +67,11 @@ export class RefusalTally {
       if (!all && b.minute >= current) continue;
       try {
         await this.audit.append({
-          actorIssuer: 'anonymous', actorSubject: b.address, roles: [], action: 'auth.refused', outcome: 'denied',
+          actorIssuer: 'anonymous',
+          actorSubject: b.address,
+          roles: [],
+          action: 'auth.refused',
+          outcome: 'denied',
           detail: { client_address: b.address, minute: new Date(b.minute * MINUTE_MS).toISOString(), count: b.count, reasons: b.reasons },
         });
         this.buckets.delete(k);
@@ -73,7 +82,11 @@ export class RefusalTally {
       }
     }
     if (written > 0) {
-      try { await this.audit.syncHead(); } catch (e) { this.onFlushError(e); }
+      try {
+        await this.audit.syncHead();
+      } catch (e) {
+        this.onFlushError(e);
+      }
     }
     return written;
   }

@@ -42,5 +42,5 @@ const DETAILS: Record<TokenRefusal, string> = {
   roles_invalid: 'The roles claim must be a non-empty array of role names.',
   role_not_grantable: 'The token carries a role its issuer may not grant.',
   keys_unavailable: 'The issuer keys could not be retrieved.',
-  lifetime_too_long: 'The token lives longer (exp - iat) than its issuer\'s max_token_lifetime, or has no iat.',
+  lifetime_too_long: "The token lives longer (exp - iat) than its issuer's max_token_lifetime, or has no iat.",
 };

@@ -1,8 +1,5 @@
 // Verifies bearer JWTs against the trusted issuers with jose; caches successes briefly.
-import {
-  createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { IssuerPolicy } from '../policy/load-policies.ts';
 import { ASYMMETRIC_ALGORITHMS } from '../policy/schemas/issuers-schema.ts';
 import type { Principal } from './principal.ts';
@@ -36,8 +33,7 @@ export class TokenVerifier {
   constructor(options: TokenVerifierOptions) {
     this.clock = options.clock;
     this.fetchImpl = options.fetch ?? fetch;
-    this.cache =
-      options.cache === false ? undefined : new TokenCache(options.cache?.maxEntries, options.cache?.maxAgeMs);
+    this.cache = options.cache === false ? undefined : new TokenCache(options.cache?.maxEntries, options.cache?.maxAgeMs);
     this.reloadKeys(options.issuers);
   }
 

@@ -16,7 +16,17 @@ const program = new Command('veilgate')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const register of [registerServe, registerMigrate, registerKeys, registerToken, registerPolicies, registerDemo, registerIngest, registerAudit, registerDemoData]) {
+for (const register of [
+  registerServe,
+  registerMigrate,
+  registerKeys,
+  registerToken,
+  registerPolicies,
+  registerDemo,
+  registerIngest,
+  registerAudit,
+  registerDemoData,
+]) {
   register(program);
 }
 

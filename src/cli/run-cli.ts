@@ -6,7 +6,10 @@ import { AuditHeadLost, AuditUnavailable } from '../audit/audit-log.ts';
 import { storageFailureLine } from '../errors/start-failure.ts';
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -7,9 +7,7 @@ import { z } from 'zod';
 export class ConfigError extends Error {
   readonly code = 'config.invalid';
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -44,7 +42,8 @@ const databaseUrl = z.string().superRefine((v, ctx) => {
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') ctx.addIssue({ code: 'custom', message: 'must start with postgres:// or postgresql://' });
   else if (!u.hostname) ctx.addIssue({ code: 'custom', message: 'must name a host' });
   else if (u.pathname.length < 2) ctx.addIssue({ code: 'custom', message: 'must name a database (postgres://host/database)' });
-  else if (u.searchParams.has('sslmode') || u.searchParams.has('ssl')) ctx.addIssue({ code: 'custom', message: 'must not set TLS options: use VEILGATE_DB_TLS and VEILGATE_DB_CA_FILE' });
+  else if (u.searchParams.has('sslmode') || u.searchParams.has('ssl'))
+    ctx.addIssue({ code: 'custom', message: 'must not set TLS options: use VEILGATE_DB_TLS and VEILGATE_DB_CA_FILE' });
 });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -94,9 +93,7 @@ const envSchema = z.object({
   VEILGATE_DEV: flag.default(false),
   VEILGATE_MAX_BODY_BYTES: intIn(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
   VEILGATE_MAX_BATCH_ROWS: intIn(1, 10_000_000).default(10_000),
-  VEILGATE_LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info'),
+  VEILGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VEILGATE_MASTER_KEY: key32.optional(),
   VEILGATE_PSEUDONYM_KEY: key32.optional(),
   VEILGATE_AUDIT_KEY: key32.optional(),

@@ -25,7 +25,10 @@ export interface ConsentWrite {
 }
 
 export class ConsentRegistry {
-  constructor(readonly purposes: ReadonlyMap<string, Purpose>, private readonly clock: () => number) {}
+  constructor(
+    readonly purposes: ReadonlyMap<string, Purpose>,
+    private readonly clock: () => number,
+  ) {}
 
   purpose(name: string): Purpose {
     const p = this.purposes.get(name);
@@ -88,7 +91,10 @@ export class ConsentBatch {
   private statesWritten = false;
   private readonly seen = new Set<string>();
 
-  constructor(private readonly registry: ConsentRegistry, private readonly held: Map<string, Map<string, ConsentStateRow>>) {}
+  constructor(
+    private readonly registry: ConsentRegistry,
+    private readonly held: Map<string, Map<string, ConsentStateRow>>,
+  ) {}
 
   private state(r: ConsentRecordInput): ConsentStateRow | undefined {
     return this.held.get(r.pseudonym)?.get(r.purpose);

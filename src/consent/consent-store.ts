@@ -20,7 +20,10 @@ export interface ConsentRecord extends ConsentRecordInput {
 }
 
 /** A purpose's state as a record sets it, with the record's id. */
-export interface ConsentStatePatch { state: ConsentStateRow; recordId: number }
+export interface ConsentStatePatch {
+  state: ConsentStateRow;
+  recordId: number;
+}
 
 export interface ConsentStore {
   /**

@@ -9,8 +9,13 @@ export type ConsentEntry = [status: ConsentStatus, legalBasis: string, collected
 /** Slots of an entry, for SQL that reads them (JSON array indexes). */
 export const SLOT = { status: 0, legalBasis: 1, collectedAt: 2, expiresAt: 3 } as const;
 
-export const encodeConsentEntry = (r: Pick<ConsentRecordInput, 'status' | 'legalBasis' | 'collectedAt' | 'expiresAt'>, recordId: number): ConsentEntry =>
-  [r.status, r.legalBasis, r.collectedAt, r.expiresAt, recordId];
+export const encodeConsentEntry = (r: Pick<ConsentRecordInput, 'status' | 'legalBasis' | 'collectedAt' | 'expiresAt'>, recordId: number): ConsentEntry => [
+  r.status,
+  r.legalBasis,
+  r.collectedAt,
+  r.expiresAt,
+  recordId,
+];
 
 /** States a batch sets, as stored (see FeatureUpdate.consent). */
 export const encodeConsentPatch = (patch: Record<string, ConsentStatePatch>): Record<string, ConsentEntry> =>

@@ -17,8 +17,10 @@ export async function openStorage(c: StorageConfig): Promise<Storage> {
   if (c.database) {
     const { openPostgresStorage } = await import('./postgres/storage.ts');
     return openPostgresStorage({
-      database: c.database, ...(c.busyTimeoutMs !== undefined && { busyTimeoutMs: c.busyTimeoutMs }),
-      ...(c.migrate !== undefined && { migrate: c.migrate }), ...(c.poolSize !== undefined && { poolSize: c.poolSize }),
+      database: c.database,
+      ...(c.busyTimeoutMs !== undefined && { busyTimeoutMs: c.busyTimeoutMs }),
+      ...(c.migrate !== undefined && { migrate: c.migrate }),
+      ...(c.poolSize !== undefined && { poolSize: c.poolSize }),
     });
   }
   const { openSqliteStorage } = await import('./sqlite/storage.ts');

@@ -2,5 +2,7 @@
 export function runHook(fn: () => void): void {
   try {
     fn();
-  } catch { /* hooks only hand work on (a bounded queue) and report their own failures */ }
+  } catch {
+    /* hooks only hand work on (a bounded queue) and report their own failures */
+  }
 }

@@ -36,7 +36,10 @@ export const TRANSACTION_BAD_KIND_NAMES = Object.keys(TRANSACTION_BAD_KINDS) as 
 
 export const CUSTOMER_BAD_TABLE = new WeightedTable<CustomerBadKind>(CUSTOMER_BAD_KIND_NAMES.map((k) => [k, 1] as const));
 export const TRANSACTION_BAD_TABLE = new WeightedTable<TransactionBadKind>([
-  ['amount_not_number', 3], ['channel_invalid', 2], ['date_malformed', 3], ['unknown_customer', 2],
+  ['amount_not_number', 3],
+  ['channel_invalid', 2],
+  ['date_malformed', 3],
+  ['unknown_customer', 2],
 ]);
 
 /** The customer fields a corruption touches (a subset of the CSV record). */
@@ -60,21 +63,28 @@ export function corruptCustomer(c: CorruptibleCustomer, kind: CustomerBadKind, r
       const [local, domain] = c.email.split('@') as [string, string];
       const v = rng.int(0, 4);
       c.email =
-        v === 0 ? local + domain
-        : v === 1 ? `${local}@@${domain}`
-        : v === 2 ? `${/[._-]/.test(local) ? local.replace(/[._-]/, ' ') : local.replace(/(\d+)$/, ' $1')}@${domain}`
-        : v === 3 ? `${local}@${domain.replace(/\.[a-z]+$/, '')}`
-        : `${local}@${domain.replace('.', '..')}`;
+        v === 0
+          ? local + domain
+          : v === 1
+            ? `${local}@@${domain}`
+            : v === 2
+              ? `${/[._-]/.test(local) ? local.replace(/[._-]/, ' ') : local.replace(/(\d+)$/, ' $1')}@${domain}`
+              : v === 3
+                ? `${local}@${domain.replace(/\.[a-z]+$/, '')}`
+                : `${local}@${domain.replace('.', '..')}`;
       return;
     }
     case 'phone_invalid': {
       const tail = rng.digits(8);
       const v = rng.int(0, 3);
       c.phone =
-        v === 0 ? `06 ${tail.slice(0, 2)} ${tail.slice(2, 4)} ${tail.slice(4, 6)}` // 8 digits
-        : v === 1 ? `07 ${tail.slice(0, 2)} ${tail.slice(2, 4)} ${tail.slice(4, 6)} ${tail.slice(6, 8)} ${rng.int(0, 9)}` // 11 digits
-        : v === 2 ? `06 39 ${tail.slice(2, 4)} ${tail.slice(4, 6)} ${tail.slice(6, 8)}` // 0639: not a French mobile range
-        : tail.slice(0, 5);
+        v === 0
+          ? `06 ${tail.slice(0, 2)} ${tail.slice(2, 4)} ${tail.slice(4, 6)}` // 8 digits
+          : v === 1
+            ? `07 ${tail.slice(0, 2)} ${tail.slice(2, 4)} ${tail.slice(4, 6)} ${tail.slice(6, 8)} ${rng.int(0, 9)}` // 11 digits
+            : v === 2
+              ? `06 39 ${tail.slice(2, 4)} ${tail.slice(4, 6)} ${tail.slice(6, 8)}` // 0639: not a French mobile range
+              : tail.slice(0, 5);
       return;
     }
     case 'iban_checksum':
@@ -84,10 +94,15 @@ export function corruptCustomer(c: CorruptibleCustomer, kind: CustomerBadKind, r
       const p = c.postcode;
       const v = rng.int(0, 3);
       c.postcode =
-        v === 0 ? (p.startsWith('0') ? p.slice(1) : p.slice(0, 4)) // spreadsheet lost the leading zero / truncated
-        : v === 1 ? p + String(rng.int(0, 9))
-        : v === 2 ? `${p.slice(0, 2)} ${p.slice(2)}`
-        : `F-${p}`;
+        v === 0
+          ? p.startsWith('0')
+            ? p.slice(1)
+            : p.slice(0, 4) // spreadsheet lost the leading zero / truncated
+          : v === 1
+            ? p + String(rng.int(0, 9))
+            : v === 2
+              ? `${p.slice(0, 2)} ${p.slice(2)}`
+              : `F-${p}`;
       return;
     }
     case 'birth_date_future': {
@@ -98,11 +113,7 @@ export function corruptCustomer(c: CorruptibleCustomer, kind: CustomerBadKind, r
     case 'birth_date_impossible': {
       const [y, m, d] = c.birth_date.split('-') as [string, string, string];
       const v = rng.int(0, 3);
-      c.birth_date =
-        v === 0 ? `${y}-02-30`
-        : v === 1 ? `${y}-${rng.pick(['04', '06', '09', '11'])}-31`
-        : v === 2 ? `${y}-13-${d}`
-        : `${d}/${m}/${y}`;
+      c.birth_date = v === 0 ? `${y}-02-30` : v === 1 ? `${y}-${rng.pick(['04', '06', '09', '11'])}-31` : v === 2 ? `${y}-13-${d}` : `${d}/${m}/${y}`;
       return;
     }
     case 'gender_invalid':
@@ -132,10 +143,13 @@ export function corruptTransaction(t: CorruptibleTransaction, kind: TransactionB
       const a = typeof t.amount === 'number' ? t.amount : 10;
       const v = rng.int(0, 3);
       t.amount =
-        v === 0 ? `${a.toFixed(2)} EUR`
-        : v === 1 ? `${a.toFixed(2).replace('.', ',')} €`
-        : v === 2 ? 'N/A'
-        : `1.${String(Math.floor(a) % 1000).padStart(3, '0')},${pad2(rng.int(0, 99))}`; // French thousands separator
+        v === 0
+          ? `${a.toFixed(2)} EUR`
+          : v === 1
+            ? `${a.toFixed(2).replace('.', ',')} €`
+            : v === 2
+              ? 'N/A'
+              : `1.${String(Math.floor(a) % 1000).padStart(3, '0')},${pad2(rng.int(0, 99))}`; // French thousands separator
       return;
     }
     case 'channel_invalid':
@@ -144,11 +158,7 @@ export function corruptTransaction(t: CorruptibleTransaction, kind: TransactionB
     case 'date_malformed': {
       const [y, m, d] = t.date.slice(0, 10).split('-') as [string, string, string];
       const v = rng.int(0, 3);
-      t.date =
-        v === 0 ? `${d}/${m}/${y}`
-        : v === 1 ? `${y}-13-${d}`
-        : v === 2 ? `${y}-02-30`
-        : `${y}${m}${d}`;
+      t.date = v === 0 ? `${d}/${m}/${y}` : v === 1 ? `${y}-13-${d}` : v === 2 ? `${y}-02-30` : `${y}${m}${d}`;
       return;
     }
     case 'unknown_customer':

@@ -1,24 +1,44 @@
 // Pure generator of the synthetic data set: customers (with planted bad rows and duplicates) and their transactions.
 import {
-  CUSTOMER_BAD_KIND_NAMES, CUSTOMER_BAD_TABLE, TRANSACTION_BAD_KIND_NAMES, TRANSACTION_BAD_TABLE,
-  corruptCustomer, corruptTransaction, type CustomerBadKind, type TransactionBadKind,
+  CUSTOMER_BAD_KIND_NAMES,
+  CUSTOMER_BAD_TABLE,
+  TRANSACTION_BAD_KIND_NAMES,
+  TRANSACTION_BAD_TABLE,
+  corruptCustomer,
+  corruptTransaction,
+  type CustomerBadKind,
+  type TransactionBadKind,
 } from './bad-rows.ts';
 import { FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES, STREET_NAMES, STREET_TYPES, cohortOf, emailPart } from './french-names.ts';
 import { randomPlace } from './french-places.ts';
-import {
-  MOBILE_NUMBER_SPACE, MobileNumbers, PHONE_STYLES, formatMobile, frenchIban, frenchNir, frenchSiret, printIban,
-} from './identifiers.ts';
-import {
-  BASKET, CHANNEL_BASKET, INCOME, MEAN_FREQUENCY, PERSONAS, PERSONA_IDS, PERSONA_TABLE,
-  type Channel, type PersonaId,
-} from './personas.ts';
+import { MOBILE_NUMBER_SPACE, MobileNumbers, PHONE_STYLES, formatMobile, frenchIban, frenchNir, frenchSiret, printIban } from './identifiers.ts';
+import { BASKET, CHANNEL_BASKET, INCOME, MEAN_FREQUENCY, PERSONAS, PERSONA_IDS, PERSONA_TABLE, type Channel, type PersonaId } from './personas.ts';
 import { Permutation, Rng, Stream, WeightedTable, hash32, streamRng } from './rng.ts';
 
 /** The columns of customers.csv, in order: the dictionary's customer fields, three consent flags and when they were collected. */
 export const CUSTOMER_COLUMNS = [
-  'customer_id', 'email', 'first_name', 'last_name', 'phone', 'street', 'postcode', 'city', 'country',
-  'birth_date', 'gender', 'csp', 'income', 'iban', 'channel_preference', 'signup_date', 'nir', 'siret',
-  'consent_marketing_email', 'consent_marketing_sms', 'consent_partner_sharing', 'consent_collected_at',
+  'customer_id',
+  'email',
+  'first_name',
+  'last_name',
+  'phone',
+  'street',
+  'postcode',
+  'city',
+  'country',
+  'birth_date',
+  'gender',
+  'csp',
+  'income',
+  'iban',
+  'channel_preference',
+  'signup_date',
+  'nir',
+  'siret',
+  'consent_marketing_email',
+  'consent_marketing_sms',
+  'consent_partner_sharing',
+  'consent_collected_at',
 ] as const;
 
 /** One customers.csv row. Absent optional text fields are '' (an empty cell), an absent income is null. */
@@ -171,10 +191,19 @@ export class DemoTally {
   }
 }
 
-const EMAIL_DOMAINS = new WeightedTable<string>([['example.fr', 60], ['example.com', 25], ['example.org', 15]]);
+const EMAIL_DOMAINS = new WeightedTable<string>([
+  ['example.fr', 60],
+  ['example.com', 25],
+  ['example.org', 15],
+]);
 type EmailStyle = 'first.last' | 'firstlast' | 'f.last' | 'first_last' | 'last.first' | 'first';
 const EMAIL_STYLES = new WeightedTable<EmailStyle>([
-  ['first.last', 45], ['firstlast', 15], ['f.last', 15], ['first_last', 8], ['last.first', 10], ['first', 7],
+  ['first.last', 45],
+  ['firstlast', 15],
+  ['f.last', 15],
+  ['first_last', 8],
+  ['last.first', 10],
+  ['first', 7],
 ]);
 const STREET_TYPE_TABLE = new WeightedTable(STREET_TYPES);
 
@@ -266,12 +295,17 @@ class CustomerFactory {
     const l = emailPart(last);
     const style = EMAIL_STYLES.pick(rng);
     const local =
-      style === 'first.last' ? `${f}.${l}`
-      : style === 'firstlast' ? `${f}${l}`
-      : style === 'f.last' ? `${f[0]}.${l}`
-      : style === 'first_last' ? `${f}_${l}`
-      : style === 'last.first' ? `${l}.${f}`
-      : f;
+      style === 'first.last'
+        ? `${f}.${l}`
+        : style === 'firstlast'
+          ? `${f}${l}`
+          : style === 'f.last'
+            ? `${f[0]}.${l}`
+            : style === 'first_last'
+              ? `${f}_${l}`
+              : style === 'last.first'
+                ? `${l}.${f}`
+                : f;
     // The trailing number is unique per customer, so no two customers share a mailbox.
     return `${local}${this.emailSuffix.at(index)}@${EMAIL_DOMAINS.pick(rng)}`;
   }
@@ -282,9 +316,11 @@ function reTypedEmail(email: string, rng: Rng): string {
   const v = rng.int(0, 2);
   const titled = email.replace(/(^|[._@-])([a-z])/g, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
   const cased =
-    v === 0 ? email.toUpperCase()
-    : v === 1 ? titled.replace(/\.([a-z]+)$/, (_m, tld: string) => '.' + tld.toUpperCase())
-    : titled.replace(/@.*$/, (d) => d.toUpperCase());
+    v === 0
+      ? email.toUpperCase()
+      : v === 1
+        ? titled.replace(/\.([a-z]+)$/, (_m, tld: string) => '.' + tld.toUpperCase())
+        : titled.replace(/@.*$/, (d) => d.toUpperCase());
   return ' '.repeat(rng.int(1, 3)) + cased + (rng.chance(0.5) ? ' ' : '');
 }
 
@@ -376,8 +412,24 @@ export function generateTransactions(customer: GeneratedCustomer, rng: Rng, opti
     const time = `${TWO_DIGITS[Math.floor(d.seconds / 3600)]}:${TWO_DIGITS[Math.floor(d.seconds / 60) % 60]}:${TWO_DIGITS[d.seconds % 60]}`;
     const byId = rng.chance(LINK_BY_ID_SHARE);
     const record: TransactionRecord = byId
-      ? { transaction_id: idBase + pad(k + 1, 3), customer_id: customer.record.customer_id, date: `${isoOf(d.day)}T${time}Z`, amount: d.amount, currency: 'EUR', channel: d.channel, category: d.category }
-      : { transaction_id: idBase + pad(k + 1, 3), email: customer.record.email.trim(), date: `${isoOf(d.day)}T${time}Z`, amount: d.amount, currency: 'EUR', channel: d.channel, category: d.category };
+      ? {
+          transaction_id: idBase + pad(k + 1, 3),
+          customer_id: customer.record.customer_id,
+          date: `${isoOf(d.day)}T${time}Z`,
+          amount: d.amount,
+          currency: 'EUR',
+          channel: d.channel,
+          category: d.category,
+        }
+      : {
+          transaction_id: idBase + pad(k + 1, 3),
+          email: customer.record.email.trim(),
+          date: `${isoOf(d.day)}T${time}Z`,
+          amount: d.amount,
+          currency: 'EUR',
+          channel: d.channel,
+          category: d.category,
+        };
     let bad: TransactionBadKind | null = null;
     if (o.badShare > 0 && rng.chance(o.badShare)) {
       bad = TRANSACTION_BAD_TABLE.pick(rng);
@@ -389,9 +441,7 @@ export function generateTransactions(customer: GeneratedCustomer, rng: Rng, opti
   return out;
 }
 
-export type DatasetItem =
-  | { type: 'customer'; customer: GeneratedCustomer }
-  | { type: 'transaction'; transaction: GeneratedTransaction };
+export type DatasetItem = { type: 'customer'; customer: GeneratedCustomer } | { type: 'transaction'; transaction: GeneratedTransaction };
 
 /**
  * The whole data set in write order: each customer row, then (for a valid, first row) its

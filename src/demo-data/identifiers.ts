@@ -46,8 +46,14 @@ const BANKS = new WeightedTable<string>([
   ['20041', 8], // La Banque Postale
   ['10278', 8], // Crédit Mutuel
   ['30066', 5], // CIC
-  ['11306', 4], ['13106', 3], ['16006', 4], ['18206', 4], ['17806', 3], // Crédit Agricole regional banks
-  ['13335', 3], ['17515', 3], ['14505', 3], // Caisses d'Épargne
+  ['11306', 4],
+  ['13106', 3],
+  ['16006', 4],
+  ['18206', 4],
+  ['17806', 3], // Crédit Agricole regional banks
+  ['13335', 3],
+  ['17515', 3],
+  ['14505', 3], // Caisses d'Épargne
   ['10107', 3], // BRED
   ['12548', 2], // Axa Banque
   ['40618', 3], // Boursorama
@@ -97,7 +103,8 @@ export function frenchNir(input: NirInput, rng: Rng): string {
   let place: string;
   const dep = input.birthDepartement;
   if (dep === undefined) place = '99' + rng.pick(BIRTH_COUNTRIES);
-  else if (dep.length === 3) place = dep + String(rng.int(1, 34)).padStart(2, '0'); // overseas: 97x + 2-digit commune
+  else if (dep.length === 3)
+    place = dep + String(rng.int(1, 34)).padStart(2, '0'); // overseas: 97x + 2-digit commune
   else {
     // Corsica was département 20 until 1976.
     const d = (dep === '2A' || dep === '2B') && input.birthYear < 1976 ? '20' : dep;
@@ -167,7 +174,11 @@ export class MobileNumbers {
 export type PhoneStyle = 'spaced' | 'compact' | 'intl_spaced' | 'e164' | 'dotted';
 
 export const PHONE_STYLES = new WeightedTable<PhoneStyle>([
-  ['spaced', 45], ['compact', 25], ['intl_spaced', 15], ['e164', 8], ['dotted', 7],
+  ['spaced', 45],
+  ['compact', 25],
+  ['intl_spaced', 15],
+  ['e164', 8],
+  ['dotted', 7],
 ]);
 
 /** '612345678' in one of the ways people write it: '06 12 34 56 78', '+33 6 12 34 56 78', ... */
@@ -175,10 +186,15 @@ export function formatMobile(national9: string, style: PhoneStyle): string {
   const n = national9;
   const pairs = `${n.slice(1, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7, 9)}`;
   switch (style) {
-    case 'spaced': return `0${n[0]} ${pairs}`;
-    case 'compact': return `0${n}`;
-    case 'intl_spaced': return `+33 ${n[0]} ${pairs}`;
-    case 'e164': return `+33${n}`;
-    case 'dotted': return `0${n[0]}.${pairs.replaceAll(' ', '.')}`;
+    case 'spaced':
+      return `0${n[0]} ${pairs}`;
+    case 'compact':
+      return `0${n}`;
+    case 'intl_spaced':
+      return `+33 ${n[0]} ${pairs}`;
+    case 'e164':
+      return `+33${n}`;
+    case 'dotted':
+      return `0${n[0]}.${pairs.replaceAll(' ', '.')}`;
   }
 }

@@ -3,9 +3,7 @@ import { WeightedTable, type Rng } from './rng.ts';
 
 export type Channel = 'web' | 'store' | 'phone' | 'app';
 export type Category = 'alimentation' | 'mode' | 'maison' | 'beauté' | 'high-tech' | 'sport' | 'jardin';
-export type Csp =
-  | 'agriculteur' | 'artisan_commercant' | 'cadre' | 'profession_intermediaire'
-  | 'employe' | 'ouvrier' | 'retraite' | 'sans_activite';
+export type Csp = 'agriculteur' | 'artisan_commercant' | 'cadre' | 'profession_intermediaire' | 'employe' | 'ouvrier' | 'retraite' | 'sans_activite';
 export type Gender = 'f' | 'm' | 'x';
 
 export const PERSONA_IDS = ['digital_young', 'family_store', 'affluent_senior', 'occasional', 'phone_elder'] as const;
@@ -36,8 +34,7 @@ export interface Persona {
   consent: { email: number; sms: number; partner: number };
 }
 
-const table = <T>(entries: Record<string, number>): WeightedTable<T> =>
-  new WeightedTable(Object.entries(entries).map(([k, w]) => [k as T, w] as const));
+const table = <T>(entries: Record<string, number>): WeightedTable<T> => new WeightedTable(Object.entries(entries).map(([k, w]) => [k as T, w] as const));
 
 const cspTable = (entries: Partial<Record<Csp, number>>) => table<Csp>(entries);
 
@@ -46,7 +43,15 @@ const DIGITAL_ACTIVE = cspTable({ employe: 35, profession_intermediaire: 28, cad
 const FAMILY = cspTable({ ouvrier: 25, employe: 30, profession_intermediaire: 24, artisan_commercant: 9, cadre: 8, agriculteur: 3, sans_activite: 4 });
 const AFFLUENT_ACTIVE = cspTable({ cadre: 65, artisan_commercant: 18, profession_intermediaire: 15, agriculteur: 2 });
 const AFFLUENT_RETIRED = cspTable({ retraite: 85, cadre: 10, artisan_commercant: 5 });
-const OCCASIONAL_ACTIVE = cspTable({ employe: 28, ouvrier: 22, profession_intermediaire: 17, sans_activite: 13, cadre: 10, artisan_commercant: 7, agriculteur: 3 });
+const OCCASIONAL_ACTIVE = cspTable({
+  employe: 28,
+  ouvrier: 22,
+  profession_intermediaire: 17,
+  sans_activite: 13,
+  cadre: 10,
+  artisan_commercant: 7,
+  agriculteur: 3,
+});
 const RETIRED = cspTable({ retraite: 90, sans_activite: 5, employe: 5 });
 const ELDER = cspTable({ retraite: 96, agriculteur: 2, artisan_commercant: 2 });
 
@@ -67,7 +72,7 @@ export const PERSONAS: Readonly<Record<PersonaId, Persona>> = {
     channelMix: table<Channel>({ app: 45, web: 45, store: 10 }),
     frequency: 2.0,
     basket: 0.8,
-    categories: table<Category>({ mode: 30, 'high-tech': 25, 'beauté': 18, sport: 14, alimentation: 10, maison: 3 }),
+    categories: table<Category>({ mode: 30, 'high-tech': 25, beauté: 18, sport: 14, alimentation: 10, maison: 3 }),
     consent: { email: 0.8, sms: 0.55, partner: 0.35 },
   },
   family_store: {
@@ -84,7 +89,7 @@ export const PERSONAS: Readonly<Record<PersonaId, Persona>> = {
     channelMix: table<Channel>({ store: 70, web: 20, app: 10 }),
     frequency: 1.2,
     basket: 1.15,
-    categories: table<Category>({ alimentation: 45, maison: 15, mode: 12, sport: 10, jardin: 8, 'beauté': 6, 'high-tech': 4 }),
+    categories: table<Category>({ alimentation: 45, maison: 15, mode: 12, sport: 10, jardin: 8, beauté: 6, 'high-tech': 4 }),
     consent: { email: 0.65, sms: 0.45, partner: 0.2 },
   },
   affluent_senior: {
@@ -101,7 +106,7 @@ export const PERSONAS: Readonly<Record<PersonaId, Persona>> = {
     channelMix: table<Channel>({ store: 55, web: 35, phone: 10 }),
     frequency: 0.9,
     basket: 2.4,
-    categories: table<Category>({ maison: 25, jardin: 20, 'high-tech': 15, mode: 15, alimentation: 15, 'beauté': 7, sport: 3 }),
+    categories: table<Category>({ maison: 25, jardin: 20, 'high-tech': 15, mode: 15, alimentation: 15, beauté: 7, sport: 3 }),
     consent: { email: 0.6, sms: 0.2, partner: 0.1 },
   },
   occasional: {
@@ -118,7 +123,7 @@ export const PERSONAS: Readonly<Record<PersonaId, Persona>> = {
     channelMix: table<Channel>({ web: 40, store: 45, app: 10, phone: 5 }),
     frequency: 0.25,
     basket: 0.6,
-    categories: table<Category>({ alimentation: 25, mode: 20, maison: 15, 'beauté': 12, 'high-tech': 12, sport: 10, jardin: 6 }),
+    categories: table<Category>({ alimentation: 25, mode: 20, maison: 15, beauté: 12, 'high-tech': 12, sport: 10, jardin: 6 }),
     consent: { email: 0.4, sms: 0.2, partner: 0.1 },
   },
   phone_elder: {
@@ -135,7 +140,7 @@ export const PERSONAS: Readonly<Record<PersonaId, Persona>> = {
     channelMix: table<Channel>({ phone: 70, store: 30 }),
     frequency: 0.7,
     basket: 1.0,
-    categories: table<Category>({ alimentation: 40, maison: 25, jardin: 13, 'beauté': 12, mode: 8, 'high-tech': 2 }),
+    categories: table<Category>({ alimentation: 40, maison: 25, jardin: 13, beauté: 12, mode: 8, 'high-tech': 2 }),
     consent: { email: 0.35, sms: 0.5, partner: 0.05 },
   },
 };
@@ -144,8 +149,7 @@ export const PERSONA_TABLE = new WeightedTable(PERSONA_IDS.map((id) => [id, PERS
 
 /** Population-weighted mean of `frequency`: dividing by it keeps the overall mean at the requested one. */
 export const MEAN_FREQUENCY =
-  PERSONA_IDS.reduce((s, id) => s + PERSONAS[id].weight * PERSONAS[id].frequency, 0) /
-  PERSONA_IDS.reduce((s, id) => s + PERSONAS[id].weight, 0);
+  PERSONA_IDS.reduce((s, id) => s + PERSONAS[id].weight * PERSONAS[id].frequency, 0) / PERSONA_IDS.reduce((s, id) => s + PERSONAS[id].weight, 0);
 
 /** Median net annual income (EUR) and log-spread by CSP. */
 export const INCOME: Readonly<Record<Csp, { median: number; sigma: number }>> = {
@@ -164,7 +168,7 @@ export const BASKET: Readonly<Record<Category, { median: number; sigma: number }
   alimentation: { median: 48, sigma: 0.55 },
   mode: { median: 55, sigma: 0.6 },
   maison: { median: 75, sigma: 0.75 },
-  'beauté': { median: 32, sigma: 0.5 },
+  beauté: { median: 32, sigma: 0.5 },
   'high-tech': { median: 160, sigma: 0.9 },
   sport: { median: 58, sigma: 0.7 },
   jardin: { median: 65, sigma: 0.75 },

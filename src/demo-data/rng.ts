@@ -159,7 +159,10 @@ export class Permutation {
   private readonly half: number;
   private readonly mask: number;
 
-  constructor(readonly size: number, private readonly key: number) {
+  constructor(
+    readonly size: number,
+    private readonly key: number,
+  ) {
     if (!Number.isInteger(size) || size < 1 || size > 2 ** 30) throw new RangeError('permutation size must be in 1..2^30');
     let bits = Math.max(2, Math.ceil(Math.log2(size)));
     if (bits % 2 === 1) bits++;

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import { CUSTOMER_COLUMNS, DemoTally, generateDataset, resolveDemoOptions, type CustomerRecord, type DemoDataOptions, type TransactionRecord } from './generate.ts';
+import {
+  CUSTOMER_COLUMNS,
+  DemoTally,
+  generateDataset,
+  resolveDemoOptions,
+  type CustomerRecord,
+  type DemoDataOptions,
+  type TransactionRecord,
+} from './generate.ts';
 import { DEMO_FILES, buildManifest, type DemoManifest } from './manifest.ts';
 
 const NEEDS_QUOTES = /[",;\r\n]|^\s|\s$/;
@@ -49,7 +57,10 @@ class ChunkedWriter {
   private failure: Error | undefined;
   bytes = 0;
 
-  constructor(private readonly stream: fs.WriteStream, private readonly chunkChars = 1 << 18) {
+  constructor(
+    private readonly stream: fs.WriteStream,
+    private readonly chunkChars = 1 << 18,
+  ) {
     stream.on('error', (e) => {
       this.failure = e;
     });
@@ -99,11 +110,7 @@ export interface WriteDemoDataResult {
  * Writes the data set into `dir` (created if missing; the four files are replaced). The manifest
  * goes last, and an older one is removed first, so a manifest always describes complete files.
  */
-export async function writeDemoData(
-  dir: string,
-  options: DemoDataOptions,
-  onProgress?: (p: WriteProgress) => void,
-): Promise<WriteDemoDataResult> {
+export async function writeDemoData(dir: string, options: DemoDataOptions, onProgress?: (p: WriteProgress) => void): Promise<WriteDemoDataResult> {
   const o = resolveDemoOptions(options);
   await fs.promises.mkdir(dir, { recursive: true });
   const file = (name: string) => path.resolve(dir, name);
@@ -144,7 +151,9 @@ export async function writeDemoData(
 
 export function readmeText(m: DemoManifest): string {
   const kinds = (k: Record<string, { field: string; code: string; description: string }>, counts: Record<string, number>) =>
-    Object.entries(k).map(([name, d]) => `  - ${name} (${counts[name] ?? 0}): ${d.field} -> ${d.code}; ${d.description}`).join('\n');
+    Object.entries(k)
+      .map(([name, d]) => `  - ${name} (${counts[name] ?? 0}): ${d.field} -> ${d.code}; ${d.description}`)
+      .join('\n');
   return `Veilgate synthetic demo data
 ============================
 
@@ -181,7 +190,9 @@ ${kinds(m.bad_kinds.transactions, m.transactions.bad_by_kind)}
 
 Planted structure (latent customer types; they drive age, CSP, income, channel mix,
 frequency and basket, and are not written to the data files):
-${Object.entries(m.persona_descriptions).map(([p, d]) => `  - ${p} (${m.customers.personas[p as keyof typeof m.customers.personas]}): ${d}`).join('\n')}
+${Object.entries(m.persona_descriptions)
+  .map(([p, d]) => `  - ${p} (${m.customers.personas[p as keyof typeof m.customers.personas]}): ${d}`)
+  .join('\n')}
 
 ${m.files.manifest}
   Options, row counts, bad rows per kind, personas, and expected_ingest: the accepted,

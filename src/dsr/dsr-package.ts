@@ -32,9 +32,24 @@ export function accessPackage(pseudonym: string, g: Gathered, identity: Record<s
     identity_sources: Object.fromEntries(Object.entries(meta).map(([f, [source, at]]) => [f, { source, updated_at: iso(at) }])),
     features: g.features ? deriveFeatures(g.features, Math.floor(now / DAY_MS)) : null,
     transactions: g.transactions.map((t) => ({ ...t, date: iso(t.day * DAY_MS).slice(0, 10), day: undefined })),
-    consent_history: g.consents.map((c) => ({ purpose: c.purpose, status: c.status, legal_basis: c.legalBasis, source: c.source, collected_at: iso(c.collectedAt), expires_at: c.expiresAt === null ? null : iso(c.expiresAt), notice_version: c.noticeVersion })),
+    consent_history: g.consents.map((c) => ({
+      purpose: c.purpose,
+      status: c.status,
+      legal_basis: c.legalBasis,
+      source: c.source,
+      collected_at: iso(c.collectedAt),
+      expires_at: c.expiresAt === null ? null : iso(c.expiresAt),
+      notice_version: c.noticeVersion,
+    })),
     segment_memberships: g.memberships.map((m) => ({ run_id: m.runId, segment_id: m.segmentId, purpose: m.purpose, method: m.method, at: iso(m.createdAt) })),
     partner_exports: g.exports.map((e) => ({ at: iso(e.at), partner: e.actorIssuer, purpose: e.purpose, detail: JSON.parse(e.detail) })),
-    reidentifications: g.reidentifications.map((e) => ({ at: iso(e.at), who: `${e.actorIssuer}:${e.actorSubject}`, action: e.action, outcome: e.outcome, purpose: e.purpose, why: e.justification })),
+    reidentifications: g.reidentifications.map((e) => ({
+      at: iso(e.at),
+      who: `${e.actorIssuer}:${e.actorSubject}`,
+      action: e.action,
+      outcome: e.outcome,
+      purpose: e.purpose,
+      why: e.justification,
+    })),
   };
 }

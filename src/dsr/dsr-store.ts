@@ -1,5 +1,11 @@
 // What data-subject requests need from storage beyond the other services' stores.
-export interface Membership { runId: string; segmentId: string; purpose: string; method: string; createdAt: number }
+export interface Membership {
+  runId: string;
+  segmentId: string;
+  purpose: string;
+  method: string;
+  createdAt: number;
+}
 
 export interface ErasureCounts {
   links: number;

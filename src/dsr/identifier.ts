@@ -4,7 +4,11 @@ import { AppError } from '../errors/app-error.ts';
 import { normalizers } from '../ingest/normalize.ts';
 import type { Pseudonymizer } from '../pseudonymization/pseudonymizer.ts';
 
-export interface Identifier { type: 'email' | 'phone' | 'customer_id'; value: string; source?: string | undefined }
+export interface Identifier {
+  type: 'email' | 'phone' | 'customer_id';
+  value: string;
+  source?: string | undefined;
+}
 
 const invalid = (path: string, code: string, message: string, detail: string) =>
   new AppError('request.validation_failed', detail, { errors: [{ path, code, message }] });

@@ -73,7 +73,9 @@ export function createApp(deps: AppDeps) {
   app.use(requestLog(logger, clock));
   app.use(secureHeaders());
   // the API and the metrics: a token on every request, refusals audited, nothing cached
-  const guard = (middleware: MiddlewareHandler<AppEnv>) => { for (const r of GUARDED_ROUTES) app.use(r, middleware); };
+  const guard = (middleware: MiddlewareHandler<AppEnv>) => {
+    for (const r of GUARDED_ROUTES) app.use(r, middleware);
+  };
   guard(async (c, next) => {
     await next();
     // on the finished response: c.header() after next() would rebuild it around the body
@@ -94,21 +96,35 @@ export function createApp(deps: AppDeps) {
   // A write per probe would let anyone who can reach /readyz keep the writer busy: at most one
   // write every READY_PROBE_MS proves the database still takes writes.
   let provenAt = -Infinity;
-  app.route('/', healthRoutes({
-    readiness: [
-      { name: 'database', check: async () => {
-        const now = clock();
-        if (now - provenAt < READY_PROBE_MS) return;
-        await storage.readiness.probeWritable(now);
-        provenAt = now;
-      } },
-      { name: 'migrations', check: async () => {
-        const s = await storage.readiness.migrations();
-        if (s.applied < s.shipped) throw new Error('pending migrations');
-      } },
-      { name: 'policies', check: async () => { if (!policies.version) throw new Error('no policy'); } },
-    ],
-  }));
+  app.route(
+    '/',
+    healthRoutes({
+      readiness: [
+        {
+          name: 'database',
+          check: async () => {
+            const now = clock();
+            if (now - provenAt < READY_PROBE_MS) return;
+            await storage.readiness.probeWritable(now);
+            provenAt = now;
+          },
+        },
+        {
+          name: 'migrations',
+          check: async () => {
+            const s = await storage.readiness.migrations();
+            if (s.applied < s.shipped) throw new Error('pending migrations');
+          },
+        },
+        {
+          name: 'policies',
+          check: async () => {
+            if (!policies.version) throw new Error('no policy');
+          },
+        },
+      ],
+    }),
+  );
   app.route('/', docsRoutes());
   app.route('/', meRoutes({ policies }));
   app.route('/', policyRoutes({ policies }));

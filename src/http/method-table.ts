@@ -18,7 +18,14 @@ export function methodTable(app: Hono<any>): (path: string) => string[] {
       byPath.set(r.path, set);
     }
     return [...byPath].map(([p, methods]) => ({
-      pattern: new RegExp('^' + p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*') + '/?$'),
+      pattern: new RegExp(
+        '^' +
+          p
+            .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/\/:[^/]+/g, '/[^/]+')
+            .replace(/\*/g, '.*') +
+          '/?$',
+      ),
       methods,
     }));
   };

@@ -44,7 +44,9 @@ export function problemResponse(
   const body = problemBody(code, requestIdOf(c), detail, extra.errors);
   // c.newResponse, not new Response: it keeps headers middleware prepared (X-Request-Id).
   return c.newResponse(JSON.stringify(body), body.status as StatusCode, {
-    'Content-Type': PROBLEM_JSON, 'Cache-Control': 'no-store', ...extra.headers,
+    'Content-Type': PROBLEM_JSON,
+    'Cache-Control': 'no-store',
+    ...extra.headers,
   });
 }
 

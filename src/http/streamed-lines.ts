@@ -6,9 +6,7 @@
 // its final line ending *and* the response is aborted (the chunked body has no terminating chunk),
 // so neither a careful reader nor an HTTP client mistakes it for a complete file.
 
-export type StreamEnd =
-  | { complete: true; lines: number }
-  | { complete: false; lines: number; reason: 'aborted' | 'storage_error'; error?: unknown };
+export type StreamEnd = { complete: true; lines: number } | { complete: false; lines: number; reason: 'aborted' | 'storage_error'; error?: unknown };
 
 export interface LinePages {
   /** A first line written before any page (a CSV header); none for NDJSON. */
@@ -40,7 +38,9 @@ export async function streamedLines(src: LinePages): Promise<ReadableStream<Uint
     ended = true;
     try {
       await src.onEnd(e);
-    } catch { /* onEnd reports its own failures: the export's bytes are decided already */ }
+    } catch {
+      /* onEnd reports its own failures: the export's bytes are decided already */
+    }
   };
   const render = (page: readonly string[]): string => {
     if (page.length === 0) return '';
@@ -49,45 +49,48 @@ export async function streamedLines(src: LinePages): Promise<ReadableStream<Uint
     lines += page.length;
     return text;
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        let text = '';
-        if (first) {
-          text = src.header ?? '';
-          const r = first;
-          first = undefined;
-          if (!r.done) text += render(r.value);
-          else {
-            if (wrote) text += src.eol;
-            if (text) controller.enqueue(encoder.encode(text));
-            controller.close();
-            await end({ complete: true, lines });
-            return;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          let text = '';
+          if (first) {
+            text = src.header ?? '';
+            const r = first;
+            first = undefined;
+            if (!r.done) text += render(r.value);
+            else {
+              if (wrote) text += src.eol;
+              if (text) controller.enqueue(encoder.encode(text));
+              controller.close();
+              await end({ complete: true, lines });
+              return;
+            }
+          } else {
+            const r = await src.pages.next();
+            if (r.done) {
+              // the last line's end: written only when every page was
+              if (wrote) controller.enqueue(encoder.encode(src.eol));
+              controller.close();
+              await end({ complete: true, lines });
+              return;
+            }
+            text = render(r.value);
           }
-        } else {
-          const r = await src.pages.next();
-          if (r.done) {
-            // the last line's end: written only when every page was
-            if (wrote) controller.enqueue(encoder.encode(src.eol));
-            controller.close();
-            await end({ complete: true, lines });
-            return;
-          }
-          text = render(r.value);
+          if (text) controller.enqueue(encoder.encode(text));
+        } catch (error) {
+          await end({ complete: false, lines, reason: 'storage_error', error });
+          // the listener may print what the body failed with: never a driver's message
+          controller.error(new ExportAborted());
         }
-        if (text) controller.enqueue(encoder.encode(text));
-      } catch (error) {
-        await end({ complete: false, lines, reason: 'storage_error', error });
-        // the listener may print what the body failed with: never a driver's message
-        controller.error(new ExportAborted());
-      }
+      },
+      async cancel() {
+        await end({ complete: false, lines, reason: 'aborted' });
+        await src.pages.return?.();
+      },
     },
-    async cancel() {
-      await end({ complete: false, lines, reason: 'aborted' });
-      await src.pages.return?.();
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /** Pages of items rendered to pages of lines; returning early closes the source. */

@@ -10,9 +10,7 @@ export function zodIssues(error: ZodError, prefix = ''): FieldIssue[] {
   }));
 }
 
-export const validationHook = (
-  result: { success: true } | { success: false; error: ZodError; target?: string },
-): void => {
+export const validationHook = (result: { success: true } | { success: false; error: ZodError; target?: string }): void => {
   if (!result.success) {
     throw new AppError('request.validation_failed', 'The request does not satisfy the schema.', {
       errors: zodIssues(result.error, result.target),

@@ -15,7 +15,12 @@ import { firstLinkageField, type LinkKey } from './linkage.ts';
 import type { PreparedCustomer, SpeculativeVault } from './prepare-customer.ts';
 import type { RowError } from './record-validator.ts';
 
-export interface CustomerDeps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; cipher: VaultCipher; consents: ConsentRegistry }
+export interface CustomerDeps {
+  dictionary: Dictionary;
+  pseudonymizer: Pseudonymizer;
+  cipher: VaultCipher;
+  consents: ConsentRegistry;
+}
 
 interface PendingVault {
   /** No vault row was read for the subject: this batch creates it. */
@@ -35,8 +40,12 @@ interface PendingVault {
 }
 
 export async function applyCustomers(
-  d: CustomerDeps, tx: Ports, ctx: { source: string; now: number; actor: string },
-  rows: readonly PreparedCustomer[], errors: RowError[], consentTally: ConsentTally,
+  d: CustomerDeps,
+  tx: Ports,
+  ctx: { source: string; now: number; actor: string },
+  rows: readonly PreparedCustomer[],
+  errors: RowError[],
+  consentTally: ConsentTally,
 ): Promise<{ duplicates: number; subjects: string[] }> {
   const { dictionary, pseudonymizer, cipher } = d;
   const { source, now, actor } = ctx;
@@ -84,7 +93,10 @@ export async function applyCustomers(
       const found = links.get(k.hash) ?? stored.get(k.hash);
       if (found === undefined) continue;
       if (pseudonym === undefined) pseudonym = found;
-      else if (found !== pseudonym) { conflict = k; break; }
+      else if (found !== pseudonym) {
+        conflict = k;
+        break;
+      }
     }
     if (conflict) {
       errors.push(rowError(row, conflict.field, LINKAGE_CONFLICT, 'the linkage keys of this row belong to two different subjects, which are not merged'));
@@ -100,14 +112,19 @@ export async function applyCustomers(
         errors.push(rowError(row, keys[0]!.field, ERASED_SUBJECT, 'this subject was erased and may not be ingested again'));
         continue;
       }
-      vault = held ? openVault(cipher, pseudonym, held)
-        : prepared.speculative && pseudonym === keys[0]!.hash ? fromSpeculative(cipher, prepared.speculative)
+      vault = held
+        ? openVault(cipher, pseudonym, held)
+        : prepared.speculative && pseudonym === keys[0]!.hash
+          ? fromSpeculative(cipher, prepared.speculative)
           : newVault(cipher, pseudonym);
       pending.set(pseudonym, vault);
     }
     vault.identities.push(prepared.identity);
     features.push({
-      pseudonym, keyVersion: pseudonymizer.version, values: prepared.columns, now,
+      pseudonym,
+      keyVersion: pseudonymizer.version,
+      values: prepared.columns,
+      now,
       provenance: provenanceOf(prepared.features),
     });
     for (const k of keys) {
@@ -117,10 +134,22 @@ export async function applyCustomers(
     }
     for (const [purpose, granted] of prepared.flags) {
       // when the source collected it (checked present with the row), never when it arrived here
-      flagRecords.push({ row, fresh: vault.fresh, record: {
-        pseudonym, purpose, status: ConsentRegistry.statusOfFlag(granted), legalBasis: 'consent', source,
-        collectedAt: prepared.collectedAt, expiresAt: null, noticeVersion: null, recordedAt: now, recordedBy: actor,
-      } });
+      flagRecords.push({
+        row,
+        fresh: vault.fresh,
+        record: {
+          pseudonym,
+          purpose,
+          status: ConsentRegistry.statusOfFlag(granted),
+          legalBasis: 'consent',
+          source,
+          collectedAt: prepared.collectedAt,
+          expiresAt: null,
+          noticeVersion: null,
+          recordedAt: now,
+          recordedBy: actor,
+        },
+      });
     }
     vault.fresh = false;
   }
@@ -171,11 +200,30 @@ function newVault(cipher: VaultCipher, pseudonym: string): PendingVault {
 }
 
 function fromSpeculative(cipher: VaultCipher, speculative: SpeculativeVault): PendingVault {
-  return { created: true, fresh: true, dataKey: null, wrappedKey: speculative.wrappedKey, keyId: cipher.keyId, record: {}, meta: {}, speculative, identities: [] };
+  return {
+    created: true,
+    fresh: true,
+    dataKey: null,
+    wrappedKey: speculative.wrappedKey,
+    keyId: cipher.keyId,
+    record: {},
+    meta: {},
+    speculative,
+    identities: [],
+  };
 }
 
 function openVault(cipher: VaultCipher, pseudonym: string, stored: VaultRow): PendingVault {
   const dataKey = cipher.unwrap(stored.wrappedKey!, pseudonym, stored.keyId);
   const record = stored.ciphertext ? cipher.decryptRecord(dataKey, pseudonym, stored.fields, stored.ciphertext) : {};
-  return { created: false, fresh: false, dataKey, wrappedKey: stored.wrappedKey!, keyId: stored.keyId, record, meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'], identities: [] };
+  return {
+    created: false,
+    fresh: false,
+    dataKey,
+    wrappedKey: stored.wrappedKey!,
+    keyId: stored.keyId,
+    record,
+    meta: JSON.parse(stored.fieldMeta) as PendingVault['meta'],
+    identities: [],
+  };
 }

@@ -13,27 +13,53 @@ import type { RowError } from './record-validator.ts';
 import { resolveSubjects } from './resolve-subjects.ts';
 
 type Rows = readonly { row: number; values: Record<string, Cell> }[];
-interface Deps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; consents: ConsentRegistry }
+interface Deps {
+  dictionary: Dictionary;
+  pseudonymizer: Pseudonymizer;
+  consents: ConsentRegistry;
+}
 
-export async function applyTransactions(d: Deps, tx: Ports, ctx: { source: string; batchId: string; now: number }, rows: Rows, errors: RowError[]): Promise<{ duplicates: number; subjects: string[] }> {
+export async function applyTransactions(
+  d: Deps,
+  tx: Ports,
+  ctx: { source: string; batchId: string; now: number },
+  rows: Rows,
+  errors: RowError[],
+): Promise<{ duplicates: number; subjects: string[] }> {
   const subjects = await resolveSubjects(tx, d, ctx.source, rows, errors);
   const writes: TransactionRow[] = [];
   rows.forEach(({ values }, i) => {
     const pseudonym = subjects[i];
     if (!pseudonym) return;
     writes.push({
-      pseudonym, source: ctx.source, sourceTxnId: values['transaction_id'] === undefined ? null : String(values['transaction_id']),
-      day: epochDay(String(values['date'])), amount: Number(values['amount']),
-      currency: values['currency'] === undefined ? 'EUR' : String(values['currency']), channel: String(values['channel']),
-      category: values['category'] === undefined ? null : String(values['category']), batchId: ctx.batchId,
+      pseudonym,
+      source: ctx.source,
+      sourceTxnId: values['transaction_id'] === undefined ? null : String(values['transaction_id']),
+      day: epochDay(String(values['date'])),
+      amount: Number(values['amount']),
+      currency: values['currency'] === undefined ? 'EUR' : String(values['currency']),
+      channel: String(values['channel']),
+      category: values['category'] === undefined ? null : String(values['category']),
+      batchId: ctx.batchId,
     });
   });
   const inserted = await tx.ingest.insertTransactions(writes);
   const deltas = new Map<string, BehaviourDelta>();
   let duplicates = 0;
   writes.forEach((t, i) => {
-    if (!inserted[i]) { duplicates++; return; }
-    const d = deltas.get(t.pseudonym) ?? { pseudonym: t.pseudonym, source: ctx.source, firstDay: t.day, lastDay: t.day, count: 0, amount: 0, byChannel: { web: 0, store: 0, phone: 0, app: 0 } };
+    if (!inserted[i]) {
+      duplicates++;
+      return;
+    }
+    const d = deltas.get(t.pseudonym) ?? {
+      pseudonym: t.pseudonym,
+      source: ctx.source,
+      firstDay: t.day,
+      lastDay: t.day,
+      count: 0,
+      amount: 0,
+      byChannel: { web: 0, store: 0, phone: 0, app: 0 },
+    };
     d.firstDay = Math.min(d.firstDay, t.day);
     d.lastDay = Math.max(d.lastDay, t.day);
     d.count++;
@@ -45,7 +71,14 @@ export async function applyTransactions(d: Deps, tx: Ports, ctx: { source: strin
   return { duplicates, subjects: [...deltas.keys()] };
 }
 
-export async function applyConsents(d: Deps, tx: Ports, ctx: { source: string; now: number; actor: string }, rows: Rows, errors: RowError[], tally: ConsentTally): Promise<{ duplicates: number; subjects: string[] }> {
+export async function applyConsents(
+  d: Deps,
+  tx: Ports,
+  ctx: { source: string; now: number; actor: string },
+  rows: Rows,
+  errors: RowError[],
+  tally: ConsentTally,
+): Promise<{ duplicates: number; subjects: string[] }> {
   const subjects = await resolveSubjects(tx, d, ctx.source, rows, errors);
   const records: { row: number; record: ConsentRecordInput }[] = [];
   rows.forEach(({ row, values }, i) => {
@@ -57,13 +90,21 @@ export async function applyConsents(d: Deps, tx: Ports, ctx: { source: string; n
       errors.push(rowError(row, 'expires_at', 'range', 'must be after collected_at'));
       return;
     }
-    records.push({ row, record: {
-      pseudonym, purpose: String(values['purpose']), status: String(values['status']) as ConsentStatus,
-      legalBasis: values['legal_basis'] === undefined ? 'consent' : String(values['legal_basis']), source: ctx.source,
-      collectedAt: collected, expiresAt: expires,
-      noticeVersion: values['notice_version'] === undefined ? null : String(values['notice_version']),
-      recordedAt: ctx.now, recordedBy: ctx.actor,
-    } });
+    records.push({
+      row,
+      record: {
+        pseudonym,
+        purpose: String(values['purpose']),
+        status: String(values['status']) as ConsentStatus,
+        legalBasis: values['legal_basis'] === undefined ? 'consent' : String(values['legal_basis']),
+        source: ctx.source,
+        collectedAt: collected,
+        expiresAt: expires,
+        noticeVersion: values['notice_version'] === undefined ? null : String(values['notice_version']),
+        recordedAt: ctx.now,
+        recordedBy: ctx.actor,
+      },
+    });
   });
   const touched = [...new Set(records.map((r) => r.record.pseudonym))];
   const batch = d.consents.batch(await tx.consents.states(touched));

@@ -29,7 +29,10 @@ export class ConsentTally {
 
   add(row: number, purpose: string, w: Omit<ConsentWrite, 'id'>): void {
     const s = this.summary;
-    if (w.reason === 'unchanged') { s.unchanged++; return; }
+    if (w.reason === 'unchanged') {
+      s.unchanged++;
+      return;
+    }
     s.recorded++;
     if (w.expiresCapped) s.expires_capped++;
     if (w.effective) s.effective++;
@@ -42,7 +45,13 @@ export class ConsentTally {
  * (the source believes it recorded something), and a row with a flag needs the time the source
  * collected it. Returns false when the row is refused.
  */
-export function checkConsentColumns(spec: RecordTypeSpec, raw: Record<string, unknown>, values: Record<string, Cell> | undefined, row: number, errors: RowError[]): boolean {
+export function checkConsentColumns(
+  spec: RecordTypeSpec,
+  raw: Record<string, unknown>,
+  values: Record<string, Cell> | undefined,
+  row: number,
+  errors: RowError[],
+): boolean {
   let ok = true;
   for (const k of Object.keys(raw)) {
     if (!k.startsWith(CONSENT_COLUMN_PREFIX) || spec.fields.has(k) || isAbsent(raw[k])) continue;

@@ -5,8 +5,14 @@ import type { Cell } from './field-value.ts';
 
 /** Feature -> feature-store column; tenure_days is derived on read from tenure_since. */
 const COLUMN: Record<string, string> = {
-  age: 'age', age_band: 'age_band', area: 'area', gender: 'gender', csp: 'csp', income: 'income',
-  channel_preference: 'channel_preference', tenure_days: 'tenure_since',
+  age: 'age',
+  age_band: 'age_band',
+  area: 'area',
+  gender: 'gender',
+  csp: 'csp',
+  income: 'income',
+  channel_preference: 'channel_preference',
+  tenure_days: 'tenure_since',
 };
 
 export function customerFeatures(
@@ -29,9 +35,15 @@ export function customerFeatures(
     for (const g of rule.generalization ?? []) {
       const s = String(v);
       switch (g.method) {
-        case 'departement': set(g.feature, departement(s)); break;
-        case 'age_years': set(g.feature, ageYears(s, today)); break;
-        case 'age_band': set(g.feature, ageBand(ageYears(s, today), g.bands ?? [])); break;
+        case 'departement':
+          set(g.feature, departement(s));
+          break;
+        case 'age_years':
+          set(g.feature, ageYears(s, today));
+          break;
+        case 'age_band':
+          set(g.feature, ageBand(ageYears(s, today), g.bands ?? []));
+          break;
         case 'days_since':
           set(g.feature, periodStart(s, g.granularity ?? 'month'));
           break;

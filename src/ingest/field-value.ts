@@ -62,7 +62,10 @@ export function isoDay(s: string): string | undefined {
 export function isoTimestamp(s: string): string | undefined {
   const m = DATE.exec(s);
   if (!m || !isoDay(m[0].slice(0, 10))) return undefined;
-  const t = m[4] === undefined ? Date.parse(m[0].slice(0, 10) + 'T00:00:00Z') : Date.parse(s.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2') + (m[7] === undefined ? 'Z' : ''));
+  const t =
+    m[4] === undefined
+      ? Date.parse(m[0].slice(0, 10) + 'T00:00:00Z')
+      : Date.parse(s.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2') + (m[7] === undefined ? 'Z' : ''));
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 

@@ -93,7 +93,14 @@ export class IngestService {
       if (prior) return this.replay(prior, req.requestHash);
     }
     const now = this.deps.clock();
-    const input = { source: req.source, recordType: req.recordType, rowOffset: req.rowOffset ?? 0, now, speculate: false, ...(req.body ? { body: req.body } : { rows: req.rows ?? [] }) };
+    const input = {
+      source: req.source,
+      recordType: req.recordType,
+      rowOffset: req.rowOffset ?? 0,
+      now,
+      speculate: false,
+      ...(req.body ? { body: req.body } : { rows: req.rows ?? [] }),
+    };
     const prepared = await (this.deps.preparer ?? ((i: PrepareInput) => Promise.resolve(prepareBatch(this.deps, i))))(input);
     const { errors } = prepared;
     if (req.atomic && errors.length > 0) throw await this.refuseAtomic(req, prepared.rowCount, errors);
@@ -122,11 +129,12 @@ export class IngestService {
     return this.deps.storage.transaction(async (tx) => {
       const errors = [...prepared.errors];
       const consentTally = new ConsentTally();
-      const applied = req.recordType === 'customers'
-        ? await applyCustomers(this.deps, tx, { source: req.source, now, actor }, prepared.customers, errors, consentTally)
-        : req.recordType === 'transactions'
-          ? await applyTransactions(this.deps, tx, { source: req.source, batchId, now }, valid, errors)
-          : await applyConsents(this.deps, tx, { source: req.source, now, actor }, valid, errors, consentTally);
+      const applied =
+        req.recordType === 'customers'
+          ? await applyCustomers(this.deps, tx, { source: req.source, now, actor }, prepared.customers, errors, consentTally)
+          : req.recordType === 'transactions'
+            ? await applyTransactions(this.deps, tx, { source: req.source, batchId, now }, valid, errors)
+            : await applyConsents(this.deps, tx, { source: req.source, now, actor }, valid, errors, consentTally);
       if (req.atomic && errors.length > 0) throw new AtomicLinkageRejection(errors);
       errors.sort((a, b) => a.row - b.row);
       const rejectedRows = new Set(errors.map((e) => e.row));
@@ -143,19 +151,46 @@ export class IngestService {
       const rejectedByRule: Record<string, number> = {};
       for (const e of errors) rejectedByRule[e.code] = (rejectedByRule[e.code] ?? 0) + 1;
       await tx.ingest.addQuality({
-        source: req.source, recordType: req.recordType, fields: tally, rows: rowCount,
-        accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, rejectedByRule, at: now,
+        source: req.source,
+        recordType: req.recordType,
+        fields: tally,
+        rows: rowCount,
+        accepted: result.accepted,
+        rejected: result.rejected,
+        duplicates: applied.duplicates,
+        rejectedByRule,
+        at: now,
       });
       await tx.ingest.insertBatch({
-        batchId, source: req.source, recordType: req.recordType, idempotencyKey: req.idempotencyKey ?? null,
-        requestHash: req.requestHash, accepted: result.accepted, rejected: result.rejected,
-        response: JSON.stringify(result), actor, createdAt: now,
+        batchId,
+        source: req.source,
+        recordType: req.recordType,
+        idempotencyKey: req.idempotencyKey ?? null,
+        requestHash: req.requestHash,
+        accepted: result.accepted,
+        rejected: result.rejected,
+        response: JSON.stringify(result),
+        actor,
+        createdAt: now,
       });
       // Same unit of work as the batch: the data and its audit entry commit together or not at all.
-      await this.deps.audit.append({
-        ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'ok',
-        detail: { batch_id: batchId, source: req.source, rows: rowCount, accepted: result.accepted, rejected: result.rejected, duplicates: applied.duplicates, subjects: applied.subjects.length },
-      }, tx);
+      await this.deps.audit.append(
+        {
+          ...actorFields(req.auditActor),
+          action: `ingest.${req.recordType}`,
+          outcome: 'ok',
+          detail: {
+            batch_id: batchId,
+            source: req.source,
+            rows: rowCount,
+            accepted: result.accepted,
+            rejected: result.rejected,
+            duplicates: applied.duplicates,
+            subjects: applied.subjects.length,
+          },
+        },
+        tx,
+      );
       return { result, replayed: false, subjects: applied.subjects };
     });
   }
@@ -168,17 +203,22 @@ export class IngestService {
     const decision = req.writer ? this.deps.sources.decide(req.writer, req.source) : this.deps.sources.has(req.source) ? 'allowed' : 'unknown_source';
     if (decision === 'allowed') return;
     await this.deps.audit.append({
-      ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'denied',
+      ...actorFields(req.auditActor),
+      action: `ingest.${req.recordType}`,
+      outcome: 'denied',
       detail: { source: req.source, reason: decision },
     });
-    throw new AppError('auth.forbidden', decision === 'unknown_source'
-      ? `The source ${req.source} is not declared in sources.yaml.`
-      : `This token may not write as the source ${req.source}.`);
+    throw new AppError(
+      'auth.forbidden',
+      decision === 'unknown_source' ? `The source ${req.source} is not declared in sources.yaml.` : `This token may not write as the source ${req.source}.`,
+    );
   }
 
   private async refuseAtomic(req: IngestRequest, rows: number, errors: RowError[]): Promise<AppError> {
     await this.deps.audit.append({
-      ...actorFields(req.auditActor), action: `ingest.${req.recordType}`, outcome: 'denied',
+      ...actorFields(req.auditActor),
+      action: `ingest.${req.recordType}`,
+      outcome: 'denied',
       detail: { source: req.source, rows, reason: 'atomic_batch_invalid', errors: errors.length },
     });
     return atomicRejection(errors);

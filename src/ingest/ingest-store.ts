@@ -30,10 +30,18 @@ export interface FeatureUpdate {
 }
 
 /** `known`: the batch read a stored link for this key (it is re-pointed); else the key is new. */
-export interface LinkWrite { keyHash: string; kind: LinkKind; pseudonym: string; known: boolean }
+export interface LinkWrite {
+  keyHash: string;
+  kind: LinkKind;
+  pseudonym: string;
+  known: boolean;
+}
 
 /** `created`: no vault row was read for the subject (a new one is inserted); else the read row is replaced. */
-export interface VaultWrite extends VaultRow { pseudonym: string; created: boolean }
+export interface VaultWrite extends VaultRow {
+  pseudonym: string;
+  created: boolean;
+}
 
 /**
  * Thrown by writeCustomers when what the batch read changed before it wrote (another instance

@@ -10,12 +10,7 @@ export interface LinkKey {
   field: string;
 }
 
-export function linkKeys(
-  dictionary: Dictionary,
-  p: Pseudonymizer,
-  source: string,
-  values: Record<string, Cell>,
-): LinkKey[] {
+export function linkKeys(dictionary: Dictionary, p: Pseudonymizer, source: string, values: Record<string, Cell>): LinkKey[] {
   const keys: LinkKey[] = [];
   for (const tuple of dictionary.linkage) {
     const fields = tuple.filter((f) => f !== 'source');

@@ -64,8 +64,7 @@ export function csvDelimiter(text: string): ',' | ';' {
 
 /** Parses a whole body; `maxRows` is checked as rows are counted, before any validation. */
 export function parseRecords(text: string, format: BodyFormat, maxRows: number): Record<string, unknown>[] {
-  const tooMany = () =>
-    new AppError('request.body_too_large', `The batch has more than VEILGATE_MAX_BATCH_ROWS (${maxRows}) rows.`);
+  const tooMany = () => new AppError('request.body_too_large', `The batch has more than VEILGATE_MAX_BATCH_ROWS (${maxRows}) rows.`);
   if (format === 'json') {
     let data: unknown;
     try {

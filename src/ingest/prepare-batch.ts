@@ -13,7 +13,11 @@ import { decodeUtf8, NOT_AN_OBJECT, parseRecords, type BodyFormat } from './pars
 import { prepareCustomer, type PreparedCustomer } from './prepare-customer.ts';
 import { compileValidator, type FieldTally, type RowError } from './record-validator.ts';
 
-export interface BatchBody { bytes: Uint8Array; format: BodyFormat; maxRows: number }
+export interface BatchBody {
+  bytes: Uint8Array;
+  format: BodyFormat;
+  maxRows: number;
+}
 
 export interface PrepareInput {
   source: string;
@@ -37,7 +41,12 @@ export interface PreparedBatch {
   ignored: string[];
 }
 
-export interface PrepareDeps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; cipher: VaultCipher; purposes: ReadonlySet<string> }
+export interface PrepareDeps {
+  dictionary: Dictionary;
+  pseudonymizer: Pseudonymizer;
+  cipher: VaultCipher;
+  purposes: ReadonlySet<string>;
+}
 
 export function prepareBatch(d: PrepareDeps, input: PrepareInput): PreparedBatch {
   const rows = input.rows ?? (input.body ? parseRecords(decodeUtf8(input.body.bytes), input.body.format, input.body.maxRows) : []);

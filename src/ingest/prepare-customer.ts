@@ -11,7 +11,11 @@ import { customerFeatures } from './customer-features.ts';
 import type { Cell } from './field-value.ts';
 import { linkKeys, type LinkKey } from './linkage.ts';
 
-export interface SpeculativeVault { wrappedKey: Buffer; ciphertext: Buffer; fields: string }
+export interface SpeculativeVault {
+  wrappedKey: Buffer;
+  ciphertext: Buffer;
+  fields: string;
+}
 
 export interface PreparedCustomer {
   row: number;
@@ -36,17 +40,25 @@ export interface PreparedCustomer {
   speculative?: SpeculativeVault;
 }
 
-export interface CustomerPrepDeps { dictionary: Dictionary; pseudonymizer: Pseudonymizer; cipher: VaultCipher }
+export interface CustomerPrepDeps {
+  dictionary: Dictionary;
+  pseudonymizer: Pseudonymizer;
+  cipher: VaultCipher;
+}
 
 const IDENTITY = new Set(['direct_identifier', 'quasi_identifier']);
 
 export function prepareCustomer(
-  d: CustomerPrepDeps, spec: RecordTypeSpec, ctx: { source: string; today: string; speculate: boolean },
-  row: number, values: Record<string, Cell>,
+  d: CustomerPrepDeps,
+  spec: RecordTypeSpec,
+  ctx: { source: string; today: string; speculate: boolean },
+  row: number,
+  values: Record<string, Cell>,
 ): PreparedCustomer {
   const { pseudonymizer, cipher } = d;
   const keys = linkKeys(d.dictionary, pseudonymizer, ctx.source, values);
-  if (keys.length > 0 && typeof values['phone'] === 'string') keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
+  if (keys.length > 0 && typeof values['phone'] === 'string')
+    keys.push({ kind: 'phone', hash: pseudonymizer.keyHash('phone', values['phone']), field: 'phone' });
   const identity: Record<string, string> = {};
   const flags: PreparedCustomer['flags'] = [];
   for (const rule of spec.fields.values()) {
@@ -57,7 +69,13 @@ export function prepareCustomer(
   }
   const { columns, features } = customerFeatures(spec, values, ctx.today);
   const prepared: PreparedCustomer = {
-    row, keys, suppressionKeys: keys.map((k) => pseudonymizer.suppressionKey(k.hash)), identity: JSON.stringify(identity), columns, features: features.join(','), flags,
+    row,
+    keys,
+    suppressionKeys: keys.map((k) => pseudonymizer.suppressionKey(k.hash)),
+    identity: JSON.stringify(identity),
+    columns,
+    features: features.join(','),
+    flags,
     collectedAt: flags.length > 0 ? Date.parse(String(values[spec.consentTimeField!])) : NaN,
   };
   if (ctx.speculate && keys.length > 0) {

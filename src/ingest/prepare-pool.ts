@@ -77,13 +77,22 @@ export class PreparePool {
   /** Boots the threads (once) in the background; `ready` once one answered. */
   private start(): Piscina {
     if (this.pool) return this.pool;
-    const pool = new Piscina({ filename: WORKER.href, minThreads: this.options.threads, maxThreads: this.options.threads, idleTimeout: Infinity, workerData: this.data });
-    this.pool = pool;
-    this.booted = pool.run(null).then(() => (this.ready = true), (e: unknown) => {
-      this.failed = true;
-      this.options.onBootFailure?.(e);
-      return false;
+    const pool = new Piscina({
+      filename: WORKER.href,
+      minThreads: this.options.threads,
+      maxThreads: this.options.threads,
+      idleTimeout: Infinity,
+      workerData: this.data,
     });
+    this.pool = pool;
+    this.booted = pool.run(null).then(
+      () => (this.ready = true),
+      (e: unknown) => {
+        this.failed = true;
+        this.options.onBootFailure?.(e);
+        return false;
+      },
+    );
     return pool;
   }
 

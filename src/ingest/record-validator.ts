@@ -49,7 +49,8 @@ function compileField(rule: FieldRule, ctx: ValidationContext): { normalize: (v:
     checks.push((x) => (typeof x === 'string' && !re.test(x) ? { code: 'pattern', message: 'does not match the expected pattern' } : undefined));
   }
   if (v.format === 'email') checks.push((x) => (emailSchema.safeParse(x).success ? undefined : { code: 'format', message: 'must be an email address' }));
-  if (v.format === 'fr_postcode') checks.push((x) => (FR_POSTCODE.test(String(x)) ? undefined : { code: 'format', message: 'must be a French postcode (5 digits)' }));
+  if (v.format === 'fr_postcode')
+    checks.push((x) => (FR_POSTCODE.test(String(x)) ? undefined : { code: 'format', message: 'must be a French postcode (5 digits)' }));
   if (v.enum !== undefined) {
     const allowed = new Set(v.enum.map(String));
     const list = v.enum.join(', ');
@@ -78,11 +79,7 @@ function compileField(rule: FieldRule, ctx: ValidationContext): { normalize: (v:
  * Compiles a validator for one record type. Unknown fields are ignored (and counted by the
  * caller), never stored. `tally` collects completeness and validity per field for quality.
  */
-export function compileValidator(
-  spec: RecordTypeSpec,
-  ctx: ValidationContext,
-  tally: Map<string, FieldTally>,
-): RecordValidator {
+export function compileValidator(spec: RecordTypeSpec, ctx: ValidationContext, tally: Map<string, FieldTally>): RecordValidator {
   const fields = [...spec.fields.values()].map((rule) => {
     if (!tally.has(rule.name)) tally.set(rule.name, { seen: 0, present: 0, valid: 0, invalidByRule: {} });
     return { rule, tally: tally.get(rule.name)!, ...compileField(rule, ctx) };

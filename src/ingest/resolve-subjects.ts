@@ -9,8 +9,11 @@ import { firstLinkageField, linkKeys } from './linkage.ts';
 import type { RowError } from './record-validator.ts';
 
 export async function resolveSubjects(
-  tx: Ports, d: { dictionary: Dictionary; pseudonymizer: Pseudonymizer }, source: string,
-  rows: readonly { row: number; values: Record<string, Cell> }[], errors: RowError[],
+  tx: Ports,
+  d: { dictionary: Dictionary; pseudonymizer: Pseudonymizer },
+  source: string,
+  rows: readonly { row: number; values: Record<string, Cell> }[],
+  errors: RowError[],
 ): Promise<(string | undefined)[]> {
   const keysOf = rows.map(({ values }) => linkKeys(d.dictionary, d.pseudonymizer, source, values));
   const links = await tx.ingest.findLinks([...new Set(keysOf.flat().map((k) => k.hash))]);

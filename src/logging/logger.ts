@@ -18,9 +18,7 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(
-  options: { level?: string; destination?: DestinationStream } = {},
-): Logger {
+export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',

@@ -26,47 +26,77 @@ export class GatewayMetrics {
   readonly registry = new client.Registry();
   readonly contentType = this.registry.contentType;
   private readonly requests = new client.Histogram({
-    name: 'veilgate_http_request_duration_seconds', help: 'HTTP requests by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'] as const, buckets: REQUEST_BUCKETS, registers: [this.registry],
+    name: 'veilgate_http_request_duration_seconds',
+    help: 'HTTP requests by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
   });
   private readonly ingestRows = new client.Counter({
-    name: 'veilgate_ingest_rows_total', help: 'Ingested rows by declared source, record type and outcome; rejected rows by the rule they broke',
-    labelNames: ['source', 'type', 'outcome', 'rule'] as const, registers: [this.registry],
+    name: 'veilgate_ingest_rows_total',
+    help: 'Ingested rows by declared source, record type and outcome; rejected rows by the rule they broke',
+    labelNames: ['source', 'type', 'outcome', 'rule'] as const,
+    registers: [this.registry],
   });
   private readonly jobs = new client.Histogram({
-    name: 'veilgate_segmentation_job_duration_seconds', help: 'Segmentation jobs run on this instance, by method and outcome',
-    labelNames: ['method', 'outcome'] as const, buckets: JOB_BUCKETS, registers: [this.registry],
+    name: 'veilgate_segmentation_job_duration_seconds',
+    help: 'Segmentation jobs run on this instance, by method and outcome',
+    labelNames: ['method', 'outcome'] as const,
+    buckets: JOB_BUCKETS,
+    registers: [this.registry],
   });
   private readonly reids = new client.Counter({
-    name: 'veilgate_reidentifications_total', help: 'Re-identification requests and decisions by outcome',
-    labelNames: ['outcome'] as const, registers: [this.registry],
+    name: 'veilgate_reidentifications_total',
+    help: 'Re-identification requests and decisions by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
   });
   private readonly auditAppends = new client.Histogram({
-    name: 'veilgate_audit_append_duration_seconds', help: 'Audit entries appended (or refused: written="false") and how long each took',
-    labelNames: ['written'] as const, buckets: DB_BUCKETS, registers: [this.registry],
+    name: 'veilgate_audit_append_duration_seconds',
+    help: 'Audit entries appended (or refused: written="false") and how long each took',
+    labelNames: ['written'] as const,
+    buckets: DB_BUCKETS,
+    registers: [this.registry],
   });
   private readonly units = new client.Histogram({
-    name: 'veilgate_db_unit_duration_seconds', help: 'Units of work (database transactions) by backend and outcome',
-    labelNames: ['backend', 'outcome'] as const, buckets: DB_BUCKETS, registers: [this.registry],
+    name: 'veilgate_db_unit_duration_seconds',
+    help: 'Units of work (database transactions) by backend and outcome',
+    labelNames: ['backend', 'outcome'] as const,
+    buckets: DB_BUCKETS,
+    registers: [this.registry],
   });
 
   constructor(sources: MetricSources) {
     const { registry } = this;
     new client.Gauge({
-      name: 'veilgate_audit_head_seq', help: 'Sequence number of the audit head this instance last sealed or confirmed',
-      registers: [registry], collect() { this.set(sources.auditHeadSeq() ?? 0); },
+      name: 'veilgate_audit_head_seq',
+      help: 'Sequence number of the audit head this instance last sealed or confirmed',
+      registers: [registry],
+      collect() {
+        this.set(sources.auditHeadSeq() ?? 0);
+      },
     });
     new client.Gauge({
-      name: 'veilgate_http_requests_in_flight', help: 'Requests being handled now',
-      registers: [registry], collect() { this.set(sources.requestsInFlight()); },
+      name: 'veilgate_http_requests_in_flight',
+      help: 'Requests being handled now',
+      registers: [registry],
+      collect() {
+        this.set(sources.requestsInFlight());
+      },
     });
     new client.Gauge({
-      name: 'veilgate_segmentation_jobs_running', help: 'Segmentation jobs this instance runs now',
-      registers: [registry], collect() { this.set(sources.jobsRunning()); },
+      name: 'veilgate_segmentation_jobs_running',
+      help: 'Segmentation jobs this instance runs now',
+      registers: [registry],
+      collect() {
+        this.set(sources.jobsRunning());
+      },
     });
     new client.Gauge({
-      name: 'veilgate_db_connections', help: 'Database connections: open, busy in a unit of work, and units waiting for one',
-      labelNames: ['backend', 'state'] as const, registers: [registry],
+      name: 'veilgate_db_connections',
+      help: 'Database connections: open, busy in a unit of work, and units waiting for one',
+      labelNames: ['backend', 'state'] as const,
+      registers: [registry],
       collect() {
         const c = sources.connections();
         for (const state of ['open', 'busy', 'waiting'] as const) this.set({ backend: sources.dialect, state }, c[state]);

@@ -32,8 +32,15 @@ export interface Caller {
 }
 
 const NONE: Privilege = Object.freeze({
-  purposes: new Set<string>(), exportMembers: false, partnerScoped: false, minGroupSize: Number.MAX_SAFE_INTEGER, reidentifyPurposes: new Set<string>(),
-  minJustification: Number.MAX_SAFE_INTEGER, dailyQuota: 0, fourEyesFields: new Set<string>(), dsrDailyQuota: 0,
+  purposes: new Set<string>(),
+  exportMembers: false,
+  partnerScoped: false,
+  minGroupSize: Number.MAX_SAFE_INTEGER,
+  reidentifyPurposes: new Set<string>(),
+  minJustification: Number.MAX_SAFE_INTEGER,
+  dailyQuota: 0,
+  fourEyesFields: new Set<string>(),
+  dsrDailyQuota: 0,
 });
 
 export class AccessPolicy {
@@ -78,7 +85,13 @@ export class AccessPolicy {
     for (const role of caller.roles) {
       const privilege = this.privilegeOf(role, caller.issuerId);
       const purposes = action === 'reidentify' ? privilege.reidentifyPurposes : privilege.purposes;
-      const d = evaluate(this.rules, this.version(), purposes, { role, ...(caller.issuerId !== undefined && { issuerId: caller.issuerId }), purpose, action, category });
+      const d = evaluate(this.rules, this.version(), purposes, {
+        role,
+        ...(caller.issuerId !== undefined && { issuerId: caller.issuerId }),
+        purpose,
+        action,
+        category,
+      });
       if (d.decision === 'ALLOW') return d;
       first ??= d;
     }
@@ -91,9 +104,7 @@ export class AccessPolicy {
 
   /** Features of the dictionary the caller may `use` or `see` under `purpose`. */
   allowedFeatures(caller: Caller, purpose: string, action: 'use' | 'see'): FeatureName[] {
-    return [...this.dictionary.features.values()]
-      .filter((f) => this.decide(caller, purpose, action, f.category).decision === 'ALLOW')
-      .map((f) => f.name);
+    return [...this.dictionary.features.values()].filter((f) => this.decide(caller, purpose, action, f.category).decision === 'ALLOW').map((f) => f.name);
   }
 
   /** Category of a vault field (a customer direct or quasi identifier). */

@@ -20,25 +20,21 @@ export interface Decision {
 }
 
 /** `user.financial` covers `user.financial.income`; `user.fin` covers nothing but itself. */
-export const categoryMatches = (pattern: string, category: string): boolean =>
-  category === pattern || category.startsWith(pattern + '.');
+export const categoryMatches = (pattern: string, category: string): boolean => category === pattern || category.startsWith(pattern + '.');
 
-export function evaluate(
-  rules: readonly AccessRule[],
-  version: string,
-  rolePurposes: ReadonlySet<string> | undefined,
-  req: AccessRequest,
-): Decision {
+export function evaluate(rules: readonly AccessRule[], version: string, rolePurposes: ReadonlySet<string> | undefined, req: AccessRequest): Decision {
   if (!rolePurposes?.has(req.purpose)) {
     return { decision: 'DENY', rule: 'purpose-not-allowed', policy_version: version, trail: [] };
   }
   const matched = rules
-    .filter((r) =>
-      r.roles.includes(req.role) &&
-      r.actions.includes(req.action) &&
-      (!r.issuers || (req.issuerId !== undefined && r.issuers.includes(req.issuerId))) &&
-      (!r.purposes || r.purposes.includes(req.purpose)) &&
-      r.data_categories.some((c) => categoryMatches(c, req.category)))
+    .filter(
+      (r) =>
+        r.roles.includes(req.role) &&
+        r.actions.includes(req.action) &&
+        (!r.issuers || (req.issuerId !== undefined && r.issuers.includes(req.issuerId))) &&
+        (!r.purposes || r.purposes.includes(req.purpose)) &&
+        r.data_categories.some((c) => categoryMatches(c, req.category)),
+    )
     // highest priority first; at equal priority DENY first
     .sort((a, b) => b.priority - a.priority || (a.decision === b.decision ? 0 : a.decision === 'DENY' ? -1 : 1));
   const trail = matched.map((r) => ({ rule: r.id, decision: r.decision, priority: r.priority }));

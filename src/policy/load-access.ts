@@ -11,15 +11,31 @@ export function loadPurposes(dir: string, issues: PolicyIssue[]): Map<string, Pu
   const src = readYamlSource(dir, 'purposes.yaml', issues);
   const file = src && validateSource(src, purposesFileSchema, issues);
   if (!file) return undefined;
-  return new Map(Object.entries(file.purposes).map(([name, p]) => [name, Object.freeze({
-    name, description: p.description, legalBases: p.legal_bases, basis: p.basis, consentValidityDays: p.consent_validity_days,
-  })]));
+  return new Map(
+    Object.entries(file.purposes).map(([name, p]) => [
+      name,
+      Object.freeze({
+        name,
+        description: p.description,
+        legalBases: p.legal_bases,
+        basis: p.basis,
+        consentValidityDays: p.consent_validity_days,
+      }),
+    ]),
+  );
 }
 
 export function loadAccess(
   dir: string,
   issues: PolicyIssue[],
-  ctx: { roles: ReadonlySet<string>; dsrRoles: ReadonlySet<string>; issuerIds: ReadonlySet<string>; purposes: ReadonlyMap<string, Purpose>; dictionary: Dictionary; version: () => string },
+  ctx: {
+    roles: ReadonlySet<string>;
+    dsrRoles: ReadonlySet<string>;
+    issuerIds: ReadonlySet<string>;
+    purposes: ReadonlyMap<string, Purpose>;
+    dictionary: Dictionary;
+    version: () => string;
+  },
 ): AccessPolicy | undefined {
   const before = issues.length;
   const privSrc = readYamlSource(dir, 'privileges.yaml', issues);
@@ -30,11 +46,13 @@ export function loadAccess(
 
   const privileges = new Map<string, { base: Privilege; issuers: Map<string, Privilege> }>();
   for (const [role, entry] of Object.entries(privFile.privileges)) {
-    const at = (p: PropertyKey[], message: string) => issues.push({ file: privSrc.file, path: ['privileges', role, ...p].map(String).join('.'), line: lineOf(privSrc, ['privileges', role, ...p]), message });
+    const at = (p: PropertyKey[], message: string) =>
+      issues.push({ file: privSrc.file, path: ['privileges', role, ...p].map(String).join('.'), line: lineOf(privSrc, ['privileges', role, ...p]), message });
     if (!ctx.roles.has(role)) at([], 'role is not defined in roles.yaml');
-    const checkPurposes = (list: readonly string[], p: PropertyKey[]) => list.forEach((name, i) => {
-      if (!ctx.purposes.has(name)) at([...p, i], 'not a purpose of purposes.yaml');
-    });
+    const checkPurposes = (list: readonly string[], p: PropertyKey[]) =>
+      list.forEach((name, i) => {
+        if (!ctx.purposes.has(name)) at([...p, i], 'not a purpose of purposes.yaml');
+      });
     checkPurposes(entry.purposes, ['purposes']);
     // Fail closed at load: a role that handles data-subject requests has a daily quota for them.
     if (ctx.dsrRoles.has(role) && !entry.dsr) at([], 'the role may handle data-subject requests (roles.yaml) but has no dsr.daily_quota');
@@ -49,16 +67,34 @@ export function loadAccess(
     privileges.set(role, { base, issuers });
   }
   for (const role of ctx.roles) {
-    if (!privileges.has(role)) issues.push({ file: privSrc.file, path: 'privileges', line: lineOf(privSrc, ['privileges']), message: `role ${role} of roles.yaml has no privileges entry` });
+    if (!privileges.has(role))
+      issues.push({
+        file: privSrc.file,
+        path: 'privileges',
+        line: lineOf(privSrc, ['privileges']),
+        message: `role ${role} of roles.yaml has no privileges entry`,
+      });
   }
   const ids = new Set<string>();
   rulesFile.rules.forEach((r, i) => {
-    const at = (p: PropertyKey[], message: string) => issues.push({ file: rulesSrc.file, path: `rules[${i}]${p.map((k) => (typeof k === 'number' ? `[${k}]` : '.' + String(k))).join('')}`, line: lineOf(rulesSrc, ['rules', i, ...p]), message });
+    const at = (p: PropertyKey[], message: string) =>
+      issues.push({
+        file: rulesSrc.file,
+        path: `rules[${i}]${p.map((k) => (typeof k === 'number' ? `[${k}]` : '.' + String(k))).join('')}`,
+        line: lineOf(rulesSrc, ['rules', i, ...p]),
+        message,
+      });
     if (ids.has(r.id)) at(['id'], 'rule id is used twice');
     ids.add(r.id);
-    r.roles.forEach((role, j) => { if (!ctx.roles.has(role)) at(['roles', j], 'role is not defined in roles.yaml'); });
-    r.purposes?.forEach((p, j) => { if (!ctx.purposes.has(p)) at(['purposes', j], 'not a purpose of purposes.yaml'); });
-    r.issuers?.forEach((p, j) => { if (!ctx.issuerIds.has(p)) at(['issuers', j], 'not an issuer id of issuers.yaml'); });
+    r.roles.forEach((role, j) => {
+      if (!ctx.roles.has(role)) at(['roles', j], 'role is not defined in roles.yaml');
+    });
+    r.purposes?.forEach((p, j) => {
+      if (!ctx.purposes.has(p)) at(['purposes', j], 'not a purpose of purposes.yaml');
+    });
+    r.issuers?.forEach((p, j) => {
+      if (!ctx.issuerIds.has(p)) at(['issuers', j], 'not an issuer id of issuers.yaml');
+    });
   });
   if (issues.length > before) return undefined;
   return new AccessPolicy(ctx.version, ctx.purposes, privileges, Object.freeze(rulesFile.rules), ctx.dictionary);

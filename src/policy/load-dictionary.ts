@@ -40,8 +40,7 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes:
   const file = validateSource(src, dictionaryFileSchema, issues);
   if (!file) return undefined;
   const before = issues.length;
-  const at = (p: PropertyKey[], message: string) =>
-    issues.push({ file: src.file, path: p.map(String).join('.'), line: lineOf(src, p), message });
+  const at = (p: PropertyKey[], message: string) => issues.push({ file: src.file, path: p.map(String).join('.'), line: lineOf(src, p), message });
 
   const features = new Map<FeatureName, FeatureSpec>();
   for (const [name, f] of Object.entries(file.features)) features.set(name as FeatureName, { name: name as FeatureName, ...f });
@@ -52,13 +51,16 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes:
     for (const [name, spec] of Object.entries(file.record_types[type].fields)) {
       const p = ['record_types', type, 'fields', name];
       fields.set(name, { name, ...spec });
-      const targets = [...(spec.feature ? [{ feature: spec.feature, path: [...p, 'feature'] }] : []),
-        ...(spec.generalization ?? []).map((g, i) => ({ feature: g.feature, path: [...p, 'generalization', i, 'feature'] }))];
+      const targets = [
+        ...(spec.feature ? [{ feature: spec.feature, path: [...p, 'feature'] }] : []),
+        ...(spec.generalization ?? []).map((g, i) => ({ feature: g.feature, path: [...p, 'generalization', i, 'feature'] })),
+      ];
       for (const t of targets) {
         if (!features.has(t.feature)) at(t.path, `feature ${t.feature} is not declared under features`);
       }
       (spec.generalization ?? []).forEach((g, i) => {
-        if ((g.method === 'days_since') !== (g.feature === 'tenure_days')) at([...p, 'generalization', i], 'days_since feeds tenure_days, and tenure_days comes only from days_since');
+        if ((g.method === 'days_since') !== (g.feature === 'tenure_days'))
+          at([...p, 'generalization', i], 'days_since feeds tenure_days, and tenure_days comes only from days_since');
       });
       if (spec.classification === 'direct_identifier' && (spec.feature || spec.generalization)) {
         at(p, 'a direct identifier never becomes a feature');
@@ -85,7 +87,8 @@ export function loadDictionary(src: YamlSource, issues: PolicyIssue[], purposes:
     const hasFlags = [...fields.values()].some((f) => f.consent_purpose !== undefined);
     if (timeField !== undefined) {
       const f = fields.get(timeField);
-      if (!f || (f.type !== 'timestamp' && f.type !== 'date')) at(['record_types', type, 'consent_time_field'], 'must name a timestamp or date field of this record type');
+      if (!f || (f.type !== 'timestamp' && f.type !== 'date'))
+        at(['record_types', type, 'consent_time_field'], 'must name a timestamp or date field of this record type');
     } else if (hasFlags) {
       at(['record_types', type], 'consent flags need consent_time_field: the time the source collected them, never the ingest time');
     }

@@ -72,7 +72,11 @@ export function loadPolicies(dir: string): PolicySet {
     const seenIds = new Set<string>();
     const seenIss = new Set<string>();
     issuersFile.issuers.forEach((e, i) => {
-      const at = (...p: PropertyKey[]) => ({ file: issuersSrc.file, path: `issuers[${i}]${p.map((k) => '.' + String(k)).join('')}`, line: lineOf(issuersSrc, ['issuers', i, ...p]) });
+      const at = (...p: PropertyKey[]) => ({
+        file: issuersSrc.file,
+        path: `issuers[${i}]${p.map((k) => '.' + String(k)).join('')}`,
+        line: lineOf(issuersSrc, ['issuers', i, ...p]),
+      });
       if (seenIds.has(e.id)) issues.push({ ...at('id'), message: 'issuer id is used twice' });
       if (seenIss.has(e.issuer)) issues.push({ ...at('issuer'), message: 'issuer is listed twice' });
       seenIds.add(e.id);
@@ -87,15 +91,17 @@ export function loadPolicies(dir: string): PolicySet {
         if (jwks) keys = { kind: 'jwks', jwks, file: e.jwks_file };
       }
       if (keys) {
-        issuers.push(Object.freeze({
-          id: e.id,
-          issuer: e.issuer,
-          audience: Array.isArray(e.audience) ? e.audience : [e.audience],
-          algorithms: e.algorithms,
-          roles: e.roles,
-          ...(e.max_token_lifetime !== undefined && { maxTokenLifetime: e.max_token_lifetime }),
-          keys,
-        }));
+        issuers.push(
+          Object.freeze({
+            id: e.id,
+            issuer: e.issuer,
+            audience: Array.isArray(e.audience) ? e.audience : [e.audience],
+            algorithms: e.algorithms,
+            roles: e.roles,
+            ...(e.max_token_lifetime !== undefined && { maxTokenLifetime: e.max_token_lifetime }),
+            keys,
+          }),
+        );
       }
     });
   }
@@ -106,20 +112,29 @@ export function loadPolicies(dir: string): PolicySet {
     const ids = new Set([...issuersFile.issuers.map((i) => i.id), DEV_ISSUER_ID]);
     for (const [name, s] of Object.entries(sourcesFile.sources)) {
       s.writers.forEach((w, i) => {
-        if (!ids.has(w.issuer)) issues.push({ file: sourcesSrc.file, path: `sources.${name}.writers[${i}].issuer`, line: lineOf(sourcesSrc, ['sources', name, 'writers', i, 'issuer']), message: `not an issuer id of issuers.yaml (nor ${DEV_ISSUER_ID})` });
+        if (!ids.has(w.issuer))
+          issues.push({
+            file: sourcesSrc.file,
+            path: `sources.${name}.writers[${i}].issuer`,
+            line: lineOf(sourcesSrc, ['sources', name, 'writers', i, 'issuer']),
+            message: `not an issuer id of issuers.yaml (nor ${DEV_ISSUER_ID})`,
+          });
       });
     }
   }
 
   let version = '';
-  const access = dictionary && purposes && rolesFile && issuersFile
-    ? loadAccess(dir, issues, {
-        roles: new Set(roles.keys()),
-        dsrRoles: new Set([...roles.values()].filter((r) => r.operations.has('dsr.access') || r.operations.has('dsr.erasure')).map((r) => r.name)),
-        issuerIds: new Set(issuersFile.issuers.map((i) => i.id)),
-        purposes, dictionary, version: () => version,
-      })
-    : undefined;
+  const access =
+    dictionary && purposes && rolesFile && issuersFile
+      ? loadAccess(dir, issues, {
+          roles: new Set(roles.keys()),
+          dsrRoles: new Set([...roles.values()].filter((r) => r.operations.has('dsr.access') || r.operations.has('dsr.erasure')).map((r) => r.name)),
+          issuerIds: new Set(issuersFile.issuers.map((i) => i.id)),
+          purposes,
+          dictionary,
+          version: () => version,
+        })
+      : undefined;
   const examples = access && issues.length === 0 ? runExamples(dir, access, issues) : [];
   if (issues.length > 0 || !dictionary || !purposes || !access || !sourcesFile) throw new PolicyError(issues);
   const sources = new SourcePolicy(new Map(Object.entries(sourcesFile.sources)));
@@ -127,7 +142,11 @@ export function loadPolicies(dir: string): PolicySet {
   const effective = {
     roles: Object.fromEntries([...roles].map(([n, r]) => [n, { description: r.description, operations: [...r.operations].sort() }])),
     issuers: issuers.map((i) => ({
-      id: i.id, issuer: i.issuer, audience: i.audience, algorithms: i.algorithms, roles: i.roles,
+      id: i.id,
+      issuer: i.issuer,
+      audience: i.audience,
+      algorithms: i.algorithms,
+      roles: i.roles,
       ...(i.maxTokenLifetime !== undefined && { max_token_lifetime: i.maxTokenLifetime }),
       keys: i.keys.kind === 'url' ? { jwks_url: i.keys.url } : { jwks_file: i.keys.file, kids: i.keys.jwks.keys.map((k) => k.kid ?? null) },
     })),
@@ -139,15 +158,23 @@ export function loadPolicies(dir: string): PolicySet {
       features: Object.fromEntries(dictionary.features),
     },
     purposes: Object.fromEntries(purposes),
-    privileges: Object.fromEntries([...roles.keys()].map((r) => {
-      const show = (p: Privilege) => ({ purposes: [...p.purposes], export_members: p.exportMembers, partner_scoped: p.partnerScoped, min_group_size: p.minGroupSize, reidentify_purposes: [...p.reidentifyPurposes],
-        ...(p.reidentifyPurposes.size > 0 && { min_justification: p.minJustification, daily_quota: p.dailyQuota, four_eyes_fields: [...p.fourEyesFields] }),
-        ...(p.dsrDailyQuota > 0 && { dsr_daily_quota: p.dsrDailyQuota }) });
-      const base = access.privilegeOf(r);
-      // Per-issuer narrowings are part of the policy: reviewable, and they move the version hash.
-      const narrowed = issuers.map((i) => [i.id, access.privilegeOf(r, i.id)] as const).filter(([, p]) => p !== base);
-      return [r, { ...show(base), ...(narrowed.length > 0 && { issuers: Object.fromEntries(narrowed.map(([id, p]) => [id, show(p)])) }) }];
-    })),
+    privileges: Object.fromEntries(
+      [...roles.keys()].map((r) => {
+        const show = (p: Privilege) => ({
+          purposes: [...p.purposes],
+          export_members: p.exportMembers,
+          partner_scoped: p.partnerScoped,
+          min_group_size: p.minGroupSize,
+          reidentify_purposes: [...p.reidentifyPurposes],
+          ...(p.reidentifyPurposes.size > 0 && { min_justification: p.minJustification, daily_quota: p.dailyQuota, four_eyes_fields: [...p.fourEyesFields] }),
+          ...(p.dsrDailyQuota > 0 && { dsr_daily_quota: p.dsrDailyQuota }),
+        });
+        const base = access.privilegeOf(r);
+        // Per-issuer narrowings are part of the policy: reviewable, and they move the version hash.
+        const narrowed = issuers.map((i) => [i.id, access.privilegeOf(r, i.id)] as const).filter(([, p]) => p !== base);
+        return [r, { ...show(base), ...(narrowed.length > 0 && { issuers: Object.fromEntries(narrowed.map(([id, p]) => [id, show(p)])) }) }];
+      }),
+    ),
     access_rules: access.rules,
     sources: sources.effective(),
   };
@@ -195,7 +222,10 @@ function readJwksFile(dir: string, rel: string, fail: (m: string) => void): JSON
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

@@ -20,8 +20,8 @@ export const OPERATIONS = {
   'dsr.access': 'Answer a data-subject access request',
   'dsr.erasure': 'Carry out a data-subject erasure request',
   'dsr.read': 'Read a data-subject request (and collect approved fields of an access package)',
-  'dsr.decide': 'Approve or deny the withheld fields of another DPO\'s access package',
-  'metrics.read': 'Read the gateway\'s operational metrics (Prometheus; no personal data)',
+  'dsr.decide': "Approve or deny the withheld fields of another DPO's access package",
+  'metrics.read': "Read the gateway's operational metrics (Prometheus; no personal data)",
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;

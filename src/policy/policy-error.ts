@@ -9,13 +9,9 @@ export interface PolicyIssue {
 export class PolicyError extends Error {
   readonly code = 'policy.invalid';
   constructor(readonly issues: PolicyIssue[]) {
-    super(
-      `Invalid policy (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map(formatIssue).join('\n'),
-    );
+    super(`Invalid policy (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` + issues.map(formatIssue).join('\n'));
     this.name = 'PolicyError';
   }
 }
 
-export const formatIssue = (i: PolicyIssue): string =>
-  `  ${i.file}${i.line !== undefined ? `:${i.line}` : ''} ${i.path || '(root)'}: ${i.message}`;
+export const formatIssue = (i: PolicyIssue): string => `  ${i.file}${i.line !== undefined ? `:${i.line}` : ''} ${i.path || '(root)'}: ${i.message}`;

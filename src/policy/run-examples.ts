@@ -18,7 +18,10 @@ export function runExamples(dir: string, access: AccessPolicy, issues: PolicyIss
   const exDir = path.join(dir, 'examples');
   if (!fs.existsSync(exDir)) return [];
   const results: ScenarioResult[] = [];
-  for (const name of fs.readdirSync(exDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const name of fs
+    .readdirSync(exDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const file = path.join('examples', name);
     const src = readYamlSource(dir, file, issues);
     const ex = src && validateSource(src, examplesFileSchema, issues);
@@ -35,7 +38,9 @@ export function runExamples(dir: string, access: AccessPolicy, issues: PolicyIss
       results.push({ file, name: s.name, expected: s.expect, actual: { decision: d.decision, rule: d.rule }, ok });
       if (!ok) {
         issues.push({
-          file, path: `scenarios[${i}]`, line: lineOf(src, ['scenarios', i]),
+          file,
+          path: `scenarios[${i}]`,
+          line: lineOf(src, ['scenarios', i]),
           message: `"${s.name}": expected ${s.expect.decision}${s.expect.rule ? ` by ${s.expect.rule}` : ''}, got ${d.decision} by ${d.rule}`,
         });
       }

@@ -3,7 +3,10 @@
 // another source's customers through that source's customer ids. Unknown sources are refused.
 export type SourceDecision = 'allowed' | 'unknown_source' | 'not_a_writer';
 
-export interface Writer { issuerId: string; subject: string }
+export interface Writer {
+  issuerId: string;
+  subject: string;
+}
 
 export class SourcePolicy {
   constructor(private readonly sources: ReadonlyMap<string, { description: string; writers: readonly { issuer: string; subjects?: readonly string[] }[] }>) {}

@@ -11,11 +11,7 @@ export interface YamlSource {
   lines: LineCounter;
 }
 
-export function readYamlSource(
-  dir: string,
-  file: string,
-  issues: PolicyIssue[],
-): YamlSource | undefined {
+export function readYamlSource(dir: string, file: string, issues: PolicyIssue[]): YamlSource | undefined {
   const full = path.join(dir, file);
   let text: string;
   try {
@@ -53,14 +49,13 @@ function keyLineOf(src: YamlSource, p: readonly PropertyKey[]): number | undefin
 }
 
 export const dotted = (p: readonly PropertyKey[]): string =>
-  p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+  p
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`))
+    .join('')
+    .replace(/^\./, '');
 
 /** Validates a source against a zod schema; issues carry file, path and line, never values. */
-export function validateSource<T>(
-  src: YamlSource,
-  schema: z.ZodType<T>,
-  issues: PolicyIssue[],
-): T | undefined {
+export function validateSource<T>(src: YamlSource, schema: z.ZodType<T>, issues: PolicyIssue[]): T | undefined {
   const result = schema.safeParse(src.doc.toJS({ maxAliasCount: 50 }));
   if (result.success) return result.data;
   for (const i of result.error.issues) {

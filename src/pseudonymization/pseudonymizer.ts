@@ -39,7 +39,10 @@ export class Pseudonymizer {
    * is the subject's pseudonym) and cannot be joined with any other table.
    */
   suppressionKey(linkKeyHash: string): string {
-    return SUPPRESSION_PREFIX + crypto.createHmac('sha256', this.key).update('veilgate/suppression/1\u0000').update(linkKeyHash).digest().subarray(0, 16).toString('base64url');
+    return (
+      SUPPRESSION_PREFIX +
+      crypto.createHmac('sha256', this.key).update('veilgate/suppression/1\u0000').update(linkKeyHash).digest().subarray(0, 16).toString('base64url')
+    );
   }
 
   /** Keyed fingerprint of a request body: a plain hash would let DB readers confirm guesses. */

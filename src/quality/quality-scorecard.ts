@@ -54,11 +54,14 @@ export async function qualityScorecard(reader: QualityReader, threshold: number,
         fields: Object.fromEntries(
           fields
             .filter((f) => f.source === s.source && f.recordType === s.recordType)
-            .map((f) => [f.field, {
-              completeness: ratio(f.present, f.seen),
-              validity: ratio(f.valid, f.present),
-              invalid_by_rule: f.invalidByRule,
-            }]),
+            .map((f) => [
+              f.field,
+              {
+                completeness: ratio(f.present, f.seen),
+                validity: ratio(f.valid, f.present),
+                invalid_by_rule: f.invalidByRule,
+              },
+            ]),
         ),
       };
     }),

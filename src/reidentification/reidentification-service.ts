@@ -13,41 +13,78 @@ import type { ReidRequest } from './reidentification-store.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 import type { Ports, Storage } from '../storage/storage.ts';
 
-export interface ReidInput { pseudonyms: string[]; fields: string[]; purpose: string; justification?: string | undefined }
+export interface ReidInput {
+  pseudonyms: string[];
+  fields: string[];
+  purpose: string;
+  justification?: string | undefined;
+}
 
-export interface ReidResult { pseudonym: string; status: 'found' | 'not_found' | 'erased' | 'no_consent' | 'unreadable'; fields?: Record<string, string> }
+export interface ReidResult {
+  pseudonym: string;
+  status: 'found' | 'not_found' | 'erased' | 'no_consent' | 'unreadable';
+  fields?: Record<string, string>;
+}
 
 /** `granted`: the fields are in the answer; `pending_approval`: a second DPO must approve first. */
 export type ReidOutcome = { outcome: 'granted'; body: Record<string, unknown> } | { outcome: 'pending_approval'; body: Record<string, unknown> };
 
 export class ReidentificationService {
-  constructor(private readonly d: {
-    storage: Storage; vault: VaultReader; access: AccessPolicy; consents: ConsentRegistry; audit: AuditLog; clock: () => number;
-  }) {}
+  constructor(
+    private readonly d: {
+      storage: Storage;
+      vault: VaultReader;
+      access: AccessPolicy;
+      consents: ConsentRegistry;
+      audit: AuditLog;
+      clock: () => number;
+    },
+  ) {}
 
   async request(caller: Caller, actor: AuditActor, input: ReidInput): Promise<ReidOutcome> {
     const { access, audit, storage } = this.d;
     const privilege = access.callerPrivilege(caller);
     const subjects = input.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p));
     const refuse = async (err: AppError, reason: string): Promise<AppError> => {
-      await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'denied', purpose: input.purpose,
-        justification: input.justification ?? null, subjects, detail: { reason, fields: input.fields } });
+      await audit.append({
+        ...actorFields(actor),
+        action: 'reidentification.request',
+        outcome: 'denied',
+        purpose: input.purpose,
+        justification: input.justification ?? null,
+        subjects,
+        detail: { reason, fields: input.fields },
+      });
       return err;
     };
-    if (privilege.reidentifyPurposes.size === 0) throw await refuse(new AppError('auth.forbidden', 'The token\'s roles have no re-identification right.'), 'no_right');
+    if (privilege.reidentifyPurposes.size === 0)
+      throw await refuse(new AppError('auth.forbidden', "The token's roles have no re-identification right."), 'no_right');
     if (!this.d.consents.purposes.has(input.purpose)) {
-      throw await refuse(new AppError('request.validation_failed', 'Unknown purpose.', { errors: [{ path: 'purpose', code: 'enum', message: 'not a purpose of the policy' }] }), 'unknown_purpose');
+      throw await refuse(
+        new AppError('request.validation_failed', 'Unknown purpose.', { errors: [{ path: 'purpose', code: 'enum', message: 'not a purpose of the policy' }] }),
+        'unknown_purpose',
+      );
     }
-    if (!privilege.reidentifyPurposes.has(input.purpose)) throw await refuse(new AppError('auth.forbidden', `Re-identification is not allowed under ${input.purpose}.`), 'purpose_not_allowed');
+    if (!privilege.reidentifyPurposes.has(input.purpose))
+      throw await refuse(new AppError('auth.forbidden', `Re-identification is not allowed under ${input.purpose}.`), 'purpose_not_allowed');
     const justification = (input.justification ?? '').trim();
     if (justification.length < privilege.minJustification) {
-      throw await refuse(new AppError('request.validation_failed', `A justification of at least ${privilege.minJustification} characters is required.`, {
-        errors: [{ path: 'justification', code: 'too_short', message: `at least ${privilege.minJustification} characters` }],
-      }), 'justification_missing');
+      throw await refuse(
+        new AppError('request.validation_failed', `A justification of at least ${privilege.minJustification} characters is required.`, {
+          errors: [{ path: 'justification', code: 'too_short', message: `at least ${privilege.minJustification} characters` }],
+        }),
+        'justification_missing',
+      );
     }
     for (const f of input.fields) {
       const category = access.fieldCategory(f);
-      if (!category) throw await refuse(new AppError('request.validation_failed', `Unknown vault field ${f}.`, { errors: [{ path: 'fields', code: 'enum', message: `${f} is not a vault field` }] }), 'unknown_field');
+      if (!category)
+        throw await refuse(
+          new AppError('request.validation_failed', `Unknown vault field ${f}.`, {
+            errors: [{ path: 'fields', code: 'enum', message: `${f} is not a vault field` }],
+          }),
+          'unknown_field',
+        );
       if (access.decide(caller, input.purpose, 'reidentify', category).decision !== 'ALLOW') {
         throw await refuse(new AppError('auth.forbidden', `The field ${f} may not be re-identified by this role under ${input.purpose}.`), 'field_forbidden');
       }
@@ -55,9 +92,19 @@ export class ReidentificationService {
     const now = this.d.clock();
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
     const r: ReidRequest = {
-      id: 'reid_' + crypto.randomUUID(), requester: `${actor.issuer}:${actor.subject}`, issuerId: actor.issuer, roles: [...caller.roles],
-      purpose: input.purpose, justification, pseudonyms: input.pseudonyms, fields: input.fields,
-      status: 'pending_approval', decidedBy: null, decidedAt: null, deliveredAt: null, createdAt: now,
+      id: 'reid_' + crypto.randomUUID(),
+      requester: `${actor.issuer}:${actor.subject}`,
+      issuerId: actor.issuer,
+      roles: [...caller.roles],
+      purpose: input.purpose,
+      justification,
+      pseudonyms: input.pseudonyms,
+      fields: input.fields,
+      status: 'pending_approval',
+      decidedBy: null,
+      decidedAt: null,
+      deliveredAt: null,
+      createdAt: now,
     };
     const fourEyes = input.fields.some((f) => privilege.fourEyesFields.has(f));
     // Quota, decision, audit entry and ciphertext read commit together (the chain's lock also
@@ -68,19 +115,42 @@ export class ReidentificationService {
       if (used + input.pseudonyms.length > privilege.dailyQuota) return { quota: true };
       if (fourEyes) {
         await tx.reid.insert(r);
-        await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'pending', purpose: r.purpose,
-          justification, subjects, detail: { request_id: r.id, fields: r.fields, four_eyes: true } }, tx);
+        await audit.append(
+          {
+            ...actorFields(actor),
+            action: 'reidentification.request',
+            outcome: 'pending',
+            purpose: r.purpose,
+            justification,
+            subjects,
+            detail: { request_id: r.id, fields: r.fields, four_eyes: true },
+          },
+          tx,
+        );
         return {};
       }
       await tx.reid.insert({ ...r, status: 'delivered', deliveredAt: now });
-      await audit.append({ ...actorFields(actor), action: 'reidentification.request', outcome: 'granted', purpose: r.purpose,
-        justification, subjects, detail: { request_id: r.id, fields: r.fields } }, tx);
+      await audit.append(
+        {
+          ...actorFields(actor),
+          action: 'reidentification.request',
+          outcome: 'granted',
+          purpose: r.purpose,
+          justification,
+          subjects,
+          detail: { request_id: r.id, fields: r.fields },
+        },
+        tx,
+      );
       return { sealed: await this.fetchAll(tx, r) };
     });
     if ('quota' in out) {
-      throw await refuse(new AppError('request.rate_limited', `The daily re-identification quota (${privilege.dailyQuota} pseudonyms) is used up.`, {
-        headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
-      }), 'quota_exceeded');
+      throw await refuse(
+        new AppError('request.rate_limited', `The daily re-identification quota (${privilege.dailyQuota} pseudonyms) is used up.`, {
+          headers: { 'Retry-After': String(Math.ceil((dayStart + DAY_MS - now) / 1000)) },
+        }),
+        'quota_exceeded',
+      );
     }
     if (!out.sealed) return { outcome: 'pending_approval', body: { id: r.id, status: 'pending_approval' } };
     return { outcome: 'granted', body: { id: r.id, status: 'granted', results: this.open(r, out.sealed) } };
@@ -92,7 +162,14 @@ export class ReidentificationService {
     if (!r) throw new AppError('request.not_found', 'No such re-identification request.');
     const me = `${actor.issuer}:${actor.subject}`;
     if (me === r.requester) {
-      await audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'denied', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id, reason: 'own_request' } });
+      await audit.append({
+        ...actorFields(actor),
+        action: `reidentification.${decision}`,
+        outcome: 'denied',
+        purpose: r.purpose,
+        subjects: r.pseudonyms,
+        detail: { request_id: id, reason: 'own_request' },
+      });
       throw new AppError('auth.forbidden', 'A request cannot be decided by the person who made it.');
     }
     if (r.status !== 'pending_approval') throw new AppError('request.conflict', `The request is already ${r.status}.`);
@@ -100,7 +177,17 @@ export class ReidentificationService {
     await storage.transaction(async (tx) => {
       // the status read above may be stale (another instance): the write itself decides
       if (!(await tx.reid.setStatus(id, status, me, this.d.clock()))) throw new AppError('request.conflict', 'The request was decided meanwhile.');
-      await audit.append({ ...actorFields(actor), action: `reidentification.${decision}`, outcome: 'ok', purpose: r.purpose, subjects: r.pseudonyms, detail: { request_id: id } }, tx);
+      await audit.append(
+        {
+          ...actorFields(actor),
+          action: `reidentification.${decision}`,
+          outcome: 'ok',
+          purpose: r.purpose,
+          subjects: r.pseudonyms,
+          detail: { request_id: id },
+        },
+        tx,
+      );
     });
     return { id, status };
   }
@@ -119,8 +206,18 @@ export class ReidentificationService {
     const sealed = await storage.transaction(async (tx) => {
       // delivered once: a concurrent collection (another instance) that won leaves this one nothing
       if (!(await tx.reid.setStatus(id, 'delivered', null, this.d.clock()))) return undefined;
-      await audit.append({ ...actorFields(actor), action: 'reidentification.deliver', outcome: 'granted', purpose: r.purpose,
-        justification: r.justification, subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)), detail: { request_id: id, fields: r.fields } }, tx);
+      await audit.append(
+        {
+          ...actorFields(actor),
+          action: 'reidentification.deliver',
+          outcome: 'granted',
+          purpose: r.purpose,
+          justification: r.justification,
+          subjects: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)),
+          detail: { request_id: id, fields: r.fields },
+        },
+        tx,
+      );
       return this.fetchAll(tx, r);
     });
     if (!sealed) return { ...base, status: 'delivered' };

@@ -45,13 +45,15 @@ export function matchesRule(m: FeatureMatrix, i: number, r: Rule): boolean {
 }
 
 export function describeWhere(w: Where): string {
-  return Object.entries(w).map(([f, c]) => {
-    const parts: string[] = [];
-    if (c!.eq !== undefined) parts.push(`${f} = ${c!.eq}`);
-    if (c!.in !== undefined) parts.push(`${f} in (${c!.in.join(', ')})`);
-    if (c!.gte !== undefined) parts.push(`${f} >= ${c!.gte}`);
-    if (c!.lte !== undefined) parts.push(`${f} <= ${c!.lte}`);
-    if (c!.between !== undefined) parts.push(`${f} between ${c!.between[0]} and ${c!.between[1]}`);
-    return parts.join(' AND ');
-  }).join(' AND ');
+  return Object.entries(w)
+    .map(([f, c]) => {
+      const parts: string[] = [];
+      if (c!.eq !== undefined) parts.push(`${f} = ${c!.eq}`);
+      if (c!.in !== undefined) parts.push(`${f} in (${c!.in.join(', ')})`);
+      if (c!.gte !== undefined) parts.push(`${f} >= ${c!.gte}`);
+      if (c!.lte !== undefined) parts.push(`${f} <= ${c!.lte}`);
+      if (c!.between !== undefined) parts.push(`${f} between ${c!.between[0]} and ${c!.between[1]}`);
+      return parts.join(' AND ');
+    })
+    .join(' AND ');
 }

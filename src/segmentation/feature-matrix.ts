@@ -20,7 +20,11 @@ export function selectRows(m: FeatureMatrix, keep: (i: number) => boolean): Feat
   for (let i = 0; i < m.n; i++) if (keep(i)) idx.push(i);
   if (idx.length === m.n) return m;
   const numeric = new Map<FeatureName, Float64Array>();
-  for (const [f, col] of m.numeric) numeric.set(f, Float64Array.from(idx, (i) => col[i]!));
+  for (const [f, col] of m.numeric)
+    numeric.set(
+      f,
+      Float64Array.from(idx, (i) => col[i]!),
+    );
   const categorical = new Map<FeatureName, CategoricalColumn>();
   for (const [f, col] of m.categorical) categorical.set(f, { levels: col.levels, codes: Int32Array.from(idx, (i) => col.codes[i]!) });
   return { n: idx.length, pseudonyms: idx.map((i) => m.pseudonyms[i]!), numeric, categorical };
@@ -58,12 +62,19 @@ export function concatRows(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
     const index = new Map(levels.map((l, i) => [l, i]));
     const remap = other.levels.map((l) => {
       let code = index.get(l);
-      if (code === undefined) { code = levels.length; levels.push(l); index.set(l, code); }
+      if (code === undefined) {
+        code = levels.length;
+        levels.push(l);
+        index.set(l, code);
+      }
       return code;
     });
     const codes = new Int32Array(n);
     codes.set(col.codes.subarray(0, a.n));
-    for (let i = 0; i < b.n; i++) { const c = other.codes[i]!; codes[a.n + i] = c < 0 ? -1 : remap[c]!; }
+    for (let i = 0; i < b.n; i++) {
+      const c = other.codes[i]!;
+      codes[a.n + i] = c < 0 ? -1 : remap[c]!;
+    }
     categorical.set(f, { codes, levels });
   }
   const pseudonyms = a.pseudonyms.concat(b.pseudonyms);

@@ -14,10 +14,17 @@ import type { ClaimedRun, RunStore } from './run-store.ts';
 import type { JobInput } from './worker/job-input.ts';
 
 /** What a job worker is started with: where its storage is, how many threads it may use. */
-export interface WorkerBoot { storage: StorageConfig; threads: number; ahead?: boolean }
+export interface WorkerBoot {
+  storage: StorageConfig;
+  threads: number;
+  ahead?: boolean;
+}
 
 /** What the worker is told to run, and under whose claim. */
-export interface WorkerJob { job: JobInput; claimant: string }
+export interface WorkerJob {
+  job: JobInput;
+  claimant: string;
+}
 
 export interface QueueTiming {
   /** Counted from when the job is handed to its worker. */
@@ -35,7 +42,10 @@ export type JobOutcome = 'succeeded' | 'failed' | 'timeout' | 'taken_over' | 'ha
 export const MAX_ATTEMPTS = 3;
 
 const INTERRUPTED = { code: 'interrupted', message: 'The run was interrupted repeatedly (its gateway instance stopped each time); submit it again.' };
-const TIMEOUT = { code: 'timeout', message: 'The run took longer than the gateway allows (VEILGATE_JOB_TIMEOUT_MS) and was stopped; narrow it or ask an operator.' };
+const TIMEOUT = {
+  code: 'timeout',
+  message: 'The run took longer than the gateway allows (VEILGATE_JOB_TIMEOUT_MS) and was stopped; narrow it or ask an operator.',
+};
 const FAILED = { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' };
 
 export class JobQueue {
@@ -55,7 +65,8 @@ export class JobQueue {
   onProgress: ((runId: string, progress: number) => void) | undefined;
 
   constructor(
-    private readonly runs: RunStore, private readonly logger: Logger,
+    private readonly runs: RunStore,
+    private readonly logger: Logger,
     /** The worker's entry script (it opens storage and runs executeJob) and its boot data. */
     private readonly worker: { url: URL; boot: WorkerBoot },
     private readonly timing: QueueTiming,
@@ -96,20 +107,30 @@ export class JobQueue {
     const worker = new Worker(this.worker.url, { workerData: { ...this.worker.boot, ahead } satisfies WorkerBoot });
     // idle, it must not keep the process alive; run() refs it when it takes a job
     worker.unref();
-    worker.once('exit', () => { if (this.standby === worker) this.standby = undefined; });
-    worker.on('error', (e) => { if (this.standby === worker) this.logger.error({ err: e }, 'segmentation standby worker error'); });
+    worker.once('exit', () => {
+      if (this.standby === worker) this.standby = undefined;
+    });
+    worker.on('error', (e) => {
+      if (this.standby === worker) this.logger.error({ err: e }, 'segmentation standby worker error');
+    });
     return worker;
   }
 
   /** A run was queued (here or elsewhere): look for work now rather than at the next poll. */
   poke(): void {
     if (this.closed) return;
-    if (this.active) { this.again = true; return; }
+    if (this.active) {
+      this.again = true;
+      return;
+    }
     this.active = this.drain()
       .catch((e: unknown) => this.logger.error({ err: e }, 'segmentation queue: claiming a run failed'))
       .finally(() => {
         this.active = undefined;
-        if (this.again) { this.again = false; this.poke(); }
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
       });
   }
 
@@ -129,7 +150,9 @@ export class JobQueue {
     const standby = this.standby;
     this.standby = undefined;
     let grace: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => { grace = setTimeout(resolve, graceMs); });
+    const late = new Promise<void>((resolve) => {
+      grace = setTimeout(resolve, graceMs);
+    });
     await Promise.all([Promise.race([this.idle(), late]), standby?.terminate()]);
     clearTimeout(grace);
     this.current?.handBack();
@@ -148,7 +171,8 @@ export class JobQueue {
         this.logger.warn({ run: claimed.job.runId, attempts: claimed.attempts }, 'segmentation run failed: interrupted too often');
         continue;
       }
-      if (claimed.attempts > 1) this.logger.warn({ run: claimed.job.runId, attempt: claimed.attempts }, 'segmentation run taken over: its previous claim lapsed');
+      if (claimed.attempts > 1)
+        this.logger.warn({ run: claimed.job.runId, attempt: claimed.attempts }, 'segmentation run taken over: its previous claim lapsed');
       await this.run(claimed);
     }
   }
@@ -163,26 +187,40 @@ export class JobQueue {
       this.standby = undefined;
       worker.ref();
       const started = performance.now();
-      this.current = { handBack: () => { handedBack = true; void worker.terminate(); } };
+      this.current = {
+        handBack: () => {
+          handedBack = true;
+          void worker.terminate();
+        },
+      };
       const timer = setTimeout(() => {
         timedOut = true;
         void worker.terminate();
       }, this.timing.timeoutMs);
       // the claim is renewed while the worker runs; lost (taken over), the worker is stopped
-      const renewal = setInterval(() => {
-        void this.runs.renew(job.runId, this.claimant, this.now() + this.timing.leaseMs).then((held) => {
-          if (held || done) return;
-          lost = true;
-          this.logger.warn({ run: job.runId }, 'segmentation run taken over by another instance: this one stops');
-          void worker.terminate();
-        }, (e: unknown) => this.logger.error({ run: job.runId, err: e }, 'segmentation run: the claim could not be renewed'));
-      }, Math.max(50, Math.floor(this.timing.leaseMs / 3)));
+      const renewal = setInterval(
+        () => {
+          void this.runs.renew(job.runId, this.claimant, this.now() + this.timing.leaseMs).then(
+            (held) => {
+              if (held || done) return;
+              lost = true;
+              this.logger.warn({ run: job.runId }, 'segmentation run taken over by another instance: this one stops');
+              void worker.terminate();
+            },
+            (e: unknown) => this.logger.error({ run: job.runId, err: e }, 'segmentation run: the claim could not be renewed'),
+          );
+        },
+        Math.max(50, Math.floor(this.timing.leaseMs / 3)),
+      );
       // progress comes as messages: the worker's own event loop is busy computing
       let progress: Promise<void> = Promise.resolve();
       worker.on('message', (m: { done?: boolean; errorType?: string; progress?: number }) => {
         if (m.progress !== undefined) {
           const p = m.progress;
-          progress = progress.then(() => this.runs.progress(job.runId, p, this.claimant)).then(() => this.onProgress?.(job.runId, p)).catch(() => {});
+          progress = progress
+            .then(() => this.runs.progress(job.runId, p, this.claimant))
+            .then(() => this.onProgress?.(job.runId, p))
+            .catch(() => {});
           return;
         }
         done = m.done === true;
@@ -195,13 +233,14 @@ export class JobQueue {
         this.current = undefined;
         const seconds = (performance.now() - started) / 1000;
         const completed = done && code === 0;
-        const ended = handedBack && !completed ? this.handBack(job)
-          : lost ? Promise.resolve<JobOutcome>('taken_over')
-            : this.settle(job, completed, timedOut);
-        void progress.then(() => ended).then((outcome) => this.onSettled?.(job.spec.method, outcome, seconds)).finally(() => {
-          if (this.warm && !this.closed) this.standby ??= this.spawn(true);
-          resolve();
-        });
+        const ended = handedBack && !completed ? this.handBack(job) : lost ? Promise.resolve<JobOutcome>('taken_over') : this.settle(job, completed, timedOut);
+        void progress
+          .then(() => ended)
+          .then((outcome) => this.onSettled?.(job.spec.method, outcome, seconds))
+          .finally(() => {
+            if (this.warm && !this.closed) this.standby ??= this.spawn(true);
+            resolve();
+          });
       });
       worker.postMessage({ job, claimant: this.claimant } satisfies WorkerJob);
     });

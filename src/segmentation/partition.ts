@@ -45,7 +45,9 @@ export function suppressIntoRemainder(p: Partition, min: number, remainderLabel 
   });
   const rowsOf = collectRows(p.assignment, p.groups.length, (g) => (g >= 0 && keep[g] ? g : -1));
   const visible: VisibleGroup[] = [];
-  p.groups.forEach((g, i) => { if (keep[i]) visible.push({ ...g, rows: rowsOf.groups[i]! }); });
+  p.groups.forEach((g, i) => {
+    if (keep[i]) visible.push({ ...g, rows: rowsOf.groups[i]! });
+  });
   // the remainder too: hidden and counted whenever it is under the minimum, empty or not
   const remainderHidden = remainder < min;
   if (!remainderHidden) visible.push({ key: REMAINDER_KEY, label: remainderLabel, rows: rowsOf.remainder });

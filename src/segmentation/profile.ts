@@ -3,11 +3,25 @@ import quickselect from 'quickselect';
 import type { FeatureName } from '../policy/features.ts';
 import type { FeatureMatrix } from './feature-matrix.ts';
 
-export interface NumericProfile { mean: number | null; median: number | null; q1: number | null; q3: number | null; index: number | null; missing_share: number }
-export interface CategoricalProfile { shares: Record<string, number>; missing_share: number }
+export interface NumericProfile {
+  mean: number | null;
+  median: number | null;
+  q1: number | null;
+  q3: number | null;
+  index: number | null;
+  missing_share: number;
+}
+export interface CategoricalProfile {
+  shares: Record<string, number>;
+  missing_share: number;
+}
 export type Profile = Record<string, NumericProfile | CategoricalProfile>;
 
-export interface TopFeature { feature: FeatureName; direction: 'high' | 'low' | string; effect: number }
+export interface TopFeature {
+  feature: FeatureName;
+  direction: 'high' | 'low' | string;
+  effect: number;
+}
 
 export interface PopulationStats {
   numeric: Map<FeatureName, { mean: number; std: number }>;
@@ -54,12 +68,16 @@ function placeRanks(arr: number[], ranks: number[], a: number, b: number, left: 
 export function populationStats(m: FeatureMatrix, rows: Uint32Array | undefined): PopulationStats {
   const numeric = new Map<FeatureName, { mean: number; std: number }>();
   for (const [f, col] of m.numeric) {
-    let s = 0, s2 = 0, c = 0;
+    let s = 0,
+      s2 = 0,
+      c = 0;
     const n = rows ? rows.length : m.n;
     for (let j = 0; j < n; j++) {
       const v = col[rows ? rows[j]! : j]!;
       if (Number.isNaN(v)) continue;
-      s += v; s2 += v * v; c++;
+      s += v;
+      s2 += v * v;
+      c++;
     }
     const mean = c ? s / c : 0;
     numeric.set(f, { mean, std: c ? Math.sqrt(Math.max(0, s2 / c - mean * mean)) : 0 });
@@ -68,7 +86,10 @@ export function populationStats(m: FeatureMatrix, rows: Uint32Array | undefined)
   for (const [f, col] of m.categorical) {
     const counts = new Float64Array(col.levels.length);
     const n = rows ? rows.length : m.n;
-    for (let j = 0; j < n; j++) { const code = col.codes[rows ? rows[j]! : j]!; if (code >= 0) counts[code]!++; }
+    for (let j = 0; j < n; j++) {
+      const code = col.codes[rows ? rows[j]! : j]!;
+      if (code >= 0) counts[code]!++;
+    }
     for (let k = 0; k < counts.length; k++) counts[k]! /= Math.max(1, n);
     categorical.set(f, counts);
   }
@@ -81,7 +102,10 @@ export function profileOf(m: FeatureMatrix, rows: Uint32Array, pop: PopulationSt
   for (const [f, col] of m.numeric) {
     const vals = new Float64Array(rows.length);
     let c = 0;
-    for (const i of rows) { const v = col[i]!; if (!Number.isNaN(v)) vals[c++] = v; }
+    for (const i of rows) {
+      const v = col[i]!;
+      if (!Number.isNaN(v)) vals[c++] = v;
+    }
     const present = vals.subarray(0, c);
     const p = pop.numeric.get(f)!;
     let mean: number | null = null;
@@ -105,7 +129,11 @@ export function profileOf(m: FeatureMatrix, rows: Uint32Array, pop: PopulationSt
   for (const [f, col] of m.categorical) {
     const counts = new Float64Array(col.levels.length);
     let missing = 0;
-    for (const i of rows) { const code = col.codes[i]!; if (code < 0) missing++; else counts[code]!++; }
+    for (const i of rows) {
+      const code = col.codes[i]!;
+      if (code < 0) missing++;
+      else counts[code]!++;
+    }
     const popShares = pop.categorical.get(f)!;
     const shares: Record<string, number> = {};
     let best: TopFeature | undefined;

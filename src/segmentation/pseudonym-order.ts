@@ -13,7 +13,13 @@ export function pseudonymOrder(pseudonyms: readonly string[]): Uint32Array {
   const n = pseudonyms.length;
   const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
   // 7 bits per character of the prefix (pseudonyms are ASCII) and the row index below it
-  if (scale * 128 ** PREFIX_CHARS > Number.MAX_SAFE_INTEGER) return Uint32Array.from(fullSort(pseudonyms, Array.from({ length: n }, (_, i) => i)));
+  if (scale * 128 ** PREFIX_CHARS > Number.MAX_SAFE_INTEGER)
+    return Uint32Array.from(
+      fullSort(
+        pseudonyms,
+        Array.from({ length: n }, (_, i) => i),
+      ),
+    );
   const start = prefixLength(pseudonyms);
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -22,7 +28,13 @@ export function pseudonymOrder(pseudonyms: readonly string[]): Uint32Array {
     for (let c = 0; c < PREFIX_CHARS; c++) {
       const code = s.charCodeAt(start + c) || 0;
       // pseudonyms are ASCII (a version prefix and base64url); anything else is compared in full
-      if (code > 127) return Uint32Array.from(fullSort(pseudonyms, Array.from({ length: n }, (_, j) => j)));
+      if (code > 127)
+        return Uint32Array.from(
+          fullSort(
+            pseudonyms,
+            Array.from({ length: n }, (_, j) => j),
+          ),
+        );
       k = k * 128 + code;
     }
     keys[i] = k * scale + i;

@@ -16,7 +16,8 @@ import type { FeatureName } from '../policy/features.ts';
 function restrictTo(m: FeatureMatrix, features: readonly FeatureName[]): FeatureMatrix {
   const keep = new Set(features);
   return {
-    n: m.n, pseudonyms: m.pseudonyms,
+    n: m.n,
+    pseudonyms: m.pseudonyms,
     numeric: new Map([...m.numeric].filter(([f]) => keep.has(f))),
     categorical: new Map([...m.categorical].filter(([f]) => keep.has(f))),
   };
@@ -41,7 +42,6 @@ export interface SegmentationOutcome {
   members: Map<string, Uint32Array>;
   matrix: FeatureMatrix;
 }
-
 
 export function runSegmentation(
   population: FeatureMatrix,
@@ -108,4 +108,3 @@ export function runSegmentation(
     matrix: m,
   };
 }
-

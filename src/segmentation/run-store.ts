@@ -34,13 +34,19 @@ export interface RunRow {
 }
 
 /** Where the erasure and consent histories stood before a population read (see RunStore.changedSince). */
-export interface ChangeMark { erasures: number; consents: number }
+export interface ChangeMark {
+  erasures: number;
+  consents: number;
+}
 
 /** Why a member read with the population is left out when the members are written. */
 export type MemberExclusion = 'erased' | 'not_covered';
 
 /** A run taken from the shared queue by one gateway instance, held while its lease lasts. */
-export interface ClaimedRun { job: JobInput; attempts: number }
+export interface ClaimedRun {
+  job: JobInput;
+  attempts: number;
+}
 
 export interface RunStore {
   /** A queued run with the job a worker will run (claimed from the queue by any instance). */

@@ -23,16 +23,23 @@ export interface CallerIdentity extends Caller {
 }
 
 const notFound = () => new AppError('request.not_found', 'No such segmentation or segment.');
-const invalid = (path: string, message: string, code = 'invalid') =>
-  new AppError('request.validation_failed', message, { errors: [{ path, code, message }] });
+const invalid = (path: string, message: string, code = 'invalid') => new AppError('request.validation_failed', message, { errors: [{ path, code, message }] });
 
 export class SegmentationService {
-  constructor(private readonly d: {
-    storage: Storage; queue: JobQueue; access: AccessPolicy; dictionary: Dictionary;
-    consents: ConsentRegistry; pseudonyms: CallerPseudonyms; clock: () => number; audit: AuditLog;
-    /** Work one request may ask for: conditions and values of its rules, runs queued or running per caller. */
-    limits: { ruleTerms: number; jobsPerCaller: number };
-  }) {}
+  constructor(
+    private readonly d: {
+      storage: Storage;
+      queue: JobQueue;
+      access: AccessPolicy;
+      dictionary: Dictionary;
+      consents: ConsentRegistry;
+      pseudonyms: CallerPseudonyms;
+      clock: () => number;
+      audit: AuditLog;
+      /** Work one request may ask for: conditions and values of its rules, runs queued or running per caller. */
+      limits: { ruleTerms: number; jobsPerCaller: number };
+    },
+  ) {}
 
   async submit(caller: CallerIdentity, actor: AuditActor, spec: SegmentationSpec): Promise<RunRow> {
     const purpose = this.d.consents.purpose(spec.purpose);
@@ -58,7 +65,11 @@ export class SegmentationService {
     if ((spec.method === 'kmeans' || spec.method === 'tree') && spec.features.length === 0) throw invalid('features', 'name at least one feature.');
     const terms = requestComplexity(spec);
     if (terms > this.d.limits.ruleTerms) {
-      throw invalid(spec.rules?.length ? 'rules' : 'filters', `The request holds ${terms} conditions and listed values; at most ${this.d.limits.ruleTerms} are allowed (VEILGATE_MAX_RULE_TERMS).`, 'too_complex');
+      throw invalid(
+        spec.rules?.length ? 'rules' : 'filters',
+        `The request holds ${terms} conditions and listed values; at most ${this.d.limits.ruleTerms} are allowed (VEILGATE_MAX_RULE_TERMS).`,
+        'too_complex',
+      );
     }
     const now = this.d.clock();
     if (spec.k !== undefined) {
@@ -68,30 +79,56 @@ export class SegmentationService {
       if (n < privilege.minGroupSize) throw invalid('purpose', populationTooSmall().message, POPULATION_TOO_SMALL);
       if (spec.k > n) throw invalid('k', `k is larger than the population covered by ${spec.purpose}.`);
     }
-    const profileFeatures = read.filter((f) => this.d.access.decide(caller, spec.purpose, 'see', this.d.dictionary.features.get(f)!.category).decision === 'ALLOW');
+    const profileFeatures = read.filter(
+      (f) => this.d.access.decide(caller, spec.purpose, 'see', this.d.dictionary.features.get(f)!.category).decision === 'ALLOW',
+    );
     const id = 'seg_' + crypto.randomUUID();
     const row = {
-      id, owner: caller.owner, issuerId: caller.issuerId, roles: [...caller.roles], purpose: spec.purpose, method: spec.method,
-      params: spec, policyVersion: this.d.access.version(), createdAt: now,
+      id,
+      owner: caller.owner,
+      issuerId: caller.issuerId,
+      roles: [...caller.roles],
+      purpose: spec.purpose,
+      method: spec.method,
+      params: spec,
+      policyVersion: this.d.access.version(),
+      createdAt: now,
       privilege: { minGroupSize: privilege.minGroupSize, partnerScoped: privilege.partnerScoped, features: read, profileFeatures },
     };
     const job: JobInput = {
-      runId: id, owner: caller.owner, purpose, spec, minGroupSize: privilege.minGroupSize, profileFeatures,
-      features: read.map((name) => ({ name, kind: kind(name) })), policyVersion: row.policyVersion, now,
+      runId: id,
+      owner: caller.owner,
+      purpose,
+      spec,
+      minGroupSize: privilege.minGroupSize,
+      profileFeatures,
+      features: read.map((name) => ({ name, kind: kind(name) })),
+      policyVersion: row.policyVersion,
+      now,
     };
     await this.d.storage.transaction(async (tx) => {
       // counted and inserted under one lock: two requests cannot both take the last place
       await tx.audit.lockChain();
       if ((await tx.runs.activeCount(caller.owner)) >= this.d.limits.jobsPerCaller) {
-        throw new AppError('request.rate_limited', `At most ${this.d.limits.jobsPerCaller} runs of one caller may be queued or running; wait for one to finish.`, {
-          headers: { 'Retry-After': '10' },
-        });
+        throw new AppError(
+          'request.rate_limited',
+          `At most ${this.d.limits.jobsPerCaller} runs of one caller may be queued or running; wait for one to finish.`,
+          {
+            headers: { 'Retry-After': '10' },
+          },
+        );
       }
       await tx.runs.insert(row, job);
-      await this.d.audit.append({
-        ...actorFields(actor), action: 'segmentation.create', outcome: 'ok', purpose: spec.purpose,
-        detail: { run_id: id, method: spec.method, features: read, min_group_size: privilege.minGroupSize },
-      }, tx);
+      await this.d.audit.append(
+        {
+          ...actorFields(actor),
+          action: 'segmentation.create',
+          outcome: 'ok',
+          purpose: spec.purpose,
+          detail: { run_id: id, method: spec.method, features: read, min_group_size: privilege.minGroupSize },
+        },
+        tx,
+      );
     });
     // the answer says queued: read before any instance claims it
     const created = (await this.d.storage.runs.get(id))!;
@@ -112,15 +149,25 @@ export class SegmentationService {
    * marketing run) must be able to use every feature the run read under its purpose, or is refused;
    * it never gets a smaller group minimum, and partner scoping holds if either side has it.
    */
-  private underStricter(caller: CallerIdentity, run: RunRow, also: 'see' | undefined): { minGroupSize: number; partnerScoped: boolean; exportMembers: boolean } {
+  private underStricter(
+    caller: CallerIdentity,
+    run: RunRow,
+    also: 'see' | undefined,
+  ): { minGroupSize: number; partnerScoped: boolean; exportMembers: boolean } {
     const mine = this.d.access.callerPrivilege(caller);
     const made = run.privilege ?? this.legacyPrivilege(run);
     const category = (f: FeatureName) => this.d.dictionary.features.get(f)?.category ?? '';
-    const refused = !mine.purposes.has(run.purpose)
-      || made.features.some((f) => this.d.access.decide(caller, run.purpose, 'use', category(f)).decision !== 'ALLOW')
-      || (also === 'see' && made.profileFeatures.some((f) => this.d.access.decide(caller, run.purpose, 'see', category(f)).decision !== 'ALLOW'));
-    if (refused) throw new AppError('auth.forbidden', 'This run was made under a privilege this token does not hold (purpose or features); make the run with this token.');
-    return { minGroupSize: Math.max(mine.minGroupSize, made.minGroupSize), partnerScoped: mine.partnerScoped || made.partnerScoped, exportMembers: mine.exportMembers };
+    const refused =
+      !mine.purposes.has(run.purpose) ||
+      made.features.some((f) => this.d.access.decide(caller, run.purpose, 'use', category(f)).decision !== 'ALLOW') ||
+      (also === 'see' && made.profileFeatures.some((f) => this.d.access.decide(caller, run.purpose, 'see', category(f)).decision !== 'ALLOW'));
+    if (refused)
+      throw new AppError('auth.forbidden', 'This run was made under a privilege this token does not hold (purpose or features); make the run with this token.');
+    return {
+      minGroupSize: Math.max(mine.minGroupSize, made.minGroupSize),
+      partnerScoped: mine.partnerScoped || made.partnerScoped,
+      exportMembers: mine.exportMembers,
+    };
   }
 
   /** Runs made before privileges were recorded: what their roles grant under the current policy. */
@@ -136,7 +183,10 @@ export class SegmentationService {
     const made = run.privilege ?? this.legacyPrivilege(run);
     const p = this.underStricter(caller, run, 'see');
     if (p.minGroupSize > made.minGroupSize || (p.partnerScoped && !made.partnerScoped)) {
-      throw new AppError('auth.forbidden', 'This run was made under a wider privilege than this token\'s (smaller groups, or not partner-scoped); make the run with this token.');
+      throw new AppError(
+        'auth.forbidden',
+        "This run was made under a wider privilege than this token's (smaller groups, or not partner-scoped); make the run with this token.",
+      );
     }
     return run;
   }
@@ -154,8 +204,8 @@ export class SegmentationService {
   private async exportable(caller: CallerIdentity, id: string): Promise<MemberScope> {
     const run = await this.owned(caller, id);
     const privilege = this.underStricter(caller, run, undefined);
-    if (!privilege.exportMembers) throw new AppError('auth.forbidden', 'The token\'s roles may not export members.');
-    const result = run.status === 'succeeded' ? run.result as { segments: { id: string; size: number }[] } | null : null;
+    if (!privilege.exportMembers) throw new AppError('auth.forbidden', "The token's roles may not export members.");
+    const result = run.status === 'succeeded' ? (run.result as { segments: { id: string; size: number }[] } | null) : null;
     if (!result) throw notFound();
     const visible = result.segments.filter((s) => s.size >= privilege.minGroupSize).map((s) => s.id);
     const purposes = privilege.partnerScoped ? [...new Set([run.purpose, 'partner_sharing'])] : [run.purpose];
@@ -174,7 +224,10 @@ export class SegmentationService {
       let exhausted = false;
       while (out.length < size) {
         const slots = await this.d.storage.runs.members(scope.run.id, segmentId, offset, size);
-        if (slots.length === 0) { exhausted = true; break; }
+        if (slots.length === 0) {
+          exhausted = true;
+          break;
+        }
         // the page's consent states in one read, coverage decided here
         const states = await this.d.storage.consents.states(slots.filter((p): p is string => p !== null));
         const now = this.d.clock();
@@ -186,7 +239,10 @@ export class SegmentationService {
           }
           if (out.length === size) break;
         }
-        if (slots.length < size && out.length < size) { exhausted = true; break; }
+        if (slots.length < size && out.length < size) {
+          exhausted = true;
+          break;
+        }
       }
       yield { members: out, internal, offset, exhausted };
       if (exhausted) return;
@@ -196,13 +252,24 @@ export class SegmentationService {
   /** Written before the members leave; internal pseudonyms, so a DSR access finds partner exports. */
   private exportEntry(actor: AuditActor, scope: MemberScope, segmentId: string | null, page: MemberPage, extra: Record<string, unknown> = {}) {
     return {
-      ...actorFields(actor), action: 'segment.members.export', outcome: 'granted' as const, purpose: scope.run.purpose, subjects: page.internal,
+      ...actorFields(actor),
+      action: 'segment.members.export',
+      outcome: 'granted' as const,
+      purpose: scope.run.purpose,
+      subjects: page.internal,
       detail: { run_id: scope.run.id, segment_id: segmentId, count: page.internal.length, partner_scoped: scope.partnerScoped, ...extra },
     };
   }
 
   /** One page of a visible segment's members (JSON paging); the cursor is the raw slot offset. */
-  async members(caller: CallerIdentity, actor: AuditActor, id: string, segmentId: string, cursor: string | undefined, limit: number): Promise<{ members: string[]; next_cursor: string | null }> {
+  async members(
+    caller: CallerIdentity,
+    actor: AuditActor,
+    id: string,
+    segmentId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ members: string[]; next_cursor: string | null }> {
     const scope = await this.exportable(caller, id);
     if (!scope.visible.includes(segmentId)) throw notFound();
     const offset = cursor === undefined ? 0 : Number(cursor);
@@ -216,7 +283,13 @@ export class SegmentationService {
    * One page of a run's members across its visible segments, in their order (JSON paging); a page
    * holds one segment's members. The cursor is "<segment index>:<slot offset>".
    */
-  async runMembers(caller: CallerIdentity, actor: AuditActor, id: string, cursor: string | undefined, limit: number): Promise<{ members: { segment_id: string; pseudonym: string }[]; next_cursor: string | null }> {
+  async runMembers(
+    caller: CallerIdentity,
+    actor: AuditActor,
+    id: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ members: { segment_id: string; pseudonym: string }[]; next_cursor: string | null }> {
     const scope = await this.exportable(caller, id);
     const m = cursor === undefined ? ['', '0', '0'] : /^(\d{1,4}):(\d{1,15})$/.exec(cursor);
     const index = Number(m?.[1]);
@@ -235,7 +308,12 @@ export class SegmentationService {
    * against consent and audited (its pseudonyms, the sealed head moved) before it is handed on, so
    * an export of any size holds one part in memory and every member that leaves is in the log.
    */
-  async exportMembers(caller: CallerIdentity, actor: AuditActor, id: string, segmentId?: string): Promise<AsyncGenerator<{ segmentId: string; members: string[] }>> {
+  async exportMembers(
+    caller: CallerIdentity,
+    actor: AuditActor,
+    id: string,
+    segmentId?: string,
+  ): Promise<AsyncGenerator<{ segmentId: string; members: string[] }>> {
     const scope = await this.exportable(caller, id);
     if (segmentId !== undefined && !scope.visible.includes(segmentId)) throw notFound();
     const segments = segmentId === undefined ? scope.visible : [segmentId];
@@ -251,7 +329,10 @@ export class SegmentationService {
           yield { segmentId: seg, members: page.members };
         }
       }
-      if (part === 0) await audit.appendSealed(self.exportEntry(actor, scope, segmentId ?? null, { members: [], internal: [], offset: 0, exhausted: true }, { streamed: true, part: 1 }));
+      if (part === 0)
+        await audit.appendSealed(
+          self.exportEntry(actor, scope, segmentId ?? null, { members: [], internal: [], offset: 0, exhausted: true }, { streamed: true, part: 1 }),
+        );
     })();
   }
 }
@@ -259,5 +340,15 @@ export class SegmentationService {
 /** Members per audited part of a streamed export. */
 export const EXPORT_PART = 1000;
 
-interface MemberScope { run: RunRow; partnerScoped: boolean; purposes: string[]; visible: string[] }
-interface MemberPage { members: string[]; internal: string[]; offset: number; exhausted: boolean }
+interface MemberScope {
+  run: RunRow;
+  partnerScoped: boolean;
+  purposes: string[];
+  visible: string[];
+}
+interface MemberPage {
+  members: string[];
+  internal: string[];
+  offset: number;
+  exhausted: boolean;
+}

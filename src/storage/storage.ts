@@ -55,7 +55,11 @@ export interface Storage extends Ports {
   close(): Promise<void>;
 }
 
-export interface ConnectionStats { open: number; busy: number; waiting: number }
+export interface ConnectionStats {
+  open: number;
+  busy: number;
+  waiting: number;
+}
 
 export type UnitObserver = (seconds: number, outcome: 'commit' | 'rollback') => void;
 

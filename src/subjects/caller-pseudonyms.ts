@@ -4,7 +4,10 @@ import type { PartnerScope } from '../pseudonymization/partner-scope.ts';
 import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
 
 export class CallerPseudonyms {
-  constructor(private readonly scope: PartnerScope, private readonly access: AccessPolicy) {}
+  constructor(
+    private readonly scope: PartnerScope,
+    private readonly access: AccessPolicy,
+  ) {}
 
   scoped(caller: Caller): boolean {
     return this.access.callerPrivilege(caller).partnerScoped;

@@ -34,9 +34,15 @@ describe('T13: anonymous callers cannot grow the audit log one request at a time
     expect(await gw.refusals.flush()).toBe(2);
     const added = (await auditRows(gw)).slice(rows);
     expect(added.map((r) => [r.action, r.outcome, r.actor_subject])).toEqual([
-      ['auth.refused', 'denied', '198.51.100.7'], ['auth.refused', 'denied', '203.0.113.9'],
+      ['auth.refused', 'denied', '198.51.100.7'],
+      ['auth.refused', 'denied', '203.0.113.9'],
     ]);
-    expect(JSON.parse(added[0]!.detail)).toEqual({ client_address: '198.51.100.7', minute: '2026-01-15T09:30:00.000Z', count: LIMIT, reasons: { malformed_token: LIMIT } });
+    expect(JSON.parse(added[0]!.detail)).toEqual({
+      client_address: '198.51.100.7',
+      minute: '2026-01-15T09:30:00.000Z',
+      count: LIMIT,
+      reasons: { malformed_token: LIMIT },
+    });
     expect(JSON.parse(added[1]!.detail)).toMatchObject({ count: 3, reasons: { missing: 3 } });
     expect(head()).not.toBe(h);
   });

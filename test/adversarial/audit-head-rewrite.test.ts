@@ -35,7 +35,9 @@ const checkpointLines = (gw: TestGateway) => gw.logs.filter((l) => l.includes('"
 
 describe('T8: a cut tail with a deleted or rewritten head is found', () => {
   const gws: TestGateway[] = [];
-  afterAll(async () => { for (const g of gws) await g.cleanup(); });
+  afterAll(async () => {
+    for (const g of gws) await g.cleanup();
+  });
 
   it('deleted head: verification fails, a restarted gateway refuses to start, and the running one keeps the cut visible', async () => {
     const { gw, rec } = await logged('advhd1');
@@ -123,7 +125,9 @@ describe('T8: a cut tail with a deleted or rewritten head is found', () => {
 
 describe('T8: checkpoint lines', () => {
   let gw: TestGateway;
-  beforeAll(async () => { ({ gw } = await logged('advhd5')); });
+  beforeAll(async () => {
+    ({ gw } = await logged('advhd5'));
+  });
   afterAll(() => gw?.cleanup());
 
   it('are sealed heads that verify against the chain, at start and at least every minute the head moves', async () => {

@@ -38,7 +38,12 @@ describe('T7: a consent column exists for every purpose, and no other', () => {
     expect(await read('profitability_analysis')).toBe(200);
     // and the segmentation population loses them too
     const marketing = await gw.mint(['marketing']);
-    const run = await rec.postJson('/v1/segmentations', marketing, { purpose: 'segmentation_analytics', method: 'rules', features: [], rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }] });
+    const run = await rec.postJson('/v1/segmentations', marketing, {
+      purpose: 'segmentation_analytics',
+      method: 'rules',
+      features: [],
+      rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }],
+    });
     await gw.jobs.idle();
     const members = await rec.get(`/v1/segmentations/${run.json.id}`, marketing);
     expect(JSON.stringify(members.json)).not.toContain(s.pseudonym);

@@ -28,10 +28,14 @@ describe('T6: consent precedence cannot be turned around by a stale source', () 
   });
   afterAll(() => gw?.cleanup());
 
-  it('the DPO\'s withdrawal holds against the next CRM sync that still carries the old grant', async () => {
+  it("the DPO's withdrawal holds against the next CRM sync that still carries the old grant", async () => {
     expect(await covered('partner_sharing')).toBe(true);
     gw.advance(DAY);
-    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, await dpo(), { purpose: 'partner_sharing', status: 'withdrawn', notice_version: 'letter-17' });
+    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, await dpo(), {
+      purpose: 'partner_sharing',
+      status: 'withdrawn',
+      notice_version: 'letter-17',
+    });
     expect(w.json).toMatchObject({ status: 'recorded', effective: true, reason: 'current', coverage: { covered: false, reason: 'consent_refused' } });
     gw.advance(DAY);
     // the nightly sync: the same flag with the same collection time is the record already held
@@ -41,7 +45,11 @@ describe('T6: consent precedence cannot be turned around by a stale source', () 
     expect(await covered('partner_sharing')).toBe(false);
     // a grant the CRM collected before the withdrawal (another, older fact) is recorded and changes nothing
     const older = await crmRow({ consent_partner_sharing: true, consent_collected_at: at(CLOCK - 9 * DAY) });
-    expect(older.consents).toMatchObject({ recorded: 1, effective: 0, not_effective: [{ row: 1, purpose: 'partner_sharing', reason: 'later_record_decides' }] });
+    expect(older.consents).toMatchObject({
+      recorded: 1,
+      effective: 0,
+      not_effective: [{ row: 1, purpose: 'partner_sharing', reason: 'later_record_decides' }],
+    });
     expect(await covered('partner_sharing')).toBe(false);
   });
 
@@ -49,10 +57,14 @@ describe('T6: consent precedence cannot be turned around by a stale source', () 
     const refusal = CLOCK + 5 * DAY;
     gw.advance(5 * DAY);
     await crmRow({ consent_marketing_email: false, consent_collected_at: at(refusal) });
-    const same = await rec.ingest('eshop', 'consents', [{ email: s.identity.record['email'], purpose: 'marketing_email', status: 'granted', collected_at: at(refusal) }]);
+    const same = await rec.ingest('eshop', 'consents', [
+      { email: s.identity.record['email'], purpose: 'marketing_email', status: 'granted', collected_at: at(refusal) },
+    ]);
     expect(same.consents!.not_effective).toEqual([{ row: 1, purpose: 'marketing_email', reason: 'objection_stands' }]);
     expect(await covered('marketing_email')).toBe(false);
-    const later = await rec.ingest('eshop', 'consents', [{ email: s.identity.record['email'], purpose: 'marketing_email', status: 'granted', collected_at: at(refusal + 60_000) }]);
+    const later = await rec.ingest('eshop', 'consents', [
+      { email: s.identity.record['email'], purpose: 'marketing_email', status: 'granted', collected_at: at(refusal + 60_000) },
+    ]);
     expect(later.consents).toMatchObject({ recorded: 1, effective: 1, not_effective: [] });
     expect(await covered('marketing_email')).toBe(true);
   });
@@ -61,12 +73,20 @@ describe('T6: consent precedence cannot be turned around by a stale source', () 
     // the subject granted again in the shop after posting the letter: the later grant decides
     const letter = gw.now() - 3 * DAY;
     await rec.ingest('eshop', 'consents', [{ email: s.identity.record['email'], purpose: 'marketing_sms', status: 'granted', collected_at: at(letter + DAY) }]);
-    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, await dpo(), { purpose: 'marketing_sms', status: 'withdrawn', collected_at: at(letter) });
+    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, await dpo(), {
+      purpose: 'marketing_sms',
+      status: 'withdrawn',
+      collected_at: at(letter),
+    });
     expect(w.status).toBe(201);
     expect(w.json).toMatchObject({ effective: false, reason: 'later_record_decides', coverage: { covered: true } });
     // the record is in the history all the same (the registry is append-only)
     const view = (await rec.get(`/v1/subjects/${s.pseudonym}/consents`, await dpo())).json;
-    expect(view.history.some((h: { purpose: string; status: string; source: string }) => h.purpose === 'marketing_sms' && h.status === 'withdrawn' && h.source === 'dpo')).toBe(true);
+    expect(
+      view.history.some(
+        (h: { purpose: string; status: string; source: string }) => h.purpose === 'marketing_sms' && h.status === 'withdrawn' && h.source === 'dpo',
+      ),
+    ).toBe(true);
   });
 
   it('a flag without the time its source collected it is refused; the ingest time is never used', async () => {

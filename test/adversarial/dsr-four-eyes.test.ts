@@ -65,7 +65,7 @@ describe('T1: a single DPO cannot take four-eyes fields through data-subject acc
     expect((await rec.postJson(`/v1/dsr/${id}/approve`, bob, {})).status).toBe(409);
   });
 
-  it('only with a second DPO\'s approval, and only once, to the requester alone', async () => {
+  it("only with a second DPO's approval, and only once, to the requester alone", async () => {
     const a = await ask(alice, { type: 'email', value: victim.identity.normalized['email'] });
     const id = a.json.id as string;
     await expectEntries(gw, 'dsr.approve/ok', () => rec.postJson(`/v1/dsr/${id}/approve`, bob, {}));

@@ -17,7 +17,10 @@ describe('T2: data-subject requests are bounded per DPO and day, and need a refe
   let rec: Recorder;
   const people = fillers('advq', 8);
   const ask = (token: string, i: number, ...reference: unknown[]) =>
-    rec.postJson('/v1/dsr/access', token, { reference: reference.length ? reference[0] : `DSR-2026-${i}`, identifier: { type: 'email', value: people[i]!['email'] } });
+    rec.postJson('/v1/dsr/access', token, {
+      reference: reference.length ? reference[0] : `DSR-2026-${i}`,
+      identifier: { type: 'email', value: people[i]!['email'] },
+    });
 
   beforeAll(async () => {
     gw = await testGateway({
@@ -47,7 +50,7 @@ describe('T2: data-subject requests are bounded per DPO and day, and need a refe
   it('found or not, each request counts; past the quota 429 with Retry-After until the next UTC day, audited', async () => {
     const alice = await gw.mint(['dpo'], { sub: 'alice' });
     // someone who is not a customer first (it counts too), then concurrent: no more than the quota get through
-    const answers = [await ask(alice, 7), ...await Promise.all([0, 1, 2, 3].map((i) => ask(alice, i)))];
+    const answers = [await ask(alice, 7), ...(await Promise.all([0, 1, 2, 3].map((i) => ask(alice, i))))];
     expect(answers[0]!.status).not.toBe(429);
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
@@ -77,7 +80,9 @@ describe('T2: data-subject requests are bounded per DPO and day, and need a refe
     const refs = (await auditRows(gw)).filter((r) => r.action === 'dsr.access' && r.outcome !== 'denied').map((r) => JSON.parse(r.detail).reference);
     expect(refs.length).toBeGreaterThanOrEqual(QUOTA);
     expect(refs.every((r) => /^DSR-2026-\d$/.test(r))).toBe(true);
-    const rows = await gw.db.all<{ requester: string; reference: string; status: string }>('SELECT requester, reference, status FROM dsr_requests ORDER BY created_at');
+    const rows = await gw.db.all<{ requester: string; reference: string; status: string }>(
+      'SELECT requester, reference, status FROM dsr_requests ORDER BY created_at',
+    );
     expect(rows.filter((r) => r.requester === 'dev:alice').length).toBe(QUOTA + 1);
     expect(rows.some((r) => r.status === 'not_found')).toBe(true);
   });

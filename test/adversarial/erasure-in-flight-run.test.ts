@@ -38,13 +38,33 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
     const claimant = `test-${runId}`;
     const spec = { purpose: 'marketing_email', method: 'rules' as const, features: [], rules: [{ name: 'all', where: { gender: { in: ['f', 'm', 'x'] } } }] };
     const input: JobInput = {
-      runId, owner: 'dev:analyst', purpose: gw.policies.purposes.get('marketing_email')!,
-      features: [{ name: 'gender', kind: 'categorical' }], spec, minGroupSize: 10, profileFeatures: ['gender'],
-      policyVersion: gw.policies.version, now: gw.now(),
+      runId,
+      owner: 'dev:analyst',
+      purpose: gw.policies.purposes.get('marketing_email')!,
+      features: [{ name: 'gender', kind: 'categorical' }],
+      spec,
+      minGroupSize: 10,
+      profileFeatures: ['gender'],
+      policyVersion: gw.policies.version,
+      now: gw.now(),
     };
     // queued and claimed in one unit of work: the gateway's own queue never sees it unclaimed
     const claimed = await gw.storage.transaction(async (tx) => {
-      await tx.runs.insert({ id: runId, owner: 'dev:analyst', issuerId: 'dev', roles: ['marketing'], purpose: spec.purpose, method: 'rules', params: spec, policyVersion: gw.policies.version, privilege: null, createdAt: gw.now() }, input);
+      await tx.runs.insert(
+        {
+          id: runId,
+          owner: 'dev:analyst',
+          issuerId: 'dev',
+          roles: ['marketing'],
+          purpose: spec.purpose,
+          method: 'rules',
+          params: spec,
+          policyVersion: gw.policies.version,
+          privilege: null,
+          createdAt: gw.now(),
+        },
+        input,
+      );
       return tx.runs.claim(claimant, gw.now(), gw.now() + 3_600_000);
     });
     expect(claimed?.job.runId).toBe(runId);
@@ -58,7 +78,10 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
   it('an erasure between the population read and the member write leaves the subject out, and its receipt says so', async () => {
     let receiptId = '';
     const runId = await runWith(async () => {
-      const erased = await gw.dsr.erase({ roles: ['dpo'], issuerId: 'dev' }, DPO, { identifier: { type: 'email', value: String(gone.identity.normalized['email']) }, reference: 'DSR-2026-0077' });
+      const erased = await gw.dsr.erase({ roles: ['dpo'], issuerId: 'dev' }, DPO, {
+        identifier: { type: 'email', value: String(gone.identity.normalized['email']) },
+        reference: 'DSR-2026-0077',
+      });
       receiptId = String(erased['id']);
       expect(erased['removed']).toMatchObject({ segment_memberships: 0, in_flight_runs: 1 });
     });
@@ -79,10 +102,20 @@ describe('T11: nobody erased or withdrawn during a run stays in its members', ()
     // what the DPO's consent route records, through the same registry
     const registry = new ConsentRegistry(gw.policies.purposes, gw.now);
     const runId = await runWith(async () => {
-      const w = await gw.storage.transaction((tx) => registry.record(tx, {
-        pseudonym: withdrawn.pseudonym, purpose: 'marketing_email', status: 'withdrawn', legalBasis: 'consent', source: 'dpo',
-        collectedAt: gw.now(), expiresAt: null, noticeVersion: null, recordedAt: gw.now(), recordedBy: 'dev:dpo-officer',
-      }));
+      const w = await gw.storage.transaction((tx) =>
+        registry.record(tx, {
+          pseudonym: withdrawn.pseudonym,
+          purpose: 'marketing_email',
+          status: 'withdrawn',
+          legalBasis: 'consent',
+          source: 'dpo',
+          collectedAt: gw.now(),
+          expiresAt: null,
+          noticeVersion: null,
+          recordedAt: gw.now(),
+          recordedBy: 'dev:dpo-officer',
+        }),
+      );
       expect(w.effective).toBe(true);
     });
     const m = await members(runId);

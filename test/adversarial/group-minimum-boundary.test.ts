@@ -27,12 +27,23 @@ describe('T21: a group of min - 1 is hidden, a group of min is shown', () => {
 
   it('rules, marketing (10): 9 hidden, 10 shown', async () => {
     const incomes = [...Array(9).fill(50_000), ...Array(10).fill(60_000), ...Array(11).fill(20_000)] as number[];
-    await rec.ingest('crm', 'customers', fillers('advgmb', incomes.length).map((r, i) => ({ ...r, income: incomes[i] })));
+    await rec.ingest(
+      'crm',
+      'customers',
+      fillers('advgmb', incomes.length).map((r, i) => ({ ...r, income: incomes[i] })),
+    );
     const v = await seg.run(await seg.marketing(), {
-      purpose: 'profitability_analysis', method: 'rules',
-      rules: [{ name: 'nine', where: { income: { eq: 50_000 } } }, { name: 'ten', where: { income: { eq: 60_000 } } }],
+      purpose: 'profitability_analysis',
+      method: 'rules',
+      rules: [
+        { name: 'nine', where: { income: { eq: 50_000 } } },
+        { name: 'ten', where: { income: { eq: 60_000 } } },
+      ],
     });
-    expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-2', 10], ['remainder', 20]]);
+    expect(v.result.segments.map((s) => [s.id, s.size])).toEqual([
+      ['rule-2', 10],
+      ['remainder', 20],
+    ]);
     expect(v.result.receipt.suppressed_segments).toBe(1);
   });
 
@@ -40,8 +51,12 @@ describe('T21: a group of min - 1 is hidden, a group of min is shown', () => {
     // x = 1 (9 subjects), 2 (10), 3 (30); the target follows x, so the leaves are those groups
     const xs = [...Array(9).fill(1), ...Array(10).fill(2), ...Array(30).fill(3)] as number[];
     const m: FeatureMatrix = {
-      n: xs.length, pseudonyms: xs.map((_, i) => `p1_${String(i).padStart(22, '0')}`),
-      numeric: new Map([['age', Float64Array.from(xs)], ['monetary', Float64Array.from(xs, (x, i) => x * 1000 + (i % 3))]]),
+      n: xs.length,
+      pseudonyms: xs.map((_, i) => `p1_${String(i).padStart(22, '0')}`),
+      numeric: new Map([
+        ['age', Float64Array.from(xs)],
+        ['monetary', Float64Array.from(xs, (x, i) => x * 1000 + (i % 3))],
+      ]),
       categorical: new Map(),
     };
     const spec = { purpose: 'p', method: 'tree' as const, features: ['age' as const], target: 'monetary' as const, max_depth: 3 };

@@ -18,10 +18,15 @@ describe('T14: HEAD changes nothing on a one-time delivery', () => {
   });
   afterAll(() => gw?.cleanup());
 
-  it('an approved re-identification survives any number of HEADs, then the requester\'s GET delivers it once', async () => {
+  it("an approved re-identification survives any number of HEADs, then the requester's GET delivers it once", async () => {
     const alice = await gw.mint(['dpo'], { sub: 'alice' });
     const bob = await gw.mint(['dpo'], { sub: 'bob' });
-    const p = await rec.postJson('/v1/reidentifications', alice, { pseudonyms: [s.pseudonym], fields: ['nir'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const p = await rec.postJson('/v1/reidentifications', alice, {
+      pseudonyms: [s.pseudonym],
+      fields: ['nir'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(p.status).toBe(202);
     expect((await rec.postJson(`/v1/reidentifications/${p.json.id}/approve`, bob, {})).status).toBe(200);
     for (let i = 0; i < 3; i++) {

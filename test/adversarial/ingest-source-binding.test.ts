@@ -47,25 +47,34 @@ describe('T9: ingest clients are bound to their sources', () => {
     const stored = () => gw.db.count('transactions');
     const n = await stored();
     for (const type of ['customers', 'transactions', 'consents']) {
-      const res = await post('crm', type, intruder, [{ customer_id: 'CRM-77', date: '2026-01-10', amount: 9, channel: 'web', purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-10' }]);
+      const res = await post('crm', type, intruder, [
+        { customer_id: 'CRM-77', date: '2026-01-10', amount: 9, channel: 'web', purpose: 'marketing_email', status: 'granted', collected_at: '2026-01-10' },
+      ]);
       await expectProblem(res, 403, 'auth.forbidden');
     }
     expect(await stored()).toBe(n);
     const denied = (await auditRows(gw)).slice(before);
     expect(denied.map((r) => [r.action, r.outcome, JSON.parse(r.detail).reason])).toEqual([
-      ['ingest.customers', 'denied', 'not_a_writer'], ['ingest.transactions', 'denied', 'not_a_writer'], ['ingest.consents', 'denied', 'not_a_writer'],
+      ['ingest.customers', 'denied', 'not_a_writer'],
+      ['ingest.transactions', 'denied', 'not_a_writer'],
+      ['ingest.consents', 'denied', 'not_a_writer'],
     ]);
   });
 
   it('an undeclared source is refused for everyone, before the body is read', async () => {
     const crm = await gw.mint(['ingest'], { sub: 'crm-sync' });
-    const res = await gw.request('/v1/ingest/made-up/customers', { method: 'POST', token: crm, headers: { 'content-type': 'application/x-unknown' }, body: 'not even parsed' });
+    const res = await gw.request('/v1/ingest/made-up/customers', {
+      method: 'POST',
+      token: crm,
+      headers: { 'content-type': 'application/x-unknown' },
+      body: 'not even parsed',
+    });
     const { body } = await expectProblem(res, 403, 'auth.forbidden');
     expect(body.detail).toMatch(/not declared/);
     expect(JSON.parse((await auditRows(gw)).at(-1)!.detail)).toMatchObject({ source: 'made-up', reason: 'unknown_source' });
   });
 
-  it('the shop cannot reach the CRM\'s customer by its CRM customer id: under its own source that id is no one', async () => {
+  it("the shop cannot reach the CRM's customer by its CRM customer id: under its own source that id is no one", async () => {
     const shop = await gw.mint(['ingest'], { sub: 'shop-sync' });
     const res = await post('shop', 'transactions', shop, [{ customer_id: 'CRM-77', transaction_id: 't-1', date: '2026-01-10', amount: 9, channel: 'web' }]);
     const body = (await res.json()) as { accepted: number; errors: { code: string }[] };
@@ -73,20 +82,34 @@ describe('T9: ingest clients are bound to their sources', () => {
     expect(body.errors[0]!.code).toBe('unknown_subject');
   });
 
-  it('a consent grant cannot outlive its purpose\'s validity, however far its expires_at', async () => {
+  it("a consent grant cannot outlive its purpose's validity, however far its expires_at", async () => {
     const shop = await gw.mint(['ingest'], { sub: 'shop-sync' });
     const collected = CLOCK - DAY;
-    const res = await post('shop', 'consents', shop, [{ email: s.identity.record['email'], purpose: 'partner_sharing', status: 'granted', collected_at: new Date(collected).toISOString(), expires_at: '2099-01-01T00:00:00Z' }]);
+    const res = await post('shop', 'consents', shop, [
+      {
+        email: s.identity.record['email'],
+        purpose: 'partner_sharing',
+        status: 'granted',
+        collected_at: new Date(collected).toISOString(),
+        expires_at: '2099-01-01T00:00:00Z',
+      },
+    ]);
     const body = (await res.json()) as { accepted: number; consents: { expires_capped: number } };
     expect(body.accepted).toBe(1);
     expect(body.consents.expires_capped).toBe(1);
     const validity = gw.policies.purposes.get('partner_sharing')!.consentValidityDays;
     const row = await gw.db.get<{ expires_at: number }>(
-      "SELECT c.expires_at FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? AND c.purpose = 'partner_sharing'", s.pseudonym);
+      "SELECT c.expires_at FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? AND c.purpose = 'partner_sharing'",
+      s.pseudonym,
+    );
     expect(row!.expires_at).toBe(collected + validity * DAY);
     // the DPO cannot extend it either
     const dpo = await gw.mint(['dpo']);
-    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, dpo, { purpose: 'partner_sharing', status: 'granted', expires_at: '2099-01-01T00:00:00Z' });
+    const w = await rec.postJson(`/v1/subjects/${s.pseudonym}/consents`, dpo, {
+      purpose: 'partner_sharing',
+      status: 'granted',
+      expires_at: '2099-01-01T00:00:00Z',
+    });
     expect(w.json.expires_at).toBe(new Date(CLOCK + validity * DAY).toISOString());
   });
 });

@@ -23,13 +23,25 @@ describe('T5: profiles describe only what the role may see', () => {
       prepare: ({ policiesDir }) => {
         const file = path.join(policiesDir, 'access-rules.yaml');
         const doc = parse(fs.readFileSync(file, 'utf8')) as { rules: unknown[] };
-        doc.rules.push({ id: 'marketing-uses-income', decision: 'ALLOW', priority: 40, roles: ['marketing'], purposes: ['segmentation_analytics'], actions: ['use'], data_categories: ['user.financial.income'] });
+        doc.rules.push({
+          id: 'marketing-uses-income',
+          decision: 'ALLOW',
+          priority: 40,
+          roles: ['marketing'],
+          purposes: ['segmentation_analytics'],
+          actions: ['use'],
+          data_categories: ['user.financial.income'],
+        });
         fs.writeFileSync(file, stringify(doc));
       },
     });
     rec = new Recorder(gw);
     seg = new SegClient(gw, rec);
-    await rec.ingest('crm', 'customers', fillers('advpso', 40).map((r, i) => ({ ...r, income: i < 20 ? 18_000 + i : 150_000 + i, gender: i % 2 ? 'f' : 'm' })));
+    await rec.ingest(
+      'crm',
+      'customers',
+      fillers('advpso', 40).map((r, i) => ({ ...r, income: i < 20 ? 18_000 + i : 150_000 + i, gender: i % 2 ? 'f' : 'm' })),
+    );
   });
   afterAll(() => gw?.cleanup());
 

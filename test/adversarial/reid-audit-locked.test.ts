@@ -57,22 +57,36 @@ describe('T19: re-identification while the audit store is locked', () => {
     const before = (await auditRows(gw)).length;
     const requests = () => gw.db.count('reidentification_requests');
     const stored = await requests();
-    const res = await whileLocked(() => gw.request('/v1/reidentifications', {
-      method: 'POST', token: dpo, headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }),
-    }));
+    const res = await whileLocked(() =>
+      gw.request('/v1/reidentifications', {
+        method: 'POST',
+        token: dpo,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pseudonyms: [s.pseudonym], fields: ['email', 'phone'], purpose: 'customer_service', justification: JUSTIFICATION }),
+      }),
+    );
     const { text } = await expectProblem(res, 503, 'server.unavailable');
     expect(res.headers.get('retry-after')).toBe('1');
     for (const needle of s.identity.needles) expect(text).not.toContain(needle.value);
     expect((await auditRows(gw)).length).toBe(before);
     expect(await requests()).toBe(stored);
     // once the lock is gone the same request goes through, audited
-    const ok = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const ok = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [s.pseudonym],
+      fields: ['email'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(ok.status, ok.text).toBe(201);
   });
 
   it('collecting approved fields while locked: 503, and the delivery is still there afterwards', async () => {
-    const pending = await rec.postJson('/v1/reidentifications', dpo, { pseudonyms: [s.pseudonym], fields: ['iban'], purpose: 'customer_service', justification: JUSTIFICATION });
+    const pending = await rec.postJson('/v1/reidentifications', dpo, {
+      pseudonyms: [s.pseudonym],
+      fields: ['iban'],
+      purpose: 'customer_service',
+      justification: JUSTIFICATION,
+    });
     expect(pending.status).toBe(202);
     const bob = await gw.mint(['dpo'], { sub: 'bob' });
     expect((await rec.postJson(`/v1/reidentifications/${pending.json.id}/approve`, bob, {})).status).toBe(200);

@@ -26,14 +26,21 @@ describe('T12: a run keeps the privilege it was made with', () => {
     rec = new Recorder(gw);
     seg = new SegClient(gw, rec);
     // 80 customers consenting to partner sharing: 20 app users (a segment under the partner's 50)
-    await rec.ingest('crm', 'customers', fillers('advrpe', 80, { consent_partner_sharing: true }).map((r, i) => ({ ...r, channel_preference: i < 20 ? 'app' : 'web', income: 1000 * i })));
+    await rec.ingest(
+      'crm',
+      'customers',
+      fillers('advrpe', 80, { consent_partner_sharing: true }).map((r, i) => ({ ...r, channel_preference: i < 20 ? 'app' : 'web', income: 1000 * i })),
+    );
   });
   afterAll(() => gw?.cleanup());
 
   it('a marketing run is neither read nor exported through a partner token of the same subject', async () => {
     const marketing = await as(['marketing']);
     const run = await seg.run(marketing, { purpose: 'segmentation_analytics', method: 'rules', rules: APP });
-    expect(run.result.segments.map((s) => [s.id, s.size])).toEqual([['rule-1', 20], ['remainder', 60]]);
+    expect(run.result.segments.map((s) => [s.id, s.size])).toEqual([
+      ['rule-1', 20],
+      ['remainder', 60],
+    ]);
     const own = await members(marketing, run.id, 'rule-1');
     expect(own.status).toBe(200);
     expect(own.json.members.every((p: string) => PSEUDONYM_PATTERN.test(p))).toBe(true);
@@ -57,7 +64,11 @@ describe('T12: a run keeps the privilege it was made with', () => {
     expect(out.status).toBe(200);
     expect(out.json.members).toHaveLength(80);
     expect(out.json.members.every((p: string) => SCOPED_PATTERN.test(p))).toBe(true);
-    expect(JSON.parse((await gw.db.get<{ detail: string }>("SELECT detail FROM audit_log WHERE action = 'segment.members.export' ORDER BY seq DESC LIMIT 1"))!.detail)).toMatchObject({ partner_scoped: true });
+    expect(
+      JSON.parse(
+        (await gw.db.get<{ detail: string }>("SELECT detail FROM audit_log WHERE action = 'segment.members.export' ORDER BY seq DESC LIMIT 1"))!.detail,
+      ),
+    ).toMatchObject({ partner_scoped: true });
   });
 
   it('a result made with groups of 10 is refused to a token whose minimum is 50; its small segments are not exported', async () => {
@@ -72,7 +83,11 @@ describe('T12: a run keeps the privilege it was made with', () => {
   });
 
   it('a partner_sharing run that read income (a marketing + DPO token may, the partner may not) is refused to the partner token', async () => {
-    const dpoRun = await seg.run(await as(['marketing', 'dpo']), { purpose: 'partner_sharing', method: 'rules', rules: [{ name: 'rich', where: { income: { gte: 40_000 } } }] });
+    const dpoRun = await seg.run(await as(['marketing', 'dpo']), {
+      purpose: 'partner_sharing',
+      method: 'rules',
+      rules: [{ name: 'rich', where: { income: { gte: 40_000 } } }],
+    });
     const partner = await as(['partner']);
     expect((await rec.get(`/v1/segmentations/${dpoRun.id}`, partner)).status).toBe(403);
     expect((await members(partner, dpoRun.id, 'rule-1')).status).toBe(403);

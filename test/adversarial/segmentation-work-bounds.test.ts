@@ -21,7 +21,9 @@ async function populated(env: Record<string, string> = {}): Promise<{ gw: TestGa
 
 describe('T10: segmentation work is bounded per request, per caller and in time', () => {
   const gws: TestGateway[] = [];
-  afterAll(async () => { for (const g of gws) await g.cleanup(); });
+  afterAll(async () => {
+    for (const g of gws) await g.cleanup();
+  });
 
   it('a request over the rule-term limit is refused before it is queued; one at the limit runs', async () => {
     const { gw, seg } = await populated({ VEILGATE_MAX_RULE_TERMS: '2000' });
@@ -29,14 +31,22 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     const marketing = await seg.marketing();
     const values = Array.from({ length: 100 }, (_, i) => `value-${String(i).padStart(6, '0')}`);
     const where = Object.fromEntries(['age_band', 'area', 'gender', 'csp', 'channel_preference'].map((f) => [f, { in: values }]));
-    const huge = { purpose: 'segmentation_analytics', method: 'rules', rules: Array.from({ length: 50 }, (_, i) => ({ name: `r${i}`, any: Array.from({ length: 10 }, () => where) })) };
+    const huge = {
+      purpose: 'segmentation_analytics',
+      method: 'rules',
+      rules: Array.from({ length: 50 }, (_, i) => ({ name: `r${i}`, any: Array.from({ length: 10 }, () => where) })),
+    };
     expect(JSON.stringify(huge).length).toBeGreaterThan(3_000_000);
     const a = await seg.submit(marketing, huge);
     const { body } = await expectProblem(new Response(a.text, { status: a.status, headers: a.headers }), 422, 'request.validation_failed');
     expect(body.errors).toEqual([expect.objectContaining({ path: 'rules', code: 'too_complex' })]);
     expect(await gw.db.count('segmentation_runs')).toBe(0);
     // 20 conditions of 99 values each: 20 * (1 + 99) = 2000 terms exactly
-    const atLimit = { purpose: 'segmentation_analytics', method: 'rules', rules: Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, where: { csp: { in: values.slice(0, 99) } } })) };
+    const atLimit = {
+      purpose: 'segmentation_analytics',
+      method: 'rules',
+      rules: Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, where: { csp: { in: values.slice(0, 99) } } })),
+    };
     expect((await seg.finish(marketing, atLimit)).status).toBe('succeeded');
   });
 
@@ -57,7 +67,7 @@ describe('T10: segmentation work is bounded per request, per caller and in time'
     await gw.jobs.idle();
   });
 
-  it('callers take turns: one caller\'s backlog does not hold another\'s job back', async () => {
+  it("callers take turns: one caller's backlog does not hold another's job back", async () => {
     const { gw, seg } = await populated({ VEILGATE_MAX_JOBS_PER_CALLER: '5' });
     gws.push(gw);
     const a = await seg.marketing('alice');

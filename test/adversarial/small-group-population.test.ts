@@ -32,13 +32,24 @@ describe('T3: no oracle on the size of a small population', () => {
     const errors = new Set<string>();
     for (const selected of [0, 1, 9]) {
       for (const k of [1, 2]) {
-        const v = await seg.finish(marketing, { purpose: 'profitability_analysis', method: 'kmeans', features: ['income'], k, filters: { income: { gte: 1000 * (41 - selected) } } });
+        const v = await seg.finish(marketing, {
+          purpose: 'profitability_analysis',
+          method: 'kmeans',
+          features: ['income'],
+          k,
+          filters: { income: { gte: 1000 * (41 - selected) } },
+        });
         expect(v.status).toBe('failed');
         expect(v.result).toBeUndefined();
         errors.add(strip(v.error));
       }
     }
-    expect([...errors]).toEqual([strip({ code: 'population_too_small', message: 'The population this request selects is under the minimum group size of the role; nothing was computed.' })]);
+    expect([...errors]).toEqual([
+      strip({
+        code: 'population_too_small',
+        message: 'The population this request selects is under the minimum group size of the role; nothing was computed.',
+      }),
+    ]);
   });
 
   it('the same for rules, tree and RFM over a small filtered population', async () => {
@@ -52,7 +63,13 @@ describe('T3: no oracle on the size of a small population', () => {
       expect(v.error?.code, JSON.stringify(v)).toBe('population_too_small');
     }
     // at the minimum the same request runs
-    const ok = await seg.run(marketing, { purpose: 'profitability_analysis', method: 'kmeans', features: ['income'], k: 1, filters: { income: { gte: 31_000 } } });
+    const ok = await seg.run(marketing, {
+      purpose: 'profitability_analysis',
+      method: 'kmeans',
+      features: ['income'],
+      k: 1,
+      filters: { income: { gte: 31_000 } },
+    });
     expect(ok.result.population).toBe(10);
   });
 

@@ -23,8 +23,9 @@ describe('T4: the receipt does not tell a hidden group of 0 from one of 1', () =
   });
   afterAll(() => gw?.cleanup());
 
-  it('moving a threshold across one person\'s income changes nothing in the answer', async () => {
-    const run = (x: number) => seg.run(marketing, { purpose: 'profitability_analysis', method: 'rules', rules: [{ name: 'rich', where: { income: { gte: x } } }] });
+  it("moving a threshold across one person's income changes nothing in the answer", async () => {
+    const run = (x: number) =>
+      seg.run(marketing, { purpose: 'profitability_analysis', method: 'rules', rules: [{ name: 'rich', where: { income: { gte: x } } }] });
     const above = await run(97_001); // nobody
     const at = await run(97_000); // the one richest customer
     expect(above.result.receipt.suppressed_segments).toBe(1);
@@ -37,7 +38,9 @@ describe('T4: the receipt does not tell a hidden group of 0 from one of 1', () =
   it('an RFM or k-means run counts every group under the minimum, empty ones included', async () => {
     const rfm = await seg.run(marketing, { purpose: 'profitability_analysis', method: 'rfm' });
     // eleven RFM segments and the remainder; none of the 30 filler customers bought anything
-    expect(rfm.result.receipt.suppressed_segments + rfm.result.segments.filter((s) => s.id !== 'remainder').length).toBe(11 + (rfm.result.segments.some((s) => s.id === 'remainder') ? 0 : 1));
+    expect(rfm.result.receipt.suppressed_segments + rfm.result.segments.filter((s) => s.id !== 'remainder').length).toBe(
+      11 + (rfm.result.segments.some((s) => s.id === 'remainder') ? 0 : 1),
+    );
     const km = await seg.run(marketing, { purpose: 'profitability_analysis', method: 'kmeans', features: ['income'], k: 5, seed: 3 });
     expect(km.result.segments.length + km.result.receipt.suppressed_segments).toBe(5);
   });

@@ -18,10 +18,17 @@ describe('T15: the suppression table does not say who was erased', () => {
     gw = await testGateway({ clockStart: Date.UTC(2026, 0, 15, 9, 30) });
     rec = new Recorder(gw);
     gone = await seedSubject(rec, 'advsup', 1, { transactions: false });
-    links = (await gw.db.all<{ key_hash: string }>('SELECT key_hash FROM subject_links WHERE subject_id = (SELECT id FROM subjects WHERE pseudonym = ?)', gone.pseudonym))
-      .map((r) => r.key_hash);
+    links = (
+      await gw.db.all<{ key_hash: string }>(
+        'SELECT key_hash FROM subject_links WHERE subject_id = (SELECT id FROM subjects WHERE pseudonym = ?)',
+        gone.pseudonym,
+      )
+    ).map((r) => r.key_hash);
     const dpo = await gw.mint(['dpo']);
-    const e = await rec.postJson('/v1/dsr/erasure', dpo, { reference: 'DSR-2026-0001', identifier: { type: 'email', value: gone.identity.normalized['email'] } });
+    const e = await rec.postJson('/v1/dsr/erasure', dpo, {
+      reference: 'DSR-2026-0001',
+      identifier: { type: 'email', value: gone.identity.normalized['email'] },
+    });
     expect(e.status, e.text).toBe(200);
   });
   afterAll(() => gw?.cleanup());
@@ -33,7 +40,11 @@ describe('T15: the suppression table does not say who was erased', () => {
     for (const k of keys) {
       expect(links).not.toContain(k);
       // the vault, consent records and transactions are keyed by subject id, reached through subjects.pseudonym
-      for (const [t, col] of [['subjects', 'pseudonym'], ['subject_links', 'key_hash'], ['erasures', 'pseudonym']] as const) {
+      for (const [t, col] of [
+        ['subjects', 'pseudonym'],
+        ['subject_links', 'key_hash'],
+        ['erasures', 'pseudonym'],
+      ] as const) {
         expect(await gw.db.count(t, `${col} = ?`, k), `${t}.${col}`).toBe(0);
       }
     }

@@ -32,12 +32,16 @@ describe('T16: the feature store does not give back a signup date', () => {
   beforeAll(async () => {
     gw = await testGateway({ clockStart: CLOCK });
     rec = new Recorder(gw);
-    const a = await rec.ingest('crm', 'customers', SIGNUPS.map((d, i) => ({ customer_id: `TEN-${i}`, email: `tenure.adv${i}@example.test`, signup_date: d })));
+    const a = await rec.ingest(
+      'crm',
+      'customers',
+      SIGNUPS.map((d, i) => ({ customer_id: `TEN-${i}`, email: `tenure.adv${i}@example.test`, signup_date: d })),
+    );
     expect(a.accepted).toBe(SIGNUPS.length);
   });
   afterAll(() => gw?.cleanup());
 
-  it('no value of a subject\'s row, nor the difference of two, is its signup day', async () => {
+  it("no value of a subject's row, nor the difference of two, is its signup day", async () => {
     for (const [i, d] of SIGNUPS.entries()) {
       const row = await gw.db.get<Record<string, unknown>>('SELECT * FROM subjects WHERE pseudonym = ?', pseudonymOfEmail(gw, `tenure.adv${i}@example.test`));
       expect(row, d).toBeDefined();
@@ -50,11 +54,13 @@ describe('T16: the feature store does not give back a signup date', () => {
 
   it('three customers who signed up in the same month look the same to every reader, the API included', async () => {
     const marketing = await gw.mint(['marketing']);
-    const tenures = await Promise.all(SIGNUPS.slice(0, 3).map(async (_, i) => {
-      const a = await rec.get(`/v1/subjects/${pseudonymOfEmail(gw, `tenure.adv${i}@example.test`)}?purpose=segmentation_analytics`, marketing);
-      expect(a.status, a.text).toBe(200);
-      return a.json.features.tenure_days as number;
-    }));
+    const tenures = await Promise.all(
+      SIGNUPS.slice(0, 3).map(async (_, i) => {
+        const a = await rec.get(`/v1/subjects/${pseudonymOfEmail(gw, `tenure.adv${i}@example.test`)}?purpose=segmentation_analytics`, marketing);
+        expect(a.status, a.text).toBe(200);
+        return a.json.features.tenure_days as number;
+      }),
+    );
     expect(new Set(tenures).size).toBe(1);
     expect(tenures[0]).toBe(day('2026-01-15') - day('2019-03-01'));
   });
@@ -62,7 +68,9 @@ describe('T16: the feature store does not give back a signup date', () => {
 
 describe('T16: rows stored before the change keep only the month', () => {
   const dirs: string[] = [];
-  afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it('the migration turns (tenure_days, tenure_as_of) into the first day of the signup month and drops the pair', () => {
     // SQLite: a database file migrated up to the release before, with a row in the old form
@@ -78,8 +86,12 @@ describe('T16: rows stored before the change keep only the month', () => {
     fs.mkdirSync(data);
     const sqlite = new Database(path.join(data, 'veilgate.db'));
     migrate(drizzle(sqlite), { migrationsFolder: folder });
-    sqlite.prepare(`INSERT INTO subject_features (pseudonym, key_version, tenure_days, tenure_as_of, provenance, created_at, updated_at)
-      VALUES ('p1_tenuretenuretenuretenu', 1, ?, ?, '{}', 0, 0)`).run(day('2025-06-01') - day('2019-03-17'), day('2025-06-01'));
+    sqlite
+      .prepare(
+        `INSERT INTO subject_features (pseudonym, key_version, tenure_days, tenure_as_of, provenance, created_at, updated_at)
+      VALUES ('p1_tenuretenuretenuretenu', 1, ?, ?, '{}', 0, 0)`,
+      )
+      .run(day('2025-06-01') - day('2019-03-17'), day('2025-06-01'));
     sqlite.close();
 
     // opened by the current code: every later migration applies (the row moves to `subjects`)

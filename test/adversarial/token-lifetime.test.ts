@@ -33,7 +33,11 @@ describe('T18: tokens living longer than their issuer allows are refused', () =>
   });
 
   it('a day-long token, or one without iat, is 401 with WWW-Authenticate', async () => {
-    for (const claims of [{ iat: now, exp: now + 86_400 }, { iat: now - 3000, exp: now + 600 }, { iat: undefined, exp: now + 600 }]) {
+    for (const claims of [
+      { iat: now, exp: now + 86_400 },
+      { iat: now - 3000, exp: now + 600 },
+      { iat: undefined, exp: now + 600 },
+    ]) {
       const res = await me(await gw.partner.sign(claims));
       const { body } = await expectProblem(res, 401, 'auth.invalid_token');
       expect(body.detail).toMatch(/max_token_lifetime/);

@@ -9,7 +9,7 @@ import { Recorder, seedSubject, type Seeded } from '../helpers/access.ts';
 import { JUSTIFICATION } from '../helpers/audit.ts';
 import { testGateway, type TestGateway } from '../helpers/test-gateway.ts';
 
-describe('T20: a vault record does not decrypt under another subject\'s pseudonym', () => {
+describe("T20: a vault record does not decrypt under another subject's pseudonym", () => {
   it('the record and the wrapped key are bound by their associated data (same data key, other pseudonym)', () => {
     const cipher = new VaultCipher(crypto.randomBytes(32));
     const key = cipher.newDataKey();
@@ -38,13 +38,25 @@ describe('T20: a vault record does not decrypt under another subject\'s pseudony
     });
     afterAll(() => gw?.cleanup());
 
-    it('A\'s row copied under B\'s pseudonym: re-identifying B reveals nothing of A (unreadable)', async () => {
+    it("A's row copied under B's pseudonym: re-identifying B reveals nothing of A (unreadable)", async () => {
       const idOf = async (p: string) => (await gw.db.get<{ id: number }>('SELECT id FROM subjects WHERE pseudonym = ?', p))!.id;
       const [ida, idb] = [await idOf(a.pseudonym), await idOf(b.pseudonym)];
-      expect(await gw.db.run(`UPDATE vault SET wrapped_key = (SELECT v.wrapped_key FROM vault v WHERE v.subject_id = ?),
+      expect(
+        await gw.db.run(
+          `UPDATE vault SET wrapped_key = (SELECT v.wrapped_key FROM vault v WHERE v.subject_id = ?),
         ciphertext = (SELECT v.ciphertext FROM vault v WHERE v.subject_id = ?), fields = (SELECT v.fields FROM vault v WHERE v.subject_id = ?) WHERE subject_id = ?`,
-      ida, ida, ida, idb)).toBe(1);
-      const r = await rec.postJson('/v1/reidentifications', await gw.mint(['dpo']), { pseudonyms: [b.pseudonym, a.pseudonym], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION });
+          ida,
+          ida,
+          ida,
+          idb,
+        ),
+      ).toBe(1);
+      const r = await rec.postJson('/v1/reidentifications', await gw.mint(['dpo']), {
+        pseudonyms: [b.pseudonym, a.pseudonym],
+        fields: ['email'],
+        purpose: 'customer_service',
+        justification: JUSTIFICATION,
+      });
       expect(r.status, r.text).toBe(201);
       expect(r.json.results).toEqual([
         { pseudonym: b.pseudonym, status: 'unreadable' },

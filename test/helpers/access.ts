@@ -47,7 +47,13 @@ export interface IngestAnswer {
   errors: { row: number; field: string; code: string; message: string }[];
   ignored_fields: string[];
   ignored_unlisted: number;
-  consents?: { recorded: number; effective: number; unchanged: number; expires_capped: number; not_effective: { row: number; purpose: string; reason: string }[] };
+  consents?: {
+    recorded: number;
+    effective: number;
+    unchanged: number;
+    expires_capped: number;
+    not_effective: { row: number; purpose: string; reason: string }[];
+  };
 }
 
 /** Sends requests through the gateway and keeps every answer body. */
@@ -81,7 +87,10 @@ export class Recorder {
     const token = await this.gw.mint(['ingest']);
     const body = type === 'customers' ? withConsentTime(rows, this.gw.now()) : rows;
     const a = await this.send(`/v1/ingest/${source}/${type}`, {
-      method: 'POST', token, headers: { 'content-type': CONTENT_TYPE[format] }, body: encodeRows(body, format),
+      method: 'POST',
+      token,
+      headers: { 'content-type': CONTENT_TYPE[format] },
+      body: encodeRows(body, format),
     });
     if (a.status !== 200) throw new Error(`ingest ${source}/${type} answered ${a.status}: ${a.text}`);
     return a.json as IngestAnswer;
@@ -101,7 +110,8 @@ export class Recorder {
  */
 export function withConsentTime(rows: readonly Row[], now: number): Row[] {
   const at = new Date(now - 3_600_000).toISOString();
-  const flagged = (r: Row) => r !== null && typeof r === 'object' && !Array.isArray(r) && !('consent_collected_at' in r) && Object.keys(r).some((k) => k.startsWith('consent_'));
+  const flagged = (r: Row) =>
+    r !== null && typeof r === 'object' && !Array.isArray(r) && !('consent_collected_at' in r) && Object.keys(r).some((k) => k.startsWith('consent_'));
   return rows.map((r) => (flagged(r) ? { ...r, consent_collected_at: at } : r));
 }
 

@@ -51,8 +51,7 @@ export interface Verification {
   checkpoints?: { checked: number; ignored: number };
 }
 
-export const auditRows = (gw: TestGateway): Promise<AuditRow[]> =>
-  gw.db.all<AuditRow>('SELECT * FROM audit_log ORDER BY seq');
+export const auditRows = (gw: TestGateway): Promise<AuditRow[]> => gw.db.all<AuditRow>('SELECT * FROM audit_log ORDER BY seq');
 
 export const lastSeq = async (gw: TestGateway): Promise<number> =>
   Number((await gw.db.get<{ n: number }>('SELECT coalesce(max(seq), 0) AS n FROM audit_log'))!.n);
@@ -62,7 +61,9 @@ export const rowCount = (gw: TestGateway, table: string): Promise<number> => gw.
 /** Entries per "action/outcome". */
 export async function tally(gw: TestGateway): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const r of await gw.db.all<{ action: string; outcome: string; n: number }>('SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome')) {
+  for (const r of await gw.db.all<{ action: string; outcome: string; n: number }>(
+    'SELECT action, outcome, count(*) AS n FROM audit_log GROUP BY action, outcome',
+  )) {
     out.set(`${r.action}/${r.outcome}`, Number(r.n));
   }
   return out;
@@ -83,7 +84,9 @@ export function tallyDiff(before: Map<string, number>, after: Map<string, number
  * returns the answer and that entry. `expected` null: the request must append nothing.
  */
 export async function expectEntries<T extends Answer>(
-  gw: TestGateway, expected: `${string}/${string}` | null, fn: () => Promise<T>,
+  gw: TestGateway,
+  expected: `${string}/${string}` | null,
+  fn: () => Promise<T>,
 ): Promise<{ answer: T; entry: AuditRow | undefined }> {
   const before = await tally(gw);
   const seq = await lastSeq(gw);
@@ -128,7 +131,8 @@ export function sqlite3(dataDir: string, sql: string): string {
 export function tamper(gw: TestGateway, sql: string): string {
   if (gw.backend === 'sqlite') return sqlite3(gw.dataDir, sql);
   return execFileSync(PSQL, ['-v', 'ON_ERROR_STOP=1', '-q', '-d', gw.config.database!.url, '-c', sql], {
-    encoding: 'utf8', timeout: 10_000,
+    encoding: 'utf8',
+    timeout: 10_000,
     // no NOTICE lines (a DROP ... IF EXISTS of nothing) in the test output
     env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
   });
@@ -162,9 +166,21 @@ export const auditKeyOf = (gw: TestGateway): Buffer =>
   Buffer.from((JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { audit: string }).audit, 'base64');
 
 const toEntry = (r: AuditRow): AuditEntry => ({
-  seq: r.seq, at: r.at, actorIssuer: r.actor_issuer, actorSubject: r.actor_subject, roles: r.roles, action: r.action, outcome: r.outcome,
-  purpose: r.purpose, justification: r.justification, subjects: r.subjects, policyVersion: r.policy_version, requestId: r.request_id,
-  detail: r.detail, prevHash: r.prev_hash, hash: r.hash,
+  seq: r.seq,
+  at: r.at,
+  actorIssuer: r.actor_issuer,
+  actorSubject: r.actor_subject,
+  roles: r.roles,
+  action: r.action,
+  outcome: r.outcome,
+  purpose: r.purpose,
+  justification: r.justification,
+  subjects: r.subjects,
+  policyVersion: r.policy_version,
+  requestId: r.request_id,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
 });
 
 /** Rows with prev_hash and hash recomputed from the first one under `key` (a forger's rewrite). */
@@ -184,8 +200,22 @@ const sqlText = (v: string | null): string => (v === null ? 'NULL' : `'${v.repla
 /** An INSERT statement for a row (used to forge rows through `tamper`; SQL both dialects share). */
 export function insertSql(r: AuditRow): string {
   return `INSERT INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification, subjects, policy_version, request_id, detail, prev_hash, hash) VALUES (${r.seq}, ${r.at}, ${[
-    r.actor_issuer, r.actor_subject, r.roles, r.action, r.outcome, r.purpose, r.justification, r.subjects, r.policy_version, r.request_id, r.detail, r.prev_hash, r.hash,
-  ].map(sqlText).join(', ')});`;
+    r.actor_issuer,
+    r.actor_subject,
+    r.roles,
+    r.action,
+    r.outcome,
+    r.purpose,
+    r.justification,
+    r.subjects,
+    r.policy_version,
+    r.request_id,
+    r.detail,
+    r.prev_hash,
+    r.hash,
+  ]
+    .map(sqlText)
+    .join(', ')});`;
 }
 
 /** The audit log's guards on SQLite (`dropGuards(gw)` gives them in the gateway's dialect). */
@@ -199,12 +229,18 @@ export async function httpVerify(gw: TestGateway, rec: Recorder): Promise<Verifi
 
 /** The environment a `veilgate` child process needs to work on the gateway's data directory (and its database, on PostgreSQL). */
 export const veilgateEnv = (gw: TestGateway): Record<string, string> => ({
-  VEILGATE_DEV: '1', VEILGATE_DATA_DIR: gw.dataDir, VEILGATE_POLICIES_DIR: gw.policiesDir,
+  VEILGATE_DEV: '1',
+  VEILGATE_DATA_DIR: gw.dataDir,
+  VEILGATE_POLICIES_DIR: gw.policiesDir,
   ...(gw.config.database && { VEILGATE_DATABASE_URL: gw.config.database.url }),
 });
 
 /** `veilgate audit verify --json` on the gateway's data directory (and its database, on PostgreSQL), in a child process. */
-export async function cliVerify(gw: TestGateway, json = true, env: Record<string, string> = {}): Promise<{ code: number | null; v: Verification | undefined; stdout: string; stderr: string }> {
+export async function cliVerify(
+  gw: TestGateway,
+  json = true,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; v: Verification | undefined; stdout: string; stderr: string }> {
   const r = await runVeilgate(['audit', 'verify', ...(json ? ['--json'] : [])], {
     env: { ...veilgateEnv(gw), ...env },
     timeoutMs: 30_000,
@@ -241,13 +277,19 @@ export function dbBytes(gw: TestGateway): Buffer {
 
 /** Labels of every needle of `identities` found in the SQLite database file or its WAL (SQLite only). */
 export function dbLeaks(gw: TestGateway, identities: readonly Identity[]): string[] {
-  return scan(dbBytes(gw), identities.flatMap((i) => i.needles)).map((h) => h.label);
+  return scan(
+    dbBytes(gw),
+    identities.flatMap((i) => i.needles),
+  ).map((h) => h.label);
 }
 
 /** Needles of `identities` in any audit entry (every column). */
 export async function auditLeaks(gw: TestGateway, identities: readonly Identity[]): Promise<string[]> {
   const text = (await auditRows(gw)).map((r) => JSON.stringify(r)).join('\n');
-  return scan(text, identities.flatMap((i) => i.needles)).map((h) => h.label);
+  return scan(
+    text,
+    identities.flatMap((i) => i.needles),
+  ).map((h) => h.label);
 }
 
 export const JUSTIFICATION = 'Customer called support about a late delivery, ticket 88121';

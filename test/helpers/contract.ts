@@ -21,10 +21,27 @@ export interface Answered {
  * answer): not part of any operation's contract. Allow is checked on 405 answers.
  */
 const INFRASTRUCTURE_HEADERS = new Set([
-  'content-type', 'content-length', 'cache-control', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'vary',
-  'content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster',
-  'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options',
-  'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection', 'allow',
+  'content-type',
+  'content-length',
+  'cache-control',
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'vary',
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+  'allow',
 ]);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -34,9 +51,16 @@ const recorded: Answered[] = [];
 /** Keeps an answer for the check; reads (a copy of) the body only of problem answers. */
 export function recordAnswer(app: Answered['app'], method: string, url: string, res: Response): void {
   const path = new URL(url, 'http://gateway.test').pathname;
-  const problem = mediaType(res.headers) === 'application/problem+json' && method !== 'HEAD'
-    ? res.clone().text().then((t) => JSON.parse(t) as unknown, () => undefined)
-    : undefined;
+  const problem =
+    mediaType(res.headers) === 'application/problem+json' && method !== 'HEAD'
+      ? res
+          .clone()
+          .text()
+          .then(
+            (t) => JSON.parse(t) as unknown,
+            () => undefined,
+          )
+      : undefined;
   recorded.push({ app, method: method.toUpperCase(), path, status: res.status, headers: new Headers(res.headers), ...(problem && { problem }) });
 }
 

@@ -61,8 +61,7 @@ export function postgresTestDb(url: string): TestDb {
     get: async <T>(sql: string, ...params: unknown[]) => (await query(sql, params)).rows[0] as T | undefined,
     run: async (sql, ...params) => (await query(sql, params)).rowCount ?? 0,
     exec: async (sql) => void (await pool.query(sql)),
-    count: async (table, where, ...params) =>
-      Number((await query(`SELECT count(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`, params)).rows[0].n),
+    count: async (table, where, ...params) => Number((await query(`SELECT count(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`, params)).rows[0].n),
     close: () => pool.end(),
   };
 }

@@ -67,7 +67,13 @@ export interface IngestClient {
     opts?: { contentType?: string | null; idempotencyKey?: string; token?: string | null; query?: string },
   ): Promise<Posted>;
   /** POSTs rows in `format` to /v1/ingest/{source}/{type} and expects a 200 answer. */
-  ingest(source: string, type: 'customers' | 'transactions', rows: readonly Row[], format?: Format, opts?: { idempotencyKey?: string; query?: string }): Promise<IngestAnswer>;
+  ingest(
+    source: string,
+    type: 'customers' | 'transactions',
+    rows: readonly Row[],
+    format?: Format,
+    opts?: { idempotencyKey?: string; query?: string },
+  ): Promise<IngestAnswer>;
 }
 
 /** A client for `roles`; each request mints a fresh token, so tests may move the clock freely. */
@@ -106,7 +112,14 @@ export async function ingestClient(gw: TestGateway, roles: string[] = ['ingest']
 }
 
 export const TABLES = [
-  'subjects', 'subject_links', 'vault', 'transactions', 'consent_records', 'ingest_batches', 'quality_field_stats', 'quality_source_stats',
+  'subjects',
+  'subject_links',
+  'vault',
+  'transactions',
+  'consent_records',
+  'ingest_batches',
+  'quality_field_stats',
+  'quality_source_stats',
 ] as const;
 
 export async function counts(gw: TestGateway): Promise<Record<(typeof TABLES)[number], number>> {
@@ -162,7 +175,8 @@ export async function readVault(gw: TestGateway): Promise<Map<string, VaultEntry
   const keys = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { master: string };
   const cipher = new VaultCipher(Buffer.from(keys.master, 'base64'));
   const rows = await gw.db.all<{ pseudonym: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; fields: string; field_meta: string }>(
-    'SELECT s.pseudonym, v.key_id, v.wrapped_key, v.ciphertext, v.fields, v.field_meta FROM vault v JOIN subjects s ON s.id = v.subject_id');
+    'SELECT s.pseudonym, v.key_id, v.wrapped_key, v.ciphertext, v.fields, v.field_meta FROM vault v JOIN subjects s ON s.id = v.subject_id',
+  );
   const out = new Map<string, VaultEntry>();
   for (const r of rows) {
     const dataKey = cipher.unwrap(r.wrapped_key, r.pseudonym, r.key_id);

@@ -24,10 +24,20 @@ export async function startInstance(name: string, env: Record<string, string>, t
   const port = await freePort();
   const proc = spawnVeilgate(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(port) });
   let alive = true;
-  const exited = proc.exited.then((x) => { alive = false; return x; });
+  const exited = proc.exited.then((x) => {
+    alive = false;
+    return x;
+  });
   const inst: Instance = {
-    name, url: `http://127.0.0.1:${port}`, child: proc.child, pid: proc.child.pid!, output: proc.output, exited,
-    get alive() { return alive; },
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child: proc.child,
+    pid: proc.child.pid!,
+    output: proc.output,
+    exited,
+    get alive() {
+      return alive;
+    },
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -39,7 +49,9 @@ export async function startInstance(name: string, env: Record<string, string>, t
       const res = await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.status === 200) return inst;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) {
       await stopInstance(inst);
       throw new Error(`instance ${name} was not healthy within ${timeoutMs} ms:\n${proc.output().stderr.slice(-3000)}`);

@@ -16,11 +16,7 @@ export interface Problem {
  * Checks status, media type, the problem members and that the body's request_id is the
  * X-Request-Id header. Returns the parsed body and its raw text.
  */
-export async function expectProblem(
-  res: Response,
-  status: number,
-  code: string,
-): Promise<{ body: Problem; text: string }> {
+export async function expectProblem(res: Response, status: number, code: string): Promise<{ body: Problem; text: string }> {
   const text = await res.text();
   expect(res.status, text).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/);

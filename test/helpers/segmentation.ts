@@ -81,10 +81,51 @@ interface GroupSpec {
 }
 
 const SPECS: Record<Group, GroupSpec> = {
-  A: { birthYears: [1998, 2003], channel: 'web', postcode: '75011', income: [20_000, 30_000], csp: 'employe', signupYear: 2023, tx: [2, 3], amount: [10, 30], days: ['2025-12-01', '2026-01-10'] },
-  B: { birthYears: [1976, 1983], channel: 'store', postcode: '69003', income: [40_000, 60_000], csp: 'cadre', signupYear: 2018, tx: [5, 7], amount: [40, 80], days: ['2025-08-01', '2025-11-15'] },
-  C: { birthYears: [1950, 1957], channel: 'phone', postcode: '13008', income: [30_000, 40_000], csp: 'retraite', signupYear: 2012, tx: [9, 12], amount: [150, 250], days: ['2025-01-10', '2025-06-30'] },
-  D: { birthYears: [1988, 1990], channel: 'app', postcode: '33000', income: [90_000, 120_000], csp: 'artisan_commercant', signupYear: 2020, tx: [20, 20], amount: [800, 1000], days: ['2025-10-01', '2026-01-13'], last: '2026-01-14' },
+  A: {
+    birthYears: [1998, 2003],
+    channel: 'web',
+    postcode: '75011',
+    income: [20_000, 30_000],
+    csp: 'employe',
+    signupYear: 2023,
+    tx: [2, 3],
+    amount: [10, 30],
+    days: ['2025-12-01', '2026-01-10'],
+  },
+  B: {
+    birthYears: [1976, 1983],
+    channel: 'store',
+    postcode: '69003',
+    income: [40_000, 60_000],
+    csp: 'cadre',
+    signupYear: 2018,
+    tx: [5, 7],
+    amount: [40, 80],
+    days: ['2025-08-01', '2025-11-15'],
+  },
+  C: {
+    birthYears: [1950, 1957],
+    channel: 'phone',
+    postcode: '13008',
+    income: [30_000, 40_000],
+    csp: 'retraite',
+    signupYear: 2012,
+    tx: [9, 12],
+    amount: [150, 250],
+    days: ['2025-01-10', '2025-06-30'],
+  },
+  D: {
+    birthYears: [1988, 1990],
+    channel: 'app',
+    postcode: '33000',
+    income: [90_000, 120_000],
+    csp: 'artisan_commercant',
+    signupYear: 2020,
+    tx: [20, 20],
+    amount: [800, 1000],
+    days: ['2025-10-01', '2026-01-13'],
+    last: '2026-01-14',
+  },
   N1: { csp: 'sans_activite', signupYear: 2021, tx: [1, 1], amount: [5, 15], days: ['2024-11-01', '2024-11-30'] },
   N2: { csp: 'sans_activite', signupYear: 2021, tx: [0, 0], amount: [0, 0], days: ['2024-11-01', '2024-11-30'] },
   N3: { csp: 'sans_activite', signupYear: 2021, tx: [3, 3], amount: [20, 40], days: ['2024-10-01', '2024-12-15'] },
@@ -139,7 +180,14 @@ export function synthPopulation(tag: string, seed = 7): Synth[] {
         cents += amount;
         byChannel[channel]!++;
         last = last === null ? day : Math.max(last, day);
-        transactions.push({ customer_id: customerId, transaction_id: `tx-${tag}-${n}-${t}`, date: isoOf(day), amount: amount / 100, channel, category: 'misc' });
+        transactions.push({
+          customer_id: customerId,
+          transaction_id: `tx-${tag}-${n}-${t}`,
+          date: isoOf(day),
+          amount: amount / 100,
+          channel,
+          category: 'misc',
+        });
       }
       const age = birthDate ? 2025 - Number(birthDate.slice(0, 4)) : null; // born in June, clock in January
       const f: Record<string, FeatureValue> = {
@@ -168,7 +216,11 @@ export function synthPopulation(tag: string, seed = 7): Synth[] {
 
 /** Ingests customers then transactions (one batch each, through the API) and sets pseudonyms. */
 export async function ingestPopulation(rec: Recorder, pop: Synth[], source = 'crm'): Promise<void> {
-  const customers = await rec.ingest(source, 'customers', pop.map((s) => s.customer));
+  const customers = await rec.ingest(
+    source,
+    'customers',
+    pop.map((s) => s.customer),
+  );
   expect(customers.rejected, JSON.stringify(customers.errors.slice(0, 5))).toBe(0);
   expect(customers.accepted).toBe(pop.length);
   const txs = pop.flatMap((s) => s.transactions);
@@ -180,9 +232,19 @@ export async function ingestPopulation(rec: Recorder, pop: Synth[], source = 'cr
 
 // ---- the rule language, evaluated on the planted values ----------------------------------------
 
-export interface Condition { eq?: string | number; in?: (string | number)[]; gte?: number; lte?: number; between?: [number, number] }
+export interface Condition {
+  eq?: string | number;
+  in?: (string | number)[];
+  gte?: number;
+  lte?: number;
+  between?: [number, number];
+}
 export type Where = Record<string, Condition>;
-export interface RuleSpec { name: string; where?: Where; any?: Where[] }
+export interface RuleSpec {
+  name: string;
+  where?: Where;
+  any?: Where[];
+}
 
 function holds(c: Condition, v: FeatureValue): boolean {
   if (v === null) return false;
@@ -197,8 +259,7 @@ function holds(c: Condition, v: FeatureValue): boolean {
 }
 
 export const matchesWhere = (s: Synth, w: Where): boolean => Object.entries(w).every(([f, c]) => holds(c, s.f[f] ?? null));
-export const matchesRule = (s: Synth, r: RuleSpec): boolean =>
-  (!r.where || matchesWhere(s, r.where)) && (!r.any || r.any.some((w) => matchesWhere(s, w)));
+export const matchesRule = (s: Synth, r: RuleSpec): boolean => (!r.where || matchesWhere(s, r.where)) && (!r.any || r.any.some((w) => matchesWhere(s, w)));
 
 /** Subjects per rule index under first-match-wins; index -1 is "no rule matched". */
 export function firstMatch(pop: readonly Synth[], rules: readonly RuleSpec[]): Map<number, Synth[]> {
@@ -248,7 +309,10 @@ export interface RunView {
 }
 
 export class SegClient {
-  constructor(readonly gw: TestGateway, readonly rec: Recorder) {}
+  constructor(
+    readonly gw: TestGateway,
+    readonly rec: Recorder,
+  ) {}
 
   marketing(sub = 'analyst'): Promise<string> {
     return this.gw.mint(['marketing'], { sub });
@@ -356,7 +420,11 @@ export function identifierLeaks(texts: readonly string[], pop: readonly Synth[])
   const births = new Set<string>();
   for (const s of pop) {
     const national = s.phone;
-    phones.add(national).add(national.slice(1)).add('+33' + national.slice(1)).add('33' + national.slice(1));
+    phones
+      .add(national)
+      .add(national.slice(1))
+      .add('+33' + national.slice(1))
+      .add('33' + national.slice(1));
     if (s.birthDate) births.add(s.birthDate).add(s.birthDate.replaceAll('-', ''));
   }
   const leaks: string[] = [];
@@ -409,8 +477,7 @@ export function treeStepHolds(step: string, s: Synth): boolean {
   return op === '<' ? (v as number) < split : (v as number) >= split;
 }
 
-export const treeRuleHolds = (rule: string, s: Synth): boolean =>
-  rule === 'everyone' || rule.split(' AND ').every((step) => treeStepHolds(step, s));
+export const treeRuleHolds = (rule: string, s: Synth): boolean => rule === 'everyone' || rule.split(' AND ').every((step) => treeStepHolds(step, s));
 
 /** Linear-interpolation quantile of sorted values (the usual definition). */
 export function quantile(sortedValues: readonly number[], q: number): number {

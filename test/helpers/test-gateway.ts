@@ -20,9 +20,36 @@ export const PARTNER_ISSUER = 'https://auth.partner-one.test';
 export const PARTNER_AUDIENCE = 'veilgate-test';
 /** Sources the suites ingest from, besides those of the repository's sources.yaml. */
 export const TEST_SOURCES = [
-  'ages', 'areas', 'bad-crm', 'blank', 'bounds', 'commacsv', 'csvrows', 'ct', 'empties', 'fail', 'frcsv', 'good-shop', 'matrix',
-  'ndrows', 'nothing', 'partner', 'pos', 'shapes', 'shop', 'shop2', 'tenure', 'under', 'unknowns', 'web',
-  'rows-json', 'rows-ndjson', 'rows-csv', 'rules-json', 'rules-ndjson', 'rules-csv',
+  'ages',
+  'areas',
+  'bad-crm',
+  'blank',
+  'bounds',
+  'commacsv',
+  'csvrows',
+  'ct',
+  'empties',
+  'fail',
+  'frcsv',
+  'good-shop',
+  'matrix',
+  'ndrows',
+  'nothing',
+  'partner',
+  'pos',
+  'shapes',
+  'shop',
+  'shop2',
+  'tenure',
+  'under',
+  'unknowns',
+  'web',
+  'rows-json',
+  'rows-ndjson',
+  'rows-csv',
+  'rules-json',
+  'rules-ndjson',
+  'rules-csv',
 ];
 
 export interface PartnerKeys {
@@ -74,8 +101,12 @@ export async function makePolicies(dir = tempDir('policies')): Promise<{ dir: st
   const issuersFile = path.join(dir, 'issuers.yaml');
   const doc = parse(fs.readFileSync(issuersFile, 'utf8')) as { issuers: unknown[] };
   doc.issuers.push({
-    id: 'partner-one', issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE,
-    jwks_file: 'keys/partner-one.jwks.json', algorithms: ['ES256'], roles: ['partner'],
+    id: 'partner-one',
+    issuer: PARTNER_ISSUER,
+    audience: PARTNER_AUDIENCE,
+    jwks_file: 'keys/partner-one.jwks.json',
+    algorithms: ['ES256'],
+    roles: ['partner'],
   });
   fs.writeFileSync(issuersFile, stringify(doc));
   // the sources the suites write as, all writable by the development issuer's tokens
@@ -84,11 +115,19 @@ export async function makePolicies(dir = tempDir('policies')): Promise<{ dir: st
   for (const s of TEST_SOURCES) sources.sources[s] ??= { description: 'a test source', writers: [{ issuer: 'dev' }] };
   fs.writeFileSync(sourcesFile, stringify(sources));
   const partner: PartnerKeys = {
-    id: 'partner-one', issuer: PARTNER_ISSUER, kid, privateKey,
+    id: 'partner-one',
+    issuer: PARTNER_ISSUER,
+    kid,
+    privateKey,
     async sign(claims = {}, header = {}) {
       const now = Math.floor(Date.now() / 1000);
       const payload: Record<string, unknown> = {
-        iss: PARTNER_ISSUER, aud: PARTNER_AUDIENCE, sub: 'partner-one-client', exp: now + 600, iat: now, roles: ['partner'],
+        iss: PARTNER_ISSUER,
+        aud: PARTNER_AUDIENCE,
+        sub: 'partner-one-client',
+        exp: now + 600,
+        iat: now,
+        roles: ['partner'],
         ...claims,
       };
       for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
@@ -126,7 +165,11 @@ export async function testGateway(options: TestGatewayOptions = {}): Promise<Tes
 }
 
 async function assemble(
-  options: TestGatewayOptions, dataDir: string, policiesDir: string, partner: PartnerKeys, removeDirs: () => Promise<void>,
+  options: TestGatewayOptions,
+  dataDir: string,
+  policiesDir: string,
+  partner: PartnerKeys,
+  removeDirs: () => Promise<void>,
   databaseUrl: string | undefined,
 ): Promise<TestGateway> {
   await options.prepare?.({ dataDir, policiesDir });
@@ -151,22 +194,34 @@ async function assemble(
   const now = () => t;
   const logger = createLogger({ level: 'info', destination });
   const running = options.listen ? await startGateway({ ...config, port: 0, host: '127.0.0.1', ...options.listen }, { logger, clock: now }) : undefined;
-  const gw = running ?? await buildGateway(config, { logger, clock: now });
-  const sqliteOnly = <T>(get: (s: SqliteStorage) => T) => (): T => {
-    if (gw.storage.dialect !== 'sqlite') throw new Error('this test reads the SQLite file itself: it runs on the SQLite backend only');
-    return get(gw.storage as SqliteStorage);
-  };
+  const gw = running ?? (await buildGateway(config, { logger, clock: now }));
+  const sqliteOnly =
+    <T>(get: (s: SqliteStorage) => T) =>
+    (): T => {
+      if (gw.storage.dialect !== 'sqlite') throw new Error('this test reads the SQLite file itself: it runs on the SQLite backend only');
+      return get(gw.storage as SqliteStorage);
+    };
   const db = gw.storage.dialect === 'sqlite' ? sqliteTestDb((gw.storage as SqliteStorage).connection) : postgresTestDb(config.database!.url);
   const out: TestGateway = {
     ...gw,
     backend: gw.storage.dialect,
     db,
-    get sqliteStorage() { return sqliteOnly((s) => s)(); },
-    get sqlite() { return sqliteOnly((s) => s.connection)(); },
-    dataDir, policiesDir, config, logs, now, partner,
-    advance: (ms) => { t += ms; },
-    mint: (roles, o = {}) =>
-      mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: t }),
+    get sqliteStorage() {
+      return sqliteOnly((s) => s)();
+    },
+    get sqlite() {
+      return sqliteOnly((s) => s.connection)();
+    },
+    dataDir,
+    policiesDir,
+    config,
+    logs,
+    now,
+    partner,
+    advance: (ms) => {
+      t += ms;
+    },
+    mint: (roles, o = {}) => mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: t }),
     request: (pathname, init = {}) => {
       const { token, headers, clientAddress, ...rest } = init;
       const h = new Headers(headers);
@@ -179,9 +234,13 @@ async function assemble(
       });
     },
     ...(running && { running }),
-    cleanup: () => (running
-      ? db.close().then(() => running.close())
-      : Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle(), gw.auditSink?.close()]).then(() => db.close()).then(() => gw.storage.close())).finally(removeDirs),
+    cleanup: () =>
+      (running
+        ? db.close().then(() => running.close())
+        : Promise.all([gw.jobs.close(), gw.preparePool.close(), gw.dsr.maintenanceIdle(), gw.auditSink?.close()])
+            .then(() => db.close())
+            .then(() => gw.storage.close())
+      ).finally(removeDirs),
   };
   return out;
 }

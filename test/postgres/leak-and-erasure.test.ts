@@ -18,7 +18,8 @@ async function pageBytes(gw: TestGateway, only?: RegExp): Promise<Buffer> {
   await gw.db.exec('CHECKPOINT');
   const rels = await gw.db.all<{ relname: string; path: string }>(
     `SELECT c.relname, pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 't', 'i', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND pg_relation_filepath(c.oid) IS NOT NULL`);
+     WHERE c.relkind IN ('r', 't', 'i', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND pg_relation_filepath(c.oid) IS NOT NULL`,
+  );
   const parts: Buffer[] = [];
   for (const r of rels) {
     if (only && !only.test(r.relname)) continue;
@@ -28,7 +29,7 @@ async function pageBytes(gw: TestGateway, only?: RegExp): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe('PostgreSQL: identifiers only as vault ciphertext; an erased subject\'s key and ciphertext leave the pages', () => {
+describe("PostgreSQL: identifiers only as vault ciphertext; an erased subject's key and ciphertext leave the pages", () => {
   let gw: TestGateway;
   let gone: Seeded;
   let kept: Seeded;
@@ -57,8 +58,11 @@ describe('PostgreSQL: identifiers only as vault ciphertext; an erased subject\'s
   });
 
   it('after an erasure the wrapped key and ciphertext are in no vault page; the receipt reports the rewrite', async () => {
-    const vaultOf = (p: string) => gw.db.get<{ wrapped_key: Buffer | null; ciphertext: Buffer | null }>(
-      'SELECT v.wrapped_key, v.ciphertext FROM vault v JOIN subjects s ON s.id = v.subject_id WHERE s.pseudonym = ?', p);
+    const vaultOf = (p: string) =>
+      gw.db.get<{ wrapped_key: Buffer | null; ciphertext: Buffer | null }>(
+        'SELECT v.wrapped_key, v.ciphertext FROM vault v JOIN subjects s ON s.id = v.subject_id WHERE s.pseudonym = ?',
+        p,
+      );
     const before = (await vaultOf(gone.pseudonym))!;
     const other = (await vaultOf(kept.pseudonym))!;
     let pages = await pageBytes(gw, /^vault/);
@@ -66,7 +70,9 @@ describe('PostgreSQL: identifiers only as vault ciphertext; an erased subject\'s
 
     const dpo = await gw.mint(['dpo'], { sub: 'alice' });
     const res = await gw.request('/v1/dsr/erasure', {
-      method: 'POST', token: dpo, headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      token: dpo,
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ reference: 'DSR-PG-0001', identifier: { type: 'email', value: gone.identity.normalized['email'] } }),
     });
     expect(res.status, await res.clone().text()).toBe(200);

@@ -37,7 +37,9 @@ const LEASE_MS = 1500;
 const POLL_MS = 200;
 const JUSTIFICATION = 'Customer called support about a late delivery, ticket 88121';
 
-const customers = [...generateCustomers({ count: BATCHES * BATCH + IDEMPOTENT_ROWS + OVERLAP_ROWS, seed: 20_261_206, duplicateShare: 0, badShare: 0 })].map((c) => c.record);
+const customers = [...generateCustomers({ count: BATCHES * BATCH + IDEMPOTENT_ROWS + OVERLAP_ROWS, seed: 20_261_206, duplicateShare: 0, badShare: 0 })].map(
+  (c) => c.record,
+);
 type Customer = (typeof customers)[number];
 
 /** Subject links the customers must leave: their email, their (source, customer id), and one per distinct phone number. */
@@ -68,7 +70,13 @@ describe('two gateway instances on one PostgreSQL database', () => {
 
   /** The log lines an instance wrote about a request (for failure messages). */
   const logOf = (x: Answer): string =>
-    [a, b].find((i) => i.name === x.instance)!.output().stdout.split('\n').filter((l) => l.includes(x.requestId)).join('\n').slice(0, 4000);
+    [a, b]
+      .find((i) => i.name === x.instance)!
+      .output()
+      .stdout.split('\n')
+      .filter((l) => l.includes(x.requestId))
+      .join('\n')
+      .slice(0, 4000);
   const token = (roles: string[], subject: string) => mintDevToken(dataDir, { roles, subject, ttlSeconds: 900 });
   const pseudonymOf = (c: Customer) => pseudonymizer.keyHash('email', c.email.toLowerCase());
   const sql = (): TestDb => db!;
@@ -169,26 +177,34 @@ describe('two gateway instances on one PostgreSQL database', () => {
     await expectStored(customers);
   }, 30_000);
 
-  it('four eyes across instances: two DPOs approve at once on two instances, one wins (the other gets a second approval\'s 409); two collections at once, one delivery', async () => {
+  it("four eyes across instances: two DPOs approve at once on two instances, one wins (the other gets a second approval's 409); two collections at once, one delivery", async () => {
     const subjects = customers.filter((c) => c.iban !== '').slice(0, RACES);
     expect(subjects).toHaveLength(RACES);
     const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((s) => token(['dpo'], s)));
     const ids: string[] = [];
     for (const subject of subjects) {
-      const asked = await http.post(a, '/v1/reidentifications', alice!, { pseudonyms: [pseudonymOf(subject)], fields: ['iban', 'email'], purpose: 'customer_service', justification: JUSTIFICATION });
+      const asked = await http.post(a, '/v1/reidentifications', alice!, {
+        pseudonyms: [pseudonymOf(subject)],
+        fields: ['iban', 'email'],
+        purpose: 'customer_service',
+        justification: JUSTIFICATION,
+      });
       expectAudited('four-eyes request', [asked]);
       expect(asked.status, asked.text).toBe(202);
       expect(asked.json).toEqual({ id: expect.stringMatching(/^reid_/), status: 'pending_approval' });
       ids.push(asked.json.id as string);
     }
     // every token once on each instance first (status reads, not audited), so the races below are not decided by a first verification
-    for (const t of [alice!, bob!, carol!]) for (const inst of [a, b]) expect((await http.get(inst, `/v1/reidentifications/${ids[0]}`, t)).json.status).toBe('pending_approval');
+    for (const t of [alice!, bob!, carol!])
+      for (const inst of [a, b]) expect((await http.get(inst, `/v1/reidentifications/${ids[0]}`, t)).json.status).toBe('pending_approval');
 
     // every request approved at the same moment by two DPOs, one on each instance (all races at once)
-    const pairs = await Promise.all(ids.map((id, i) => {
-      const [onA, onB] = i % 2 === 0 ? [bob!, carol!] : [carol!, bob!];
-      return Promise.all([http.post(a, `/v1/reidentifications/${id}/approve`, onA, {}), http.post(b, `/v1/reidentifications/${id}/approve`, onB, {})]);
-    }));
+    const pairs = await Promise.all(
+      ids.map((id, i) => {
+        const [onA, onB] = i % 2 === 0 ? [bob!, carol!] : [carol!, bob!];
+        return Promise.all([http.post(a, `/v1/reidentifications/${id}/approve`, onA, {}), http.post(b, `/v1/reidentifications/${id}/approve`, onB, {})]);
+      }),
+    );
     pairs.forEach((approvals, i) => expectAudited(`concurrent approvals of ${ids[i]}`, approvals, 1));
     const winners: string[] = [];
     for (const [i, approvals] of pairs.entries()) {
@@ -206,7 +222,10 @@ describe('two gateway instances on one PostgreSQL database', () => {
         expect(lost.status, lost.text).toBe(again.status);
         expect(lost.json.code).toBe(again.json.code);
       }
-      expect(await sql().get('SELECT status, decided_by FROM reidentification_requests WHERE id = ?', id)).toEqual({ status: 'approved', decided_by: `dev:${winner}` });
+      expect(await sql().get('SELECT status, decided_by FROM reidentification_requests WHERE id = ?', id)).toEqual({
+        status: 'approved',
+        decided_by: `dev:${winner}`,
+      });
     }
 
     // the requester collects each at the same moment from both instances (all at once)
@@ -222,15 +241,25 @@ describe('two gateway instances on one PostgreSQL database', () => {
       const delivered = both.filter((x) => x.json.results !== undefined);
       expect(delivered, `exactly one delivery of ${id}`).toHaveLength(1);
       expect(delivered[0]!.json.results).toEqual([
-        { pseudonym: pseudonymOf(subject), status: 'found', fields: { iban: subject.iban.replace(/\s/g, '').toUpperCase(), email: subject.email.toLowerCase() } },
+        {
+          pseudonym: pseudonymOf(subject),
+          status: 'found',
+          fields: { iban: subject.iban.replace(/\s/g, '').toUpperCase(), email: subject.email.toLowerCase() },
+        },
       ]);
       const other = both.find((x) => x !== delivered[0])!;
       expect(other.text).not.toContain(subject.email.toLowerCase());
-      const forId = (await sql().all<{ action: string; outcome: string; actor_subject: string }>(
-        "SELECT action, outcome, actor_subject FROM audit_log WHERE action LIKE 'reidentification.%' AND detail::jsonb ->> 'request_id' = ? ORDER BY seq", id))
-        .map((r) => `${r.action}/${r.outcome}/${r.actor_subject}`);
+      const forId = (
+        await sql().all<{ action: string; outcome: string; actor_subject: string }>(
+          "SELECT action, outcome, actor_subject FROM audit_log WHERE action LIKE 'reidentification.%' AND detail::jsonb ->> 'request_id' = ? ORDER BY seq",
+          id,
+        )
+      ).map((r) => `${r.action}/${r.outcome}/${r.actor_subject}`);
       expect(forId).toEqual(['reidentification.request/pending/alice', `reidentification.approve/ok/${winners[i]}`, 'reidentification.deliver/granted/alice']);
-      const row = await sql().get<{ status: string; delivered_at: number | null }>('SELECT status, delivered_at FROM reidentification_requests WHERE id = ?', id);
+      const row = await sql().get<{ status: string; delivered_at: number | null }>(
+        'SELECT status, delivered_at FROM reidentification_requests WHERE id = ?',
+        id,
+      );
       expect(row!.status).toBe('delivered');
       expect(row!.delivered_at).not.toBeNull();
     }
@@ -239,11 +268,25 @@ describe('two gateway instances on one PostgreSQL database', () => {
   it(`one analyst's daily quota (${QUOTA} pseudonyms) holds across instances: concurrent requests on both never grant more`, async () => {
     const quinn = await token(['reidentifier'], 'quinn');
     const subjects = customers.slice(100, 100 + QUOTA_REQUESTS);
-    const answers = await Promise.all(subjects.map((c, i) => http.post(i % 2 === 0 ? a : b, '/v1/reidentifications', quinn,
-      { pseudonyms: [pseudonymOf(c)], fields: ['email'], purpose: 'customer_service', justification: JUSTIFICATION })));
+    const answers = await Promise.all(
+      subjects.map((c, i) =>
+        http.post(i % 2 === 0 ? a : b, '/v1/reidentifications', quinn, {
+          pseudonyms: [pseudonymOf(c)],
+          fields: ['email'],
+          purpose: 'customer_service',
+          justification: JUSTIFICATION,
+        }),
+      ),
+    );
     expectAudited('quota requests', answers);
     const statuses = answers.map((x) => x.status);
-    expect(statuses.filter((s) => s !== 201 && s !== 429), answers.filter((x) => x.status !== 201 && x.status !== 429).map((x) => x.text).join('\n')).toEqual([]);
+    expect(
+      statuses.filter((s) => s !== 201 && s !== 429),
+      answers
+        .filter((x) => x.status !== 201 && x.status !== 429)
+        .map((x) => x.text)
+        .join('\n'),
+    ).toEqual([]);
     const granted = answers.filter((x) => x.status === 201);
     expect(granted, 'granted answers').toHaveLength(QUOTA);
     for (const x of granted) {
@@ -257,7 +300,8 @@ describe('two gateway instances on one PostgreSQL database', () => {
       expect(x.json.results).toBeUndefined();
     }
     const entries = await sql().all<{ outcome: string; reason: string | null; n: number }>(
-      "SELECT outcome, detail::jsonb ->> 'reason' AS reason, count(*) AS n FROM audit_log WHERE actor_issuer = 'dev' AND actor_subject = 'quinn' AND action = 'reidentification.request' GROUP BY 1, 2 ORDER BY 1");
+      "SELECT outcome, detail::jsonb ->> 'reason' AS reason, count(*) AS n FROM audit_log WHERE actor_issuer = 'dev' AND actor_subject = 'quinn' AND action = 'reidentification.request' GROUP BY 1, 2 ORDER BY 1",
+    );
     expect(entries.map((e) => ({ ...e, n: Number(e.n) }))).toEqual([
       { outcome: 'denied', reason: 'quota_exceeded', n: QUOTA_REQUESTS - QUOTA },
       { outcome: 'granted', reason: null, n: QUOTA },
@@ -273,12 +317,17 @@ describe('two gateway instances on one PostgreSQL database', () => {
     expect(submitted.status, submitted.text).toBe(202);
     const id = submitted.json.id as string;
     type RunRow = { status: string; claimed_by: string | null; attempts: number; lease_until: number | null };
-    const claimed = await until('the run to be claimed', async () => {
-      const r = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
-      // claimed and started (a claimed run stays queued until its worker marks it running)
-      if (r && r.status !== 'queued' && r.status !== 'running') throw new Error(`the run ended (${r.status}) before it was seen running`);
-      return r?.claimed_by && r.status === 'running' ? r : undefined;
-    }, 15_000, 5);
+    const claimed = await until(
+      'the run to be claimed',
+      async () => {
+        const r = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
+        // claimed and started (a claimed run stays queued until its worker marks it running)
+        if (r && r.status !== 'queued' && r.status !== 'running') throw new Error(`the run ended (${r.status}) before it was seen running`);
+        return r?.claimed_by && r.status === 'running' ? r : undefined;
+      },
+      15_000,
+      5,
+    );
     const parts = claimed.claimed_by!.split(':');
     const pid = Number(parts[parts.length - 2]);
     const victim = [a, b].find((i) => i.pid === pid);
@@ -287,25 +336,39 @@ describe('two gateway instances on one PostgreSQL database', () => {
     expect(await victim!.exited).toMatchObject({ signal: 'SIGKILL' });
     survivor = victim === a ? b : a;
     const atKill = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
-    expect(atKill, 'the job was still running when its instance died (else the takeover is not tested)').toMatchObject({ status: 'running', claimed_by: claimed.claimed_by, attempts: 1 });
+    expect(atKill, 'the job was still running when its instance died (else the takeover is not tested)').toMatchObject({
+      status: 'running',
+      claimed_by: claimed.claimed_by,
+      attempts: 1,
+    });
     // the other instance shows the run as it stands in the shared database
     const meanwhile = await http.get(survivor, `/v1/segmentations/${id}`, analyst);
     expect(meanwhile.status, meanwhile.text).toBe(200);
     expect(meanwhile.json).toMatchObject({ id, status: 'running' });
 
     // taken over once the dead instance's lease has lapsed, not before (the claim compares wall clocks of this machine)
-    const takeover = await until('another instance to claim the run', async () => {
-      const r = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
-      return r && r.claimed_by !== claimed.claimed_by ? { row: r, seenAt: Date.now() } : undefined;
-    }, 15_000, 10);
-    expect(takeover.seenAt, 'the claim was taken while the dead instance\'s lease still held').toBeGreaterThanOrEqual(atKill!.lease_until!);
+    const takeover = await until(
+      'another instance to claim the run',
+      async () => {
+        const r = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
+        return r && r.claimed_by !== claimed.claimed_by ? { row: r, seenAt: Date.now() } : undefined;
+      },
+      15_000,
+      10,
+    );
+    expect(takeover.seenAt, "the claim was taken while the dead instance's lease still held").toBeGreaterThanOrEqual(atKill!.lease_until!);
     expect(takeover.row.claimed_by!.split(':').at(-2)).toBe(String(survivor.pid));
 
-    const done = await until('the run to finish on the surviving instance', async () => {
-      const v = await http.get(survivor, `/v1/segmentations/${id}`, analyst);
-      expect(v.status, v.text).toBe(200);
-      return v.json.status === 'succeeded' || v.json.status === 'failed' ? v : undefined;
-    }, 30_000, 100);
+    const done = await until(
+      'the run to finish on the surviving instance',
+      async () => {
+        const v = await http.get(survivor, `/v1/segmentations/${id}`, analyst);
+        expect(v.status, v.text).toBe(200);
+        return v.json.status === 'succeeded' || v.json.status === 'failed' ? v : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(done.json.status, JSON.stringify(done.json.error)).toBe('succeeded');
     expect(done.json.progress).toBe(1);
     const row = await sql().get<RunRow>('SELECT status, claimed_by, attempts, lease_until FROM segmentation_runs WHERE id = ?', id);
@@ -325,7 +388,11 @@ describe('two gateway instances on one PostgreSQL database', () => {
       const members: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: Answer = await http.get(survivor, `/v1/segmentations/${id}/segments/${segment.id}/members?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, analyst);
+        const page: Answer = await http.get(
+          survivor,
+          `/v1/segmentations/${id}/segments/${segment.id}/members?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`,
+          analyst,
+        );
         expectAudited(`members of ${segment.id}`, [page]);
         expect(page.status, page.text).toBe(200);
         members.push(...(page.json.members as string[]));
@@ -341,7 +408,7 @@ describe('two gateway instances on one PostgreSQL database', () => {
     expect(seen.size).toBe(result.population);
   }, 45_000);
 
-  it('the audit chain verifies with entries from both instances: gapless, one entry per audited request, each instance\'s checkpoints accepted', async () => {
+  it("the audit chain verifies with entries from both instances: gapless, one entry per audited request, each instance's checkpoints accepted", async () => {
     const cliEnv = { VEILGATE_DEV: '1', VEILGATE_DATA_DIR: dataDir, VEILGATE_POLICIES_DIR: policiesDir, VEILGATE_DATABASE_URL: database!.url };
     const verify = await runVeilgate(['audit', 'verify', '--json'], { env: cliEnv, timeoutMs: 30_000 });
     expect(verify.code, verify.stderr + verify.stdout).toBe(0);
@@ -360,11 +427,18 @@ describe('two gateway instances on one PostgreSQL database', () => {
 
     // one entry per audited request, found by the X-Request-Id we sent; none for any other request
     const entries = await sql().all<{ seq: number; request_id: string; action: string; outcome: string }>(
-      'SELECT seq, request_id, action, outcome FROM audit_log WHERE request_id IS NOT NULL ORDER BY seq');
+      'SELECT seq, request_id, action, outcome FROM audit_log WHERE request_id IS NOT NULL ORDER BY seq',
+    );
     const sentTo = new Map(http.sent.map((s) => [s.requestId, s.instance]));
-    expect(entries.filter((e) => !sentTo.has(e.request_id)), 'entries naming a request we did not send').toEqual([]);
+    expect(
+      entries.filter((e) => !sentTo.has(e.request_id)),
+      'entries naming a request we did not send',
+    ).toEqual([]);
     const auditedIds = new Set(audited.flatMap((g) => g.ids));
-    expect(entries.filter((e) => !auditedIds.has(e.request_id)).map((e) => `${e.action}/${e.outcome} ${e.request_id}`), 'entries of requests that audit nothing').toEqual([]);
+    expect(
+      entries.filter((e) => !auditedIds.has(e.request_id)).map((e) => `${e.action}/${e.outcome} ${e.request_id}`),
+      'entries of requests that audit nothing',
+    ).toEqual([]);
     for (const g of audited) {
       const ids = new Set(g.ids);
       expect(entries.filter((e) => ids.has(e.request_id)).length, g.what).toBe(g.entries);
@@ -377,7 +451,10 @@ describe('two gateway instances on one PostgreSQL database', () => {
       const stdout = inst.output().stdout;
       const lines = stdout.split('\n').filter((l) => l.includes('"audit_checkpoint"'));
       expect(lines.length, `${inst.name} logged a checkpoint`).toBeGreaterThanOrEqual(1);
-      for (const l of lines) expect(JSON.parse(l)).toMatchObject({ audit_checkpoint: { v: 1, seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/), mac: expect.any(String) } });
+      for (const l of lines)
+        expect(JSON.parse(l)).toMatchObject({
+          audit_checkpoint: { v: 1, seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/), mac: expect.any(String) },
+        });
       const file = path.join(logDir, `${inst.name}.log`);
       fs.writeFileSync(file, stdout);
       return { inst, file, lines };

@@ -7,6 +7,8 @@ import { contractViolations } from '../helpers/contract.ts';
 afterAll(async () => {
   const violations = await contractViolations();
   if (violations.length > 0) {
-    throw new Error(`answers outside the API document (declare them on the route, or in src/http/openapi/complete-document.ts when the wiring sends them):\n  ${violations.slice(0, 40).join('\n  ')}`);
+    throw new Error(
+      `answers outside the API document (declare them on the route, or in src/http/openapi/complete-document.ts when the wiring sends them):\n  ${violations.slice(0, 40).join('\n  ')}`,
+    );
   }
 });

@@ -9,7 +9,11 @@ export type SinkFormat = 'jsonl' | 'syslog' | 'cef';
 export type SinkTransport = 'stdout' | 'file' | 'udp' | 'tcp';
 
 /** The sending process, as syslog and CEF name it. */
-export interface SinkOrigin { hostname: string; procId: string; version: string }
+export interface SinkOrigin {
+  hostname: string;
+  procId: string;
+  version: string;
+}
 
 /** SD-ID of the summary element; 32473 is the private enterprise number RFC 5612 reserves for examples. */
 export const SD_ID = 'veilgate@32473';
@@ -24,36 +28,66 @@ const CEF_SEVERITY: Record<string, number> = { failed: 8, denied: 7, pending: 5,
 
 function summary(j: AuditEntryJson): SdElement {
   const params: [string, string][] = [
-    ['seq', String(j.seq)], ['actor', `${j.actor.issuer}:${j.actor.subject}`], ['roles', j.roles.join(',')], ['outcome', j.outcome],
+    ['seq', String(j.seq)],
+    ['actor', `${j.actor.issuer}:${j.actor.subject}`],
+    ['roles', j.roles.join(',')],
+    ['outcome', j.outcome],
     ...(j.purpose !== null ? [['purpose', j.purpose] as [string, string]] : []),
     ['subjects', String(j.subjects.length)],
     ...(j.request_id !== null ? [['request_id', j.request_id] as [string, string]] : []),
-    ['policy_version', j.policy_version], ['hash', j.hash],
+    ['policy_version', j.policy_version],
+    ['hash', j.hash],
   ];
   return { id: SD_ID, params };
 }
 
-const syslogOf = (j: AuditEntryJson, o: SinkOrigin, msg: string, utf8Bom: boolean): string => syslogMessage({
-  facility: LOG_AUDIT, severity: SEVERITY[j.outcome] ?? 5, timestamp: Date.parse(j.at), hostname: o.hostname, appName: 'veilgate',
-  procId: o.procId, msgId: j.action, sd: utf8Bom ? [summary(j)] : [], msg, utf8Bom,
-});
+const syslogOf = (j: AuditEntryJson, o: SinkOrigin, msg: string, utf8Bom: boolean): string =>
+  syslogMessage({
+    facility: LOG_AUDIT,
+    severity: SEVERITY[j.outcome] ?? 5,
+    timestamp: Date.parse(j.at),
+    hostname: o.hostname,
+    appName: 'veilgate',
+    procId: o.procId,
+    msgId: j.action,
+    sd: utf8Bom ? [summary(j)] : [],
+    msg,
+    utf8Bom,
+  });
 
 export function cefEvent(j: AuditEntryJson, o: SinkOrigin): string {
   return cefLine({
-    vendor: 'Veilgate', product: 'Veilgate', version: o.version, signatureId: j.action, name: `${j.action} ${j.outcome}`,
+    vendor: 'Veilgate',
+    product: 'Veilgate',
+    version: o.version,
+    signatureId: j.action,
+    name: `${j.action} ${j.outcome}`,
     severity: CEF_SEVERITY[j.outcome] ?? 5,
     extension: [
-      ['rt', Date.parse(j.at)], ['externalId', j.seq], ['act', j.action], ['outcome', j.outcome],
-      ['suser', `${j.actor.issuer}:${j.actor.subject}`], ['spriv', j.roles.join(',')],
-      ['dvchost', o.hostname], ['dvcpid', o.procId],
-      ['cs1Label', 'purpose'], ['cs1', j.purpose ?? ''],
-      ['cs2Label', 'justification'], ['cs2', j.justification ?? ''],
-      ['cs3Label', 'subjects'], ['cs3', j.subjects.join(' ')],
-      ['cs4Label', 'detail'], ['cs4', JSON.stringify(j.detail)],
-      ['cs5Label', 'requestId'], ['cs5', j.request_id ?? ''],
-      ['cs6Label', 'policyVersion'], ['cs6', j.policy_version],
-      ['flexString1Label', 'hash'], ['flexString1', j.hash],
-      ['flexString2Label', 'prevHash'], ['flexString2', j.prev_hash],
+      ['rt', Date.parse(j.at)],
+      ['externalId', j.seq],
+      ['act', j.action],
+      ['outcome', j.outcome],
+      ['suser', `${j.actor.issuer}:${j.actor.subject}`],
+      ['spriv', j.roles.join(',')],
+      ['dvchost', o.hostname],
+      ['dvcpid', o.procId],
+      ['cs1Label', 'purpose'],
+      ['cs1', j.purpose ?? ''],
+      ['cs2Label', 'justification'],
+      ['cs2', j.justification ?? ''],
+      ['cs3Label', 'subjects'],
+      ['cs3', j.subjects.join(' ')],
+      ['cs4Label', 'detail'],
+      ['cs4', JSON.stringify(j.detail)],
+      ['cs5Label', 'requestId'],
+      ['cs5', j.request_id ?? ''],
+      ['cs6Label', 'policyVersion'],
+      ['cs6', j.policy_version],
+      ['flexString1Label', 'hash'],
+      ['flexString1', j.hash],
+      ['flexString2Label', 'prevHash'],
+      ['flexString2', j.prev_hash],
     ],
   });
 }

@@ -47,7 +47,9 @@ export class AuditSink {
       return;
     }
     this.queue.push(entry);
-    this.draining ??= this.drain().finally(() => { this.draining = undefined; });
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
   }
 
   snapshot(): SinkStats {
@@ -63,7 +65,12 @@ export class AuditSink {
   async close(timeoutMs = 5000): Promise<void> {
     this.closed = true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.idle(), new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
+    await Promise.race([
+      this.idle(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     const left = this.queue.length - this.head;
     if (left > 0) this.drop('failed', left);
@@ -104,16 +111,32 @@ export class AuditSink {
     const now = Date.now();
     if (!force && now - this.lastWarning < WARN_EVERY_MS) {
       // reported at the end of the window, should no other drop come to report it
-      this.pendingReport ??= setTimeout(() => { this.pendingReport = undefined; this.report(false); }, this.lastWarning + WARN_EVERY_MS - now).unref();
+      this.pendingReport ??= setTimeout(
+        () => {
+          this.pendingReport = undefined;
+          this.report(false);
+        },
+        this.lastWarning + WARN_EVERY_MS - now,
+      ).unref();
       return;
     }
     clearTimeout(this.pendingReport);
     this.pendingReport = undefined;
     this.lastWarning = now;
     this.unreported = { full: 0, failed: 0 };
-    this.logger.warn({
-      audit_sink: { target: this.config.target.kind, dropped: full + failed, queue_full: full, unsent: failed, dropped_total: this.stats.dropped, sent_total: this.stats.sent },
-      ...(failed > 0 && { err: this.lastError }),
-    }, 'audit sink dropped entries: the audit table remains the record');
+    this.logger.warn(
+      {
+        audit_sink: {
+          target: this.config.target.kind,
+          dropped: full + failed,
+          queue_full: full,
+          unsent: failed,
+          dropped_total: this.stats.dropped,
+          sent_total: this.stats.sent,
+        },
+        ...(failed > 0 && { err: this.lastError }),
+      },
+      'audit sink dropped entries: the audit table remains the record',
+    );
   }
 }

@@ -18,7 +18,10 @@ export const cefHeader = (v: string): string => v.replace(/[\\|]/g, (c) => `\\${
 
 /** An extension value: '\' and '=' escaped, line breaks written \n and \r ('|' needs no escape). */
 export const cefValue = (v: string): string =>
-  v.replace(/[\\=]/g, (c) => `\\${c}`).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+  v
+    .replace(/[\\=]/g, (c) => `\\${c}`)
+    .replace(/\r/g, '\\r')
+    .replace(/\n/g, '\\n');
 
 export function cefLine(e: CefEvent): string {
   if (!Number.isInteger(e.severity) || e.severity < 0 || e.severity > 10) throw new Error('CEF severity is 0..10');

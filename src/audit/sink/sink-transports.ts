@@ -40,7 +40,9 @@ function fileTransport(file: string): SinkTransport {
         throw e;
       }
     },
-    close: async () => { await (await handle?.catch(() => undefined))?.close(); },
+    close: async () => {
+      await (await handle?.catch(() => undefined))?.close();
+    },
   };
 }
 
@@ -67,22 +69,36 @@ function tcpTransport(host: string, port: number): SinkTransport {
       s.setNoDelay(true);
       s.unref();
       const timer = setTimeout(() => s.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
-      s.once('connect', () => { clearTimeout(timer); socket = s; resolve(s); });
-      s.once('error', (e) => { clearTimeout(timer); failedAt = Date.now(); reject(e); });
+      s.once('connect', () => {
+        clearTimeout(timer);
+        socket = s;
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        failedAt = Date.now();
+        reject(e);
+      });
       s.on('error', () => {});
-      s.once('close', () => { if (socket === s) socket = undefined; });
-    }).finally(() => { connecting = undefined; }));
+      s.once('close', () => {
+        if (socket === s) socket = undefined;
+      });
+    }).finally(() => {
+      connecting = undefined;
+    }));
   };
   return {
     datagrams: false,
     write: async (data) => {
       const s = await connect();
-      await new Promise<void>((resolve, reject) => s.write(data, (e) => {
-        if (!e) return resolve();
-        failedAt = Date.now();
-        s.destroy();
-        reject(e);
-      }));
+      await new Promise<void>((resolve, reject) =>
+        s.write(data, (e) => {
+          if (!e) return resolve();
+          failedAt = Date.now();
+          s.destroy();
+          reject(e);
+        }),
+      );
     },
     close: async () => {
       const s = socket;
@@ -94,9 +110,13 @@ function tcpTransport(host: string, port: number): SinkTransport {
 
 export function openTransport(target: AuditSinkConfig['target']): SinkTransport {
   switch (target.kind) {
-    case 'stdout': return stdoutTransport();
-    case 'file': return fileTransport(target.path);
-    case 'udp': return udpTransport(target.host, target.port);
-    case 'tcp': return tcpTransport(target.host, target.port);
+    case 'stdout':
+      return stdoutTransport();
+    case 'file':
+      return fileTransport(target.path);
+    case 'udp':
+      return udpTransport(target.host, target.port);
+    case 'tcp':
+      return tcpTransport(target.host, target.port);
   }
 }

@@ -60,7 +60,10 @@ export function syslogMessage(f: SyslogFields): string {
   const header = [
     `<${f.facility * 8 + f.severity}>1`,
     f.timestamp === null ? '-' : new Date(f.timestamp).toISOString(),
-    headerField(f.hostname, 255), headerField(f.appName, 48), headerField(f.procId, 128), headerField(f.msgId, 32),
+    headerField(f.hostname, 255),
+    headerField(f.appName, 48),
+    headerField(f.procId, 128),
+    headerField(f.msgId, 32),
     structuredData(f.sd),
   ].join(' ');
   if (f.msg === undefined) return header;

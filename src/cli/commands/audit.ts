@@ -21,7 +21,9 @@ export function checkpointsOf(text: string): unknown[] {
     try {
       const o = JSON.parse(line) as { audit_checkpoint?: unknown };
       if (o.audit_checkpoint !== undefined) out.push(o.audit_checkpoint);
-    } catch { /* not a JSON line */ }
+    } catch {
+      /* not a JSON line */
+    }
   }
   return out;
 }
@@ -59,7 +61,10 @@ export function registerAudit(program: Command): void {
       }
       const v = await withAuditLog((log) => log.verify(checkpoints));
       if (opts.json) process.stdout.write(JSON.stringify(v) + '\n');
-      else if (v.ok) process.stdout.write(`audit chain ok: ${v.entries} entries, head seq ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}${v.checkpoints ? `, ${v.checkpoints.checked} checkpoints agree` : ''}${v.reanchored_at ? `, re-anchored at seq ${v.reanchored_at.join(', ')}` : ''}\n`);
+      else if (v.ok)
+        process.stdout.write(
+          `audit chain ok: ${v.entries} entries, head seq ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}${v.checkpoints ? `, ${v.checkpoints.checked} checkpoints agree` : ''}${v.reanchored_at ? `, re-anchored at seq ${v.reanchored_at.join(', ')}` : ''}\n`,
+        );
       else process.stdout.write(`audit chain BROKEN at seq ${v.first_invalid_seq} (${v.reason}); ${v.entries} entries read\n`);
       if (!v.ok) process.exitCode = 1;
     });

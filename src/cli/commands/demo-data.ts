@@ -55,11 +55,12 @@ export function registerDemoData(program: Command): void {
       }
 
       const started = process.hrtime.bigint();
-      const progress = process.stderr.isTTY && count >= 200_000
-        ? ({ customers, total }: { customers: number; total: number }) => {
-          process.stderr.write(`\rdemo-data: ${fmt(customers)} / ${fmt(total)} customers`);
-        }
-        : undefined;
+      const progress =
+        process.stderr.isTTY && count >= 200_000
+          ? ({ customers, total }: { customers: number; total: number }) => {
+              process.stderr.write(`\rdemo-data: ${fmt(customers)} / ${fmt(total)} customers`);
+            }
+          : undefined;
       let result;
       try {
         result = await writeDemoData(opts.out, options, progress);

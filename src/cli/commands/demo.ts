@@ -30,7 +30,9 @@ export function registerDemo(program: Command): void {
       say(`\nVeilgate demo running at ${gw.url} (data dir ${config.dataDir}, policy ${gw.policies.version.slice(0, 19)}...)\n`);
       if (opts.data) {
         const scope = new PartnerScope(resolveKeyMaterial(config).pseudonym);
-        await runDemoScenario(gw.url, tokens, { customers: Number(opts.customers) || 3000, seed: Number(opts.seed) || 42 }, (p) => scope.toPartner(p, DEV_ISSUER_ID));
+        await runDemoScenario(gw.url, tokens, { customers: Number(opts.customers) || 3000, seed: Number(opts.seed) || 42 }, (p) =>
+          scope.toPartner(p, DEV_ISSUER_ID),
+        );
       }
       say(`\nTokens (development issuer, valid ${(ttlSeconds / 3600).toFixed(1)} h):`);
       for (const [role, token] of Object.entries(tokens)) say(`  ${role.padEnd(13)} ${token}`);

@@ -11,7 +11,14 @@ import { formatOfFile, streamRecords } from '../../ingest/stream-records.ts';
 import { isAppError } from '../../errors/app-error.ts';
 import { CliError } from '../run-cli.ts';
 
-interface Opts { source: string; type: string; format?: string; batchSize: string; errors?: string; progress: boolean }
+interface Opts {
+  source: string;
+  type: string;
+  format?: string;
+  batchSize: string;
+  errors?: string;
+  progress: boolean;
+}
 
 export function registerIngest(program: Command): void {
   program
@@ -40,9 +47,13 @@ export function registerIngest(program: Command): void {
       const { ingest, audit, auditSink } = await buildServices(config, policies, storage, Date.now);
       const errorsOut = opts.errors ? fs.createWriteStream(opts.errors) : undefined;
       const size = fs.statSync(file).size;
-      const bar = opts.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar =
+        opts.progress && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              { format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta}s', stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
       bar?.start(size, 0, { rows: 0, rate: 0 });
       const started = performance.now();
       const totals = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, batches: 0, byCode: {} as Record<string, number> };
@@ -51,7 +62,10 @@ export function registerIngest(program: Command): void {
       const flush = async () => {
         if (chunk.length === 0) return;
         const { result } = await ingest.ingest({
-          source: opts.source, recordType: opts.type as 'customers' | 'transactions', rows: chunk, rowOffset: totals.rows,
+          source: opts.source,
+          recordType: opts.type as 'customers' | 'transactions',
+          rows: chunk,
+          rowOffset: totals.rows,
           requestHash: `cli:${file}:${totals.rows}`,
           auditActor: { issuer: 'cli', subject: os.userInfo().username, roles: ['operator'], requestId: null },
         });
@@ -71,7 +85,9 @@ export function registerIngest(program: Command): void {
         bar?.update(bytes, { rows: totals.rows, rate: Math.round(totals.rows / secs) });
       };
       try {
-        for await (const rec of streamRecords(file, format, (n) => { bytes += n; })) {
+        for await (const rec of streamRecords(file, format, (n) => {
+          bytes += n;
+        })) {
           chunk.push(rec);
           if (chunk.length >= batchSize) await flush();
         }

@@ -5,7 +5,13 @@ import { loadPolicies } from '../../policy/load-policies.ts';
 import { devIssuerExists, mintDevToken, parseTtl } from '../../auth/dev-issuer.ts';
 import { CliError } from '../run-cli.ts';
 
-const collect = (v: string, acc: string[]) => [...acc, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, acc: string[]) => [
+  ...acc,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function registerToken(program: Command): void {
   const token = program.command('token').description('Development tokens');

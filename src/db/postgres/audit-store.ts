@@ -11,7 +11,10 @@ const COLUMNS = `seq, at, actor_issuer AS "actorIssuer", actor_subject AS "actor
 
 function where(q: AuditFilter, params: unknown[]): string {
   const w: string[] = [];
-  const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
   if (q.from !== undefined) w.push(`at >= ${p(q.from)}`);
   if (q.to !== undefined) w.push(`at < ${p(q.to)}`);
   if (q.actor !== undefined) w.push(`(actor_issuer || ':' || actor_subject) = ${p(q.actor)}`);
@@ -37,11 +40,28 @@ export function pgAuditStore(db: Db): AuditStore {
     },
     last: () => db.one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
     hashAt: async (seq) => (await db.one<{ hash: string }>('SELECT hash FROM audit_log WHERE seq = $1', [seq]))?.hash,
-    insert: async (e) => void await db.run(
-      `INSERT INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification,
+    insert: async (e) =>
+      void (await db.run(
+        `INSERT INTO audit_log (seq, at, actor_issuer, actor_subject, roles, action, outcome, purpose, justification,
          subjects, policy_version, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-      [e.seq, e.at, e.actorIssuer, e.actorSubject, e.roles, e.action, e.outcome, e.purpose, e.justification, e.subjects, e.policyVersion,
-        e.requestId, e.detail, e.prevHash, e.hash]),
+        [
+          e.seq,
+          e.at,
+          e.actorIssuer,
+          e.actorSubject,
+          e.roles,
+          e.action,
+          e.outcome,
+          e.purpose,
+          e.justification,
+          e.subjects,
+          e.policyVersion,
+          e.requestId,
+          e.detail,
+          e.prevHash,
+          e.hash,
+        ],
+      )),
     iterate: (q = {}) => keysetEntries(query, q),
     pages: (q, size) => keysetPages(query, q, size),
     query,
@@ -54,11 +74,15 @@ export function pgAuditStore(db: Db): AuditStore {
     reidentifiedSince: async (iss, sub, since) => {
       const r = await db.one<{ n: number }>(
         `SELECT coalesce(sum(jsonb_array_length(subjects::jsonb)), 0)::int AS n FROM audit_log WHERE actor_issuer = $1 AND actor_subject = $2
-         AND at >= $3 AND action = 'reidentification.request' AND outcome IN ('granted', 'pending')`, [iss, sub, since]);
+         AND at >= $3 AND action = 'reidentification.request' AND outcome IN ('granted', 'pending')`,
+        [iss, sub, since],
+      );
       return r?.n ?? 0;
     },
-    aboutSubject: (pseudonym, actions) => db.rows<AuditEntry>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE subjects::jsonb ? $1 ${actions.length ? 'AND action = ANY($2::text[])' : ''} ORDER BY seq`,
-      actions.length ? [pseudonym, actions] : [pseudonym]),
+    aboutSubject: (pseudonym, actions) =>
+      db.rows<AuditEntry>(
+        `SELECT ${COLUMNS} FROM audit_log WHERE subjects::jsonb ? $1 ${actions.length ? 'AND action = ANY($2::text[])' : ''} ORDER BY seq`,
+        actions.length ? [pseudonym, actions] : [pseudonym],
+      ),
   };
 }

@@ -29,7 +29,9 @@ export function dbOver(pool: pg.Pool, als: AsyncLocalStorage<pg.PoolClient>): Db
     rows: async <T>(text: string, params?: readonly unknown[]) => (await q(text, params)).rows as T[],
     one: async <T>(text: string, params?: readonly unknown[]) => (await q(text, params)).rows[0] as T | undefined,
     run: async (text, params) => (await q(text, params)).rowCount ?? 0,
-    get inside() { return als.getStore() !== undefined; },
+    get inside() {
+      return als.getStore() !== undefined;
+    },
     client: () => als.getStore(),
   };
 }

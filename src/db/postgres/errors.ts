@@ -6,7 +6,9 @@ const UNAVAILABLE_CODES = new Set([
   '57014', // statement timeout / canceled
   '55P03', // lock_not_available (lock_timeout)
   '53300', // too_many_connections
-  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '57P01',
+  '57P02',
+  '57P03', // admin shutdown, crash shutdown, cannot connect now
 ]);
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
@@ -26,7 +28,8 @@ export function isUnavailable(e: unknown): boolean {
 
 export const unavailable = (cause: unknown) =>
   new AppError('server.unavailable', 'The database is busy or unreachable; nothing was changed and nothing was returned. Retry shortly.', {
-    headers: { 'Retry-After': '1' }, cause,
+    headers: { 'Retry-After': '1' },
+    cause,
   });
 
 /** The error to throw for a driver failure: unavailability as a 503, anything else as it is. */

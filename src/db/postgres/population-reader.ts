@@ -15,7 +15,12 @@ import { mapped } from './errors.ts';
 
 /** SQL for each feature as of `today` (epoch day); time-relative ones are derived here. */
 const FEATURE_SQL: Record<FeatureName, string> = {
-  age: 'f.age', age_band: 'f.age_band', area: 'f.area', gender: 'f.gender', csp: 'f.csp', income: 'f.income',
+  age: 'f.age',
+  age_band: 'f.age_band',
+  area: 'f.area',
+  gender: 'f.gender',
+  csp: 'f.csp',
+  income: 'f.income',
   channel_preference: 'f.channel_preference',
   tenure_days: ':today - f.tenure_since',
   recency_days: ':today - f.last_purchase_day',
@@ -88,7 +93,11 @@ class Columns {
         else {
           const s = unescape(raw);
           let code = cc.index.get(s);
-          if (code === undefined) { code = cc.levels.length; cc.levels.push(s); cc.index.set(s, code); }
+          if (code === undefined) {
+            code = cc.levels.length;
+            cc.levels.push(s);
+            cc.index.set(s, code);
+          }
           cc.codes[this.n] = code;
         }
       }
@@ -100,9 +109,17 @@ class Columns {
     this.cap *= 2;
     for (let j = 0; j < this.nums.length; j++) {
       const a = this.nums[j];
-      if (a) { const b = new Float64Array(this.cap); b.set(a); this.nums[j] = b; }
+      if (a) {
+        const b = new Float64Array(this.cap);
+        b.set(a);
+        this.nums[j] = b;
+      }
       const cc = this.cats[j];
-      if (cc) { const b = new Int32Array(this.cap); b.set(cc.codes); cc.codes = b; }
+      if (cc) {
+        const b = new Int32Array(this.cap);
+        b.set(cc.codes);
+        cc.codes = b;
+      }
     }
   }
 
@@ -112,7 +129,10 @@ class Columns {
     this.q.features.forEach((f, j) => {
       const a = this.nums[j];
       if (a) numeric.set(f.name, a.subarray(0, this.n));
-      else { const cc = this.cats[j]!; categorical.set(f.name, { codes: cc.codes.subarray(0, this.n), levels: cc.levels }); }
+      else {
+        const cc = this.cats[j]!;
+        categorical.set(f.name, { codes: cc.codes.subarray(0, this.n), levels: cc.levels });
+      }
     });
     return { n: this.n, pseudonyms: this.pseudonyms, numeric, categorical };
   }
@@ -121,7 +141,9 @@ class Columns {
 export function pgPopulationReader(pool: pg.Pool): PopulationReader {
   return {
     count: async (purpose, now) => {
-      const client = await pool.connect().catch((e: unknown) => { throw mapped(e); });
+      const client = await pool.connect().catch((e: unknown) => {
+        throw mapped(e);
+      });
       try {
         const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM subjects f WHERE ${coverageSqlPg(client, purpose, now)}`);
         return r.rows[0]!.n;
@@ -132,7 +154,9 @@ export function pgPopulationReader(pool: pg.Pool): PopulationReader {
       }
     },
     read: async (q) => {
-      const client = await pool.connect().catch((e: unknown) => { throw mapped(e); });
+      const client = await pool.connect().catch((e: unknown) => {
+        throw mapped(e);
+      });
       try {
         // the read of a large population may outlast the per-statement timeout of the API's queries
         await client.query('SET statement_timeout = 0');

@@ -3,24 +3,69 @@
 import type { ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
 import type { Db } from './db.ts';
 
-interface Raw { id: string; requester: string; issuer_id: string; roles: string; purpose: string; justification: string; pseudonyms: string; fields: string; status: RequestStatus; decided_by: string | null; decided_at: number | null; delivered_at: number | null; created_at: number }
+interface Raw {
+  id: string;
+  requester: string;
+  issuer_id: string;
+  roles: string;
+  purpose: string;
+  justification: string;
+  pseudonyms: string;
+  fields: string;
+  status: RequestStatus;
+  decided_by: string | null;
+  decided_at: number | null;
+  delivered_at: number | null;
+  created_at: number;
+}
 
 export function pgReidStore(db: Db): ReidStore {
   return {
-    insert: async (r) => void await db.run(
-      `INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
+    insert: async (r) =>
+      void (await db.run(
+        `INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [r.id, r.requester, r.issuerId, JSON.stringify(r.roles), r.purpose, r.justification, JSON.stringify(r.pseudonyms), JSON.stringify(r.fields), r.status, r.createdAt]),
+        [
+          r.id,
+          r.requester,
+          r.issuerId,
+          JSON.stringify(r.roles),
+          r.purpose,
+          r.justification,
+          JSON.stringify(r.pseudonyms),
+          JSON.stringify(r.fields),
+          r.status,
+          r.createdAt,
+        ],
+      )),
     get: async (id) => {
       const r = await db.one<Raw>('SELECT * FROM reidentification_requests WHERE id = $1', [id]);
-      return r && {
-        id: r.id, requester: r.requester, issuerId: r.issuer_id, roles: JSON.parse(r.roles) as string[], purpose: r.purpose,
-        justification: r.justification, pseudonyms: JSON.parse(r.pseudonyms) as string[], fields: JSON.parse(r.fields) as string[],
-        status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at, createdAt: r.created_at,
-      };
+      return (
+        r && {
+          id: r.id,
+          requester: r.requester,
+          issuerId: r.issuer_id,
+          roles: JSON.parse(r.roles) as string[],
+          purpose: r.purpose,
+          justification: r.justification,
+          pseudonyms: JSON.parse(r.pseudonyms) as string[],
+          fields: JSON.parse(r.fields) as string[],
+          status: r.status,
+          decidedBy: r.decided_by,
+          decidedAt: r.decided_at,
+          deliveredAt: r.delivered_at,
+          createdAt: r.created_at,
+        }
+      );
     },
-    setStatus: async (id, status, by, at) => (status === 'delivered'
-      ? await db.run(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = $1 WHERE id = $2 AND status = 'approved'`, [at, id])
-      : await db.run(`UPDATE reidentification_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending_approval'`, [status, by, at, id])) === 1,
+    setStatus: async (id, status, by, at) =>
+      (status === 'delivered'
+        ? await db.run(`UPDATE reidentification_requests SET status = 'delivered', delivered_at = $1 WHERE id = $2 AND status = 'approved'`, [at, id])
+        : await db.run(`UPDATE reidentification_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending_approval'`, [
+            status,
+            by,
+            at,
+            id,
+          ])) === 1,
   };
 }

@@ -3,7 +3,11 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 
-export interface ScratchDatabase { name: string; url: string; drop(): Promise<void> }
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
 
 async function admin(serverUrl: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: serverUrl });

@@ -36,7 +36,6 @@ export interface PostgresStorage extends Storage {
   readonly pool: pg.Pool;
 }
 
-
 function asUnits(ports: Ports, uow: PgUnitOfWork): Ports {
   const out = {} as Record<string, Record<string, unknown>>;
   for (const port of Object.keys(ports) as (keyof Ports)[]) {
@@ -60,8 +59,15 @@ export async function openPostgresStorage(o: PostgresStorageOptions): Promise<Po
   const db = dbOver(pool, uow.als);
   const vacuum = new ErasureVacuum(pool);
   const ports: Ports = {
-    ingest: pgIngestStore(db), consents: pgConsentStore(db), vault: pgVaultStore(db), subjects: pgSubjectStore(db),
-    runs: pgRunStore(db, uow), audit: pgAuditStore(db), reid: pgReidStore(db), dsr: pgDsrStore(db, (partition) => vacuum.note(partition)), quality: pgQualityReader(db),
+    ingest: pgIngestStore(db),
+    consents: pgConsentStore(db),
+    vault: pgVaultStore(db),
+    subjects: pgSubjectStore(db),
+    runs: pgRunStore(db, uow),
+    audit: pgAuditStore(db),
+    reid: pgReidStore(db),
+    dsr: pgDsrStore(db, (partition) => vacuum.note(partition)),
+    quality: pgQualityReader(db),
   };
   return {
     dialect: 'postgres',
@@ -73,10 +79,16 @@ export async function openPostgresStorage(o: PostgresStorageOptions): Promise<Po
     afterCommit: (fn) => uow.afterCommit(fn),
     population: pgPopulationReader(pool),
     readiness: {
-      probeWritable: async (now) => void await db.run(
-        `INSERT INTO service_state (key, value, updated_at) VALUES ('ready_probe', $1, $2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, [String(now), now]),
-      migrations: () => pgMigrationStatus(pool).catch((e: unknown) => { throw mapped(e); }),
+      probeWritable: async (now) =>
+        void (await db.run(
+          `INSERT INTO service_state (key, value, updated_at) VALUES ('ready_probe', $1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+          [String(now), now],
+        )),
+      migrations: () =>
+        pgMigrationStatus(pool).catch((e: unknown) => {
+          throw mapped(e);
+        }),
     },
     maintenance: {
       erasureStep: 'vacuum',
@@ -85,7 +97,9 @@ export async function openPostgresStorage(o: PostgresStorageOptions): Promise<Po
       startBackground: () => ({ stop: async () => {} }),
     },
     connections: () => ({ open: pool.totalCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
-    observeUnits: (observer) => { uow.observer = observer; },
+    observeUnits: (observer) => {
+      uow.observer = observer;
+    },
     close: () => pool.end(),
   };
 }

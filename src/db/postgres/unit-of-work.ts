@@ -34,7 +34,9 @@ export class PgUnitOfWork {
     const started = performance.now();
     let outcome: 'commit' | 'rollback' = 'rollback';
     try {
-      return await this.attempts(fn, () => { outcome = 'commit'; });
+      return await this.attempts(fn, () => {
+        outcome = 'commit';
+      });
     } finally {
       this.observer?.((performance.now() - started) / 1000, outcome);
     }

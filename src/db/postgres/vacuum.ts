@@ -12,7 +12,10 @@ const PARTITION = /^vault_p\d+$/;
 export class ErasureVacuum {
   private readonly pending = new Set<string>();
 
-  constructor(private readonly pool: pg.Pool, private readonly budgetMs = 10_000) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly budgetMs = 10_000,
+  ) {}
 
   /** The vault partition (a table name read from the database) holding a shredded row. */
   note(partition: string): void {
@@ -38,7 +41,11 @@ export class ErasureVacuum {
           await client.query(`VACUUM (FULL, VERBOSE) ${p}`);
           const kept = notices.map((t) => /(\d+) dead row versions cannot be removed yet/.exec(t)?.[1]).find((x) => x !== undefined);
           if (kept === undefined || kept === '0') break;
-          if (Date.now() >= deadline) { clean = false; this.pending.add(p); break; }
+          if (Date.now() >= deadline) {
+            clean = false;
+            this.pending.add(p);
+            break;
+          }
           await new Promise((r) => setTimeout(r, 500));
         }
       }

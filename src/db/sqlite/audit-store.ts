@@ -11,14 +11,38 @@ const COLUMNS = `seq, at, actor_issuer AS actorIssuer, actor_subject AS actorSub
 function where(q: AuditFilter): { sql: string; params: Record<string, unknown> } {
   const w: string[] = [];
   const p: Record<string, unknown> = {};
-  if (q.from !== undefined) { w.push('at >= @from'); p['from'] = q.from; }
-  if (q.to !== undefined) { w.push('at < @to'); p['to'] = q.to; }
-  if (q.actor !== undefined) { w.push("(actor_issuer || ':' || actor_subject) = @actor"); p['actor'] = q.actor; }
-  if (q.action !== undefined) { w.push('action = @action'); p['action'] = q.action; }
-  if (q.outcome !== undefined) { w.push('outcome = @outcome'); p['outcome'] = q.outcome; }
-  if (q.subject !== undefined) { w.push('EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = @subject)'); p['subject'] = q.subject; }
-  if (q.afterSeq !== undefined) { w.push('seq > @afterSeq'); p['afterSeq'] = q.afterSeq; }
-  if (q.throughSeq !== undefined) { w.push('seq <= @throughSeq'); p['throughSeq'] = q.throughSeq; }
+  if (q.from !== undefined) {
+    w.push('at >= @from');
+    p['from'] = q.from;
+  }
+  if (q.to !== undefined) {
+    w.push('at < @to');
+    p['to'] = q.to;
+  }
+  if (q.actor !== undefined) {
+    w.push("(actor_issuer || ':' || actor_subject) = @actor");
+    p['actor'] = q.actor;
+  }
+  if (q.action !== undefined) {
+    w.push('action = @action');
+    p['action'] = q.action;
+  }
+  if (q.outcome !== undefined) {
+    w.push('outcome = @outcome');
+    p['outcome'] = q.outcome;
+  }
+  if (q.subject !== undefined) {
+    w.push('EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = @subject)');
+    p['subject'] = q.subject;
+  }
+  if (q.afterSeq !== undefined) {
+    w.push('seq > @afterSeq');
+    p['afterSeq'] = q.afterSeq;
+  }
+  if (q.throughSeq !== undefined) {
+    w.push('seq <= @throughSeq');
+    p['throughSeq'] = q.throughSeq;
+  }
   return { sql: w.length ? 'WHERE ' + w.join(' AND ') : '', params: p };
 }
 
@@ -31,7 +55,8 @@ export function sqliteAuditStore(sqlite: Database.Database): AuditStore {
       @outcome, @purpose, @justification, @subjects, @policyVersion, @requestId, @detail, @prevHash, @hash)`),
     reid: sqlite.prepare<[string, string, number], { subjects: string }>(
       `SELECT subjects FROM audit_log WHERE actor_issuer = ? AND actor_subject = ? AND at >= ?
-       AND action = 'reidentification.request' AND outcome IN ('granted', 'pending')`),
+       AND action = 'reidentification.request' AND outcome IN ('granted', 'pending')`,
+    ),
   };
   const query = async (q: AuditQuery): Promise<AuditEntry[]> => {
     const w = where(q);
@@ -48,11 +73,16 @@ export function sqliteAuditStore(sqlite: Database.Database): AuditStore {
     query,
     seqs: async (q) => {
       const w = where(q);
-      return (sqlite.prepare(`SELECT seq FROM audit_log ${w.sql} ORDER BY seq LIMIT @limit`).all({ ...w.params, limit: q.limit }) as { seq: number }[]).map((r) => r.seq);
+      return (sqlite.prepare(`SELECT seq FROM audit_log ${w.sql} ORDER BY seq LIMIT @limit`).all({ ...w.params, limit: q.limit }) as { seq: number }[]).map(
+        (r) => r.seq,
+      );
     },
     reidentifiedSince: async (iss, sub, since) => st.reid.all(iss, sub, since).reduce((n, r) => n + (JSON.parse(r.subjects) as unknown[]).length, 0),
-    aboutSubject: async (pseudonym, actions) => sqlite.prepare(
-      `SELECT ${COLUMNS} FROM audit_log WHERE instr(subjects, @q) > 0 ${actions.length ? `AND action IN (${actions.map((_, i) => '@a' + i).join(', ')})` : ''} ORDER BY seq`,
-    ).all({ q: JSON.stringify(pseudonym), ...Object.fromEntries(actions.map((a, i) => ['a' + i, a])) }) as AuditEntry[],
+    aboutSubject: async (pseudonym, actions) =>
+      sqlite
+        .prepare(
+          `SELECT ${COLUMNS} FROM audit_log WHERE instr(subjects, @q) > 0 ${actions.length ? `AND action IN (${actions.map((_, i) => '@a' + i).join(', ')})` : ''} ORDER BY seq`,
+        )
+        .all({ q: JSON.stringify(pseudonym), ...Object.fromEntries(actions.map((a, i) => ['a' + i, a])) }) as AuditEntry[],
   };
 }

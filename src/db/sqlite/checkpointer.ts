@@ -11,18 +11,28 @@ const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
 export const SAFETY_NET_PAGES = 100_000;
 
 export class Checkpointer {
-  private constructor(private readonly worker: Worker, private readonly stopFlag: Int32Array, private readonly exited: Promise<void>) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly stopFlag: Int32Array,
+    private readonly exited: Promise<void>,
+  ) {}
 
   /** `sqlite`: the writer's connection, whose own checkpoint threshold becomes a safety net. */
   static start(sqlite: Database.Database, opts: { intervalMs?: number; onError?: (e: Error) => void } = {}): Checkpointer {
     const stopFlag = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(WORKER, { workerData: { file: sqlite.name, intervalMs: opts.intervalMs ?? 250, stop: stopFlag.buffer } });
     worker.unref();
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => {
-      // without the thread the writer checkpoints again at the usual threshold
-      try { if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`); } catch { /* closed meanwhile */ }
-      resolve();
-    }));
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        // without the thread the writer checkpoints again at the usual threshold
+        try {
+          if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        } catch {
+          /* closed meanwhile */
+        }
+        resolve();
+      }),
+    );
     worker.on('error', (e) => opts.onError?.(e));
     sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     return new Checkpointer(worker, stopFlag, exited);

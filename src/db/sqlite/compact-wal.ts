@@ -9,8 +9,12 @@ export function compactWal(file: string, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const worker = new Worker(WORKER, { workerData: { file, waitMs } });
     let result = false;
-    worker.once('message', (ok: boolean) => { result = ok; });
-    worker.once('error', () => { result = false; });
+    worker.once('message', (ok: boolean) => {
+      result = ok;
+    });
+    worker.once('error', () => {
+      result = false;
+    });
     worker.once('exit', () => resolve(result));
   });
 }

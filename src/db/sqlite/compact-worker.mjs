@@ -16,7 +16,10 @@ try {
   for (;;) {
     try {
       const [r] = db.pragma('wal_checkpoint(TRUNCATE)');
-      if (!r || r.busy === 0) { done = true; break; }
+      if (!r || r.busy === 0) {
+        done = true;
+        break;
+      }
     } catch {
       // SQLITE_BUSY: the background checkpointer holds the checkpoint lock this instant
     }

@@ -12,7 +12,8 @@ export function sqliteConsentStore(sqlite: Database.Database, unitIds?: UnitSubj
   // id null: the next one (AUTOINCREMENT); an id reserved by reserveIds is used as given
   const insert = sqlite.prepare(
     `INSERT INTO consent_records (id, subject_id, purpose, status, legal_basis, source, collected_at, expires_at, notice_version, recorded_at, recorded_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   // AUTOINCREMENT keeps the last id handed out in sqlite_sequence: moving it reserves ids (units of work take turns)
   const reserve = sqlite.prepare<[number], { seq: number }>(`UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'consent_records' RETURNING seq`);
   const firstSequence = sqlite.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'consent_records', coalesce(max(id), 0) FROM consent_records`);
@@ -22,9 +23,11 @@ export function sqliteConsentStore(sqlite: Database.Database, unitIds?: UnitSubj
   const history = sqlite.prepare<[string], ConsentRecord>(
     `SELECT c.id, s.pseudonym, c.purpose, c.status, c.legal_basis AS legalBasis, c.source, c.collected_at AS collectedAt, c.expires_at AS expiresAt,
             c.notice_version AS noticeVersion, c.recorded_at AS recordedAt, c.recorded_by AS recordedBy
-     FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? ORDER BY c.collected_at, c.id`);
+     FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE s.pseudonym = ? ORDER BY c.collected_at, c.id`,
+  );
   const has = sqlite.prepare<[number, string, string, string, number], { n: number }>(
-    'SELECT 1 AS n FROM consent_records WHERE subject_id = ? AND purpose = ? AND status = ? AND source = ? AND collected_at = ? LIMIT 1');
+    'SELECT 1 AS n FROM consent_records WHERE subject_id = ? AND purpose = ? AND status = ? AND source = ? AND collected_at = ? LIMIT 1',
+  );
   const idOf = (cache: Map<string, number>, p: string): number | undefined => {
     let id = cache.get(p) ?? unitIds?.get(p);
     if (id === undefined) {
@@ -41,7 +44,21 @@ export function sqliteConsentStore(sqlite: Database.Database, unitIds?: UnitSubj
       const out = records.map(({ record: r, current, id: reserved }) => {
         const sid = idOf(ids, r.pseudonym);
         if (sid === undefined) throw new Error('consent recorded for a subject that is not stored');
-        const id = Number(insert.run(reserved ?? null, sid, r.purpose, r.status, r.legalBasis, r.source, r.collectedAt, r.expiresAt, r.noticeVersion, r.recordedAt, r.recordedBy).lastInsertRowid);
+        const id = Number(
+          insert.run(
+            reserved ?? null,
+            sid,
+            r.purpose,
+            r.status,
+            r.legalBasis,
+            r.source,
+            r.collectedAt,
+            r.expiresAt,
+            r.noticeVersion,
+            r.recordedAt,
+            r.recordedBy,
+          ).lastInsertRowid,
+        );
         if (current && !options?.statesWritten) {
           const patch = patches.get(sid) ?? {};
           patch[r.purpose] = encodeConsentEntry(r, id);

@@ -8,15 +8,20 @@ import { SHARED_SUBJECT } from './ingest-store.ts';
 export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
   const st = {
     link: sqlite.prepare<[string], { id: number; pseudonym: string | null }>(
-      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?'),
+      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?',
+    ),
     subjectId: sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?'),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
     // A slot is a whole line of a chunk: delimiters on both sides, so no partial match.
-    memberships: sqlite.prepare<[string], Membership>(`SELECT DISTINCT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
+    memberships: sqlite.prepare<
+      [string],
+      Membership
+    >(`SELECT DISTINCT m.run_id AS runId, m.segment_id AS segmentId, r.purpose, r.method, r.created_at AS createdAt
       FROM segment_member_chunks m JOIN segmentation_runs r ON r.id = m.run_id
       WHERE instr(char(10) || m.members || char(10), char(10) || ? || char(10)) > 0 ORDER BY r.created_at, m.segment_id`),
     chunksOf: sqlite.prepare<[string], { run_id: string; segment_id: string; chunk: number; members: string }>(
-      `SELECT run_id, segment_id, chunk, members FROM segment_member_chunks WHERE instr(char(10) || members || char(10), char(10) || ? || char(10)) > 0`),
+      `SELECT run_id, segment_id, chunk, members FROM segment_member_chunks WHERE instr(char(10) || members || char(10), char(10) || ? || char(10)) > 0`,
+    ),
     putChunk: sqlite.prepare('UPDATE segment_member_chunks SET members = ? WHERE run_id = ? AND segment_id = ? AND chunk = ?'),
     transactions: sqlite.prepare(`SELECT t.day, t.amount, t.currency, t.channel, t.category, t.source FROM transactions t
       JOIN subjects s ON s.id = t.subject_id WHERE s.pseudonym = ? ORDER BY t.day`),
@@ -30,7 +35,8 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     delSubject: sqlite.prepare('DELETE FROM subjects WHERE id = ?'),
     shred: sqlite.prepare(`UPDATE vault SET wrapped_key = NULL, ciphertext = NULL, fields = '', field_meta = '{}', updated_at = ? WHERE subject_id = ?`),
     inFlight: sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM segmentation_runs WHERE status IN ('queued', 'running')`),
-    insertRequest: sqlite.prepare(`INSERT INTO dsr_requests (id, kind, requester, reference, identifier_type, pseudonym, status, withheld, receipt, maintenance, created_at)
+    insertRequest:
+      sqlite.prepare(`INSERT INTO dsr_requests (id, kind, requester, reference, identifier_type, pseudonym, status, withheld, receipt, maintenance, created_at)
       VALUES (@id, @kind, @requester, @reference, @identifierType, @pseudonym, @status, @withheld, @receipt, @maintenance, @createdAt)`),
     getRequest: sqlite.prepare<[string], RawRequest>('SELECT * FROM dsr_requests WHERE id = ?'),
     since: sqlite.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM dsr_requests WHERE requester = ? AND created_at >= ?'),
@@ -45,7 +51,11 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
     let n = 0;
     for (const c of st.chunksOf.all(p)) {
       const slots = c.members.split('\n');
-      for (let i = 0; i < slots.length; i++) if (slots[i] === p) { slots[i] = ''; n++; }
+      for (let i = 0; i < slots.length; i++)
+        if (slots[i] === p) {
+          slots[i] = '';
+          n++;
+        }
       st.putChunk.run(slots.join('\n'), c.run_id, c.segment_id, c.chunk);
     }
     return n;
@@ -85,15 +95,26 @@ export function sqliteDsrStore(sqlite: Database.Database): DsrStore {
         sqlite.pragma('secure_delete = FAST');
       }
     },
-    insertRequest: async (r) => void st.insertRequest.run({
-      id: r.id, kind: r.kind, requester: r.requester, reference: r.reference, identifierType: r.identifierType, pseudonym: r.pseudonym,
-      status: r.status, withheld: JSON.stringify(r.withheld), receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
-      maintenance: r.maintenance === null ? null : JSON.stringify(r.maintenance), createdAt: r.createdAt,
-    }),
-    getRequest: async (id) => { const r = st.getRequest.get(id); return r && toRequest(r); },
+    insertRequest: async (r) =>
+      void st.insertRequest.run({
+        id: r.id,
+        kind: r.kind,
+        requester: r.requester,
+        reference: r.reference,
+        identifierType: r.identifierType,
+        pseudonym: r.pseudonym,
+        status: r.status,
+        withheld: JSON.stringify(r.withheld),
+        receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
+        maintenance: r.maintenance === null ? null : JSON.stringify(r.maintenance),
+        createdAt: r.createdAt,
+      }),
+    getRequest: async (id) => {
+      const r = st.getRequest.get(id);
+      return r && toRequest(r);
+    },
     requestsSince: async (requester, since) => st.since.get(requester, since)!.n,
-    moveRequest: async (id, from, to, by, at) =>
-      (to === 'delivered' ? st.deliver.run(to, at, id, from) : st.decide.run(to, by, at, id, from)).changes === 1,
+    moveRequest: async (id, from, to, by, at) => (to === 'delivered' ? st.deliver.run(to, at, id, from) : st.decide.run(to, by, at, id, from)).changes === 1,
     setMaintenance: async (id, m) => void st.maintenance.run(JSON.stringify(m), id),
     rekeySuppressions: async (isCurrent, rekey) => {
       let n = 0;

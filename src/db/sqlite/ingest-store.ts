@@ -16,9 +16,11 @@ const FEATURE_COLUMNS = ['age', 'age_band', 'area', 'gender', 'csp', 'income', '
 export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubjectIds): IngestStore {
   const st = {
     findBatch: sqlite.prepare<[string, string, string], { requestHash: string; response: string }>(
-      'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?'),
+      'SELECT request_hash AS requestHash, response FROM ingest_batches WHERE source = ? AND record_type = ? AND idempotency_key = ?',
+    ),
     findLink: sqlite.prepare<[string], { id: number; pseudonym: string | null }>(
-      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?'),
+      'SELECT l.subject_id AS id, s.pseudonym FROM subject_links l LEFT JOIN subjects s ON s.id = l.subject_id WHERE l.key_hash = ?',
+    ),
     suppressed: sqlite.prepare<[string], { n: number }>('SELECT 1 AS n FROM suppressions WHERE key_hash = ?'),
     anySuppressed: sqlite.prepare<[], { n: number }>('SELECT 1 AS n FROM suppressions LIMIT 1'),
     // A phone number sent for a second subject (a shared landline) leads to no one any more:
@@ -26,15 +28,18 @@ export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubje
     putLink: sqlite.prepare(
       `INSERT INTO subject_links (key_hash, kind, subject_id, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(key_hash) DO UPDATE SET subject_id = CASE WHEN kind = 'phone' THEN ${SHARED_SUBJECT} ELSE excluded.subject_id END
-       WHERE subject_id <> excluded.subject_id`),
+       WHERE subject_id <> excluded.subject_id`,
+    ),
     // an erased subject's shredded row is found through its erasure record
     getVault: sqlite.prepare<[string, string], VaultRow>(
       `SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault
-       WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`),
+       WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`,
+    ),
     putVault: sqlite.prepare(
       `INSERT INTO vault (subject_id, key_id, wrapped_key, ciphertext, fields, field_meta, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(subject_id) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
-         ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`),
+         ciphertext = excluded.ciphertext, fields = excluded.fields, field_meta = excluded.field_meta, updated_at = excluded.updated_at`,
+    ),
     upsertSubject: sqlite.prepare<unknown[], { id: number }>(
       `INSERT INTO subjects (pseudonym, key_version, ${FEATURE_COLUMNS.join(', ')}, provenance, consent, created_at, updated_at)
        VALUES (?, ?, ${FEATURE_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?)
@@ -43,12 +48,14 @@ export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubje
          provenance = json_patch(provenance, excluded.provenance),
          consent = CASE WHEN excluded.consent = '{}' THEN consent ELSE json_patch(consent, excluded.consent) END,
          updated_at = excluded.updated_at
-       RETURNING id`),
+       RETURNING id`,
+    ),
     subjectId: sqlite.prepare<[string], { id: number }>('SELECT id FROM subjects WHERE pseudonym = ?'),
     insertTransaction: sqlite.prepare(
       `INSERT INTO transactions (subject_id, source, source_txn_id, day, amount, currency, channel, category, batch_id)
        VALUES (@subjectId, @source, @sourceTxnId, @day, @amount, @currency, @channel, @category, @batchId)
-       ON CONFLICT(source, source_txn_id) DO NOTHING`),
+       ON CONFLICT(source, source_txn_id) DO NOTHING`,
+    ),
     addBehaviour: sqlite.prepare(
       `UPDATE subjects SET
          first_purchase_day = min(coalesce(first_purchase_day, @firstDay), @firstDay),
@@ -56,24 +63,30 @@ export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubje
          frequency = frequency + @count, monetary = monetary + @amount,
          n_web = n_web + @web, n_store = n_store + @store, n_phone = n_phone + @phone, n_app = n_app + @app,
          provenance = json_patch(provenance, @provenance), updated_at = @now
-       WHERE pseudonym = @pseudonym`),
+       WHERE pseudonym = @pseudonym`,
+    ),
     insertBatch: sqlite.prepare(
       `INSERT INTO ingest_batches (batch_id, source, record_type, idempotency_key, request_hash, accepted, rejected, response, actor, created_at)
-       VALUES (@batchId, @source, @recordType, @idempotencyKey, @requestHash, @accepted, @rejected, @response, @actor, @createdAt)`),
+       VALUES (@batchId, @source, @recordType, @idempotencyKey, @requestHash, @accepted, @rejected, @response, @actor, @createdAt)`,
+    ),
     fieldStats: sqlite.prepare<[string, string, string], { invalid_by_rule: string }>(
-      'SELECT invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?'),
+      'SELECT invalid_by_rule FROM quality_field_stats WHERE source = ? AND record_type = ? AND field = ?',
+    ),
     putFieldStats: sqlite.prepare(
       `INSERT INTO quality_field_stats (source, record_type, field, seen, present, valid, invalid_by_rule) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(source, record_type, field) DO UPDATE SET seen = seen + excluded.seen, present = present + excluded.present,
-         valid = valid + excluded.valid, invalid_by_rule = excluded.invalid_by_rule`),
+         valid = valid + excluded.valid, invalid_by_rule = excluded.invalid_by_rule`,
+    ),
     sourceStats: sqlite.prepare<[string, string], { rejected_by_rule: string }>(
-      'SELECT rejected_by_rule FROM quality_source_stats WHERE source = ? AND record_type = ?'),
+      'SELECT rejected_by_rule FROM quality_source_stats WHERE source = ? AND record_type = ?',
+    ),
     putSourceStats: sqlite.prepare(
       `INSERT INTO quality_source_stats (source, record_type, batches, rows, accepted, rejected, duplicates, rejected_by_rule, first_batch_at, last_batch_at)
        VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(source, record_type) DO UPDATE SET batches = batches + 1, rows = rows + excluded.rows,
          accepted = accepted + excluded.accepted, rejected = rejected + excluded.rejected, duplicates = duplicates + excluded.duplicates,
-         rejected_by_rule = excluded.rejected_by_rule, last_batch_at = excluded.last_batch_at`),
+         rejected_by_rule = excluded.rejected_by_rule, last_batch_at = excluded.last_batch_at`,
+    ),
   };
 
   const mergeCounts = (stored: string | undefined, add: Record<string, number>): string => {
@@ -131,15 +144,21 @@ export function sqliteIngestStore(sqlite: Database.Database, unitIds?: UnitSubje
       const ids = new Map<string, number>();
       return rows.map(({ pseudonym, ...t }) => {
         let subjectId = ids.get(pseudonym);
-        if (subjectId === undefined) ids.set(pseudonym, subjectId = st.subjectId.get(pseudonym)!.id);
+        if (subjectId === undefined) ids.set(pseudonym, (subjectId = st.subjectId.get(pseudonym)!.id));
         return st.insertTransaction.run({ ...t, subjectId }).changes === 1;
       });
     },
     addBehaviour: async (deltas, now) => {
       for (const d of deltas) {
         st.addBehaviour.run({
-          pseudonym: d.pseudonym, firstDay: d.firstDay, lastDay: d.lastDay, count: d.count, amount: d.amount,
-          ...d.byChannel, now, provenance: JSON.stringify({ behaviour: [d.source, now] }),
+          pseudonym: d.pseudonym,
+          firstDay: d.firstDay,
+          lastDay: d.lastDay,
+          count: d.count,
+          amount: d.amount,
+          ...d.byChannel,
+          now,
+          provenance: JSON.stringify({ behaviour: [d.source, now] }),
         });
       }
     },

@@ -18,7 +18,11 @@ export const PARALLEL_READ_MIN = 200_000;
 
 /** A helper thread started ahead of the read (a warm job worker starts it while it waits). */
 export class ReadHelper {
-  private constructor(private readonly worker: Worker, readonly flag: Int32Array, readonly port: MessagePort) {}
+  private constructor(
+    private readonly worker: Worker,
+    readonly flag: Int32Array,
+    readonly port: MessagePort,
+  ) {}
 
   static start(dataDir: string): ReadHelper {
     const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -39,10 +43,18 @@ export class ReadHelper {
   }
 }
 
-export interface ReadOptions { threads: number; dataDir: string; parallelMin?: number; helper?: ReadHelper }
+export interface ReadOptions {
+  threads: number;
+  dataDir: string;
+  parallelMin?: number;
+  helper?: ReadHelper;
+}
 
 /** What a read needs of the connection: it, and the file other connections open. */
-export interface ScanTarget { sqlite: Database.Database; file: string }
+export interface ScanTarget {
+  sqlite: Database.Database;
+  file: string;
+}
 
 /** The covered population in subject id order; `threads` says how many threads read it. */
 export function readPopulation(store: ScanTarget, q: PopulationQuery, opts: ReadOptions): { matrix: FeatureMatrix; threads: number } {

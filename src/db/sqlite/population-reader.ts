@@ -9,7 +9,10 @@ import { DAY_MS } from '../../ingest/field-value.ts';
 import { SLOT } from '../consent-state.ts';
 
 /** A subject id range: from (inclusive) and below (exclusive), either side open. */
-export interface KeyRange { from?: number; below?: number }
+export interface KeyRange {
+  from?: number;
+  below?: number;
+}
 
 /** The synchronous scans the population port is made of (one thread, or two halves). */
 export interface SqlitePopulationScan {
@@ -19,10 +22,14 @@ export interface SqlitePopulationScan {
   splitKey(): { key: number; subjects: number } | undefined;
 }
 
-
 /** SQL for each feature as of :today (epoch day); time-relative ones are derived here. */
 export const FEATURE_SQL: Record<FeatureName, string> = {
-  age: 'f.age', age_band: 'f.age_band', area: 'f.area', gender: 'f.gender', csp: 'f.csp', income: 'f.income',
+  age: 'f.age',
+  age_band: 'f.age_band',
+  area: 'f.area',
+  gender: 'f.gender',
+  csp: 'f.csp',
+  income: 'f.income',
   channel_preference: 'f.channel_preference',
   tenure_days: '@today - f.tenure_since',
   recency_days: '@today - f.last_purchase_day',
@@ -51,8 +58,11 @@ export function coverageSql(purpose: Purpose, now: number): { where: string; par
       return {
         where: `${status} = 'granted' AND coalesce(json_extract(f.consent, @expiresPath), json_extract(f.consent, @collectedPath) + @validity) > @now`,
         params: {
-          statusPath: slotPath(purpose.name, SLOT.status), expiresPath: slotPath(purpose.name, SLOT.expiresAt),
-          collectedPath: slotPath(purpose.name, SLOT.collectedAt), validity: purpose.consentValidityDays * DAY_MS, now,
+          statusPath: slotPath(purpose.name, SLOT.status),
+          expiresPath: slotPath(purpose.name, SLOT.expiresAt),
+          collectedPath: slotPath(purpose.name, SLOT.collectedAt),
+          validity: purpose.consentValidityDays * DAY_MS,
+          now,
         },
       };
   }
@@ -67,13 +77,19 @@ export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulat
     splitKey() {
       const n = (sqlite.prepare('SELECT count(*) AS n FROM subjects').get() as { n: number }).n;
       if (n < 2) return undefined;
-      const mid = sqlite.prepare('SELECT id FROM subjects ORDER BY id LIMIT 1 OFFSET ?').pluck().get(Math.floor(n / 2)) as number;
+      const mid = sqlite
+        .prepare('SELECT id FROM subjects ORDER BY id LIMIT 1 OFFSET ?')
+        .pluck()
+        .get(Math.floor(n / 2)) as number;
       return { key: mid, subjects: n };
     },
     read(q: PopulationQuery, range: KeyRange = {}): FeatureMatrix {
       const c = coverageSql(q.purpose, q.now);
       const cols = q.features.map((f) => FEATURE_SQL[f.name]);
-      const within = [range.from !== undefined && 'f.id >= @from', range.below !== undefined && 'f.id < @below'].filter(Boolean).map((x) => ` AND ${x}`).join('');
+      const within = [range.from !== undefined && 'f.id >= @from', range.below !== undefined && 'f.id < @below']
+        .filter(Boolean)
+        .map((x) => ` AND ${x}`)
+        .join('');
       const sql = `SELECT f.pseudonym${cols.map((x) => ', ' + x).join('')} FROM subjects f WHERE ${c.where}${within} ORDER BY f.id`;
       const usesToday = cols.some((x) => x.includes('@today'));
       const bound: Record<string, unknown> = { ...c.params };
@@ -86,15 +102,25 @@ export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulat
       let n = 0;
       const pseudonyms: string[] = [];
       const nums = q.features.map((f) => (f.kind === 'numeric' ? new Float64Array(cap) : undefined));
-      const cats = q.features.map((f) => (f.kind === 'categorical' ? { codes: new Int32Array(cap), levels: [] as string[], index: new Map<string, number>() } : undefined));
+      const cats = q.features.map((f) =>
+        f.kind === 'categorical' ? { codes: new Int32Array(cap), levels: [] as string[], index: new Map<string, number>() } : undefined,
+      );
       for (const row of stmt.iterate(bound) as IterableIterator<unknown[]>) {
         if (n === cap) {
           cap *= 2;
           for (let j = 0; j < nums.length; j++) {
             const a = nums[j];
-            if (a) { const b = new Float64Array(cap); b.set(a); nums[j] = b; }
+            if (a) {
+              const b = new Float64Array(cap);
+              b.set(a);
+              nums[j] = b;
+            }
             const cc = cats[j];
-            if (cc) { const b = new Int32Array(cap); b.set(cc.codes); cc.codes = b; }
+            if (cc) {
+              const b = new Int32Array(cap);
+              b.set(cc.codes);
+              cc.codes = b;
+            }
           }
         }
         pseudonyms.push(row[0] as string);
@@ -108,7 +134,11 @@ export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulat
             else {
               const s = String(v);
               let code = cc.index.get(s);
-              if (code === undefined) { code = cc.levels.length; cc.levels.push(s); cc.index.set(s, code); }
+              if (code === undefined) {
+                code = cc.levels.length;
+                cc.levels.push(s);
+                cc.index.set(s, code);
+              }
               cc.codes[n] = code;
             }
           }
@@ -120,7 +150,10 @@ export function sqlitePopulationReader(sqlite: Database.Database): SqlitePopulat
       q.features.forEach((f, j) => {
         const a = nums[j];
         if (a) numeric.set(f.name, a.subarray(0, n));
-        else { const cc = cats[j]!; categorical.set(f.name, { codes: cc.codes.subarray(0, n), levels: cc.levels }); }
+        else {
+          const cc = cats[j]!;
+          categorical.set(f.name, { codes: cc.codes.subarray(0, n), levels: cc.levels });
+        }
       });
       return { n, pseudonyms, numeric, categorical };
     },

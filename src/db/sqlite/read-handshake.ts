@@ -22,7 +22,10 @@ export function signal(flag: Int32Array, state: number): void {
 import type { PopulationQuery } from '../../segmentation/population-reader.ts';
 
 /** What the job thread asks of its helper, posted before it signals go. */
-export interface HalfRequest { query: PopulationQuery; from: number }
+export interface HalfRequest {
+  query: PopulationQuery;
+  from: number;
+}
 
 /** The upper half's columns as they cross threads: buffers are transferred, pseudonyms joined. */
 export interface HalfMessage {

@@ -2,10 +2,25 @@
 import type Database from 'better-sqlite3';
 import type { ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
 
-interface Raw { id: string; requester: string; issuer_id: string; roles: string; purpose: string; justification: string; pseudonyms: string; fields: string; status: RequestStatus; decided_by: string | null; decided_at: number | null; delivered_at: number | null; created_at: number }
+interface Raw {
+  id: string;
+  requester: string;
+  issuer_id: string;
+  roles: string;
+  purpose: string;
+  justification: string;
+  pseudonyms: string;
+  fields: string;
+  status: RequestStatus;
+  decided_by: string | null;
+  decided_at: number | null;
+  delivered_at: number | null;
+  created_at: number;
+}
 
 export function sqliteReidStore(sqlite: Database.Database): ReidStore {
-  const insert = sqlite.prepare(`INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
+  const insert =
+    sqlite.prepare(`INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
     VALUES (@id, @requester, @issuerId, @roles, @purpose, @justification, @pseudonyms, @fields, @status, @createdAt)`);
   const get = sqlite.prepare<[string], Raw>('SELECT * FROM reidentification_requests WHERE id = ?');
   // Compare-and-set on the status: of two instances deciding or delivering at once, one wins.
@@ -15,11 +30,23 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
     insert: async (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
     get: async (id) => {
       const r = get.get(id);
-      return r && {
-        id: r.id, requester: r.requester, issuerId: r.issuer_id, roles: JSON.parse(r.roles) as string[], purpose: r.purpose,
-        justification: r.justification, pseudonyms: JSON.parse(r.pseudonyms) as string[], fields: JSON.parse(r.fields) as string[],
-        status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, deliveredAt: r.delivered_at, createdAt: r.created_at,
-      };
+      return (
+        r && {
+          id: r.id,
+          requester: r.requester,
+          issuerId: r.issuer_id,
+          roles: JSON.parse(r.roles) as string[],
+          purpose: r.purpose,
+          justification: r.justification,
+          pseudonyms: JSON.parse(r.pseudonyms) as string[],
+          fields: JSON.parse(r.fields) as string[],
+          status: r.status,
+          decidedBy: r.decided_by,
+          decidedAt: r.decided_at,
+          deliveredAt: r.delivered_at,
+          createdAt: r.created_at,
+        }
+      );
     },
     setStatus: async (id, status, by, at) => (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)).changes === 1,
   };

@@ -9,7 +9,8 @@ import type { UnitOfWork } from './unit-of-work.ts';
 /** `uow`: member writes commit chunk groups as units of their own (the API's writes wait at most one). */
 export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunStore {
   const st = {
-    insert: sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, privilege, job, created_at)
+    insert:
+      sqlite.prepare(`INSERT INTO segmentation_runs (id, owner, issuer_id, roles, purpose, method, params, status, progress, policy_version, privilege, job, created_at)
       VALUES (@id, @owner, @issuerId, @roles, @purpose, @method, @params, 'queued', 0, @policyVersion, @privilege, @job, @createdAt)`),
     get: sqlite.prepare<[string], RawRun>(`SELECT ${RUN_COLUMNS} FROM segmentation_runs WHERE id = ?`),
     list: sqlite.prepare<[string, number], RawRun>(`SELECT ${RUN_COLUMNS} FROM segmentation_runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?`),
@@ -19,11 +20,14 @@ export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunS
       `UPDATE segmentation_runs SET claimed_by = ?, started_at = coalesce(started_at, ?), lease_until = ?, attempts = attempts + 1
        WHERE id = (SELECT c.id FROM segmentation_runs c WHERE c.status IN ('queued', 'running') AND (c.claimed_by IS NULL OR c.lease_until < ?)
          ORDER BY (SELECT coalesce(max(s.started_at), -1) FROM segmentation_runs s WHERE s.owner = c.owner AND s.started_at IS NOT NULL), c.created_at, c.id LIMIT 1)
-       RETURNING id, job, attempts`),
+       RETURNING id, job, attempts`,
+    ),
     running: sqlite.prepare(`UPDATE segmentation_runs SET status = 'running', started_at = coalesce(started_at, ?)
       WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
     renew: sqlite.prepare(`UPDATE segmentation_runs SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
-    holds: sqlite.prepare<[string, string], { n: number }>(`SELECT 1 AS n FROM segmentation_runs WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
+    holds: sqlite.prepare<[string, string], { n: number }>(
+      `SELECT 1 AS n FROM segmentation_runs WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`,
+    ),
     release: sqlite.prepare(`UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL, progress = 0,
       attempts = max(attempts - 1, 0) WHERE id = ? AND claimed_by = ? AND status IN ('queued', 'running')`),
     requeue: sqlite.prepare(`UPDATE segmentation_runs SET status = 'queued', claimed_by = NULL, lease_until = NULL
@@ -37,11 +41,15 @@ export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunS
     chunk: sqlite.prepare('INSERT INTO segment_member_chunks (run_id, segment_id, chunk, members) VALUES (?, ?, ?, ?)'),
     clear: sqlite.prepare('DELETE FROM segment_member_chunks WHERE run_id = ? AND segment_id = ?'),
     chunks: sqlite.prepare<[string, string, number, number], { members: string }>(
-      'SELECT members FROM segment_member_chunks WHERE run_id = ? AND segment_id = ? AND chunk BETWEEN ? AND ? ORDER BY chunk'),
-    mark: sqlite.prepare<[], ChangeMark>('SELECT (SELECT coalesce(max(rowid), 0) FROM erasures) AS erasures, (SELECT coalesce(max(id), 0) FROM consent_records) AS consents'),
+      'SELECT members FROM segment_member_chunks WHERE run_id = ? AND segment_id = ? AND chunk BETWEEN ? AND ? ORDER BY chunk',
+    ),
+    mark: sqlite.prepare<[], ChangeMark>(
+      'SELECT (SELECT coalesce(max(rowid), 0) FROM erasures) AS erasures, (SELECT coalesce(max(id), 0) FROM consent_records) AS consents',
+    ),
     erasedSince: sqlite.prepare<[number], { pseudonym: string }>('SELECT pseudonym FROM erasures WHERE rowid > ?'),
     consentSince: sqlite.prepare<[number, string], { pseudonym: string }>(
-      'SELECT DISTINCT s.pseudonym FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE c.id > ? AND c.purpose = ?'),
+      'SELECT DISTINCT s.pseudonym FROM consent_records c JOIN subjects s ON s.id = c.subject_id WHERE c.id > ? AND c.purpose = ?',
+    ),
     // the erasure's receipt learns of memberships a run in flight left out for it
     noteRemoved: sqlite.prepare(`UPDATE dsr_requests SET receipt = json_set(receipt, '$.in_flight_memberships_removed',
       coalesce(json_extract(receipt, '$.in_flight_memberships_removed'), 0) + 1) WHERE kind = 'erasure' AND pseudonym = ? AND receipt IS NOT NULL`),
@@ -49,10 +57,18 @@ export function sqliteRunStore(sqlite: Database.Database, uow: UnitOfWork): RunS
   /** Chunks per write transaction: the API's own writes wait at most one of these for the lock. */
   const CHUNKS_PER_COMMIT = 64;
   return {
-    insert: async (r, job) => void st.insert.run({
-      ...r, roles: JSON.stringify(r.roles), params: JSON.stringify(r.params), privilege: r.privilege === null ? null : JSON.stringify(r.privilege), job: JSON.stringify(job),
-    }),
-    get: async (id) => { const r = st.get.get(id); return r && toRunRow(r); },
+    insert: async (r, job) =>
+      void st.insert.run({
+        ...r,
+        roles: JSON.stringify(r.roles),
+        params: JSON.stringify(r.params),
+        privilege: r.privilege === null ? null : JSON.stringify(r.privilege),
+        job: JSON.stringify(job),
+      }),
+    get: async (id) => {
+      const r = st.get.get(id);
+      return r && toRunRow(r);
+    },
     listByOwner: async (owner, limit) => st.list.all(owner, limit).map(toRunRow),
     activeCount: async (owner) => st.active.get(owner)!.n,
     claim: async (claimant, now, leaseUntil): Promise<ClaimedRun | undefined> => {

@@ -42,8 +42,14 @@ function portsOn(sqlite: Database.Database, uow: UnitOfWork): Ports {
   const vaultAndSubjects = { vault: sqliteVaultStore(sqlite), subjects: sqliteSubjectStore(sqlite) };
   const ids = new UnitSubjectIds(uow);
   return {
-    ingest: sqliteIngestStore(sqlite, ids), consents: sqliteConsentStore(sqlite, ids), ...vaultAndSubjects, runs: sqliteRunStore(sqlite, uow),
-    audit: sqliteAuditStore(sqlite), reid: sqliteReidStore(sqlite), dsr: sqliteDsrStore(sqlite), quality: sqliteQualityReader(sqlite),
+    ingest: sqliteIngestStore(sqlite, ids),
+    consents: sqliteConsentStore(sqlite, ids),
+    ...vaultAndSubjects,
+    runs: sqliteRunStore(sqlite, uow),
+    audit: sqliteAuditStore(sqlite),
+    reid: sqliteReidStore(sqlite),
+    dsr: sqliteDsrStore(sqlite),
+    quality: sqliteQualityReader(sqlite),
   };
 }
 
@@ -58,10 +64,12 @@ function outside(writer: Ports, reader: Ports, uow: UnitOfWork): Ports {
     const r = reader[port] as unknown as Record<string, (...a: unknown[]) => unknown>;
     const writes = new Set<string>(WRITES[port] as readonly string[]);
     const self = new Set<string>((SELF[port] ?? []) as readonly string[]);
-    out[port] = Object.fromEntries(Object.keys(w).map((m) => [m,
-      self.has(m) ? w[m]!
-        : writes.has(m) ? (...a: unknown[]) => uow.run(async () => w[m]!(...a))
-          : (...a: unknown[]) => (uow.inside ? w : r)[m]!(...a)]));
+    out[port] = Object.fromEntries(
+      Object.keys(w).map((m) => [
+        m,
+        self.has(m) ? w[m]! : writes.has(m) ? (...a: unknown[]) => uow.run(async () => w[m]!(...a)) : (...a: unknown[]) => (uow.inside ? w : r)[m]!(...a),
+      ]),
+    );
   }
   return out as unknown as Ports;
 }
@@ -98,10 +106,15 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
       },
     },
     readiness: {
-      probeWritable: (now) => uow.run(async () => {
-        writer.prepare(`INSERT INTO service_state (key, value, updated_at) VALUES ('ready_probe', ?, ?)
-          ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(String(now), now);
-      }),
+      probeWritable: (now) =>
+        uow.run(async () => {
+          writer
+            .prepare(
+              `INSERT INTO service_state (key, value, updated_at) VALUES ('ready_probe', ?, ?)
+          ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+            )
+            .run(String(now), now);
+        }),
       migrations: async () => migrationStatus(reader),
     },
     maintenance: {
@@ -116,7 +129,9 @@ export function openSqliteStorage(o: SqliteStorageOptions): SqliteStorage {
     },
     // one writer (units take turns on it) and one reader
     connections: () => ({ open: 2, busy: writer.inTransaction ? 1 : 0, waiting: uow.waiting }),
-    observeUnits: (observer) => { uow.observer = observer; },
+    observeUnits: (observer) => {
+      uow.observer = observer;
+    },
     close: async () => {
       warm?.dispose();
       reader.close();

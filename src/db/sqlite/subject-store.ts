@@ -9,7 +9,8 @@ export function sqliteSubjectStore(sqlite: Database.Database): SubjectStore {
   const one = sqlite.prepare<[string], FeatureRow>(
     `SELECT pseudonym, age, age_band, area, gender, csp, income, channel_preference, tenure_since,
             last_purchase_day, frequency, monetary, n_web, n_store, n_phone, n_app
-     FROM subjects WHERE pseudonym = ?`);
+     FROM subjects WHERE pseudonym = ?`,
+  );
   return { features: async (p) => one.get(p) };
 }
 
@@ -17,6 +18,7 @@ export function sqliteVaultStore(sqlite: Database.Database): VaultStore {
   // an erased subject's shredded row is found through its erasure record
   const get = sqlite.prepare<[string, string], VaultRow>(
     `SELECT key_id AS keyId, wrapped_key AS wrappedKey, ciphertext, fields, field_meta AS fieldMeta FROM vault
-     WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`);
+     WHERE subject_id = coalesce((SELECT id FROM subjects WHERE pseudonym = ?), (SELECT subject_id FROM erasures WHERE pseudonym = ?))`,
+  );
   return { get: async (p) => get.get(p, p) };
 }

@@ -10,12 +10,12 @@ import { runHook } from '../run-hook.ts';
 
 const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE']);
 
-export const isBusy = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && BUSY.has(String((e as { code?: unknown }).code));
+export const isBusy = (e: unknown): boolean => typeof e === 'object' && e !== null && BUSY.has(String((e as { code?: unknown }).code));
 
 export const busyError = (cause: unknown) =>
   new AppError('server.unavailable', 'The database is busy; nothing was changed and nothing was returned. Retry shortly.', {
-    headers: { 'Retry-After': '1' }, cause,
+    headers: { 'Retry-After': '1' },
+    cause,
   });
 
 export class UnitOfWork {
@@ -46,7 +46,9 @@ export class UnitOfWork {
     if (this.inside) return fn();
     let release!: () => void;
     const turn = this.queue;
-    this.queue = new Promise<void>((r) => { release = r; });
+    this.queue = new Promise<void>((r) => {
+      release = r;
+    });
     this.waiting++;
     try {
       await turn;

@@ -12,7 +12,11 @@ export function requestLog(logger: Logger, clock: () => number): MiddlewareHandl
     const p = c.get('principal');
     const line = {
       // the route pattern, not the path: a caller may type an identifier into a path segment
-      req_id: c.get('requestId'), method: c.req.method, route: c.req.routePath, status, ms: clock() - started,
+      req_id: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      status,
+      ms: clock() - started,
       ...(p && { actor: { iss: p.issuerId, sub: p.subject } }),
     };
     if (status >= 500) logger.error(line, 'request');

@@ -44,8 +44,8 @@ describe('completeDocument', () => {
     expect(op('/v1/me', 'get').security).toEqual([{ bearer: [] }]);
   });
 
-  it('keeps a route\'s own description first and adds the common cause', () => {
-    expect(op('/v1/runs/{id}', 'get').responses['403']!.description).toBe('Not your run; or: none of the token\'s roles may perform this operation');
+  it("keeps a route's own description first and adds the common cause", () => {
+    expect(op('/v1/runs/{id}', 'get').responses['403']!.description).toBe("Not your run; or: none of the token's roles may perform this operation");
     expect(op('/v1/runs', 'post').responses['429']!.description).toMatch(/^Too many runs of this caller; or: too many refused authentications/);
   });
 

@@ -49,23 +49,31 @@ export interface OutcomeRule {
 export const COMMON_OUTCOMES: readonly OutcomeRule[] = [
   { status: 400, when: (o) => o.guarded && o.body, description: 'The body cannot be parsed' },
   {
-    status: 401, when: (o) => o.guarded, description: 'No valid bearer token (missing, malformed, expired, untrusted issuer...)',
+    status: 401,
+    when: (o) => o.guarded,
+    description: 'No valid bearer token (missing, malformed, expired, untrusted issuer...)',
     headers: { 'WWW-Authenticate': 'always' },
   },
   {
-    status: 403, when: (o) => o.guarded, description: 'None of the token\'s roles may perform this operation',
+    status: 403,
+    when: (o) => o.guarded,
+    description: "None of the token's roles may perform this operation",
     headers: { 'WWW-Authenticate': 'sometimes' },
   },
   { status: 413, when: (o) => o.guarded && o.method !== 'get', description: 'The body exceeds VEILGATE_MAX_BODY_BYTES' },
   { status: 415, when: (o) => o.guarded && o.body, description: 'The Content-Type is not one this operation takes' },
   { status: 422, when: (o) => o.guarded && o.input, description: 'The request does not satisfy the schema (errors lists the paths, never the values)' },
   {
-    status: 429, when: (o) => o.guarded, description: 'Too many refused authentications from this address in the current minute',
+    status: 429,
+    when: (o) => o.guarded,
+    description: 'Too many refused authentications from this address in the current minute',
     headers: { 'Retry-After': 'always' },
   },
   { status: 500, when: () => true, description: 'Unexpected failure: the answer carries only the request id' },
   {
-    status: 503, when: (o) => o.guarded, description: 'The database is busy (Retry-After) or the audit log cannot be written: nothing was changed or returned',
+    status: 503,
+    when: (o) => o.guarded,
+    description: 'The database is busy (Retry-After) or the audit log cannot be written: nothing was changed or returned',
     headers: { 'Retry-After': 'sometimes' },
   },
 ];
@@ -80,10 +88,14 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** `getSegmentationsByIdSegmentsBySegmentIdMembers` from `GET /v1/segmentations/{id}/segments/{segment_id}/members`. */
 export function operationIdOf(method: string, path: string): string {
-  const words = path.split('/').filter((s) => s !== '' && s !== 'v1').map((s) => {
-    const param = /^\{(.+)\}$/.exec(s);
-    return (param ? ['by', ...param[1]!.split(/[^A-Za-z0-9]+/)] : s.split(/[^A-Za-z0-9]+/)).filter(Boolean);
-  }).flat();
+  const words = path
+    .split('/')
+    .filter((s) => s !== '' && s !== 'v1')
+    .map((s) => {
+      const param = /^\{(.+)\}$/.exec(s);
+      return (param ? ['by', ...param[1]!.split(/[^A-Za-z0-9]+/)] : s.split(/[^A-Za-z0-9]+/)).filter(Boolean);
+    })
+    .flat();
   return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
@@ -116,8 +128,11 @@ export function completeDocument<D extends ApiDocument>(doc: D, guarded: (path: 
       const op = item[method];
       if (!op) continue;
       const facts: OperationFacts = {
-        method, path, guarded: guarded(path),
-        body: op.requestBody !== undefined, input: op.requestBody !== undefined || (op.parameters?.length ?? 0) > 0,
+        method,
+        path,
+        guarded: guarded(path),
+        body: op.requestBody !== undefined,
+        input: op.requestBody !== undefined || (op.parameters?.length ?? 0) > 0,
       };
       const responses: Record<string, ApiResponse> = { ...op.responses };
       for (const rule of COMMON_OUTCOMES) {

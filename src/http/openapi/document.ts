@@ -15,8 +15,7 @@ import { METRICS_PATH } from '../routes/metrics-routes.ts';
 export const GUARDED_ROUTES: readonly string[] = ['/v1/*', METRICS_PATH];
 
 /** Whether a document path (or a request path) is behind the guards. */
-export const isGuarded = (path: string): boolean =>
-  GUARDED_ROUTES.some((r) => (r.endsWith('/*') ? path.startsWith(r.slice(0, -1)) : path === r));
+export const isGuarded = (path: string): boolean => GUARDED_ROUTES.some((r) => (r.endsWith('/*') ? path.startsWith(r.slice(0, -1)) : path === r));
 
 const TAGS = [
   { name: 'operations', description: 'Probes for orchestrators and load balancers; no token' },
@@ -26,7 +25,7 @@ const TAGS = [
   { name: 'ingest', description: 'Source systems push customers, transactions and consents' },
   { name: 'quality', description: 'Data-quality scorecard per source (counts only)' },
   { name: 'subjects', description: 'One pseudonymous subject under a purpose its consent covers' },
-  { name: 'consent', description: 'The DPO\'s consent registry: history and changes' },
+  { name: 'consent', description: "The DPO's consent registry: history and changes" },
   { name: 'segmentation', description: 'Segmentation runs (rules, tree, k-means, RFM) and the members of visible segments' },
   { name: 'audit', description: 'The tamper-evident audit log: queries, exports, chain verification' },
   { name: 're-identification', description: 'Justified, quota-bound, optionally four-eyes re-identification' },
@@ -57,7 +56,11 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('headers', 'X-Request-Id', REQUEST_ID_COMPONENT);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/openapi.json', tags: ['documentation'], summary: 'This OpenAPI 3.1 document', operationId: 'getOpenApiDocument',
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['documentation'],
+    summary: 'This OpenAPI 3.1 document',
+    operationId: 'getOpenApiDocument',
     responses: {
       200: { description: 'The document', content: { 'application/json': { schema: { type: 'object' } } } },
     },

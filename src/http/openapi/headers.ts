@@ -1,12 +1,18 @@
 // The response headers the document declares, described once; a route or a rule names the ones
 // its answer carries and whether it always does.
 export const HEADERS = {
-  'X-Request-Id': { description: 'The id of this request: the problem body\'s request_id and the gateway log line\'s req_id', schema: { type: 'string' } },
+  'X-Request-Id': { description: "The id of this request: the problem body's request_id and the gateway log line's req_id", schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } },
-  'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal', schema: { type: 'string' } },
+  'WWW-Authenticate': {
+    description: 'Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal',
+    schema: { type: 'string' },
+  },
   Location: { description: 'Where the created resource is read', schema: { type: 'string' } },
   'X-Next-Cursor': { description: 'The cursor of the next page; absent on the last page', schema: { type: 'string' } },
-  'Idempotent-Replayed': { description: '"true" when the answer is the stored one of an earlier request with this Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+  'Idempotent-Replayed': {
+    description: '"true" when the answer is the stored one of an earlier request with this Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
 } satisfies Record<string, { description: string; schema: { type: 'string' | 'integer'; minimum?: number; enum?: string[] } }>;
 
 export type HeaderName = keyof typeof HEADERS;

@@ -27,11 +27,19 @@ export function docsRoutes() {
   const app = new OpenAPIHono();
   // Documented only: these answers are plain files, not validated JSON (an unknown file is 404).
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/docs', tags: ['documentation'], summary: 'The browsable API reference (Swagger UI, served offline)', operationId: 'getDocs',
+    method: 'get',
+    path: '/docs',
+    tags: ['documentation'],
+    summary: 'The browsable API reference (Swagger UI, served offline)',
+    operationId: 'getDocs',
     responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
   });
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/docs/assets/{file}', tags: ['documentation'], summary: 'A script or style sheet of the reference page', operationId: 'getDocsAsset',
+    method: 'get',
+    path: '/docs/assets/{file}',
+    tags: ['documentation'],
+    summary: 'A script or style sheet of the reference page',
+    operationId: 'getDocsAsset',
     request: { params: z.object({ file: z.enum(['init.js', ...Object.keys(ASSETS)]) }) },
     responses: {
       200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },

@@ -22,7 +22,10 @@ export const IngestResultSchema = z
     duplicates: z.number().int(),
     errors: z.array(RowErrorSchema),
     ignored_fields: z.array(z.string()).openapi({ description: 'names of fields the dictionary does not know, ignored and stored nowhere' }),
-    ignored_unlisted: z.number().int().openapi({ description: 'ignored fields whose names do not look like field names (a value used as a key): counted, never echoed' }),
+    ignored_unlisted: z
+      .number()
+      .int()
+      .openapi({ description: 'ignored fields whose names do not look like field names (a value used as a key): counted, never echoed' }),
   })
   .openapi('IngestResult');
 
@@ -56,11 +59,18 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         request: {
           params: z.object({ source: SourceParam }),
           query: z.object({ atomic: z.enum(['true', 'false']).optional() }),
-          headers: z.object({ 'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII, at most 255 characters').optional() }),
+          headers: z.object({
+            'idempotency-key': z
+              .string()
+              .regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII, at most 255 characters')
+              .optional(),
+          }),
           body: { content: bodyContent, required: true },
         },
         responses: {
-          200: jsonResponse('Batch stored (valid rows), with per-row errors; a repeated Idempotency-Key answers the stored result', IngestResultSchema, { 'Idempotent-Replayed': 'sometimes' }),
+          200: jsonResponse('Batch stored (valid rows), with per-row errors; a repeated Idempotency-Key answers the stored result', IngestResultSchema, {
+            'Idempotent-Replayed': 'sometimes',
+          }),
           403: { description: 'The source is not declared, or this token is not one of its writers (sources.yaml)' },
           413: { description: 'The batch has more rows than VEILGATE_MAX_BATCH_ROWS' },
           422: { description: 'Atomic batch with invalid rows, or an Idempotency-Key reused with another body' },
@@ -77,7 +87,9 @@ export function ingestRoutes(deps: { policies: PolicySet; ingest: IngestService;
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         // parsed where the batch is prepared (a worker thread when the pool runs)
         const outcome = await deps.ingest.ingest({
-          ...who, body: { bytes, format, maxRows: deps.maxBatchRows }, atomic: atomic === 'true',
+          ...who,
+          body: { bytes, format, maxRows: deps.maxBatchRows },
+          atomic: atomic === 'true',
           ...(idempotencyKey !== undefined && { idempotencyKey }),
           requestHash: deps.ingest.fingerprint(bytes),
         });

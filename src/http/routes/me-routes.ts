@@ -12,17 +12,17 @@ export const MeSchema = z
 /** Exported so the auth benchmark can mount the same handler without authentication. */
 export const meHandler = (c: Context<AppEnv>) => {
   const p = c.get('principal');
-  return c.json(
-    { issuer: p.issuer, issuer_id: p.issuerId, subject: p.subject, roles: [...p.roles], expires_at: new Date(p.exp * 1000).toISOString() },
-    200,
-  );
+  return c.json({ issuer: p.issuer, issuer_id: p.issuerId, subject: p.subject, roles: [...p.roles], expires_at: new Date(p.exp * 1000).toISOString() }, 200);
 };
 
 export function meRoutes(deps: { policies: PolicySet }) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
     createRoute({
-      method: 'get', path: '/v1/me', tags: ['identity'], summary: 'The verified identity of the calling token',
+      method: 'get',
+      path: '/v1/me',
+      tags: ['identity'],
+      summary: 'The verified identity of the calling token',
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'me.read')] as const,
       responses: { 200: { description: 'Identity', content: { 'application/json': { schema: MeSchema } } } },

@@ -10,12 +10,19 @@ export const METRICS_PATH = '/metrics';
 
 export function metricsRoutes(deps: { policies: PolicySet; metrics: GatewayMetrics }) {
   const app = new OpenAPIHono<AppEnv>();
-  app.openapi(createRoute({
-    method: 'get', path: METRICS_PATH, tags: ['operations'], summary: 'Prometheus metrics (no personal data, no caller identity in any label)',
-    security: [{ bearer: [] }], middleware: [authorize(deps.policies, 'metrics.read')] as const,
-    responses: {
-      200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
-    },
-  }), async (c) => c.text(await deps.metrics.scrape(), 200, { 'Content-Type': deps.metrics.contentType }));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: METRICS_PATH,
+      tags: ['operations'],
+      summary: 'Prometheus metrics (no personal data, no caller identity in any label)',
+      security: [{ bearer: [] }],
+      middleware: [authorize(deps.policies, 'metrics.read')] as const,
+      responses: {
+        200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+      },
+    }),
+    async (c) => c.text(await deps.metrics.scrape(), 200, { 'Content-Type': deps.metrics.contentType }),
+  );
   return app;
 }

@@ -10,12 +10,14 @@ import { jsonResponse, OpenObject } from '../openapi/responses.ts';
 
 // Justification is optional in the schema on purpose: a missing one is refused by the service,
 // so that refusal is audited like any other.
-const ReidBody = z.strictObject({
-  pseudonyms: z.array(z.string().max(64)).min(1).max(100),
-  fields: z.array(z.string().max(64)).min(1).max(20),
-  purpose: z.string().min(1).max(64),
-  justification: z.string().max(2000).optional(),
-}).openapi('ReidentificationRequest');
+const ReidBody = z
+  .strictObject({
+    pseudonyms: z.array(z.string().max(64)).min(1).max(100),
+    fields: z.array(z.string().max(64)).min(1).max(20),
+    purpose: z.string().min(1).max(64),
+    justification: z.string().max(2000).optional(),
+  })
+  .openapi('ReidentificationRequest');
 
 export function reidentificationRoutes(deps: { policies: PolicySet; reid: ReidentificationService; metrics: GatewayMetrics }) {
   const app = new OpenAPIHono<AppEnv>();
@@ -31,38 +33,72 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
     }
   };
   const sec = [{ bearer: [] }];
-  app.openapi(createRoute({
-    method: 'post', path: '/v1/reidentifications', tags: ['re-identification'], summary: 'Re-identify pseudonyms (justified, audited)',
-    security: sec, middleware: [authorize(deps.policies, 'reidentifications.create')] as const,
-    request: { body: { content: { 'application/json': { schema: ReidBody } }, required: true } },
-    responses: {
-      201: jsonResponse('{id, status: "granted", results: [{pseudonym, status, fields?}]}', OpenObject),
-      202: jsonResponse('{id, status: "pending_approval"}: a second DPO must approve', OpenObject),
-      403: { description: 'No re-identification right, purpose or field not allowed' },
-      422: { description: 'Missing or short justification, unknown purpose or field' },
-      429: { description: 'Daily quota used up (Retry-After)' },
-    },
-  }), async (c) => {
-    const out = await counted('refused', () => deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json')), (o) => o.outcome);
-    return c.json(out.body, out.outcome === 'granted' ? 201 : 202);
-  });
-  app.openapi(createRoute({
-    method: 'get', path: '/v1/reidentifications/{id}', tags: ['re-identification'], summary: 'Status; the requester collects approved fields once',
-    security: sec, middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
-    request: { params: z.object({ id: z.string().max(64) }) },
-    responses: { 200: jsonResponse('{id, status, purpose, fields, created_at} (and, once, results)', OpenObject), 404: { description: 'Unknown request' } },
-  }), async (c) => c.json(await deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200));
-  for (const decision of ['approve', 'deny'] as const) {
-    app.openapi(createRoute({
-      method: 'post', path: `/v1/reidentifications/{id}/${decision}`, tags: ['re-identification'], summary: `${decision} a pending request (another DPO)`,
-      security: sec, middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
-      request: { params: z.object({ id: z.string().max(64) }) },
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/reidentifications',
+      tags: ['re-identification'],
+      summary: 'Re-identify pseudonyms (justified, audited)',
+      security: sec,
+      middleware: [authorize(deps.policies, 'reidentifications.create')] as const,
+      request: { body: { content: { 'application/json': { schema: ReidBody } }, required: true } },
       responses: {
-        200: jsonResponse('Decided: {id, status}', OpenObject),
-        403: { description: 'The requester cannot decide their own request' }, 404: { description: 'Unknown request' }, 409: { description: 'Not pending' },
+        201: jsonResponse('{id, status: "granted", results: [{pseudonym, status, fields?}]}', OpenObject),
+        202: jsonResponse('{id, status: "pending_approval"}: a second DPO must approve', OpenObject),
+        403: { description: 'No re-identification right, purpose or field not allowed' },
+        422: { description: 'Missing or short justification, unknown purpose or field' },
+        429: { description: 'Daily quota used up (Retry-After)' },
       },
-    }), async (c) => c.json(await counted('decision_refused', () => deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision),
-      () => (decision === 'approve' ? 'approved' : 'denied')), 200));
+    }),
+    async (c) => {
+      const out = await counted(
+        'refused',
+        () => deps.reid.request(callerOf(c), auditActorOf(c), c.req.valid('json')),
+        (o) => o.outcome,
+      );
+      return c.json(out.body, out.outcome === 'granted' ? 201 : 202);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/reidentifications/{id}',
+      tags: ['re-identification'],
+      summary: 'Status; the requester collects approved fields once',
+      security: sec,
+      middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
+      request: { params: z.object({ id: z.string().max(64) }) },
+      responses: { 200: jsonResponse('{id, status, purpose, fields, created_at} (and, once, results)', OpenObject), 404: { description: 'Unknown request' } },
+    }),
+    async (c) => c.json(await deps.reid.get(auditActorOf(c), c.req.valid('param').id, { deliver: c.req.method === 'GET' }), 200),
+  );
+  for (const decision of ['approve', 'deny'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/reidentifications/{id}/${decision}`,
+        tags: ['re-identification'],
+        summary: `${decision} a pending request (another DPO)`,
+        security: sec,
+        middleware: [authorize(deps.policies, 'reidentifications.decide')] as const,
+        request: { params: z.object({ id: z.string().max(64) }) },
+        responses: {
+          200: jsonResponse('Decided: {id, status}', OpenObject),
+          403: { description: 'The requester cannot decide their own request' },
+          404: { description: 'Unknown request' },
+          409: { description: 'Not pending' },
+        },
+      }),
+      async (c) =>
+        c.json(
+          await counted(
+            'decision_refused',
+            () => deps.reid.decide(auditActorOf(c), c.req.valid('param').id, decision),
+            () => (decision === 'approve' ? 'approved' : 'denied'),
+          ),
+          200,
+        ),
+    );
   }
   return app;
 }

@@ -9,28 +9,37 @@ import { jsonResponse, OpenObject } from '../openapi/responses.ts';
 
 const PseudonymParam = z.object({ pseudonym: z.string().min(1).max(64) });
 
-const SubjectSchema = z.object({
-  pseudonym: z.string(),
-  purpose: z.string(),
-  legal_basis: z.string(),
-  features: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
-  policy_version: z.string(),
-}).openapi('Subject');
+const SubjectSchema = z
+  .object({
+    pseudonym: z.string(),
+    purpose: z.string(),
+    legal_basis: z.string(),
+    features: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+    policy_version: z.string(),
+  })
+  .openapi('Subject');
 
-const ConsentInput = z.strictObject({
-  purpose: z.string().min(1).max(64),
-  status: z.enum(['granted', 'denied', 'withdrawn']),
-  legal_basis: z.enum(['consent', 'legitimate_interest', 'contract', 'legal_obligation']).optional(),
-  collected_at: z.iso.datetime({ offset: true }).optional(),
-  expires_at: z.iso.datetime({ offset: true }).optional(),
-  notice_version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).optional(),
-}).openapi('ConsentInput');
+const ConsentInput = z
+  .strictObject({
+    purpose: z.string().min(1).max(64),
+    status: z.enum(['granted', 'denied', 'withdrawn']),
+    legal_basis: z.enum(['consent', 'legitimate_interest', 'contract', 'legal_obligation']).optional(),
+    collected_at: z.iso.datetime({ offset: true }).optional(),
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+    notice_version: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,32}$/)
+      .optional(),
+  })
+  .openapi('ConsentInput');
 
 export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectService }) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
     createRoute({
-      method: 'get', path: '/v1/subjects/{pseudonym}', tags: ['subjects'],
+      method: 'get',
+      path: '/v1/subjects/{pseudonym}',
+      tags: ['subjects'],
       summary: 'Visible features of one subject, if their consent covers the purpose (else 404)',
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'subjects.read')] as const,
@@ -54,7 +63,10 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
   );
   app.openapi(
     createRoute({
-      method: 'get', path: '/v1/subjects/{pseudonym}/consents', tags: ['consent'], summary: 'Consent history and current coverage per purpose',
+      method: 'get',
+      path: '/v1/subjects/{pseudonym}/consents',
+      tags: ['consent'],
+      summary: 'Consent history and current coverage per purpose',
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'subjects.consents.read')] as const,
       request: { params: PseudonymParam },
@@ -64,13 +76,20 @@ export function subjectRoutes(deps: { policies: PolicySet; subjects: SubjectServ
   );
   app.openapi(
     createRoute({
-      method: 'post', path: '/v1/subjects/{pseudonym}/consents', tags: ['consent'], summary: 'Record a consent change (e.g. a withdrawal received by letter)',
+      method: 'post',
+      path: '/v1/subjects/{pseudonym}/consents',
+      tags: ['consent'],
+      summary: 'Record a consent change (e.g. a withdrawal received by letter)',
       security: [{ bearer: [] }],
       middleware: [authorize(deps.policies, 'subjects.consents.write')] as const,
       request: { params: PseudonymParam, body: { content: { 'application/json': { schema: ConsentInput } }, required: true } },
       responses: {
-        201: jsonResponse('Recorded: {id, status, effective, reason, expires_at, coverage}. effective is false when a record collected later decides (later_record_decides), or a refusal collected at the same instant stands (objection_stands); expires_at is capped by the purpose\'s validity', OpenObject),
-        404: { description: 'Unknown subject' }, 422: { description: 'Invalid record' },
+        201: jsonResponse(
+          "Recorded: {id, status, effective, reason, expires_at, coverage}. effective is false when a record collected later decides (later_record_decides), or a refusal collected at the same instant stands (objection_stands); expires_at is capped by the purpose's validity",
+          OpenObject,
+        ),
+        404: { description: 'Unknown subject' },
+        422: { description: 'Invalid record' },
       },
     }),
     async (c) => {

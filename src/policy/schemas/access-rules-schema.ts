@@ -21,16 +21,22 @@ export const accessRulesFileSchema = z.strictObject({ rules: z.array(accessRuleS
 export type AccessRule = z.infer<typeof accessRuleSchema>;
 
 export const examplesFileSchema = z.strictObject({
-  scenarios: z.array(z.strictObject({
-    name: z.string().min(1),
-    request: z.strictObject({
-      role: roleName,
-      issuer: z.string().optional(),
-      purpose: z.string(),
-      action: z.enum(ACTIONS),
-      feature: z.string().optional(),
-      field: z.string().optional(),
-    }).refine((r) => (r.feature === undefined) !== (r.field === undefined), 'name exactly one of feature or field'),
-    expect: z.strictObject({ decision: z.enum(['ALLOW', 'DENY']), rule: z.string().optional() }),
-  })).min(1),
+  scenarios: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        request: z
+          .strictObject({
+            role: roleName,
+            issuer: z.string().optional(),
+            purpose: z.string(),
+            action: z.enum(ACTIONS),
+            feature: z.string().optional(),
+            field: z.string().optional(),
+          })
+          .refine((r) => (r.feature === undefined) !== (r.field === undefined), 'name exactly one of feature or field'),
+        expect: z.strictObject({ decision: z.enum(['ALLOW', 'DENY']), rule: z.string().optional() }),
+      }),
+    )
+    .min(1),
 });

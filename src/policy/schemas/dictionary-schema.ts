@@ -12,33 +12,50 @@ const category = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'cate
 const dateBound = z.union([z.literal('today'), z.iso.date({ message: 'must be an ISO date (YYYY-MM-DD) or "today"' })]);
 const feature = z.enum(FEATURE_NAMES, { message: 'unknown feature (see src/policy/features.ts)' });
 
-const generalization = z.strictObject({
-  method: z.enum(GENERALIZERS),
-  feature,
-  bands: z.array(z.number().int().min(0).max(150)).min(1).optional(),
-  /** days_since: the period whose first day is stored (never the exact date); default month. */
-  granularity: z.enum(['month', 'quarter', 'year']).optional(),
-}).refine((g) => g.method !== 'age_band' || (g.bands && g.bands.every((b, i, a) => i === 0 || b > a[i - 1]!)), {
-  message: 'age_band needs increasing bands',
-});
+const generalization = z
+  .strictObject({
+    method: z.enum(GENERALIZERS),
+    feature,
+    bands: z.array(z.number().int().min(0).max(150)).min(1).optional(),
+    /** days_since: the period whose first day is stored (never the exact date); default month. */
+    granularity: z.enum(['month', 'quarter', 'year']).optional(),
+  })
+  .refine((g) => g.method !== 'age_band' || (g.bands && g.bands.every((b, i, a) => i === 0 || b > a[i - 1]!)), {
+    message: 'age_band needs increasing bands',
+  });
 
 export const fieldSpecSchema = z.strictObject({
   type: z.enum(['string', 'number', 'date', 'timestamp', 'boolean']),
   classification: z.enum(CLASSIFICATIONS),
   category,
   normalization: z.enum(NORMALIZERS).optional(),
-  validation: z.strictObject({
-    required: z.boolean().optional(),
-    format: z.enum(FORMATS).optional(),
-    pattern: z.string().refine((p) => { try { new RegExp(p, 'u'); return true; } catch { return false; } }, 'not a valid regular expression').optional(),
-    enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
-    min: z.union([z.number(), dateBound]).optional(),
-    max: z.union([z.number(), dateBound]).optional(),
-    max_length: z.number().int().positive().optional(),
-    checksum: z.enum(CHECKSUMS).optional(),
-    /** The value must name a purpose of purposes.yaml. */
-    purpose: z.literal(true).optional(),
-  }).default({}),
+  validation: z
+    .strictObject({
+      required: z.boolean().optional(),
+      format: z.enum(FORMATS).optional(),
+      pattern: z
+        .string()
+        .refine((p) => {
+          try {
+            new RegExp(p, 'u');
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a valid regular expression')
+        .optional(),
+      enum: z
+        .array(z.union([z.string(), z.number()]))
+        .min(1)
+        .optional(),
+      min: z.union([z.number(), dateBound]).optional(),
+      max: z.union([z.number(), dateBound]).optional(),
+      max_length: z.number().int().positive().optional(),
+      checksum: z.enum(CHECKSUMS).optional(),
+      /** The value must name a purpose of purposes.yaml. */
+      purpose: z.literal(true).optional(),
+    })
+    .default({}),
   generalization: z.array(generalization).optional(),
   feature: feature.optional(),
   /** For a boolean consent flag on a record: the purpose it grants (true) or refuses (false). */
@@ -65,11 +82,14 @@ export const dictionaryFileSchema = z.strictObject({
     transactions: recordType,
     consents: recordType,
   }),
-  features: z.record(feature, z.strictObject({
-    kind: z.enum(['numeric', 'categorical']),
-    classification: z.enum(['feature', 'sensitive_feature']),
-    category,
-  })),
+  features: z.record(
+    feature,
+    z.strictObject({
+      kind: z.enum(['numeric', 'categorical']),
+      classification: z.enum(['feature', 'sensitive_feature']),
+      category,
+    }),
+  ),
 });
 
 export type DictionaryFile = z.infer<typeof dictionaryFileSchema>;

@@ -3,17 +3,13 @@ import { z } from 'zod';
 import { roleName } from './roles-schema.ts';
 
 /** Asymmetric JWS algorithms only: a shared secret would let anyone holding it mint tokens. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
-const jwksUrl = z
-  .url({ message: 'jwks_url must be a URL' })
-  .refine((u) => {
-    const url = new URL(u);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
-  }, 'jwks_url must use https (plain http only on loopback)');
+const jwksUrl = z.url({ message: 'jwks_url must be a URL' }).refine((u) => {
+  const url = new URL(u);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+}, 'jwks_url must use https (plain http only on loopback)');
 
 export const issuerEntrySchema = z
   .strictObject({
@@ -22,9 +18,7 @@ export const issuerEntrySchema = z
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     jwks_file: z.string().min(1).optional(),
     jwks_url: jwksUrl.optional(),
-    algorithms: z
-      .array(z.enum(ASYMMETRIC_ALGORITHMS, { message: `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})` }))
-      .min(1),
+    algorithms: z.array(z.enum(ASYMMETRIC_ALGORITHMS, { message: `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})` })).min(1),
     roles: z.array(roleName).min(1),
     /** Seconds a token of this issuer may live (exp - iat); a longer one, or one without iat, is refused. */
     max_token_lifetime: z.number().int().min(60).max(31_536_000).optional(),

@@ -15,11 +15,15 @@ const range = (d: number) => Array.from({ length: d }, (_, t) => t);
 
 /** `const x0 = data[xb + 0]; ...`: the point's coordinates in locals. */
 const loadPoint = (d: number, v: string, arr: string, base: string) =>
-  range(d).map((t) => `const ${v}${t} = ${arr}[${base} + ${t}];`).join(' ');
+  range(d)
+    .map((t) => `const ${v}${t} = ${arr}[${base} + ${t}];`)
+    .join(' ');
 
 /** `s = sum_t (v_t - arr[base + t])²`, one accumulator, in dimension order. */
 const dist = (d: number, v: string, arr: string, base: string) =>
-  range(d).map((t) => `e = ${v}${t} - ${arr}[${base} + ${t}]; s ${t === 0 ? '=' : '+='} e * e;`).join(' ');
+  range(d)
+    .map((t) => `e = ${v}${t} - ${arr}[${base} + ${t}]; s ${t === 0 ? '=' : '+='} e * e;`)
+    .join(' ');
 
 /** Distance from the point in x-locals to every centroid, keeping the best and second best (first index on ties). */
 const nearestTwo = (d: number) => `
@@ -79,7 +83,9 @@ function ppUpdateSource(d: number): string {
     const end = Math.min(to, c0 + ${CHUNK});
     let sum = 0;
     for (let i = c0; i < end; i++) {
-      const xb = i * ${d}; let e, s; ${range(d).map((t) => `e = data[xb + ${t}] - y${t}; s ${t === 0 ? '=' : '+='} e * e;`).join(' ')}
+      const xb = i * ${d}; let e, s; ${range(d)
+        .map((t) => `e = data[xb + ${t}] - y${t}; s ${t === 0 ? '=' : '+='} e * e;`)
+        .join(' ')}
       if (!first) { const old = closest[i]; if (old < s) s = old; }
       closest[i] = s; sum += s;
     }
@@ -97,7 +103,9 @@ function ppPotsSource(d: number): string {
       const yb = candidates[t] * ${d}; ${loadPoint(d, 'y', 'data', 'yb')}
       let sum = 0;
       for (let i = c0; i < end; i++) {
-        const xb = i * ${d}; let e, s; ${range(d).map((q) => `e = data[xb + ${q}] - y${q}; s ${q === 0 ? '=' : '+='} e * e;`).join(' ')}
+        const xb = i * ${d}; let e, s; ${range(d)
+          .map((q) => `e = data[xb + ${q}] - y${q}; s ${q === 0 ? '=' : '+='} e * e;`)
+          .join(' ')}
         const old = closest[i]; sum += s < old ? s : old;
       }
       candPot[base + t] = sum;
@@ -109,8 +117,7 @@ function ppPotsSource(d: number): string {
 export function compileKernels(d: number, safe: number): Kernels {
   if (!Number.isInteger(d) || d < 1 || d > MAX_CODEGEN_D) throw new RangeError(`codegen supports 1 <= d <= ${MAX_CODEGEN_D}`);
   // new Function only sees globals, so constants are passed through a factory's parameters.
-  const make = (params: string, body: string) =>
-    new Function('SAFE', `"use strict"; return function (${params}) {${body}\n};`)(safe) as never;
+  const make = (params: string, body: string) => new Function('SAFE', `"use strict"; return function (${params}) {${body}\n};`)(safe) as never;
   return {
     fullAssign: make('ws, from, to', fullAssignSource(d)),
     hamerly: make('ws, from, to', hamerlySource(d)),

@@ -96,10 +96,14 @@ export class KMeansWorkerPool {
     this.busy = true;
     const desc = describe(ws);
     for (const w of this.workers) w.postMessage({ type: 'run', desc } satisfies RunMessage);
-    return new PoolExecutor(ws, () => this.drainErrors(), () => {
-      this.busy = false;
-      this.helped += Atomics.load(ws.ctrl, CTRL.HELPED);
-    });
+    return new PoolExecutor(
+      ws,
+      () => this.drainErrors(),
+      () => {
+        this.busy = false;
+        this.helped += Atomics.load(ws.ctrl, CTRL.HELPED);
+      },
+    );
   }
 
   private drainErrors(): string {
@@ -120,7 +124,11 @@ export class PoolExecutor implements Executor {
   private detached = false;
   private failure: unknown;
 
-  constructor(readonly ws: Workspace, private readonly errors: () => string, private readonly onDetach: () => void) {}
+  constructor(
+    readonly ws: Workspace,
+    private readonly errors: () => string,
+    private readonly onDetach: () => void,
+  ) {}
 
   run(phase: number, arg = 0): void {
     if (this.detached) throw new Error('executor is detached');
@@ -132,9 +140,13 @@ export class PoolExecutor implements Executor {
     Atomics.store(ctrl, CTRL.NEXT, 0);
     Atomics.add(ctrl, CTRL.GEN, 1);
     Atomics.notify(ctrl, CTRL.GEN);
-    workChunks(this.ws, (e) => {
-      this.failure ??= e;
-    }, false);
+    workChunks(
+      this.ws,
+      (e) => {
+        this.failure ??= e;
+      },
+      false,
+    );
     const chunks = this.ws.chunks;
     for (;;) {
       const done = Atomics.load(ctrl, CTRL.DONE);

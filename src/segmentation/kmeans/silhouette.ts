@@ -61,9 +61,7 @@ export function silhouetteOfRows(data: Float64Array, d: number, assignments: Int
 }
 
 /** Mean silhouette over `sampleSize` points drawn without replacement with `rng` (all points if n <= sampleSize). */
-export function silhouetteSample(
-  data: Float64Array, n: number, d: number, assignments: Int32Array, k: number, sampleSize: number, rng: Rng,
-): number {
+export function silhouetteSample(data: Float64Array, n: number, d: number, assignments: Int32Array, k: number, sampleSize: number, rng: Rng): number {
   checkShape(data, n, d, Math.min(k, n));
   if (assignments.length < n) throw new RangeError(`assignments has ${assignments.length} entries, need n = ${n}`);
   if (!Number.isInteger(sampleSize) || sampleSize < 2) throw new RangeError(`sampleSize must be an integer >= 2, got ${sampleSize}`);
@@ -90,7 +88,12 @@ export interface ChooseKResult {
  * silhouette sample, so the comparison between k is like for like and reproducible from `seed`.
  */
 export function chooseK(
-  data: Float64Array, n: number, d: number, kRange: readonly [number, number], seed: number, sampleSize = 2000,
+  data: Float64Array,
+  n: number,
+  d: number,
+  kRange: readonly [number, number],
+  seed: number,
+  sampleSize = 2000,
   options: ChooseKOptions = {},
 ): ChooseKResult {
   const [lo, hi] = kRange;

@@ -99,7 +99,12 @@ export function createWorkspace(data: Float64Array, n: number, d: number, k: num
   const it = parts.iterate ? n : 0;
   const pp = parts.init ? n : 0;
   const ws: Workspace = {
-    n, d, k, chunks, generic: o.generic === true, data,
+    n,
+    d,
+    k,
+    chunks,
+    generic: o.generic === true,
+    data,
     centroids: f64(k * d),
     half: f64(k),
     drift: f64(k),
@@ -124,8 +129,24 @@ export function createWorkspace(data: Float64Array, n: number, d: number, k: num
 }
 
 const NAMES: BufferName[] = [
-  'data', 'centroids', 'half', 'drift', 'nbIdx', 'nbDist', 'driftMax', 'assign', 'upper', 'lower',
-  'movedIdx', 'movedFrom', 'chunkMoves', 'closest', 'chunkSum', 'candPot', 'candidates', 'ctrl',
+  'data',
+  'centroids',
+  'half',
+  'drift',
+  'nbIdx',
+  'nbDist',
+  'driftMax',
+  'assign',
+  'upper',
+  'lower',
+  'movedIdx',
+  'movedFrom',
+  'chunkMoves',
+  'closest',
+  'chunkSum',
+  'candPot',
+  'candidates',
+  'ctrl',
 ];
 
 export function describe(ws: Workspace): WorkspaceDescriptor {
@@ -140,13 +161,28 @@ export function fromDescriptor(desc: WorkspaceDescriptor): Workspace {
   const f64 = (name: BufferName) => new Float64Array(b[name]);
   const i32 = (name: BufferName) => new Int32Array(b[name]);
   return {
-    n: desc.n, d: desc.d, k: desc.k, chunks: chunkCount(desc.n), generic: desc.generic,
+    n: desc.n,
+    d: desc.d,
+    k: desc.k,
+    chunks: chunkCount(desc.n),
+    generic: desc.generic,
     data: new Float64Array(b.data, desc.dataOffset, desc.n * desc.d),
-    centroids: f64('centroids'), half: f64('half'), drift: f64('drift'), driftMax: f64('driftMax'),
-    nbIdx: i32('nbIdx'), nbDist: f64('nbDist'),
-    assign: i32('assign'), upper: f64('upper'), lower: f64('lower'),
-    movedIdx: i32('movedIdx'), movedFrom: i32('movedFrom'), chunkMoves: i32('chunkMoves'),
-    closest: f64('closest'), chunkSum: f64('chunkSum'), candPot: f64('candPot'), candidates: i32('candidates'),
+    centroids: f64('centroids'),
+    half: f64('half'),
+    drift: f64('drift'),
+    driftMax: f64('driftMax'),
+    nbIdx: i32('nbIdx'),
+    nbDist: f64('nbDist'),
+    assign: i32('assign'),
+    upper: f64('upper'),
+    lower: f64('lower'),
+    movedIdx: i32('movedIdx'),
+    movedFrom: i32('movedFrom'),
+    chunkMoves: i32('chunkMoves'),
+    closest: f64('closest'),
+    chunkSum: f64('chunkSum'),
+    candPot: f64('candPot'),
+    candidates: i32('candidates'),
     ctrl: i32('ctrl'),
   };
 }

@@ -17,19 +17,32 @@ export function designMatrix(m: FeatureMatrix, features: readonly string[], shar
   for (const f of features) {
     const num = m.numeric.get(f as never);
     if (num) {
-      let s = 0, s2 = 0, c = 0;
-      for (const v of num) if (!Number.isNaN(v)) { s += v; s2 += v * v; c++; }
+      let s = 0,
+        s2 = 0,
+        c = 0;
+      for (const v of num)
+        if (!Number.isNaN(v)) {
+          s += v;
+          s2 += v * v;
+          c++;
+        }
       const mean = c ? s / c : 0;
       const std = c ? Math.sqrt(Math.max(0, s2 / c - mean * mean)) : 0;
       const j = d++;
-      cols.push((i, out, at) => { const v = num[i]!; out[at + j] = Number.isNaN(v) || std === 0 ? 0 : (v - mean) / std; });
+      cols.push((i, out, at) => {
+        const v = num[i]!;
+        out[at + j] = Number.isNaN(v) || std === 0 ? 0 : (v - mean) / std;
+      });
       continue;
     }
     const cat = m.categorical.get(f as never);
     if (!cat) continue;
     const base = d;
     d += cat.levels.length;
-    cols.push((i, out, at) => { const code = cat.codes[i]!; if (code >= 0) out[at + base + code] = 1; });
+    cols.push((i, out, at) => {
+      const code = cat.codes[i]!;
+      if (code >= 0) out[at + base + code] = 1;
+    });
   }
   // shared memory when the engine splits assignment across threads: no copy per call
   const data = shared ? allocSharedMatrix(m.n, d) : new Float64Array(m.n * d);
@@ -38,12 +51,19 @@ export function designMatrix(m: FeatureMatrix, features: readonly string[], shar
 }
 
 function nearest(data: Float64Array, i: number, d: number, centroids: Float64Array, alive: Uint8Array): number {
-  let best = -1, bestD = Infinity;
+  let best = -1,
+    bestD = Infinity;
   for (let c = 0; c < alive.length; c++) {
     if (!alive[c]) continue;
     let s = 0;
-    for (let j = 0; j < d; j++) { const t = data[i * d + j]! - centroids[c * d + j]!; s += t * t; }
-    if (s < bestD) { bestD = s; best = c; }
+    for (let j = 0; j < d; j++) {
+      const t = data[i * d + j]! - centroids[c * d + j]!;
+      s += t * t;
+    }
+    if (s < bestD) {
+      bestD = s;
+      best = c;
+    }
   }
   return best;
 }
@@ -60,7 +80,8 @@ export function kmeansPartition(
   if (spec.k_range) {
     // the silhouette search needs at least k_range[0] subjects: say so, not "failed unexpectedly"
     // (the population is at or over the group minimum here, so its size is no secret)
-    if (spec.k_range[0] > m.n) throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more subjects than the population holds`);
+    if (spec.k_range[0] > m.n)
+      throw new SegmentationInputError('k_exceeds_population', `k_range starts at ${spec.k_range[0]}, more subjects than the population holds`);
     const chosen = chooseK(data, m.n, d, spec.k_range, seed, SILHOUETTE_SAMPLE);
     k = chosen.k;
     byK = Object.fromEntries(Object.entries(chosen.scores).map(([kk, v]) => [kk, Math.round(Number(v) * 10_000) / 10_000]));
@@ -73,7 +94,9 @@ export function kmeansPartition(
   // greedy k-means++ (as scikit-learn and ml-kmeans seed): better starts than plain D² sampling
   const initial = greedyKmeansPlusPlus(data, m.n, d, k, createRng(seed));
   const fit = kmeans(data, m.n, d, {
-    k, initial, ...(opts.threads !== undefined && { threads: opts.threads }),
+    k,
+    initial,
+    ...(opts.threads !== undefined && { threads: opts.threads }),
     onIteration: (iter: number) => opts.onProgress(0.1 + 0.8 * Math.min(1, iter / 50)),
   });
   const assignment = Int32Array.from(fit.assignments);
@@ -96,19 +119,23 @@ export function kmeansPartition(
   let inertia = 0;
   for (let i = 0; i < m.n; i++) {
     const c = assignment[i]!;
-    for (let j = 0; j < d; j++) { const t = data[i * d + j]! - fit.centroids[c * d + j]!; inertia += t * t; }
+    for (let j = 0; j < d; j++) {
+      const t = data[i * d + j]! - fit.centroids[c * d + j]!;
+      inertia += t * t;
+    }
   }
   const rows = collectRows(assignment, k, (g) => g);
   const visible: VisibleGroup[] = [];
   let hidden = false;
   for (let c = 0; c < k; c++) {
     if (!alive[c]) continue;
-    if (rows.groups[c]!.length < opts.minGroupSize) { hidden = true; continue; } // the whole population is under the minimum
+    if (rows.groups[c]!.length < opts.minGroupSize) {
+      hidden = true;
+      continue;
+    } // the whole population is under the minimum
     visible.push({ key: `cluster-${visible.length + 1}`, rows: rows.groups[c]! });
   }
-  const silhouette = visible.length > 1
-    ? silhouetteSample(data, m.n, d, assignment, k, SILHOUETTE_SAMPLE, createRng(seed + 1))
-    : null;
+  const silhouette = visible.length > 1 ? silhouetteSample(data, m.n, d, assignment, k, SILHOUETTE_SAMPLE, createRng(seed + 1)) : null;
   return {
     partition: {
       assignment,
@@ -116,7 +143,8 @@ export function kmeansPartition(
       quality: {
         inertia: Math.round(inertia * 1000) / 1000,
         silhouette: silhouette === null ? null : Math.round(silhouette * 10_000) / 10_000,
-        k, iterations: fit.iterations,
+        k,
+        iterations: fit.iterations,
         ...(byK && { silhouette_by_k: byK }),
       },
     },

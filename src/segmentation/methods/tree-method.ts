@@ -13,13 +13,20 @@ interface Column {
   at: (i: number) => number;
 }
 
-interface Step { col: number; split: number; left: boolean }
+interface Step {
+  col: number;
+  split: number;
+  left: boolean;
+}
 
 /** "x < 5.5 AND x < 3.5" reads as "x < 3.5": keep the tightest bound per numeric column. */
 function readablePath(cols: readonly Column[], path: readonly Step[]): string {
   const kept: Step[] = [];
   for (const s of path) {
-    if (!cols[s.col]!.numeric) { kept.push(s); continue; }
+    if (!cols[s.col]!.numeric) {
+      kept.push(s);
+      continue;
+    }
     const i = kept.findIndex((k) => k.col === s.col && k.left === s.left);
     if (i < 0) kept.push(s);
     else if (s.left ? s.split < kept[i]!.split : s.split > kept[i]!.split) kept[i] = s;
@@ -40,8 +47,13 @@ function columnsOf(m: FeatureMatrix, features: readonly FeatureName[]): Column[]
       const round = (v: number) => Math.round(v * 100) / 100;
       // a missing value is read as the median: the rule must say which side it falls on
       const missing = present.length < num.length;
-      const orMissing = (s: number, l: boolean) => (missing && (median < s) === l ? ` (or ${f} missing)` : '');
-      cols.push({ label: f, numeric: true, at: (i) => (Number.isNaN(num[i]!) ? median : num[i]!), describe: (s, l) => `${f} ${l ? '<' : '>='} ${round(s)}${orMissing(s, l)}` });
+      const orMissing = (s: number, l: boolean) => (missing && median < s === l ? ` (or ${f} missing)` : '');
+      cols.push({
+        label: f,
+        numeric: true,
+        at: (i) => (Number.isNaN(num[i]!) ? median : num[i]!),
+        describe: (s, l) => `${f} ${l ? '<' : '>='} ${round(s)}${orMissing(s, l)}`,
+      });
       continue;
     }
     const cat = m.categorical.get(f);
@@ -62,7 +74,10 @@ export function treePartition(
 ): Partition {
   const y = m.numeric.get(target);
   if (!y) throw new Error('target must be a numeric feature of the population');
-  const cols = columnsOf(m, features.filter((f) => f !== target));
+  const cols = columnsOf(
+    m,
+    features.filter((f) => f !== target),
+  );
   const rows: number[] = [];
   for (let i = 0; i < m.n; i++) if (!Number.isNaN(y[i]!)) rows.push(i);
   const rng = createRng(opts.seed);
@@ -77,7 +92,10 @@ export function treePartition(
     // scaled to the sample, so a leaf holds about minLeaf subjects of the whole population
     minNumSamples: Math.max(3, Math.ceil((opts.minLeaf * sample.length) / Math.max(1, m.n))),
   });
-  tree.train(sample.map((i) => cols.map((c) => c.at(i))), sample.map((i) => y[i]!));
+  tree.train(
+    sample.map((i) => cols.map((c) => c.at(i))),
+    sample.map((i) => y[i]!),
+  );
   onProgress(0.5);
 
   const leaves: { node: TreeNode; path: Step[] }[] = [];

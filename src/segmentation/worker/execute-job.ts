@@ -38,9 +38,11 @@ export async function executeJob(input: JobInput, storage: Storage, opts: JobOpt
   const clock = opts.clock ?? Date.now;
   let last = 0;
   let writing: Promise<void> = Promise.resolve();
-  const report = opts.onProgress ?? ((p: number) => {
-    writing = writing.then(() => runs.progress(input.runId, p, claimant)).catch(() => {});
-  });
+  const report =
+    opts.onProgress ??
+    ((p: number) => {
+      writing = writing.then(() => runs.progress(input.runId, p, claimant)).catch(() => {});
+    });
   const progress = (p: number) => {
     const t = clock();
     if (t - last < 250) return;
@@ -57,7 +59,12 @@ export async function executeJob(input: JobInput, storage: Storage, opts: JobOpt
     progress(0.1);
     await opts.afterRead?.();
     const t1 = performance.now();
-    const out = runSegmentation(population, input.spec, { minGroupSize: input.minGroupSize, onProgress: progress, threads, profileFeatures: input.profileFeatures });
+    const out = runSegmentation(population, input.spec, {
+      minGroupSize: input.minGroupSize,
+      onProgress: progress,
+      threads,
+      profileFeatures: input.profileFeatures,
+    });
     await writing;
     const t2 = performance.now();
     // Asked inside each member write transaction: who was erased, or stopped being covered by the
@@ -77,7 +84,12 @@ export async function executeJob(input: JobInput, storage: Storage, opts: JobOpt
     const rank = ranksOf(order);
     for (const [segmentId, rows] of out.members) {
       const ranks = Uint32Array.from(rows, (i) => rank[i]!).sort();
-      await runs.writeMembers(input.runId, segmentId, Array.from(ranks, (k) => out.matrix.pseudonyms[order[k]!]!), exclude);
+      await runs.writeMembers(
+        input.runId,
+        segmentId,
+        Array.from(ranks, (k) => out.matrix.pseudonyms[order[k]!]!),
+        exclude,
+      );
     }
     const t3 = performance.now();
     const digest = crypto.createHash('sha256');
@@ -89,35 +101,41 @@ export async function executeJob(input: JobInput, storage: Storage, opts: JobOpt
     const hiddenRows = out.matrix.n - out.population;
     const filteredOut = population.n - out.matrix.n;
     const countsSafe = hiddenRows === 0 && (filteredOut === 0 || filteredOut >= input.minGroupSize);
-    await runs.succeed(input.runId, {
-      population: out.population,
-      segments: out.segments,
-      ...(out.quality && { quality: out.quality }),
-      receipt: {
-        purpose: input.purpose.name,
-        policy_version: input.policyVersion,
-        consent_snapshot: {
-          legal_basis: input.purpose.basis,
-          evaluated_at: new Date(input.now).toISOString(),
-          ...(countsSafe && { covered_subjects: population.n, after_filters: out.matrix.n }),
-          // sha256 of the covered pseudonyms in pseudonym order: proves later which population was used
-          population_digest: digest.digest('hex'),
+    await runs.succeed(
+      input.runId,
+      {
+        population: out.population,
+        segments: out.segments,
+        ...(out.quality && { quality: out.quality }),
+        receipt: {
+          purpose: input.purpose.name,
+          policy_version: input.policyVersion,
+          consent_snapshot: {
+            legal_basis: input.purpose.basis,
+            evaluated_at: new Date(input.now).toISOString(),
+            ...(countsSafe && { covered_subjects: population.n, after_filters: out.matrix.n }),
+            // sha256 of the covered pseudonyms in pseudonym order: proves later which population was used
+            population_digest: digest.digest('hex'),
+          },
+          min_group_size: input.minGroupSize,
+          suppressed_segments: out.suppressed_segments,
+          // every feature the run read (its list, target, rule and filter features, RFM's three)
+          features_used: input.features.map((f) => f.name),
         },
-        min_group_size: input.minGroupSize,
-        suppressed_segments: out.suppressed_segments,
-        // every feature the run read (its list, target, rule and filter features, RFM's three)
-        features_used: input.features.map((f) => f.name),
+        // where the run's time went (operators size machines with it); milliseconds
+        timings: { read_features: Math.round(t1 - t0), segment: Math.round(t2 - t1), store_members: Math.round(t3 - t2) },
       },
-      // where the run's time went (operators size machines with it); milliseconds
-      timings: { read_features: Math.round(t1 - t0), segment: Math.round(t2 - t1), store_members: Math.round(t3 - t2) },
-    }, clock(), claimant);
+      clock(),
+      claimant,
+    );
   } catch (e) {
     await writing;
     // taken over: the instance that holds it now writes the outcome
     if (e instanceof ClaimLost) return;
-    const error = e instanceof SegmentationInputError
-      ? { code: e.code, message: e.message }
-      : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' };
+    const error =
+      e instanceof SegmentationInputError
+        ? { code: e.code, message: e.message }
+        : { code: 'internal_error', message: 'The run failed unexpectedly; it was not completed.' };
     await runs.fail(input.runId, error, clock(), claimant);
     if (!(e instanceof SegmentationInputError)) throw e;
   }

@@ -7,22 +7,26 @@
 import { pgTable, text, bigint, index } from 'drizzle-orm/pg-core';
 import { epochMs } from './columns.ts';
 
-export const auditLog = pgTable('audit_log', {
-  seq: bigint('seq', { mode: 'number' }).primaryKey(),
-  at: epochMs('at').notNull(),
-  actorIssuer: text('actor_issuer').notNull(),
-  actorSubject: text('actor_subject').notNull(),
-  roles: text('roles').notNull(),
-  action: text('action').notNull(),
-  outcome: text('outcome').notNull(),
-  purpose: text('purpose'),
-  justification: text('justification'),
-  /** JSON array of pseudonyms concerned. */
-  subjects: text('subjects').notNull(),
-  policyVersion: text('policy_version').notNull(),
-  requestId: text('request_id'),
-  /** JSON of non-personal details (counts, ids, reason codes). */
-  detail: text('detail').notNull(),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-}, (t) => [index('audit_log_actor_at').on(t.actorIssuer, t.actorSubject, t.at), index('audit_log_action_at').on(t.action, t.at)]);
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: epochMs('at').notNull(),
+    actorIssuer: text('actor_issuer').notNull(),
+    actorSubject: text('actor_subject').notNull(),
+    roles: text('roles').notNull(),
+    action: text('action').notNull(),
+    outcome: text('outcome').notNull(),
+    purpose: text('purpose'),
+    justification: text('justification'),
+    /** JSON array of pseudonyms concerned. */
+    subjects: text('subjects').notNull(),
+    policyVersion: text('policy_version').notNull(),
+    requestId: text('request_id'),
+    /** JSON of non-personal details (counts, ids, reason codes). */
+    detail: text('detail').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_actor_at').on(t.actorIssuer, t.actorSubject, t.at), index('audit_log_action_at').on(t.action, t.at)],
+);

@@ -11,12 +11,16 @@ export const suppressions = pgTable('suppressions', {
   createdAt: epochMs('created_at').notNull(),
 });
 
-export const erasures = pgTable('erasures', {
-  pseudonym: text('pseudonym').primaryKey(),
-  /** Order of erasures (runs in flight compare against it). */
-  seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
-  subjectId: id('subject_id'),
-  erasedAt: epochMs('erased_at').notNull(),
-  /** JSON receipt of what was removed (counts only). */
-  receipt: text('receipt').notNull(),
-}, (t) => [index('erasures_subject').on(t.subjectId)]);
+export const erasures = pgTable(
+  'erasures',
+  {
+    pseudonym: text('pseudonym').primaryKey(),
+    /** Order of erasures (runs in flight compare against it). */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    subjectId: id('subject_id'),
+    erasedAt: epochMs('erased_at').notNull(),
+    /** JSON receipt of what was removed (counts only). */
+    receipt: text('receipt').notNull(),
+  },
+  (t) => [index('erasures_subject').on(t.subjectId)],
+);

@@ -5,9 +5,13 @@
 import { pgTable, text, index } from 'drizzle-orm/pg-core';
 import { epochMs, id } from './columns.ts';
 
-export const subjectLinks = pgTable('subject_links', {
-  keyHash: text('key_hash').primaryKey(),
-  kind: text('kind', { enum: ['email', 'customer_id', 'phone'] }).notNull(),
-  subjectId: id('subject_id').notNull(),
-  createdAt: epochMs('created_at').notNull(),
-}, (t) => [index('subject_links_subject').on(t.subjectId)]);
+export const subjectLinks = pgTable(
+  'subject_links',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    kind: text('kind', { enum: ['email', 'customer_id', 'phone'] }).notNull(),
+    subjectId: id('subject_id').notNull(),
+    createdAt: epochMs('created_at').notNull(),
+  },
+  (t) => [index('subject_links_subject').on(t.subjectId)],
+);

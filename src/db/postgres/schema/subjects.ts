@@ -31,9 +31,13 @@ export const subjects = pgTable('subjects', {
   nPhone: integer('n_phone').notNull().default(0),
   nApp: integer('n_app').notNull().default(0),
   /** {feature: [source, epoch ms]}: which source last set each feature, and when. */
-  provenance: jsonb('provenance').notNull().default(sql`'{}'::jsonb`),
+  provenance: jsonb('provenance')
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   /** The consent state derived from consent_records: {purpose: [status, legal basis, collected at, expires at, record id]}. */
-  consent: jsonb('consent').notNull().default(sql`'{}'::jsonb`),
+  consent: jsonb('consent')
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   createdAt: epochMs('created_at').notNull(),
   updatedAt: epochMs('updated_at').notNull(),
 });

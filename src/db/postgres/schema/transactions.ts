@@ -6,18 +6,21 @@ import { pgTable, text, integer, doublePrecision, uniqueIndex, index, bigint } f
 import { id } from './columns.ts';
 import { subjects } from './subjects.ts';
 
-export const transactions = pgTable('transactions', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  subjectId: id('subject_id').notNull().references(() => subjects.id, { onDelete: 'cascade' }),
-  source: text('source').notNull(),
-  sourceTxnId: text('source_txn_id'),
-  day: integer('day').notNull(),
-  amount: doublePrecision('amount').notNull(),
-  currency: text('currency').notNull(),
-  channel: text('channel', { enum: ['web', 'store', 'phone', 'app'] }).notNull(),
-  category: text('category'),
-  batchId: text('batch_id').notNull(),
-}, (t) => [
-  uniqueIndex('transactions_source_txn').on(t.source, t.sourceTxnId),
-  index('transactions_subject').on(t.subjectId),
-]);
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    subjectId: id('subject_id')
+      .notNull()
+      .references(() => subjects.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    sourceTxnId: text('source_txn_id'),
+    day: integer('day').notNull(),
+    amount: doublePrecision('amount').notNull(),
+    currency: text('currency').notNull(),
+    channel: text('channel', { enum: ['web', 'store', 'phone', 'app'] }).notNull(),
+    category: text('category'),
+    batchId: text('batch_id').notNull(),
+  },
+  (t) => [uniqueIndex('transactions_source_txn').on(t.source, t.sourceTxnId), index('transactions_subject').on(t.subjectId)],
+);

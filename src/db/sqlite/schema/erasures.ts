@@ -11,10 +11,14 @@ export const suppressions = sqliteTable('suppressions', {
   createdAt: integer('created_at').notNull(),
 });
 
-export const erasures = sqliteTable('erasures', {
-  pseudonym: text('pseudonym').primaryKey(),
-  subjectId: integer('subject_id'),
-  erasedAt: integer('erased_at').notNull(),
-  /** JSON receipt of what was removed (counts only). */
-  receipt: text('receipt').notNull(),
-}, (t) => [index('erasures_subject').on(t.subjectId)]);
+export const erasures = sqliteTable(
+  'erasures',
+  {
+    pseudonym: text('pseudonym').primaryKey(),
+    subjectId: integer('subject_id'),
+    erasedAt: integer('erased_at').notNull(),
+    /** JSON receipt of what was removed (counts only). */
+    receipt: text('receipt').notNull(),
+  },
+  (t) => [index('erasures_subject').on(t.subjectId)],
+);

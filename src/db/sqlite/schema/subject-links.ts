@@ -6,9 +6,13 @@
  */
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 
-export const subjectLinks = sqliteTable('subject_links', {
-  keyHash: text('key_hash').primaryKey(),
-  kind: text('kind', { enum: ['email', 'customer_id', 'phone'] }).notNull(),
-  subjectId: integer('subject_id').notNull(),
-  createdAt: integer('created_at').notNull(),
-}, (t) => [index('subject_links_subject').on(t.subjectId)]);
+export const subjectLinks = sqliteTable(
+  'subject_links',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    kind: text('kind', { enum: ['email', 'customer_id', 'phone'] }).notNull(),
+    subjectId: integer('subject_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('subject_links_subject').on(t.subjectId)],
+);

@@ -220,7 +220,7 @@ describe('VEILGATE_AUDIT_SINK', () => {
   it('parses FORMAT:TARGET: standard output, a file, UDP and TCP; the queue size with it', () => {
     expect(loadConfig({}).auditSink).toBeUndefined();
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'jsonl:stdout' }).auditSink).toEqual({ format: 'jsonl', target: { kind: 'stdout' }, queue: 10_000 });
-    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:logs/audit.cef' }).auditSink).toEqual({ format: 'cef', target: { kind: 'file', path: path.resolve('logs/audit.cef') }, queue: 10_000 });
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:test/audit.cef' }).auditSink).toEqual({ format: 'cef', target: { kind: 'file', path: path.resolve('test/audit.cef') }, queue: 10_000 });
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:udp://127.0.0.1:514', VEILGATE_AUDIT_SINK_QUEUE: '50' }).auditSink)
       .toEqual({ format: 'syslog', target: { kind: 'udp', host: '127.0.0.1', port: 514 }, queue: 50 });
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:tcp://[::1]:6514' }).auditSink?.target).toEqual({ kind: 'tcp', host: '::1', port: 6514 });
@@ -231,6 +231,7 @@ describe('VEILGATE_AUDIT_SINK', () => {
     for (const [value, message] of [
       ['json:stdout', /must be FORMAT:TARGET/], ['syslog', /must be FORMAT:TARGET/], ['syslog:udp://127.0.0.1', /udp:\/\/HOST:PORT/],
       ['syslog:http://collector:80', /udp:\/\/HOST:PORT/], ['syslog:tcp://127.0.0.1:70000', /between 1 and 65535/], ['cef:udp://:514', /udp:\/\/HOST:PORT/],
+      ['jsonl:/nonexistent-veilgate-dir/audit.jsonl', /directory that does not exist/],
     ] as const) {
       const e = configError({ VEILGATE_AUDIT_SINK: value });
       expect(e.problems.map((p) => p.variable), value).toEqual(['VEILGATE_AUDIT_SINK']);

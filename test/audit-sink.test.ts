@@ -17,7 +17,6 @@ import { scan } from './helpers/canaries.ts';
 import { tempDir, testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
-const BOM = '\ufeff';
 
 const asEntry = (r: AuditRow) => auditEntryJson({
   seq: r.seq, at: r.at, actorIssuer: r.actor_issuer, actorSubject: r.actor_subject, roles: r.roles, action: r.action, outcome: r.outcome,

@@ -9,12 +9,64 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticAuditEntries } from '../src/demo-data/audit-entries.ts';
 import { EXPORT_PAGE } from '../src/http/routes/audit-routes.ts';
+import { streamedLines, type StreamEnd } from '../src/http/streamed-lines.ts';
 import { auditKeyOf, auditRows, lastSeq, type AuditJson } from './helpers/audit.ts';
 import { withFailingTrigger } from './helpers/faults.ts';
 import { testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 const SEEDED = 20_000;
+
+describe('a streamed body reads a page only when the client takes one', () => {
+  /** Pages of two lines, counting how many were read, and whether the source was closed. */
+  function source(pages: number) {
+    const seen = { read: 0, closed: false, ends: [] as StreamEnd[] };
+    const it = (async function* () {
+      try {
+        for (let p = 0; p < pages; p++) {
+          seen.read++;
+          yield [`a${p}`, `b${p}`];
+        }
+      } finally {
+        seen.closed = true;
+      }
+    })();
+    return {
+      seen,
+      pages: it,
+      onEnd: (e: StreamEnd) => {
+        seen.ends.push(e);
+      },
+    };
+  }
+  const decode = (v: Uint8Array | undefined) => new TextDecoder().decode(v);
+
+  it("the first page before the answer, each next one on the client's read, the last line break at the end", async () => {
+    const s = source(3);
+    const body = await streamedLines({ header: 'h', eol: '\r\n', pages: s.pages, onEnd: s.onEnd });
+    expect(s.seen.read).toBe(1);
+    const reader = body.getReader();
+    expect(decode((await reader.read()).value)).toBe('h\r\na0\r\nb0');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.seen.read).toBe(1); // nothing read ahead while the client waits
+    expect(decode((await reader.read()).value)).toBe('\r\na1\r\nb1');
+    expect(s.seen.read).toBe(2);
+    expect(decode((await reader.read()).value)).toBe('\r\na2\r\nb2');
+    expect(decode((await reader.read()).value)).toBe('\r\n');
+    expect((await reader.read()).done).toBe(true);
+    expect(s.seen.ends).toEqual([{ complete: true, lines: 6 }]);
+  });
+
+  it('a client that goes away closes the source and ends the export as aborted', async () => {
+    const s = source(100);
+    const reader = (await streamedLines({ eol: '\n', pages: s.pages, onEnd: s.onEnd })).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(s.seen.closed).toBe(true);
+    expect(s.seen.read).toBeLessThanOrEqual(2);
+    expect(s.seen.ends).toEqual([{ complete: false, lines: 2, reason: 'aborted' }]);
+  });
+});
 
 describe('GET /v1/audit streamed exports', () => {
   let gw: TestGateway;

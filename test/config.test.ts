@@ -249,9 +249,9 @@ describe('VEILGATE_AUDIT_SINK', () => {
   it('parses FORMAT:TARGET: standard output, a file, UDP and TCP; the queue size with it', () => {
     expect(loadConfig({}).auditSink).toBeUndefined();
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'jsonl:stdout' }).auditSink).toEqual({ format: 'jsonl', target: { kind: 'stdout' }, queue: 10_000 });
-    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:logs/audit.cef' }).auditSink).toEqual({
+    expect(loadConfig({ VEILGATE_AUDIT_SINK: 'cef:test/audit.cef' }).auditSink).toEqual({
       format: 'cef',
-      target: { kind: 'file', path: path.resolve('logs/audit.cef') },
+      target: { kind: 'file', path: path.resolve('test/audit.cef') },
       queue: 10_000,
     });
     expect(loadConfig({ VEILGATE_AUDIT_SINK: 'syslog:udp://127.0.0.1:514', VEILGATE_AUDIT_SINK_QUEUE: '50' }).auditSink).toEqual({
@@ -271,6 +271,7 @@ describe('VEILGATE_AUDIT_SINK', () => {
       ['syslog:http://collector:80', /udp:\/\/HOST:PORT/],
       ['syslog:tcp://127.0.0.1:70000', /between 1 and 65535/],
       ['cef:udp://:514', /udp:\/\/HOST:PORT/],
+      ['jsonl:/nonexistent-veilgate-dir/audit.jsonl', /directory that does not exist/],
     ] as const) {
       const e = configError({ VEILGATE_AUDIT_SINK: value });
       expect(

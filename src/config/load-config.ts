@@ -82,7 +82,12 @@ const auditSink = z.string().transform((v, ctx): Omit<AuditSinkConfig, 'queue'> 
     ctx.addIssue({ code: 'custom', message: `${SINK_USAGE} (a network target is udp://HOST:PORT or tcp://HOST:PORT)` });
     return z.NEVER;
   }
-  return { format, target: { kind: 'file', path: path.resolve(target) } };
+  const file = path.resolve(target);
+  if (!fs.existsSync(path.dirname(file))) {
+    ctx.addIssue({ code: 'custom', message: 'names a file in a directory that does not exist' });
+    return z.NEVER;
+  }
+  return { format, target: { kind: 'file', path: file } };
 });
 
 const envSchema = z.object({

@@ -12,30 +12,13 @@ import { actorFields, SYSTEM_ACTOR } from '../src/audit/audit-actor.ts';
 import { auditEntryJson } from '../src/audit/audit-json.ts';
 import { SD_ID } from '../src/audit/sink/audit-messages.ts';
 import { Recorder, seedSubject, type Seeded } from './helpers/access.ts';
-import { auditRows, fillers, JUSTIFICATION, type AuditRow } from './helpers/audit.ts';
+import { auditRows, fillers, JUSTIFICATION, toEntry, type AuditRow } from './helpers/audit.ts';
 import { scan } from './helpers/canaries.ts';
 import { tempDir, testGateway, type TestGateway } from './helpers/test-gateway.ts';
 
 const CLOCK = Date.UTC(2026, 0, 15, 9, 30);
 
-const asEntry = (r: AuditRow) =>
-  auditEntryJson({
-    seq: r.seq,
-    at: r.at,
-    actorIssuer: r.actor_issuer,
-    actorSubject: r.actor_subject,
-    roles: r.roles,
-    action: r.action,
-    outcome: r.outcome,
-    purpose: r.purpose,
-    justification: r.justification,
-    subjects: r.subjects,
-    policyVersion: r.policy_version,
-    requestId: r.request_id,
-    detail: r.detail,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  });
+const asEntry = (r: AuditRow) => auditEntryJson(toEntry(r));
 
 /** Requests that write entries: a re-identification, a data-subject access and an erasure of canary subjects. */
 async function auditedTraffic(gw: TestGateway, rec: Recorder, tag: string): Promise<Seeded[]> {

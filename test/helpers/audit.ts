@@ -165,7 +165,8 @@ export const dropGuards = (gw: TestGateway, table: 'audit_log' | 'consent_record
 export const auditKeyOf = (gw: TestGateway): Buffer =>
   Buffer.from((JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'keys', 'dev-secrets.json'), 'utf8')) as { audit: string }).audit, 'base64');
 
-const toEntry = (r: AuditRow): AuditEntry => ({
+/** A row as the gateway's AuditEntry (what the chain hashes and the exports render). */
+export const toEntry = (r: AuditRow): AuditEntry => ({
   seq: r.seq,
   at: r.at,
   actorIssuer: r.actor_issuer,

@@ -5,6 +5,7 @@
 // completes after the restart; the audit chain verifies afterwards. The signal is sent once the
 // gateway's own metrics (its loopback listener) show the request or the job under way.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -93,25 +94,40 @@ afterAll(async () => {
 });
 
 describe('SIGTERM during an ingest batch', () => {
-  const post = async (inst: Instance, d: Deployment, body: string) =>
-    fetch(`${inst.url}/v1/ingest/crm/customers`, {
+  /**
+   * Starts a batch and sends the first half of its body: the request is in flight (the gateway's
+   * in-flight gauge says so) and cannot finish until `finish()` sends the rest, so the signal is
+   * sure to land during it.
+   */
+  async function openBatch(inst: Instance, d: Deployment, body: string) {
+    const cut = body.indexOf('\n', body.length >> 1) + 1;
+    const req = http.request(`${inst.url}/v1/ingest/crm/customers`, {
       method: 'POST',
-      body,
-      headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson' },
-    }).then(
-      async (r) => ({ status: r.status, json: (await r.json()) as { accepted: number } }),
-      (e: unknown) => ({ error: e }),
-    );
+      headers: { authorization: `Bearer ${await token(d, 'ingest')}`, 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(body) },
+    });
+    const answer = new Promise<{ status: number; json: { accepted: number } } | { error: unknown }>((resolve) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as { accepted: number } }));
+        res.on('error', (error) => resolve({ error }));
+      });
+      req.on('error', (error) => resolve({ error }));
+    });
+    req.write(body.slice(0, cut));
+    await until('the batch in flight', async () => ((await gauge(d, 'veilgate_http_requests_in_flight')) >= 1 ? true : undefined), 10_000, 5);
+    return { answer, finish: () => req.end(body.slice(cut)) };
+  }
 
   it('within the grace period: the batch is answered and stored whole, then the process exits 0', async () => {
     const d = await deployment(30_000);
     const inst = await start(d);
-    const answer = post(inst, d, ndjson(11));
-    await until('the batch in flight', async () => ((await gauge(d, 'veilgate_http_requests_in_flight')) >= 1 ? true : undefined), 10_000, 5);
-    const exit = await sigterm(inst);
+    const batch = await openBatch(inst, d, ndjson(11));
+    inst.child.kill('SIGTERM');
+    batch.finish();
+    const exit = await inst.exited;
     expect(exit, inst.output().stderr).toEqual({ code: 0, signal: null });
-    const a = await answer;
-    expect(a).toMatchObject({ status: 200, json: { accepted: CUSTOMERS } });
+    expect(await batch.answer).toMatchObject({ status: 200, json: { accepted: CUSTOMERS } });
     const db = database(d);
     try {
       expect(await db.count('subjects')).toBe(CUSTOMERS);
@@ -125,11 +141,12 @@ describe('SIGTERM during an ingest batch', () => {
   it('past the grace period (0 ms): the connection is cut, and the batch is whole or absent, never partial', async () => {
     const d = await deployment(0);
     const inst = await start(d);
-    const answer = post(inst, d, ndjson(12));
-    await until('the batch in flight', async () => ((await gauge(d, 'veilgate_http_requests_in_flight')) >= 1 ? true : undefined), 10_000, 5);
-    const exit = await sigterm(inst);
+    const batch = await openBatch(inst, d, ndjson(12));
+    inst.child.kill('SIGTERM');
+    batch.finish();
+    const exit = await inst.exited;
     expect(exit, inst.output().stderr).toEqual({ code: 0, signal: null });
-    const a = await answer;
+    const a = await batch.answer;
     const db = database(d);
     let stored: number;
     try {

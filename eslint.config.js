@@ -43,7 +43,7 @@ const restrict = (names, patterns, why) => ({
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'migrations/**', 'console/dist/**', '**/*.mjs', '**/*.js'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'console/src/**/*.{ts,tsx}'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

@@ -72,6 +72,11 @@ describe('every answer of every operation is in /openapi.json', () => {
     for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/assets/init.js', '/docs/assets/swagger-ui.css'])
       await ok({ path, expect: 200 });
     await ok({ path: '/docs/assets/nothing.js', expect: 404 });
+    // the console: its shell under any page path, its files, its sign-in settings and the development token
+    for (const path of ['/console', '/console/runs', '/console/favicon.svg', '/console-config.json']) await ok({ path, expect: 200 });
+    await ok({ path: '/console/nothing.js', expect: 404 });
+    await ok({ path: '/console-dev-token', method: 'POST', body: { role: 'marketing' }, expect: 200 });
+    await ok({ path: '/console-dev-token', method: 'POST', body: { role: 'nobody' }, expect: 422 });
     // identity, policy, quality, ingest
     await ok({ path: '/v1/me', role: 'marketing', expect: 200 });
     await ok({ path: '/v1/policies', role: 'dpo', expect: 200 });

@@ -40,6 +40,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { requestMetrics } from './middleware/request-metrics.ts';
 import type { InFlight } from './in-flight.ts';
 import { metricsRoutes } from './routes/metrics-routes.ts';
+import { consoleRoutes, type ConsoleOidcClient } from './routes/console-routes.ts';
 
 /** How long a successful write probe of /readyz stands for the database's writability. */
 export const READY_PROBE_MS = 5000;
@@ -61,6 +62,10 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   /** Counts the requests being handled (a stopping gateway waits for them). */
   inFlight?: InFlight;
+  /** Where the built console is (default: dist/console of the package). */
+  consoleDir?: string;
+  /** OpenID providers the console signs in with (issuers.yaml entries with a `console` section). */
+  consoleOidc?: readonly ConsoleOidcClient[];
 }
 
 export function createApp(deps: AppDeps) {
@@ -136,6 +141,18 @@ export function createApp(deps: AppDeps) {
   app.route('/', dsrRoutes({ policies, dsr }));
   app.route('/', qualityRoutes({ policies, quality: storage.quality, clock }));
   app.route('/', metricsRoutes({ policies, metrics }));
+  app.route(
+    '/',
+    consoleRoutes({
+      policies,
+      dev: config.dev,
+      dataDir: config.dataDir,
+      clock,
+      logger,
+      ...(deps.consoleDir !== undefined && { dir: deps.consoleDir }),
+      ...(deps.consoleOidc !== undefined && { oidc: deps.consoleOidc }),
+    }),
+  );
 
   serveDocument(app);
 

@@ -141,6 +141,8 @@ export interface TestGatewayOptions {
   /** Overrides the test defaults; a variable set to undefined is unset (e.g. VEILGATE_DEV). */
   env?: Record<string, string | undefined>;
   clockStart?: number;
+  /** The wall clock instead of a fixed one (a browser's timers and the gateway's must agree). */
+  realClock?: boolean;
   /** Runs on the fresh data and policy directories before the gateway is built. */
   prepare?: (dirs: { dataDir: string; policiesDir: string }) => void | Promise<void>;
   /** Starts the listener too (on a free loopback port), with these settings over the config's. */
@@ -191,7 +193,7 @@ async function assemble(
     },
   });
   let t = options.clockStart ?? Date.now();
-  const now = () => t;
+  const now = options.realClock ? () => (t = Date.now()) : () => t;
   const logger = createLogger({ level: 'info', destination });
   const running = options.listen ? await startGateway({ ...config, port: 0, host: '127.0.0.1', ...options.listen }, { logger, clock: now }) : undefined;
   const gw = running ?? (await buildGateway(config, { logger, clock: now }));
@@ -221,7 +223,7 @@ async function assemble(
     advance: (ms) => {
       t += ms;
     },
-    mint: (roles, o = {}) => mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: t }),
+    mint: (roles, o = {}) => mintDevToken(dataDir, { roles, subject: o.sub ?? 'test-user', ttlSeconds: o.ttlSeconds ?? 600, now: now() }),
     request: (pathname, init = {}) => {
       const { token, headers, clientAddress, ...rest } = init;
       const h = new Headers(headers);

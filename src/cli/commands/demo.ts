@@ -39,6 +39,7 @@ export function registerDemo(program: Command): void {
       say(`\n  API reference : ${gw.url}/docs`);
       say(`  OpenAPI       : ${gw.url}/openapi.json`);
       say(`  try           : curl -H "Authorization: Bearer <dpo token>" ${gw.url}/v1/policies`);
+      say(`\n  Console       : ${gw.url}/console  (sign in with any role: development mode)`);
       say('\nCtrl-C stops the gateway.');
     });
 }

@@ -20,6 +20,7 @@ export const isGuarded = (path: string): boolean => GUARDED_ROUTES.some((r) => (
 const TAGS = [
   { name: 'operations', description: 'Probes for orchestrators and load balancers; no token' },
   { name: 'documentation', description: 'This document and its browsable reference; no token' },
+  { name: 'console', description: 'The web console: its files, its sign-in settings, and in development mode its token page; no token' },
   { name: 'identity', description: 'Who the gateway takes the caller to be' },
   { name: 'policy', description: 'The effective policy and its version' },
   { name: 'ingest', description: 'Source systems push customers, transactions and consents' },

@@ -1,0 +1,21 @@
+// Every page of the console: its path, the operation that opens its menu entry, its menu group
+// and its title. A page's code is loaded when first opened, so the first load stays small.
+// A page whose operation the roles lack has no menu entry; opened by URL, the API's 403 shows.
+import type { ComponentType } from 'preact';
+
+export type Group = 'marketing' | 'dpo' | 'operations';
+
+export interface PageDef {
+  path: string;
+  /** The gateway operation the page needs (GET /v1/me lists the caller's). */
+  op: string;
+  group: Group;
+  /** Shown in the menu; pages with a parameter in their path have none. */
+  menu?: { en: string; fr: string };
+  load: () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>;
+}
+
+export const PAGES: PageDef[] = [
+  // marketing
+  // dpo
+];

@@ -1,0 +1,65 @@
+// The console's frame: served by the gateway under a strict CSP, development sign-in, menus
+// from the roles, sign-out forgetting the token, and the dev pages absent outside dev mode.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsole, type ConsoleHarness } from './harness.ts';
+import crypto from 'node:crypto';
+import { testGateway } from '../helpers/test-gateway.ts';
+
+describe('console frame', () => {
+  let h: ConsoleHarness;
+  beforeAll(async () => {
+    h = await startConsole({ customers: 200 });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  it('serves the shell and its assets with a strict Content-Security-Policy', async () => {
+    const res = await fetch(`${h.url}/console/runs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    // no inline script: every <script> has a src on this origin
+    for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/src="\/console\/assets\/[^"]+\.js"/);
+    expect(html).not.toMatch(/<script\b[^>]*>[^<\s]/);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect((await fetch(`${h.url}/console/assets/nothing.js`)).status).toBe(404);
+    expect((await fetch(`${h.url}/console/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('signs in with a development token and shows only the menus the role opens', async () => {
+    const { page, errors } = await h.newPage();
+    await h.signIn(page, 'marketing');
+    await expect.poll(() => page.locator('header .who').textContent()).toContain('marketing');
+    expect(await page.locator('nav [data-group="dpo"]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/sign-in/);
+    expect(await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }))).toEqual({
+      session: 0,
+      local: 0,
+      cookie: '',
+    });
+    expect(errors).toEqual([]);
+  });
+});
+
+const key = () => crypto.randomBytes(32).toString('base64');
+
+describe('console outside development mode', () => {
+  it('has no development sign-in: neither the page nor the token route', async () => {
+    const gw = await testGateway({ env: { VEILGATE_DEV: undefined, VEILGATE_MASTER_KEY: key(), VEILGATE_PSEUDONYM_KEY: key(), VEILGATE_AUDIT_KEY: key() } });
+    try {
+      expect((await gw.request('/console/dev-sign-in')).status).toBe(404);
+      expect((await gw.request('/console-dev-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"role":"dpo"}' })).status).toBe(
+        404,
+      );
+      const config = (await (await gw.request('/console-config.json')).json()) as { dev: boolean; roles: unknown[] };
+      expect(config).toMatchObject({ dev: false, roles: [] });
+    } finally {
+      await gw.cleanup();
+    }
+  });
+});

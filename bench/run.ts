@@ -30,6 +30,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'GET /metrics with the demo data loaded: the loopback listener and the main port (admin token) against /healthz',
     load: () => import('./metrics.ts'),
   },
+  console: {
+    description: "the web console in Chromium against the demo: first load's gzip-compressed script, and each page's load to usable (median)",
+    load: () => import('./console.ts'),
+  },
   segment: {
     description: 'k-means engine vs ml-kmeans (and scikit-learn when installed): 100k/1M subjects × 8 features, k = 8/20',
     load: () => import('./segment-kmeans.ts'),

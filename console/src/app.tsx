@@ -52,7 +52,12 @@ function Lazy(props: { def: PageDef; params: Record<string, string> }) {
     };
   }, [props.def]);
   const m = useM();
-  if (!mod || mod.path !== props.def.path) return <p role="status">{m.loading}</p>;
+  if (!mod || mod.path !== props.def.path)
+    return (
+      <p class="loading" role="status">
+        {m.loading}
+      </p>
+    );
   return <mod.C params={props.params} />;
 }
 
@@ -152,7 +157,12 @@ export function App() {
       navigate('/sign-in?return=' + encodeURIComponent(path + location.search), { replace: true });
     }
   }, [ready, session.me, session.expired, path]);
-  if (!ready) return <p role="status">{m.loading}</p>;
+  if (!ready)
+    return (
+      <p class="loading" role="status">
+        {m.loading}
+      </p>
+    );
   return (
     <>
       <a class="skip" href="#main">

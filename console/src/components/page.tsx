@@ -24,7 +24,7 @@ export function Page(props: { title: string; children: ComponentChildren; action
 
 export function Loading(props: { label?: string }) {
   return (
-    <p class="muted" role="status" aria-live="polite">
+    <p class="muted loading" role="status" aria-live="polite">
       {props.label ?? '…'}
     </p>
   );

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicies } from '../src/policy/load-policies.ts';
+import { consoleOidcClients } from '../src/http/routes/console-routes.ts';
 import { OPERATIONS } from '../src/policy/operations.ts';
 import { PolicyError, type PolicyIssue } from '../src/policy/policy-error.ts';
 import { runVeilgate } from './helpers/cli.ts';
@@ -267,6 +268,84 @@ describe('broken policy files', () => {
       expect(set.issuers[0]!.keys).toEqual({ kind: 'url', url });
     },
   );
+
+  /** Gives the example issuer a console section (lines of `console:` and below, already indented). */
+  const withConsole = (dir: string, lines: string): string =>
+    edit(dir, 'issuers.yaml', '    max_token_lifetime: 3600\n', `    max_token_lifetime: 3600\n    console:\n${lines}`);
+
+  it.each([
+    'http://auth.example-agency.test/.well-known/openid-configuration',
+    'http://10.0.0.8/.well-known/openid-configuration',
+    'http://127.0.0.1.evil.test/.well-known/openid-configuration',
+  ])('console discovery_url %s (not https, not loopback)', (url) => {
+    const dir = copyPolicies();
+    const text = withConsole(dir, `      discovery_url: ${url}\n      client_id: veilgate-console\n`);
+    onlyIssue(dir, {
+      file: 'issuers.yaml',
+      path: 'issuers[0].console.discovery_url',
+      line: lineOf(text, 'discovery_url:'),
+      message: /discovery_url must use https \(plain http only on loopback/,
+    });
+  });
+
+  it('console section without client_id, and with a key the section does not know', () => {
+    const dir = copyPolicies();
+    const text = withConsole(dir, '      discovery_url: https://auth.example-agency.test/.well-known/openid-configuration\n      client_secret: s3cret\n');
+    const issues = issuesOf(dir);
+    expect(issues.map((i) => i.path).sort()).toEqual(['issuers[0].console.client_id', 'issuers[0].console.client_secret']);
+    expect(issues.find((i) => i.path === 'issuers[0].console.client_secret')!.line).toBe(lineOf(text, 'client_secret:'));
+    expect(issues.every((i) => !i.message.includes('s3cret'))).toBe(true);
+  });
+
+  it('console resource with a fragment, and a scope with a space', () => {
+    const dir = copyPolicies();
+    withConsole(
+      dir,
+      '      discovery_url: https://auth.example-agency.test/.well-known/openid-configuration\n      client_id: c\n' +
+        '      scopes: ["a b"]\n      resource: https://veilgate.test/#api\n',
+    );
+    const issues = issuesOf(dir);
+    expect(issues.map((i) => [i.path, i.message])).toEqual(
+      expect.arrayContaining([
+        ['issuers[0].console.scopes[0]', expect.stringMatching(/scope/)],
+        ['issuers[0].console.resource', expect.stringMatching(/fragment/)],
+      ]),
+    );
+    expect(issues).toHaveLength(2);
+  });
+
+  it.each([
+    'http://127.0.0.1:8123/.well-known/openid-configuration',
+    'http://localhost:8123/x',
+    'https://auth.example-agency.test/.well-known/openid-configuration',
+  ])('console discovery_url %s is accepted, and the console lists the issuer', (url) => {
+    const dir = copyPolicies();
+    withConsole(dir, `      discovery_url: ${url}\n      client_id: veilgate-console\n      scopes: [console]\n      resource: urn:veilgate\n`);
+    const set = loadPolicies(dir);
+    expect(set.issuers[0]!.console).toEqual({ discoveryUrl: url, clientId: 'veilgate-console', scopes: ['console'], resource: 'urn:veilgate' });
+    expect(consoleOidcClients(set)).toEqual([
+      {
+        id: 'example-agency',
+        issuer: 'https://auth.example-agency.test',
+        discovery_url: url,
+        client_id: 'veilgate-console',
+        scopes: ['console'],
+        resource: 'urn:veilgate',
+      },
+    ]);
+    // reviewable through GET /v1/policies, and part of the version
+    expect((set.effective()['issuers'] as { console?: unknown }[])[0]!.console).toEqual({
+      discovery_url: url,
+      client_id: 'veilgate-console',
+      scopes: ['console'],
+      resource: 'urn:veilgate',
+    });
+    expect(set.version).not.toBe(loadPolicies(REPO_POLICIES).version);
+  });
+
+  it('the repository policies give the console no OpenID provider', () => {
+    expect(consoleOidcClients(loadPolicies(REPO_POLICIES))).toEqual([]);
+  });
 
   it('missing roles.yaml', () => {
     const dir = copyPolicies();

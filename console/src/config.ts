@@ -2,7 +2,8 @@
 export interface ConsoleConfig {
   dev: boolean;
   roles: { id: string; description: string }[];
-  oidc: { id: string; issuer: string; discovery_url: string; client_id: string }[];
+  /** OpenID providers (issuers.yaml `console` sections); `scopes` are asked for besides openid. */
+  oidc: { id: string; issuer: string; discovery_url: string; client_id: string; scopes: string[]; resource?: string }[];
 }
 
 let pending: Promise<ConsoleConfig> | undefined;

@@ -50,10 +50,24 @@ export function useSession(): Readonly<State> {
 
 export const can = (op: string): boolean => state.me?.operations.includes(op) ?? false;
 
+/** The gateway refused a token at sign-in: its status and its own reason (never the token). */
+export class SignInRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string | undefined,
+  ) {
+    super(`sign-in refused (${status})`);
+    this.name = 'SignInRefused';
+  }
+}
+
 /** Checks a token with GET /v1/me and makes it the session's; throws the API's refusal. */
 export async function signIn(token: string): Promise<Me> {
   const res = await fetch('/v1/me', { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
-  if (!res.ok) throw new Error(`sign-in refused (${res.status})`);
+  if (!res.ok) {
+    const problem = (await res.json().catch(() => undefined)) as { detail?: unknown } | undefined;
+    throw new SignInRefused(res.status, typeof problem?.detail === 'string' ? problem.detail : undefined);
+  }
   const me = (await res.json()) as Me;
   sessionStorage.setItem(TOKEN_KEY, token);
   set({ token, me, expired: false });

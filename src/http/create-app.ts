@@ -40,7 +40,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { requestMetrics } from './middleware/request-metrics.ts';
 import type { InFlight } from './in-flight.ts';
 import { metricsRoutes } from './routes/metrics-routes.ts';
-import { consoleRoutes, type ConsoleOidcClient } from './routes/console-routes.ts';
+import { consoleRoutes } from './routes/console-routes.ts';
 
 /** How long a successful write probe of /readyz stands for the database's writability. */
 export const READY_PROBE_MS = 5000;
@@ -64,8 +64,6 @@ export interface AppDeps {
   inFlight?: InFlight;
   /** Where the built console is (default: dist/console of the package). */
   consoleDir?: string;
-  /** OpenID providers the console signs in with (issuers.yaml entries with a `console` section). */
-  consoleOidc?: readonly ConsoleOidcClient[];
 }
 
 export function createApp(deps: AppDeps) {
@@ -150,7 +148,6 @@ export function createApp(deps: AppDeps) {
       clock,
       logger,
       ...(deps.consoleDir !== undefined && { dir: deps.consoleDir }),
-      ...(deps.consoleOidc !== undefined && { oidc: deps.consoleOidc }),
     }),
   );
 

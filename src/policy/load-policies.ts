@@ -31,6 +31,17 @@ export interface IssuerPolicy {
   /** Seconds a token may live (exp - iat), when the issuer declares it. */
   maxTokenLifetime?: number;
   keys: { kind: 'jwks'; jwks: JSONWebKeySet; file: string } | { kind: 'url'; url: string };
+  /** The web console signs in with this issuer through OpenID Connect (authorization code + PKCE). */
+  console?: ConsoleOidc;
+}
+
+export interface ConsoleOidc {
+  discoveryUrl: string;
+  clientId: string;
+  /** Asked for besides `openid`. */
+  scopes: string[];
+  /** RFC 8707 resource indicator, when the provider needs one to issue a JWT for the gateway. */
+  resource?: string;
 }
 
 export interface PolicySet {
@@ -100,6 +111,14 @@ export function loadPolicies(dir: string): PolicySet {
             roles: e.roles,
             ...(e.max_token_lifetime !== undefined && { maxTokenLifetime: e.max_token_lifetime }),
             keys,
+            ...(e.console && {
+              console: Object.freeze({
+                discoveryUrl: e.console.discovery_url,
+                clientId: e.console.client_id,
+                scopes: e.console.scopes ?? [],
+                ...(e.console.resource !== undefined && { resource: e.console.resource }),
+              }),
+            }),
           }),
         );
       }
@@ -149,6 +168,14 @@ export function loadPolicies(dir: string): PolicySet {
       roles: i.roles,
       ...(i.maxTokenLifetime !== undefined && { max_token_lifetime: i.maxTokenLifetime }),
       keys: i.keys.kind === 'url' ? { jwks_url: i.keys.url } : { jwks_file: i.keys.file, kids: i.keys.jwks.keys.map((k) => k.kid ?? null) },
+      ...(i.console && {
+        console: {
+          discovery_url: i.console.discoveryUrl,
+          client_id: i.console.clientId,
+          scopes: i.console.scopes,
+          ...(i.console.resource !== undefined && { resource: i.console.resource }),
+        },
+      }),
     })),
     dictionary: {
       default_region: dictionary.defaultRegion,

@@ -14,7 +14,7 @@ export interface ConsoleHarness {
   /** http://127.0.0.1:<port> */
   url: string;
   browser: Browser;
-  /** The canary customers (tag: 6 letters, the IBAN account has 11 characters) (ingested with every identifier and all consent flags). */
+  /** The canary customers (tag: 6 letters, the IBAN account has 11 characters) (ingested with every identifier and all consent flags, unless demoData is false). */
   canaries: Identity[];
   /** A fresh browser context (its own storage) and a page in it, console errors collected. */
   newPage(opts?: { locale?: string }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
@@ -36,32 +36,49 @@ async function ingest(gw: TestGateway, token: string, type: string, rows: unknow
   }
 }
 
-export async function startConsole(opts: { customers?: number; seed?: number; canaryTag?: string } = {}): Promise<ConsoleHarness> {
+export interface StartConsoleOptions {
+  customers?: number;
+  seed?: number;
+  canaryTag?: string;
+  /** Over the test gateway's environment (e.g. VEILGATE_DEV: undefined and keys, for a production-mode gateway). */
+  env?: Record<string, string | undefined>;
+  /** Runs on the fresh data and policy directories before the gateway starts (e.g. to trust an OpenID provider). */
+  prepare?: (dirs: { dataDir: string; policiesDir: string }) => void | Promise<void>;
+  /**
+   * Loads the demo customers and the canaries (default). Loading writes with development tokens, so
+   * a gateway outside development mode starts empty (`false`); there `signIn` and `token` do not work.
+   */
+  demoData?: boolean;
+}
+
+export async function startConsole(opts: StartConsoleOptions = {}): Promise<ConsoleHarness> {
   // no skipping: CI installs Chromium (.ci/run), and a console without its browser tests is untested
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set VEILGATE_CHROMIUM)`);
-  const gw = await testGateway({ listen: {}, realClock: true });
+  const gw = await testGateway({ listen: {}, realClock: true, ...(opts.env && { env: opts.env }), ...(opts.prepare && { prepare: opts.prepare }) });
   let browser: Browser | undefined;
   try {
     const url = gw.running!.url;
-    const ingestToken = await gw.mint(['ingest'], { sub: 'demo-ingest' });
-    const customers: unknown[] = [];
-    const transactions: unknown[] = [];
-    for (const item of generateDataset({ count: opts.customers ?? 600, seed: opts.seed ?? 42, referenceDate: todayUtc() })) {
-      if (item.type === 'customer') customers.push(item.customer.record);
-      else transactions.push(item.transaction.record);
-    }
     const canaries = [1, 2, 3].map((i) => canaryIdentity(opts.canaryTag ?? 'webcon', i));
-    for (const c of canaries) {
-      customers.push({
-        ...c.record,
-        consent_collected_at: new Date().toISOString(),
-        consent_marketing_email: true,
-        consent_marketing_sms: true,
-        consent_partner_sharing: true,
-      });
+    if (opts.demoData ?? true) {
+      const ingestToken = await gw.mint(['ingest'], { sub: 'demo-ingest' });
+      const customers: unknown[] = [];
+      const transactions: unknown[] = [];
+      for (const item of generateDataset({ count: opts.customers ?? 600, seed: opts.seed ?? 42, referenceDate: todayUtc() })) {
+        if (item.type === 'customer') customers.push(item.customer.record);
+        else transactions.push(item.transaction.record);
+      }
+      for (const c of canaries) {
+        customers.push({
+          ...c.record,
+          consent_collected_at: new Date().toISOString(),
+          consent_marketing_email: true,
+          consent_marketing_sms: true,
+          consent_partner_sharing: true,
+        });
+      }
+      await ingest(gw, ingestToken, 'customers', customers);
+      await ingest(gw, ingestToken, 'transactions', transactions);
     }
-    await ingest(gw, ingestToken, 'customers', customers);
-    await ingest(gw, ingestToken, 'transactions', transactions);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

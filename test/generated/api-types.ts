@@ -4453,6 +4453,10 @@ export interface operations {
                             issuer: string;
                             discovery_url: string;
                             client_id: string;
+                            /** @description Asked for besides openid */
+                            scopes: string[];
+                            /** @description RFC 8707 resource indicator for the authorization and token requests */
+                            resource?: string;
                         }[];
                     };
                 };

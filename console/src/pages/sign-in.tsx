@@ -21,6 +21,7 @@ const useM = defineMessages({
     userHint: 'Distinguishes two people with the same role, e.g. two DPOs.',
     as: (p: { role: string }) => `Sign in as ${p.role}`,
     failed: 'Sign-in failed.',
+    providerFailed: 'The identity provider could not be reached or is not configured as the gateway expects.',
     loading: 'Loading…',
   },
   fr: {
@@ -35,6 +36,7 @@ const useM = defineMessages({
     userHint: 'Distingue deux personnes du même rôle, par exemple deux DPO.',
     as: (p: { role: string }) => `Se connecter comme ${p.role}`,
     failed: 'La connexion a échoué.',
+    providerFailed: "Le fournisseur d'identité n'a pas pu être joint ou n'est pas configuré comme la passerelle l'attend.",
     loading: 'Chargement…',
   },
 });
@@ -93,20 +95,33 @@ export function DevSignIn(props: { config: ConsoleConfig; onDone: () => void }) 
 
 export function Providers(props: { config: ConsoleConfig }) {
   const m = useM();
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
   if (props.config.oidc.length === 0) return props.config.dev ? null : <p>{m.noProvider}</p>;
+  const start = async (o: ConsoleConfig['oidc'][number]) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const oidc = await import('../oidc.ts');
+      await oidc.startSignIn(o, location.pathname.replace(/^\/console/, '') + location.search);
+    } catch (e) {
+      const detail = e instanceof Error && 'detail' in e && typeof e.detail === 'string' ? e.detail : undefined;
+      setError(detail ? `${m.providerFailed} (${detail})` : m.providerFailed);
+      setBusy(false);
+    }
+  };
   return (
     <div class="providers">
       <h2>{m.providers}</h2>
+      {error && (
+        <p class="problem" role="alert">
+          {error}
+        </p>
+      )}
       <ul>
         {props.config.oidc.map((o) => (
           <li key={o.id}>
-            <button
-              type="button"
-              data-provider={o.id}
-              onClick={() => {
-                void import('../oidc.ts').then((x) => x.startSignIn(o, location.pathname.replace(/^\/console/, '') + location.search));
-              }}
-            >
+            <button type="button" data-provider={o.id} disabled={busy} onClick={() => void start(o)}>
               {m.with({ id: o.id })}
             </button>
           </li>

@@ -34,6 +34,28 @@ export interface ConsoleOidcClient {
   issuer: string;
   discovery_url: string;
   client_id: string;
+  /** Asked for besides `openid`. */
+  scopes: string[];
+  /** RFC 8707 resource indicator for the authorization and token requests. */
+  resource?: string;
+}
+
+/** The issuers of issuers.yaml with a `console` section: the console's sign-in buttons. */
+export function consoleOidcClients(policies: PolicySet): ConsoleOidcClient[] {
+  return policies.issuers.flatMap((i) =>
+    i.console
+      ? [
+          {
+            id: i.id,
+            issuer: i.issuer,
+            discovery_url: i.console.discoveryUrl,
+            client_id: i.console.clientId,
+            scopes: [...i.console.scopes],
+            ...(i.console.resource !== undefined && { resource: i.console.resource }),
+          },
+        ]
+      : [],
+  );
 }
 
 export interface ConsoleDeps {
@@ -43,12 +65,13 @@ export interface ConsoleDeps {
   clock: () => number;
   logger: Logger;
   dir?: string;
-  oidc?: readonly ConsoleOidcClient[];
 }
 
 /**
  * The console's policy: its own scripts and styles only, answers from this origin and the
- * declared OpenID providers (discovery and token endpoint), never framed.
+ * declared OpenID providers (discovery and token endpoint), never framed. The gateway does not
+ * read the providers' discovery documents, so it only knows their discovery URLs: a provider's
+ * token endpoint must be on the origin of its discovery URL (the console checks it and says so).
  */
 export function consoleCsp(oidcOrigins: readonly string[]): string {
   const connect = ["'self'", ...oidcOrigins].join(' ');
@@ -78,7 +101,7 @@ const DevTokenRequest = z
 
 export function consoleRoutes(deps: ConsoleDeps) {
   const dir = deps.dir ?? DEFAULT_CONSOLE_DIR;
-  const oidc = deps.oidc ?? [];
+  const oidc = consoleOidcClients(deps.policies);
   const csp = consoleCsp([...new Set(oidc.map((o) => new URL(o.discovery_url).origin))]);
   const app = new OpenAPIHono({ defaultHook: validationHook });
   // The file list is read once: only files the build wrote can be answered, whatever the path says.
@@ -161,7 +184,16 @@ export function consoleRoutes(deps: ConsoleDeps) {
               schema: z.object({
                 dev: z.boolean(),
                 roles: z.array(z.object({ id: z.string(), description: z.string() })),
-                oidc: z.array(z.object({ id: z.string(), issuer: z.string(), discovery_url: z.string(), client_id: z.string() })),
+                oidc: z.array(
+                  z.object({
+                    id: z.string(),
+                    issuer: z.string(),
+                    discovery_url: z.string(),
+                    client_id: z.string(),
+                    scopes: z.array(z.string()).openapi({ description: 'Asked for besides openid' }),
+                    resource: z.string().optional().openapi({ description: 'RFC 8707 resource indicator for the authorization and token requests' }),
+                  }),
+                ),
               }),
             },
           },
@@ -173,7 +205,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         {
           dev: deps.dev,
           roles: deps.dev ? [...deps.policies.roles.values()].map((r) => ({ id: r.name, description: r.description })) : [],
-          oidc: oidc.map((o) => ({ id: o.id, issuer: o.issuer, discovery_url: o.discovery_url, client_id: o.client_id })),
+          oidc,
         },
         200,
         { 'Cache-Control': 'no-store' },

@@ -6,10 +6,34 @@ import { roleName } from './roles-schema.ts';
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
-const jwksUrl = z.url({ message: 'jwks_url must be a URL' }).refine((u) => {
+/** Plain http only where nobody else can listen in: a test or a provider on this machine. */
+const httpsOrLoopback = (u: string): boolean => {
   const url = new URL(u);
   return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
-}, 'jwks_url must use https (plain http only on loopback)');
+};
+
+const jwksUrl = z.url({ message: 'jwks_url must be a URL' }).refine(httpsOrLoopback, 'jwks_url must use https (plain http only on loopback)');
+
+/** RFC 6749 scope-token characters. */
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'a scope is printable ASCII without spaces, quotes or backslashes');
+
+/**
+ * How the web console signs in with this issuer: OpenID Connect authorization code flow with
+ * PKCE, as a public client (no secret: the console runs in the browser).
+ */
+export const consoleOidcSchema = z.strictObject({
+  discovery_url: z
+    .url({ message: 'discovery_url must be a URL' })
+    .refine(httpsOrLoopback, 'discovery_url must use https (plain http only on loopback: 127.0.0.1, localhost, [::1])'),
+  client_id: z.string().regex(/^[\x21-\x7E]{1,255}$/, 'client_id must be printable ASCII without spaces'),
+  /** Asked for besides `openid`. */
+  scopes: z.array(scopeToken).max(20).optional(),
+  /** RFC 8707 resource indicator sent on the authorization and token requests. */
+  resource: z
+    .url({ message: 'resource must be an absolute URI' })
+    .refine((u) => !u.includes('#'), 'resource must not contain a fragment')
+    .optional(),
+});
 
 export const issuerEntrySchema = z
   .strictObject({
@@ -22,6 +46,8 @@ export const issuerEntrySchema = z
     roles: z.array(roleName).min(1),
     /** Seconds a token of this issuer may live (exp - iat); a longer one, or one without iat, is refused. */
     max_token_lifetime: z.number().int().min(60).max(31_536_000).optional(),
+    /** The web console signs in with this issuer (OpenID Connect); see issuers.yaml. */
+    console: consoleOidcSchema.optional(),
   })
   .refine((e) => (e.jwks_file === undefined) !== (e.jwks_url === undefined), {
     message: 'exactly one of jwks_file or jwks_url is required',

@@ -30,6 +30,19 @@ describe('console frame', () => {
     expect((await fetch(`${h.url}/console/..%2f..%2fpackage.json`)).status).toBe(404);
   });
 
+  it("follows the browser's language, and the switch changes it for the tab", async () => {
+    const { page, errors } = await h.newPage({ locale: 'fr-FR' });
+    await page.goto('/console/sign-in');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Connexion');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    await page.getByLabel('Langue').selectOption('en');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in');
+    await page.reload();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Sign in');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(errors).toEqual([]);
+  });
+
   it('signs in with a development token and shows only the menus the role opens', async () => {
     const { page, errors } = await h.newPage();
     await h.signIn(page, 'marketing');

@@ -1,6 +1,7 @@
 // Listing re-identification requests: an approver sees everyone's (the pending queue, the decided
 // history), anyone else only their own; newest first, in keyset pages; pseudonyms and field names
 // only (whatever was typed in place of a pseudonym is not shown); every listing is an audit entry.
+// GET /v1/me names the fields a request may ask for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recorder, seedSubject, type Answer, type Seeded } from './helpers/access.ts';
 import { scan } from './helpers/canaries.ts';
@@ -106,6 +107,18 @@ describe('listing re-identification requests', () => {
       cursor = a.json.next_cursor as string | null;
     } while (cursor);
     expect(seen).toEqual(all);
+  });
+
+  it('GET /v1/me names the vault fields each role may re-identify, and under which purposes (the request form offers them)', async () => {
+    const fieldsOf = async (token: string) =>
+      Object.fromEntries(((await rec.get('/v1/me', token)).json.reidentify_fields as { name: string; purposes: string[] }[]).map((f) => [f.name, f.purposes]));
+    const dpo = await fieldsOf(alice);
+    expect(Object.keys(dpo)).toEqual(expect.arrayContaining(['email', 'phone', 'last_name', 'iban', 'nir', 'siret', 'birth_date']));
+    expect(dpo['iban']).toEqual(['customer_service', 'legal_obligation']);
+    expect(dpo['gender']).toBeUndefined();
+    const contact = ['customer_service', 'marketing_email', 'marketing_sms'];
+    expect(await fieldsOf(carol)).toEqual({ email: contact, first_name: contact, last_name: contact, phone: contact });
+    expect(await fieldsOf(await gw.mint(['marketing']))).toEqual({});
   });
 
   it('a malformed cursor, status or limit is refused (422)', async () => {

@@ -634,6 +634,12 @@ export interface components {
                 /** @description The purposes under which the roles may use this feature */
                 purposes: string[];
             }[];
+            /** @description Vault fields the roles may re-identify, with the purposes under which each may be (access-rules.yaml, action reidentify) */
+            reidentify_fields: {
+                name: string;
+                category: string;
+                purposes: string[];
+            }[];
             privilege: {
                 export_members: boolean;
                 min_group_size: number;

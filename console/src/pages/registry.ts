@@ -18,4 +18,5 @@ export interface PageDef {
 export const PAGES: PageDef[] = [
   // marketing
   // dpo
+  { path: '/audit', op: 'audit.read', group: 'dpo', menu: { en: 'Audit log', fr: "Journal d'audit" }, load: () => import('./dpo/audit-page.tsx') },
 ];

@@ -158,6 +158,41 @@ describe('DPO console: re-identifications and the audit log', () => {
     expect(refused).toHaveLength(2);
   }, 60_000);
 
+  it('an identifier typed where a pseudonym belongs never leaves the page; a request granted at once shows its fields until hidden', async () => {
+    const canary = h.canaries[2]!;
+    const email = canary.normalized['email']!;
+    const { page } = await open('dpo', 'dpo-anna');
+    const sent: string[] = [];
+    page.on('request', (r) => sent.push(`${r.method()} ${r.url()} ${r.postData() ?? ''}`));
+
+    await page.goto('/console/audit');
+    await page.getByLabel('Subject pseudonym').fill(email);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('This is not a pseudonym: identifiers are not searched here.').waitFor();
+
+    await page.goto('/console/reidentifications');
+    await page.getByLabel('Pseudonyms').fill(email);
+    await page.getByLabel('Purpose').selectOption('customer_service');
+    await page.getByLabel('Justification').fill(JUSTIFICATION);
+    await page.getByRole('checkbox', { name: /E-mail/ }).check();
+    await page.getByRole('button', { name: 'Request re-identification' }).click();
+    await page.getByText('Line 1 is not a pseudonym.').waitFor();
+    expect(scan(sent.join('\n'), canary.needles)).toEqual([]);
+    expect(sent.filter((s) => s.startsWith('POST') && s.includes('/v1/reidentifications'))).toEqual([]);
+
+    // with the pseudonym, e-mail alone needs no second DPO: granted, shown here with the warning
+    await page.getByLabel('Pseudonyms').fill(pseudonymOfEmail(h.gw, email));
+    const posted = page.waitForResponse((r) => r.url().endsWith('/v1/reidentifications') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Request re-identification' }).click();
+    expect((await posted).status()).toBe(201);
+    await page.getByRole('alert').filter({ hasText: 'will not be shown again' }).waitFor();
+    expect(await page.locator('.revealed td[data-field="email"]').textContent()).toBe(email);
+    expect(scan(JSON.stringify(await kept(page)), needles)).toEqual([]);
+    await page.getByRole('button', { name: 'Hide now' }).click();
+    await page.getByText('The revealed values were removed from the page.').waitFor();
+    expect(scan(await page.content(), needles)).toEqual([]);
+  }, 60_000);
+
   it('filters narrow the audit table and stay in the address, pages follow the cursor, and the CSV export holds the filtered range', async () => {
     const dpoToken = await h.token('dpo', 'dpo-setup');
     // at least a dozen entries of one action

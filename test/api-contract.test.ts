@@ -149,6 +149,8 @@ describe('every answer of every operation is in /openapi.json', () => {
       await ok({ path: `/v1/reidentifications/reid_unknown/${decision}`, method: 'POST', role: 'dpo:bob', expect: 404 });
     await ok({ path: `/v1/reidentifications/${pending.id}`, role: 'dpo:alice', expect: 200 });
     await ok({ path: '/v1/reidentifications/reid_unknown', role: 'dpo:alice', expect: 404 });
+    const listed = await ok({ path: '/v1/reidentifications?status=decided&limit=1', role: 'dpo:bob', expect: 200 });
+    await ok({ path: `/v1/reidentifications?status=decided&limit=1&cursor=${listed.next_cursor}`, role: 'dpo:bob', expect: 200 });
     // data-subject rights: a package with withheld fields, decided, decided twice; an erasure
     const dsr = (value: string, reference: string) => ({ identifier: { type: 'email', value }, reference });
     const access = await ok({ path: '/v1/dsr/access', method: 'POST', role: 'dpo:alice', body: dsr(email, 'DSR-C-0001'), expect: 202 });
@@ -259,6 +261,7 @@ const OPERATION_OF: Record<string, Operation> = {
   'GET /v1/audit': 'audit.read',
   'GET /v1/audit/verify': 'audit.verify',
   'POST /v1/reidentifications': 'reidentifications.create',
+  'GET /v1/reidentifications': 'reidentifications.read',
   'GET /v1/reidentifications/{id}': 'reidentifications.read',
   'POST /v1/reidentifications/{id}/approve': 'reidentifications.decide',
   'POST /v1/reidentifications/{id}/deny': 'reidentifications.decide',

@@ -9,7 +9,7 @@ import type { ConsentRegistry } from '../consent/consent-registry.ts';
 import { PSEUDONYM_PATTERN } from '../pseudonymization/pseudonymizer.ts';
 import type { VaultReader, SealedIdentity } from '../vault/vault-reader.ts';
 import { VaultKeyError } from '../vault/vault-cipher.ts';
-import type { ReidRequest } from './reidentification-store.ts';
+import type { ReidRequest, RequestStatus } from './reidentification-store.ts';
 import { DAY_MS } from '../ingest/field-value.ts';
 import type { Ports, Storage } from '../storage/storage.ts';
 
@@ -25,6 +25,39 @@ export interface ReidResult {
   status: 'found' | 'not_found' | 'erased' | 'no_consent' | 'unreadable';
   fields?: Record<string, string>;
 }
+
+/** Which requests a listing shows: those waiting for a second DPO, or those decided (or granted at once). */
+export type ReidListStatus = 'pending_approval' | 'decided';
+
+export interface ReidListInput {
+  status?: ReidListStatus | undefined;
+  /** Only the caller's own requests. */
+  mine: boolean;
+  /** Whether the caller may see everyone's requests (an approver); otherwise only their own. */
+  everyone: boolean;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** A listed request: pseudonyms, fields and the justification, never a revealed value. */
+export interface ReidListing {
+  id: string;
+  requester: string;
+  own: boolean;
+  purpose: string;
+  justification: string;
+  pseudonyms: string[];
+  /** Entries of the request that were no pseudonym (whatever was typed there is not shown). */
+  not_pseudonyms: number;
+  fields: string[];
+  status: RequestStatus;
+  decided_by: string | null;
+  decided_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** `granted`: the fields are in the answer; `pending_approval`: a second DPO must approve first. */
 export type ReidOutcome = { outcome: 'granted'; body: Record<string, unknown> } | { outcome: 'pending_approval'; body: Record<string, unknown> };
@@ -190,6 +223,47 @@ export class ReidentificationService {
       );
     });
     return { id, status };
+  }
+
+  /**
+   * A page of requests, newest first: an approver's queue and history, or a requester's own.
+   * Reading it is an audited access (pseudonyms and justifications), like reading the log.
+   */
+  async list(actor: AuditActor, q: ReidListInput): Promise<{ requests: ReidListing[]; next_cursor: string | null }> {
+    const me = `${actor.issuer}:${actor.subject}`;
+    const mine = q.mine || !q.everyone;
+    const cursor = q.cursor?.match(/^(\d{1,15})\.(.+)$/);
+    const rows = await this.d.storage.reid.list({
+      ...(q.status && { statuses: q.status === 'pending_approval' ? ['pending_approval'] : ['approved', 'denied', 'delivered'] }),
+      ...(mine && { requester: me }),
+      ...(cursor && { after: { createdAt: Number(cursor[1]), id: cursor[2]! } }),
+      limit: q.limit,
+    });
+    await this.d.audit.append({
+      ...actorFields(actor),
+      action: 'reidentification.list',
+      outcome: 'granted',
+      detail: { status: q.status ?? null, mine, entries: rows.length },
+    });
+    const last = rows.length === q.limit ? rows[rows.length - 1]! : undefined;
+    return {
+      requests: rows.map((r) => ({
+        id: r.id,
+        requester: r.requester,
+        own: r.requester === me,
+        purpose: r.purpose,
+        justification: r.justification,
+        pseudonyms: r.pseudonyms.filter((p) => PSEUDONYM_PATTERN.test(p)),
+        not_pseudonyms: r.pseudonyms.filter((p) => !PSEUDONYM_PATTERN.test(p)).length,
+        fields: r.fields,
+        status: r.status,
+        decided_by: r.decidedBy,
+        decided_at: iso(r.decidedAt),
+        delivered_at: iso(r.deliveredAt),
+        created_at: iso(r.createdAt)!,
+      })),
+      next_cursor: last ? `${last.createdAt}.${last.id}` : null,
+    };
   }
 
   /**

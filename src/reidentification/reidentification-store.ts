@@ -17,9 +17,21 @@ export interface ReidRequest {
   createdAt: number;
 }
 
+export interface ReidListQuery {
+  /** Only requests in one of these statuses (any status when absent). */
+  statuses?: readonly RequestStatus[];
+  /** Only this requester's ("issuer:subject"). */
+  requester?: string;
+  /** Requests after this one in the listing order (newest first: created_at, then id, descending). */
+  after?: { createdAt: number; id: string };
+  limit: number;
+}
+
 export interface ReidStore {
   insert(r: ReidRequest): Promise<void>;
   get(id: string): Promise<ReidRequest | undefined>;
+  /** A keyset page of requests, newest first. */
+  list(q: ReidListQuery): Promise<ReidRequest[]>;
   /**
    * Moves a request on from the status its new one follows (approved/denied from pending,
    * delivered from approved); false when another caller moved it first.

@@ -299,7 +299,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Requests, newest first: everyone's for an approver, the caller's own otherwise (audited; never a revealed value) */
+        get: operations["getReidentifications"];
         put?: never;
         /** Re-identify pseudonyms (justified, audited) */
         post: operations["postReidentifications"];
@@ -631,6 +632,12 @@ export interface components {
                 /** @enum {string} */
                 kind: "numeric" | "categorical";
                 /** @description The purposes under which the roles may use this feature */
+                purposes: string[];
+            }[];
+            /** @description Vault fields the roles may re-identify, with the purposes under which each may be (access-rules.yaml, action reidentify) */
+            reidentify_fields: {
+                name: string;
+                category: string;
                 purposes: string[];
             }[];
             privilege: {
@@ -1209,6 +1216,25 @@ export interface components {
             fields: string[];
             purpose: string;
             justification?: string;
+        };
+        ListedReidentificationRequest: {
+            id: string;
+            /** @description issuer id + ":" + subject */
+            requester: string;
+            /** @description the caller's own request (which the caller can never decide) */
+            own: boolean;
+            purpose: string;
+            justification: string;
+            pseudonyms: string[];
+            /** @description entries of the request that were no pseudonym (not shown) */
+            not_pseudonyms: number;
+            fields: string[];
+            /** @enum {string} */
+            status: "pending_approval" | "approved" | "denied" | "delivered";
+            decided_by: string | null;
+            decided_at: string | null;
+            delivered_at: string | null;
+            created_at: string;
         };
         DataSubjectRequest: {
             identifier: {
@@ -3012,6 +3038,106 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused authentications from this address in the current minute */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure: the answer carries only the request id */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy (Retry-After) or the audit log cannot be written: nothing was changed or returned */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReidentifications: {
+        parameters: {
+            query?: {
+                /** @description pending_approval: waiting for a second DPO; decided: approved, denied or delivered (granted at once included). Any when absent */
+                status?: "pending_approval" | "decided";
+                /** @description true: only the caller's own requests */
+                mine?: "true" | "false";
+                /** @description the next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests and the cursor of the next one */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requests: components["schemas"]["ListedReidentificationRequest"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description No valid bearer token (missing, malformed, expired, untrusted issuer...) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description None of the token's roles may perform this operation */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Bearer challenge (RFC 6750): error="invalid_token" on 401, error="insufficient_scope" on a role refusal */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request does not satisfy the schema (errors lists the paths, never the values) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -18,4 +18,13 @@ export interface PageDef {
 export const PAGES: PageDef[] = [
   // marketing
   // dpo
+  { path: '/audit', op: 'audit.read', group: 'dpo', menu: { en: 'Audit log', fr: "Journal d'audit" }, load: () => import('./dpo/audit-page.tsx') },
+  {
+    path: '/reidentifications',
+    op: 'reidentifications.read',
+    group: 'dpo',
+    menu: { en: 'Re-identifications', fr: 'Réidentifications' },
+    load: () => import('./dpo/reidentifications-page.tsx'),
+  },
+  { path: '/reidentifications/:id', op: 'reidentifications.read', group: 'dpo', load: () => import('./dpo/reidentification-page.tsx') },
 ];

@@ -1,6 +1,6 @@
 // Re-identification requests on PostgreSQL: decisions and deliveries are compare-and-set on the
 // status, so two instances deciding (or delivering) one request cannot both succeed.
-import type { ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
+import type { ReidRequest, ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
 import type { Db } from './db.ts';
 
 interface Raw {
@@ -18,6 +18,22 @@ interface Raw {
   delivered_at: number | null;
   created_at: number;
 }
+
+const fromRaw = (r: Raw): ReidRequest => ({
+  id: r.id,
+  requester: r.requester,
+  issuerId: r.issuer_id,
+  roles: JSON.parse(r.roles) as string[],
+  purpose: r.purpose,
+  justification: r.justification,
+  pseudonyms: JSON.parse(r.pseudonyms) as string[],
+  fields: JSON.parse(r.fields) as string[],
+  status: r.status,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  deliveredAt: r.delivered_at,
+  createdAt: r.created_at,
+});
 
 export function pgReidStore(db: Db): ReidStore {
   return {
@@ -40,23 +56,17 @@ export function pgReidStore(db: Db): ReidStore {
       )),
     get: async (id) => {
       const r = await db.one<Raw>('SELECT * FROM reidentification_requests WHERE id = $1', [id]);
-      return (
-        r && {
-          id: r.id,
-          requester: r.requester,
-          issuerId: r.issuer_id,
-          roles: JSON.parse(r.roles) as string[],
-          purpose: r.purpose,
-          justification: r.justification,
-          pseudonyms: JSON.parse(r.pseudonyms) as string[],
-          fields: JSON.parse(r.fields) as string[],
-          status: r.status,
-          decidedBy: r.decided_by,
-          decidedAt: r.decided_at,
-          deliveredAt: r.delivered_at,
-          createdAt: r.created_at,
-        }
-      );
+      return r && fromRaw(r);
+    },
+    list: async (q) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const p = (v: unknown) => `$${params.push(v)}`;
+      if (q.statuses) where.push(`status = ANY(${p(q.statuses)}::text[])`);
+      if (q.requester !== undefined) where.push(`requester = ${p(q.requester)}`);
+      if (q.after) where.push(`(created_at, id) < (${p(q.after.createdAt)}, ${p(q.after.id)})`);
+      const sql = `SELECT * FROM reidentification_requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${p(q.limit)}`;
+      return (await db.rows<Raw>(sql, params)).map(fromRaw);
     },
     setStatus: async (id, status, by, at) =>
       (status === 'delivered'

@@ -1,6 +1,6 @@
 // SQLite storage of re-identification requests.
 import type Database from 'better-sqlite3';
-import type { ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
+import type { ReidRequest, ReidStore, RequestStatus } from '../../reidentification/reidentification-store.ts';
 
 interface Raw {
   id: string;
@@ -18,6 +18,22 @@ interface Raw {
   created_at: number;
 }
 
+const fromRaw = (r: Raw): ReidRequest => ({
+  id: r.id,
+  requester: r.requester,
+  issuerId: r.issuer_id,
+  roles: JSON.parse(r.roles) as string[],
+  purpose: r.purpose,
+  justification: r.justification,
+  pseudonyms: JSON.parse(r.pseudonyms) as string[],
+  fields: JSON.parse(r.fields) as string[],
+  status: r.status,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  deliveredAt: r.delivered_at,
+  createdAt: r.created_at,
+});
+
 export function sqliteReidStore(sqlite: Database.Database): ReidStore {
   const insert =
     sqlite.prepare(`INSERT INTO reidentification_requests (id, requester, issuer_id, roles, purpose, justification, pseudonyms, fields, status, created_at)
@@ -30,23 +46,28 @@ export function sqliteReidStore(sqlite: Database.Database): ReidStore {
     insert: async (r) => void insert.run({ ...r, roles: JSON.stringify(r.roles), pseudonyms: JSON.stringify(r.pseudonyms), fields: JSON.stringify(r.fields) }),
     get: async (id) => {
       const r = get.get(id);
-      return (
-        r && {
-          id: r.id,
-          requester: r.requester,
-          issuerId: r.issuer_id,
-          roles: JSON.parse(r.roles) as string[],
-          purpose: r.purpose,
-          justification: r.justification,
-          pseudonyms: JSON.parse(r.pseudonyms) as string[],
-          fields: JSON.parse(r.fields) as string[],
-          status: r.status,
-          decidedBy: r.decided_by,
-          decidedAt: r.decided_at,
-          deliveredAt: r.delivered_at,
-          createdAt: r.created_at,
-        }
-      );
+      return r && fromRaw(r);
+    },
+    list: async (q) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.statuses) {
+        where.push(`status IN (${q.statuses.map(() => '?').join(', ')})`);
+        params.push(...q.statuses);
+      }
+      if (q.requester !== undefined) {
+        where.push('requester = ?');
+        params.push(q.requester);
+      }
+      if (q.after) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        params.push(q.after.createdAt, q.after.createdAt, q.after.id);
+      }
+      const sql = `SELECT * FROM reidentification_requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      return sqlite
+        .prepare<unknown[], Raw>(sql)
+        .all(...params, q.limit)
+        .map(fromRaw);
     },
     setStatus: async (id, status, by, at) => (status === 'delivered' ? deliver.run(at, id) : decide.run(status, by, at, id)).changes === 1,
   };

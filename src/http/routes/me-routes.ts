@@ -22,6 +22,9 @@ const Capabilities = {
       }),
     )
     .openapi({ description: 'Features the roles may use in a segmentation under at least one purpose, with their data categories' }),
+  reidentify_fields: z
+    .array(z.object({ name: z.string(), category: z.string(), purposes: z.array(z.string()) }))
+    .openapi({ description: 'Vault fields the roles may re-identify, with the purposes under which each may be (access-rules.yaml, action reidentify)' }),
   privilege: z.object({
     export_members: z.boolean(),
     min_group_size: z.number().int(),
@@ -63,14 +66,22 @@ function capabilities(policies: PolicySet, roles: readonly string[], issuerId: s
       purposes: purposes.filter((p) => access.decide(caller, p, 'use', f.category).decision === 'ALLOW'),
     }))
     .filter((f) => f.purposes.length > 0);
+  const reidentifyPurposes = [...privilege.reidentifyPurposes].sort();
+  const reidentifyFields = [...policies.dictionary.recordTypes.customers.fields.keys()].flatMap((name) => {
+    const category = access.fieldCategory(name);
+    if (!category) return [];
+    const allowed = reidentifyPurposes.filter((p) => access.decide(caller, p, 'reidentify', category).decision === 'ALLOW');
+    return allowed.length > 0 ? [{ name, category, purposes: allowed }] : [];
+  });
   return {
     operations: [...operations].sort(),
     purposes: purposes.map((id) => ({ id, description: policies.purposes.get(id)!.description })),
     features,
+    reidentify_fields: reidentifyFields,
     privilege: {
       export_members: privilege.exportMembers,
       min_group_size: privilege.minGroupSize === Number.MAX_SAFE_INTEGER ? 0 : privilege.minGroupSize,
-      reidentify_purposes: [...privilege.reidentifyPurposes].sort(),
+      reidentify_purposes: reidentifyPurposes,
       four_eyes_fields: [...privilege.fourEyesFields].sort(),
       min_justification: privilege.minJustification === Number.MAX_SAFE_INTEGER ? 0 : privilege.minJustification,
     },

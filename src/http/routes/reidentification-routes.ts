@@ -19,6 +19,38 @@ const ReidBody = z
   })
   .openapi('ReidentificationRequest');
 
+const ListQuery = z.strictObject({
+  status: z
+    .enum(['pending_approval', 'decided'])
+    .optional()
+    .openapi({ description: 'pending_approval: waiting for a second DPO; decided: approved, denied or delivered (granted at once included). Any when absent' }),
+  mine: z.enum(['true', 'false']).optional().openapi({ description: "true: only the caller's own requests" }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}\.[A-Za-z0-9_-]{1,64}$/)
+    .optional()
+    .openapi({ description: 'the next_cursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const ListedRequest = z
+  .object({
+    id: z.string(),
+    requester: z.string().openapi({ description: 'issuer id + ":" + subject' }),
+    own: z.boolean().openapi({ description: "the caller's own request (which the caller can never decide)" }),
+    purpose: z.string(),
+    justification: z.string(),
+    pseudonyms: z.array(z.string()),
+    not_pseudonyms: z.number().int().openapi({ description: 'entries of the request that were no pseudonym (not shown)' }),
+    fields: z.array(z.string()),
+    status: z.enum(['pending_approval', 'approved', 'denied', 'delivered']),
+    decided_by: z.string().nullable(),
+    decided_at: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('ListedReidentificationRequest');
+
 export function reidentificationRoutes(deps: { policies: PolicySet; reid: ReidentificationService; metrics: GatewayMetrics }) {
   const app = new OpenAPIHono<AppEnv>();
   // every request and decision counts by its outcome, refusals included (a spike is worth an alert)
@@ -57,6 +89,31 @@ export function reidentificationRoutes(deps: { policies: PolicySet; reid: Reiden
         (o) => o.outcome,
       );
       return c.json(out.body, out.outcome === 'granted' ? 201 : 202);
+    },
+  );
+  // Approvers (who may decide) list everyone's requests; anyone else only their own.
+  const deciders = new Set(deps.policies.rolesFor('reidentifications.decide'));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/reidentifications',
+      tags: ['re-identification'],
+      summary: "Requests, newest first: everyone's for an approver, the caller's own otherwise (audited; never a revealed value)",
+      security: sec,
+      middleware: [authorize(deps.policies, 'reidentifications.read')] as const,
+      request: { query: ListQuery },
+      responses: {
+        200: jsonResponse(
+          'A page of requests and the cursor of the next one',
+          z.object({ requests: z.array(ListedRequest), next_cursor: z.string().nullable() }),
+        ),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const everyone = callerOf(c).roles.some((r) => deciders.has(r));
+      const page = await deps.reid.list(auditActorOf(c), { status: q.status, mine: q.mine === 'true', everyone, cursor: q.cursor, limit: q.limit });
+      return c.json(page, 200);
     },
   );
   app.openapi(

@@ -1203,6 +1203,7 @@ export interface components {
                 code: string;
                 message: string;
             };
+            request?: components["schemas"]["SegmentationRequest"] & unknown;
         };
         ReidentificationRequest: {
             pseudonyms: string[];

@@ -17,5 +17,12 @@ export interface PageDef {
 
 export const PAGES: PageDef[] = [
   // marketing
+  {
+    path: '/segmentations/new',
+    op: 'segmentations.create',
+    group: 'marketing',
+    menu: { en: 'New segmentation', fr: 'Nouvelle segmentation' },
+    load: () => import('./marketing/new-segmentation.tsx'),
+  },
   // dpo
 ];

@@ -24,5 +24,7 @@ export const PAGES: PageDef[] = [
     menu: { en: 'New segmentation', fr: 'Nouvelle segmentation' },
     load: () => import('./marketing/new-segmentation.tsx'),
   },
+  { path: '/runs', op: 'segmentations.read', group: 'marketing', menu: { en: 'Runs', fr: 'Exécutions' }, load: () => import('./marketing/runs-list.tsx') },
+  { path: '/runs/:id', op: 'segmentations.read', group: 'marketing', load: () => import('./marketing/run-page.tsx') },
   // dpo
 ];

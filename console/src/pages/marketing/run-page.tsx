@@ -125,6 +125,8 @@ function usePolledRun(id: string): { run: Run | undefined; error: unknown; retry
   useEffect(() => {
     let live = true;
     let timer: number | undefined;
+    // another run's answer is not shown while this one loads
+    setRun((r) => (r?.id === id ? r : undefined));
     const tick = async () => {
       try {
         const r = await api<Run>('GET', `/v1/segmentations/${encodeURIComponent(id)}`);

@@ -1210,6 +1210,7 @@ export interface components {
                 code: string;
                 message: string;
             };
+            request?: components["schemas"]["SegmentationRequest"] & unknown;
         };
         ReidentificationRequest: {
             pseudonyms: string[];

@@ -17,6 +17,15 @@ export interface PageDef {
 
 export const PAGES: PageDef[] = [
   // marketing
+  {
+    path: '/segmentations/new',
+    op: 'segmentations.create',
+    group: 'marketing',
+    menu: { en: 'New segmentation', fr: 'Nouvelle segmentation' },
+    load: () => import('./marketing/new-segmentation.tsx'),
+  },
+  { path: '/runs', op: 'segmentations.read', group: 'marketing', menu: { en: 'Runs', fr: 'Exécutions' }, load: () => import('./marketing/runs-list.tsx') },
+  { path: '/runs/:id', op: 'segmentations.read', group: 'marketing', load: () => import('./marketing/run-page.tsx') },
   // dpo
   { path: '/audit', op: 'audit.read', group: 'dpo', menu: { en: 'Audit log', fr: "Journal d'audit" }, load: () => import('./dpo/audit-page.tsx') },
   {

@@ -67,6 +67,7 @@ const RunSchema = z
     created_at: z.string(),
     result: z.unknown().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    request: SegmentationRequest.optional().openapi({ description: 'What the run was asked to do, as submitted (in the answer for one run, not in the list)' }),
   })
   .openapi('SegmentationRun');
 
@@ -79,6 +80,8 @@ const view = (r: RunRow, withResult: boolean) => ({
   created_at: new Date(r.createdAt).toISOString(),
   ...(withResult && r.result !== null && { result: r.result }),
   ...(r.error && { error: r.error }),
+  // the caller's own request, so a result can be read against what was asked (hidden rules by name)
+  ...(withResult && { request: r.params as SegmentationSpec }),
 });
 
 const identity = (c: Context<AppEnv>): CallerIdentity => {

@@ -18,4 +18,11 @@ export interface PageDef {
 export const PAGES: PageDef[] = [
   // marketing
   // dpo
+  {
+    path: '/consents',
+    op: 'subjects.consents.read',
+    group: 'dpo',
+    menu: { en: 'Consents', fr: 'Consentements' },
+    load: () => import('./consents/consents-page.tsx'),
+  },
 ];

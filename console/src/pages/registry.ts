@@ -19,6 +19,14 @@ export const PAGES: PageDef[] = [
   // marketing
   // dpo
   {
+    path: '/dsr',
+    op: 'dsr.access',
+    group: 'dpo',
+    menu: { en: 'Data-subject requests', fr: 'Demandes des personnes' },
+    load: () => import('./dsr/dsr-page.tsx'),
+  },
+  { path: '/dsr/:id', op: 'dsr.read', group: 'dpo', load: () => import('./dsr/dsr-request-page.tsx') },
+  {
     path: '/consents',
     op: 'subjects.consents.read',
     group: 'dpo',

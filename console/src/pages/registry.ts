@@ -33,4 +33,12 @@ export const PAGES: PageDef[] = [
     menu: { en: 'Consents', fr: 'Consentements' },
     load: () => import('./consents/consents-page.tsx'),
   },
+  // operations: data quality and the effective policy
+  {
+    path: '/quality',
+    op: 'quality.read',
+    group: 'operations',
+    menu: { en: 'Data quality', fr: 'Qualité des données' },
+    load: () => import('./quality/quality-page.tsx'),
+  },
 ];

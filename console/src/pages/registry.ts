@@ -41,4 +41,5 @@ export const PAGES: PageDef[] = [
     menu: { en: 'Data quality', fr: 'Qualité des données' },
     load: () => import('./quality/quality-page.tsx'),
   },
+  { path: '/policy', op: 'policies.read', group: 'operations', menu: { en: 'Policy', fr: 'Politique' }, load: () => import('./policy/policy-page.tsx') },
 ];

@@ -36,4 +36,28 @@ export const PAGES: PageDef[] = [
     load: () => import('./dpo/reidentifications-page.tsx'),
   },
   { path: '/reidentifications/:id', op: 'reidentifications.read', group: 'dpo', load: () => import('./dpo/reidentification-page.tsx') },
+  {
+    path: '/dsr',
+    op: 'dsr.access',
+    group: 'dpo',
+    menu: { en: 'Data-subject requests', fr: 'Demandes des personnes' },
+    load: () => import('./dsr/dsr-page.tsx'),
+  },
+  { path: '/dsr/:id', op: 'dsr.read', group: 'dpo', load: () => import('./dsr/dsr-request-page.tsx') },
+  {
+    path: '/consents',
+    op: 'subjects.consents.read',
+    group: 'dpo',
+    menu: { en: 'Consents', fr: 'Consentements' },
+    load: () => import('./consents/consents-page.tsx'),
+  },
+  // operations: data quality and the effective policy
+  {
+    path: '/quality',
+    op: 'quality.read',
+    group: 'operations',
+    menu: { en: 'Data quality', fr: 'Qualité des données' },
+    load: () => import('./quality/quality-page.tsx'),
+  },
+  { path: '/policy', op: 'policies.read', group: 'operations', menu: { en: 'Policy', fr: 'Politique' }, load: () => import('./policy/policy-page.tsx') },
 ];

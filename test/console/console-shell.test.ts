@@ -43,6 +43,32 @@ describe('console frame', () => {
     expect(errors).toEqual([]);
   });
 
+  it('brings the sign-in back over the page when the token runs out, and the page keeps what was typed', async () => {
+    const { page, errors } = await h.newPage();
+    // a token of a few seconds, taken up by the tab as after a reload
+    const token = await h.gw.mint(['marketing'], { sub: 'marketing-dev', ttlSeconds: 6 });
+    await page.goto('/console/sign-in');
+    await page.evaluate((t) => sessionStorage.setItem('veilgate.token', t), token);
+    await page.goto('/console/segmentations/new');
+    await page.getByLabel('Method').selectOption('kmeans');
+    await page.getByRole('checkbox', { name: 'age', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'frequency', exact: true }).check();
+    await page.getByLabel('k (number of clusters)').fill('3');
+    await page.getByLabel('Random seed (optional)').fill('1234');
+    const dialog = page.getByRole('dialog', { name: 'Session ended' });
+    await dialog.waitFor({ timeout: 15_000 });
+    // the ended token is gone from the tab; the page under the dialog is still there
+    expect(await page.evaluate(() => sessionStorage.getItem('veilgate.token'))).toBeNull();
+    await dialog.locator('button[data-role="marketing"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByLabel('k (number of clusters)').inputValue()).toBe('3');
+    expect(await page.getByLabel('Random seed (optional)').inputValue()).toBe('1234');
+    expect(await page.getByRole('checkbox', { name: 'frequency', exact: true }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Start the segmentation' }).click();
+    await page.waitForURL(/\/console\/runs\/seg_/);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('signs in with a development token and shows only the menus the role opens', async () => {
     const { page, errors } = await h.newPage();
     await h.signIn(page, 'marketing');

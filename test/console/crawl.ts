@@ -22,7 +22,7 @@ export async function menuPaths(page: Page): Promise<string[]> {
 
 /** The distinct paths of the links a selector finds. */
 export async function linkPaths(page: Page, selector: string): Promise<string[]> {
-  const hrefs = (await page.locator(selector).evaluateAll('(as) => as.map((a) => a.pathname)')) as string[];
+  const hrefs = (await page.evaluate(`Array.from(document.querySelectorAll(${JSON.stringify(selector)}), (a) => a.pathname)`)) as string[];
   return [...new Set(hrefs)];
 }
 
@@ -39,8 +39,9 @@ export async function load(page: Page, path: string): Promise<number> {
 /** Waits for the current page to be usable; milliseconds since its navigation started. */
 export async function settled(page: Page): Promise<number> {
   await page.locator('main h1').first().waitFor();
+  // a locator, not waitForFunction: that one polls through eval, which the console's CSP refuses
+  await page.locator('.loading').first().waitFor({ state: 'detached' });
   // browser-side code as text: this module is also type-checked without the DOM's types (bench/)
-  await page.waitForFunction("document.querySelector('.loading') === null");
   return (await page.evaluate('performance.now()')) as number;
 }
 

@@ -53,6 +53,47 @@ describe('every console page', () => {
     expect(errors).toEqual([]);
   });
 
+  it('passes axe-core on a run page and on every page in French, holding no identifier', async () => {
+    const token = await h.token('marketing');
+    const submitted = await h.gw.request('/v1/segmentations', {
+      method: 'POST',
+      token,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ purpose: 'segmentation_analytics', method: 'kmeans', k: 4, seed: 7, features: ['age', 'frequency', 'recency_days'] }),
+    });
+    expect(submitted.status).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
+    await expect
+      .poll(async () => ((await (await h.gw.request(`/v1/segmentations/${id}`, { token })).json()) as { status: string }).status, { timeout: 60_000 })
+      .toBe('succeeded');
+    const findings: Record<string, AxeFinding[]> = {};
+    const leaks: Record<string, unknown[]> = {};
+    for (const [role, locale] of [
+      ['marketing', 'en-GB'],
+      ['marketing', 'fr-FR'],
+      ['dpo', 'fr-FR'],
+      ['admin', 'fr-FR'],
+    ] as const) {
+      const { page, context, errors } = await h.newPage({ locale });
+      await h.signIn(page, role);
+      const paths = [...(await menuPaths(page)), ...(role === 'marketing' ? [`/console/runs/${id}`] : [])];
+      for (const path of paths) {
+        const ms = await load(page, path);
+        if (path.includes(id)) timings.push({ role: `${role} ${locale}`, path: '/console/runs/<k-means run>', ms });
+        const v = await seriousViolations(page);
+        if (v.length > 0) findings[`${locale} ${path}`] = v;
+        const hits = scan(
+          await browserHoldings(page, context),
+          h.canaries.flatMap((c) => c.needles),
+        );
+        if (hits.length > 0) leaks[`${locale} ${path}`] = hits;
+      }
+      expect(errors).toEqual([]);
+    }
+    expect(findings).toEqual({});
+    expect(leaks).toEqual({});
+  }, 180_000);
+
   for (const role of ROLES) {
     it(`passes axe-core, holds no identifier and logs no error on each page of ${role}`, async () => {
       const { page, context, errors } = await h.newPage();

@@ -39,7 +39,7 @@ export function registerDemo(program: Command): void {
       say(`\n  API reference : ${gw.url}/docs`);
       say(`  OpenAPI       : ${gw.url}/openapi.json`);
       say(`  try           : curl -H "Authorization: Bearer <dpo token>" ${gw.url}/v1/policies`);
-      say(`\n  Console       : ${gw.url}/console  (sign in with any role: development mode)`);
-      say('\nCtrl-C stops the gateway.');
+      say('\nCtrl-C stops the gateway. The web console (development sign-in: any role; as marketing with the user name');
+      say(`demo-marketing, the runs above are yours):\n\n  ${gw.url}/console`);
     });
 }

@@ -96,7 +96,7 @@ describe('every console page', () => {
 
   for (const role of ROLES) {
     it(`passes axe-core, holds no identifier and logs no error on each page of ${role}`, async () => {
-      const { page, context, errors } = await h.newPage();
+      const { page, context, errors, elsewhere } = await h.newPage();
       await h.signIn(page, role);
       const paths = ['/console/', ...(await menuPaths(page))];
       const findings: Record<string, AxeFinding[]> = {};
@@ -114,6 +114,8 @@ describe('every console page', () => {
       expect(findings).toEqual({});
       expect(leaks).toEqual({});
       expect(errors).toEqual([]);
+      // no third party: every request went to the gateway
+      expect(elsewhere).toEqual([]);
     }, 120_000);
   }
 });

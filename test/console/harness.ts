@@ -17,7 +17,7 @@ export interface ConsoleHarness {
   /** The canary customers (tag: 6 letters, the IBAN account has 11 characters) (ingested with every identifier and all consent flags, unless demoData is false). */
   canaries: Identity[];
   /** A fresh browser context (its own storage) and a page in it, console errors collected. */
-  newPage(opts?: { locale?: string }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
+  newPage(opts?: { locale?: string }): Promise<{ context: BrowserContext; page: Page; errors: string[]; elsewhere: string[] }>;
   /** Signs a page in through the development sign-in page, as `role` (and `user`, to tell two people apart). */
   signIn(page: Page, role: string, user?: string): Promise<void>;
   /** A token for direct API calls in a test's own checks (not the browser's). */
@@ -101,7 +101,12 @@ export async function startConsole(opts: StartConsoleOptions = {}): Promise<Cons
           // a refused call (403, 404, 422) is logged by the browser as a failed resource: expected
           if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
         });
-        return { context, page, errors };
+        // every request the page makes to another origin (the console makes none; an OpenID sign-in does)
+        const elsewhere: string[] = [];
+        page.on('request', (r) => {
+          if (!r.url().startsWith(url + '/') && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) elsewhere.push(r.url());
+        });
+        return { context, page, errors, elsewhere };
       },
       async signIn(page, role, user) {
         await page.goto('/console/dev-sign-in');

@@ -28,3 +28,27 @@ export const describedBy = (id: string, error?: string, hint?: string) => ({
   'aria-invalid': error ? ('true' as const) : undefined,
   'aria-describedby': [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined,
 });
+
+/** A whole number in a Field, typed as text (the API says what is out of range); a phone shows digits. */
+export function NumberField(props: {
+  id: string;
+  label: string;
+  hint?: string;
+  error: string | undefined;
+  size: number;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <Field id={props.id} label={props.label} hint={props.hint} error={props.error}>
+      <input
+        id={props.id}
+        inputMode="numeric"
+        size={props.size}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+        {...describedBy(props.id, props.error, props.hint)}
+      />
+    </Field>
+  );
+}

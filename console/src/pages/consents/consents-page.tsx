@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { useApi } from '../../api.ts';
 import { describedBy, Field } from '../../components/field.tsx';
 import { Loading, Page } from '../../components/page.tsx';
-import { Paged } from '../../components/paged.tsx';
+import { DataTable, PagedTable } from '../../components/data-table.tsx';
 import { ProblemMessage } from '../../components/problem-message.tsx';
 import { fmtDateTime } from '../../i18n.ts';
 import { TableRegion } from '../../components/table-region.tsx';
@@ -20,34 +20,19 @@ function Coverage(props: { current: ConsentsAnswer['current'] }) {
     <section class="panel" aria-labelledby="consent-current">
       <h2 id="consent-current">{m.current}</h2>
       <TableRegion label={m.current}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m.purpose}</th>
-              <th scope="col">{m.basis}</th>
-              <th scope="col">{m.covered}</th>
-              <th scope="col">{m.reason}</th>
-              <th scope="col">{m.lastStatus}</th>
-              <th scope="col">{m.expiresAt}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(props.current).map(([purpose, c]) => (
-              <tr key={purpose} data-purpose={purpose}>
-                <th scope="row">
-                  <code>{purpose}</code>
-                </th>
-                <td>{word(c.basis)}</td>
-                <td>
-                  <span class={`badge ${c.covered ? 'ok' : 'bad'}`}>{c.covered ? m.yes : m.no}</span>
-                </td>
-                <td>{word(c.reason)}</td>
-                <td>{word(c.status, m.dash)}</td>
-                <td>{c.expires_at ? fmtDateTime(c.expires_at) : m.dash}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={Object.entries(props.current)}
+          rowKey={([purpose]) => purpose}
+          rowProps={([purpose]) => ({ 'data-purpose': purpose })}
+          columns={[
+            { header: m.purpose, rowHeader: true, cell: ([purpose]) => <code>{purpose}</code> },
+            { header: m.basis, cell: ([, c]) => word(c.basis) },
+            { header: m.covered, cell: ([, c]) => <span class={`badge ${c.covered ? 'ok' : 'bad'}`}>{c.covered ? m.yes : m.no}</span> },
+            { header: m.reason, cell: ([, c]) => word(c.reason) },
+            { header: m.lastStatus, cell: ([, c]) => word(c.status, m.dash) },
+            { header: m.expiresAt, cell: ([, c]) => (c.expires_at ? fmtDateTime(c.expires_at) : m.dash) },
+          ]}
+        />
       </TableRegion>
     </section>
   );
@@ -62,45 +47,26 @@ function History(props: { history: ConsentsAnswer['history'] }) {
       {newestFirst.length === 0 ? (
         <p class="muted">{m.none}</p>
       ) : (
-        <Paged items={newestFirst} label={m.pager}>
-          {(rows) => (
-            <TableRegion label={m.history}>
-              <table class="consent-history">
-                <caption>{m.historyCaption}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.purpose}</th>
-                    <th scope="col">{m.status}</th>
-                    <th scope="col">{m.legalBasis}</th>
-                    <th scope="col">{m.source}</th>
-                    <th scope="col">{m.collectedAt}</th>
-                    <th scope="col">{m.expiresAt}</th>
-                    <th scope="col">{m.notice}</th>
-                    <th scope="col">{m.recordedAt}</th>
-                    <th scope="col">{m.recordedBy}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((h) => (
-                    <tr key={h.id} data-purpose={h.purpose} data-status={h.status}>
-                      <td>
-                        <code>{h.purpose}</code>
-                      </td>
-                      <td>{word(h.status)}</td>
-                      <td>{word(h.legal_basis)}</td>
-                      <td>{h.source}</td>
-                      <td>{fmtDateTime(h.collected_at)}</td>
-                      <td>{h.expires_at ? fmtDateTime(h.expires_at) : m.dash}</td>
-                      <td>{h.notice_version ?? m.dash}</td>
-                      <td>{fmtDateTime(h.recorded_at)}</td>
-                      <td>{h.recorded_by}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
+        <PagedTable
+          items={newestFirst}
+          label={m.history}
+          pager={m.pager}
+          class="consent-history"
+          caption={m.historyCaption}
+          rowKey={(h) => h.id}
+          rowProps={(h) => ({ 'data-purpose': h.purpose, 'data-status': h.status })}
+          columns={[
+            { header: m.purpose, cell: (h) => <code>{h.purpose}</code> },
+            { header: m.status, cell: (h) => word(h.status) },
+            { header: m.legalBasis, cell: (h) => word(h.legal_basis) },
+            { header: m.source, cell: (h) => h.source },
+            { header: m.collectedAt, cell: (h) => fmtDateTime(h.collected_at) },
+            { header: m.expiresAt, cell: (h) => (h.expires_at ? fmtDateTime(h.expires_at) : m.dash) },
+            { header: m.notice, cell: (h) => h.notice_version ?? m.dash },
+            { header: m.recordedAt, cell: (h) => fmtDateTime(h.recorded_at) },
+            { header: m.recordedBy, cell: (h) => h.recorded_by },
+          ]}
+        />
       )}
     </section>
   );

@@ -1,14 +1,13 @@
 // Requests waiting for a second DPO: who asked, for what and why. The requester's own request
 // cannot be decided by them (four eyes): its buttons are disabled with the reason; the gateway
 // refuses such a decision anyway, and its refusal shows if the page is forced.
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, useApi } from '../../api.ts';
-import { Loading } from '../../components/page.tsx';
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../../api.ts';
 import { ProblemMessage } from '../../components/problem-message.tsx';
 import { defineMessages, fmtDateTime } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
-import { Pager, useCursorTrail } from './pager.tsx';
-import type { ListedRequest, RequestList } from './reid-types.ts';
+import { Pseudonyms, RequestTable, useRequestPage } from './reid-request-table.tsx';
+import type { ListedRequest } from './reid-types.ts';
 import { useReidWords, word } from './reid-words.ts';
 
 const useM = defineMessages({
@@ -58,29 +57,11 @@ const useM = defineMessages({
   },
 });
 
-export function Pseudonyms(props: { r: ListedRequest; notPseudonyms: (p: { n: number }) => string }) {
-  return (
-    <ul class="plain">
-      {props.r.pseudonyms.map((p) => (
-        <li key={p}>
-          <code>{p}</code>
-        </li>
-      ))}
-      {props.r.not_pseudonyms > 0 && <li class="muted small">{props.notPseudonyms({ n: props.r.not_pseudonyms })}</li>}
-    </ul>
-  );
-}
-
 export function PendingQueue(props: { refresh: number; onDecided: () => void }) {
   const m = useM();
   const w = useReidWords();
   const fourEyes = new Set(useSession().me?.privilege.four_eyes_fields ?? []);
-  const [cursor, setCursor] = useState<string>();
-  const trail = useCursorTrail(setCursor);
-  const list = useApi<RequestList>(`/v1/reidentifications?status=pending_approval${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-  useEffect(() => {
-    if (props.refresh > 0) list.reload();
-  }, [props.refresh]);
+  const page = useRequestPage('pending_approval', props.refresh);
   const [busy, setBusy] = useState<string>();
   const [done, setDone] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -96,13 +77,40 @@ export function PendingQueue(props: { refresh: number; onDecided: () => void }) 
     } catch (e) {
       setError(e);
       // decided meanwhile, or gone: the queue shown is stale
-      if (e instanceof ApiError && (e.status === 409 || e.status === 404)) list.reload();
+      if (e instanceof ApiError && (e.status === 409 || e.status === 404)) page.list.reload();
     } finally {
       setBusy(undefined);
     }
   };
 
-  const requests = list.data?.requests;
+  // the requester's own request: disabled, and the note below says why
+  const button = (r: ListedRequest, decision: 'approve' | 'deny') => (
+    <button
+      type="button"
+      class={decision === 'deny' ? 'danger' : undefined}
+      data-decision={decision}
+      disabled={r.own || busy !== undefined}
+      aria-describedby={r.own ? `own-${r.id}` : undefined}
+      onClick={() => void decide(r.id, decision)}
+    >
+      {m[decision]}
+      <span class="visually-hidden"> {m.request({ id: r.id })}</span>
+    </button>
+  );
+  const decision = (r: ListedRequest) => (
+    <>
+      <div class="button-row">
+        {button(r, 'approve')}
+        {button(r, 'deny')}
+      </div>
+      {r.own && (
+        <p class="small own-note" id={`own-${r.id}`}>
+          {m.own}
+        </p>
+      )}
+    </>
+  );
+
   return (
     <section aria-labelledby="reid-queue-title">
       <h2 id="reid-queue-title">{m.title}</h2>
@@ -110,81 +118,34 @@ export function PendingQueue(props: { refresh: number; onDecided: () => void }) 
         {done && <p class="success">{done}</p>}
       </div>
       <ProblemMessage error={error} />
-      {list.loading && !requests && <Loading label={m.loading} />}
-      <ProblemMessage error={list.error} />
-      {requests && requests.length === 0 && <p class="muted">{m.none}</p>}
-      {requests && requests.length > 0 && (
-        <div class="table-wrap">
-          <table class="reid-queue">
-            <caption class="visually-hidden">{m.caption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{m.requested}</th>
-                <th scope="col">{m.requester}</th>
-                <th scope="col">{m.purpose}</th>
-                <th scope="col">{m.justification}</th>
-                <th scope="col">{m.fields}</th>
-                <th scope="col">{m.subjects}</th>
-                <th scope="col">{m.decision}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {requests.map((r) => (
-                <tr key={r.id} data-request={r.id}>
-                  <td class="nowrap">{fmtDateTime(r.created_at)}</td>
-                  <td class="requester">{r.requester}</td>
-                  <td class="purpose">{r.purpose}</td>
-                  <td class="justification">{r.justification}</td>
-                  <td class="fields">
-                    <ul class="plain">
-                      {r.fields.map((f) => (
-                        <li key={f}>
-                          {word(w, f)} <code class="small">{f}</code>
-                          {fourEyes.has(f) && <span class="badge neutral small">{m.fourEyes}</span>}
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    <Pseudonyms r={r} notPseudonyms={m.notPseudonyms} />
-                  </td>
-                  <td>
-                    <div class="button-row">
-                      <button
-                        type="button"
-                        data-decision="approve"
-                        disabled={r.own || busy !== undefined}
-                        aria-describedby={r.own ? `own-${r.id}` : undefined}
-                        onClick={() => void decide(r.id, 'approve')}
-                      >
-                        {m.approve}
-                        <span class="visually-hidden"> {m.request({ id: r.id })}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="danger"
-                        data-decision="deny"
-                        disabled={r.own || busy !== undefined}
-                        aria-describedby={r.own ? `own-${r.id}` : undefined}
-                        onClick={() => void decide(r.id, 'deny')}
-                      >
-                        {m.deny}
-                        <span class="visually-hidden"> {m.request({ id: r.id })}</span>
-                      </button>
-                    </div>
-                    {r.own && (
-                      <p class="small own-note" id={`own-${r.id}`}>
-                        {m.own}
-                      </p>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager label={m.pages} current={cursor} nextCursor={list.data?.next_cursor} trail={trail} />
+      <RequestTable
+        page={page}
+        class="reid-queue"
+        words={{ loading: m.loading, none: m.none, caption: m.caption, pages: m.pages }}
+        rowProps={(r) => ({ 'data-request': r.id })}
+        columns={[
+          { header: m.requested, class: 'nowrap', cell: (r) => fmtDateTime(r.created_at) },
+          { header: m.requester, class: 'requester', cell: (r) => r.requester },
+          { header: m.purpose, class: 'purpose', cell: (r) => r.purpose },
+          { header: m.justification, class: 'justification', cell: (r) => r.justification },
+          {
+            header: m.fields,
+            class: 'fields',
+            cell: (r) => (
+              <ul class="plain">
+                {r.fields.map((f) => (
+                  <li key={f}>
+                    {word(w, f)} <code class="small">{f}</code>
+                    {fourEyes.has(f) && <span class="badge neutral small">{m.fourEyes}</span>}
+                  </li>
+                ))}
+              </ul>
+            ),
+          },
+          { header: m.subjects, cell: (r) => <Pseudonyms r={r} notPseudonyms={m.notPseudonyms} /> },
+          { header: m.decision, cell: decision },
+        ]}
+      />
     </section>
   );
 }

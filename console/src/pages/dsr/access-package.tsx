@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { Link } from '../../components/link.tsx';
 import { word } from '../consents/consents-messages.ts';
-import { Paged } from '../../components/paged.tsx';
+import { DataTable, PagedTable, type Column } from '../../components/data-table.tsx';
 import { fmtDate, fmtDateTime, fmtNumber } from '../../i18n.ts';
 import { TableRegion } from '../../components/table-region.tsx';
 import { fieldLabel, statusBadge, statusLabel, useDsrMessages } from './dsr-messages.ts';
@@ -22,35 +22,38 @@ function Section(props: { id: string; title: string; count: number; children: Co
   );
 }
 
+/** A section of a whole list, a page at a time; its title names the table and its pager. */
+function PagedSection<T>(props: { id: string; title: string; items: readonly T[]; rowKey?: (row: T) => string; columns: Column<T>[] }) {
+  const m = useDsrMessages();
+  return (
+    <Section id={props.id} title={props.title} count={props.items.length}>
+      <PagedTable items={props.items} label={props.title} pager={m.pager({ what: props.title })} rowKey={props.rowKey} columns={props.columns} />
+    </Section>
+  );
+}
+
 /** The identity as a table of field, value and where it came from; withheld fields say so. */
 export function IdentityTable(props: { identity: Record<string, string>; sources?: AccessPackage['identity_sources']; withheld?: string[] }) {
   const m = useDsrMessages();
   const withheld = props.withheld ?? [];
-  const names = [...new Set([...Object.keys(props.sources ?? {}), ...Object.keys(props.identity), ...withheld])];
+  const sources = props.sources;
+  const names = [...new Set([...Object.keys(sources ?? {}), ...Object.keys(props.identity), ...withheld])];
+  const columns: Column<string>[] = [
+    { header: m.field, rowHeader: true, cell: (f) => fieldLabel(f) },
+    {
+      header: m.fieldValue,
+      cell: (f) => (withheld.includes(f) ? <span class="badge neutral">{m.withheld}</span> : <span class="identity-value">{props.identity[f] ?? m.dash}</span>),
+    },
+    ...(sources
+      ? [
+          { header: m.source, cell: (f: string) => sources[f]?.source ?? m.dash },
+          { header: m.updatedAt, cell: (f: string) => when(sources[f]?.updated_at, m.dash) },
+        ]
+      : []),
+  ];
   return (
     <TableRegion label={m.identity}>
-      <table class="identity">
-        <thead>
-          <tr>
-            <th scope="col">{m.field}</th>
-            <th scope="col">{m.fieldValue}</th>
-            {props.sources && <th scope="col">{m.source}</th>}
-            {props.sources && <th scope="col">{m.updatedAt}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {names.map((f) => (
-            <tr key={f} data-field={f}>
-              <th scope="row">{fieldLabel(f)}</th>
-              <td>
-                {withheld.includes(f) ? <span class="badge neutral">{m.withheld}</span> : <span class="identity-value">{props.identity[f] ?? m.dash}</span>}
-              </td>
-              {props.sources && <td>{props.sources[f]?.source ?? m.dash}</td>}
-              {props.sources && <td>{when(props.sources[f]?.updated_at, m.dash)}</td>}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable class="identity" columns={columns} rows={names} rowKey={(f) => f} rowProps={(f) => ({ 'data-field': f })} />
     </TableRegion>
   );
 }
@@ -98,199 +101,92 @@ export function AccessPackageView(props: { pkg: AccessPackage }) {
 
       <Section id="pkg-features" title={m.features} count={features.length}>
         <TableRegion label={m.features}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{m.feature}</th>
-                <th scope="col">{m.fieldValue}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {features.map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row">
-                    <code>{k}</code>
-                  </th>
-                  <td class={typeof v === 'number' ? 'num' : undefined}>{text(v, m.dash)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={[
+              { header: m.feature, rowHeader: true, cell: ([k]) => <code>{k}</code> },
+              { header: m.fieldValue, numeric: ([, v]) => typeof v === 'number', cell: ([, v]) => text(v, m.dash) },
+            ]}
+            rows={features}
+            rowKey={([k]) => k}
+          />
         </TableRegion>
       </Section>
 
-      <Section id="pkg-transactions" title={m.transactions} count={p.transactions.length}>
-        <Paged items={p.transactions} label={m.pager({ what: m.transactions })}>
-          {(rows) => (
-            <TableRegion label={m.transactions}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.date}</th>
-                    <th scope="col" class="num">
-                      {m.amount}
-                    </th>
-                    <th scope="col">{m.channel}</th>
-                    <th scope="col">{m.category}</th>
-                    <th scope="col">{m.source}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((t, i) => (
-                    <tr key={i}>
-                      <td>{fmtDate(`${t.date}T12:00:00Z`) /* noon UTC: the same calendar day in every time zone */}</td>
-                      <td class="num">
-                        {fmtNumber(t.amount, 2)} {t.currency}
-                      </td>
-                      <td>{t.channel}</td>
-                      <td>{text(t.category, m.dash)}</td>
-                      <td>{t.source}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
-      </Section>
+      <PagedSection
+        id="pkg-transactions"
+        title={m.transactions}
+        items={p.transactions}
+        columns={[
+          { header: m.date, cell: (t) => fmtDate(`${t.date}T12:00:00Z`) /* noon UTC: the same calendar day in every time zone */ },
+          {
+            header: m.amount,
+            numeric: true,
+            cell: (t) => (
+              <>
+                {fmtNumber(t.amount, 2)} {t.currency}
+              </>
+            ),
+          },
+          { header: m.channel, cell: (t) => t.channel },
+          { header: m.category, cell: (t) => text(t.category, m.dash) },
+          { header: m.source, cell: (t) => t.source },
+        ]}
+      />
 
-      <Section id="pkg-consents" title={m.consents} count={p.consent_history.length}>
-        <Paged items={p.consent_history} label={m.pager({ what: m.consents })}>
-          {(rows) => (
-            <TableRegion label={m.consents}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.purpose}</th>
-                    <th scope="col">{m.status}</th>
-                    <th scope="col">{m.legalBasis}</th>
-                    <th scope="col">{m.source}</th>
-                    <th scope="col">{m.collectedAt}</th>
-                    <th scope="col">{m.expiresAt}</th>
-                    <th scope="col">{m.notice}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((c, i) => (
-                    <tr key={i}>
-                      <td>
-                        <code>{c.purpose}</code>
-                      </td>
-                      <td>{word(c.status)}</td>
-                      <td>{word(c.legal_basis)}</td>
-                      <td>{c.source}</td>
-                      <td>{when(c.collected_at, m.dash)}</td>
-                      <td>{when(c.expires_at, m.dash)}</td>
-                      <td>{text(c.notice_version, m.dash)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
-      </Section>
+      <PagedSection
+        id="pkg-consents"
+        title={m.consents}
+        items={p.consent_history}
+        columns={[
+          { header: m.purpose, cell: (c) => <code>{c.purpose}</code> },
+          { header: m.status, cell: (c) => word(c.status) },
+          { header: m.legalBasis, cell: (c) => word(c.legal_basis) },
+          { header: m.source, cell: (c) => c.source },
+          { header: m.collectedAt, cell: (c) => when(c.collected_at, m.dash) },
+          { header: m.expiresAt, cell: (c) => when(c.expires_at, m.dash) },
+          { header: m.notice, cell: (c) => text(c.notice_version, m.dash) },
+        ]}
+      />
 
-      <Section id="pkg-memberships" title={m.memberships} count={p.segment_memberships.length}>
-        <Paged items={p.segment_memberships} label={m.pager({ what: m.memberships })}>
-          {(rows) => (
-            <TableRegion label={m.memberships}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.run}</th>
-                    <th scope="col">{m.segment}</th>
-                    <th scope="col">{m.purpose}</th>
-                    <th scope="col">{m.method}</th>
-                    <th scope="col">{m.at}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((s) => (
-                    <tr key={`${s.run_id}/${s.segment_id}`}>
-                      <td>
-                        <code>{s.run_id}</code>
-                      </td>
-                      <td>{s.segment_id}</td>
-                      <td>
-                        <code>{s.purpose}</code>
-                      </td>
-                      <td>{s.method}</td>
-                      <td>{when(s.at, m.dash)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
-      </Section>
+      <PagedSection
+        id="pkg-memberships"
+        title={m.memberships}
+        items={p.segment_memberships}
+        rowKey={(s) => `${s.run_id}/${s.segment_id}`}
+        columns={[
+          { header: m.run, cell: (s) => <code>{s.run_id}</code> },
+          { header: m.segment, cell: (s) => s.segment_id },
+          { header: m.purpose, cell: (s) => <code>{s.purpose}</code> },
+          { header: m.method, cell: (s) => s.method },
+          { header: m.at, cell: (s) => when(s.at, m.dash) },
+        ]}
+      />
 
-      <Section id="pkg-exports" title={m.exports} count={p.partner_exports.length}>
-        <Paged items={p.partner_exports} label={m.pager({ what: m.exports })}>
-          {(rows) => (
-            <TableRegion label={m.exports}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.at}</th>
-                    <th scope="col">{m.partner}</th>
-                    <th scope="col">{m.purpose}</th>
-                    <th scope="col">{m.detail}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((e, i) => (
-                    <tr key={i}>
-                      <td>{when(e.at, m.dash)}</td>
-                      <td>{e.partner}</td>
-                      <td>{text(e.purpose, m.dash)}</td>
-                      <td>
-                        <code>{JSON.stringify(e.detail)}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
-      </Section>
+      <PagedSection
+        id="pkg-exports"
+        title={m.exports}
+        items={p.partner_exports}
+        columns={[
+          { header: m.at, cell: (e) => when(e.at, m.dash) },
+          { header: m.partner, cell: (e) => e.partner },
+          { header: m.purpose, cell: (e) => text(e.purpose, m.dash) },
+          { header: m.detail, cell: (e) => <code>{JSON.stringify(e.detail)}</code> },
+        ]}
+      />
 
-      <Section id="pkg-reidentifications" title={m.reidentifications} count={p.reidentifications.length}>
-        <Paged items={p.reidentifications} label={m.pager({ what: m.reidentifications })}>
-          {(rows) => (
-            <TableRegion label={m.reidentifications}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.at}</th>
-                    <th scope="col">{m.who}</th>
-                    <th scope="col">{m.action}</th>
-                    <th scope="col">{m.outcome}</th>
-                    <th scope="col">{m.purpose}</th>
-                    <th scope="col">{m.why}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((r, i) => (
-                    <tr key={i}>
-                      <td>{when(r.at, m.dash)}</td>
-                      <td>{r.who}</td>
-                      <td>
-                        <code>{r.action}</code>
-                      </td>
-                      <td>{r.outcome}</td>
-                      <td>{text(r.purpose, m.dash)}</td>
-                      <td>{text(r.why, m.dash)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )}
-        </Paged>
-      </Section>
+      <PagedSection
+        id="pkg-reidentifications"
+        title={m.reidentifications}
+        items={p.reidentifications}
+        columns={[
+          { header: m.at, cell: (r) => when(r.at, m.dash) },
+          { header: m.who, cell: (r) => r.who },
+          { header: m.action, cell: (r) => <code>{r.action}</code> },
+          { header: m.outcome, cell: (r) => r.outcome },
+          { header: m.purpose, cell: (r) => text(r.purpose, m.dash) },
+          { header: m.why, cell: (r) => text(r.why, m.dash) },
+        ]}
+      />
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // they name, its 403 reads as a refusal.
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type FieldIssue } from '../../api.ts';
-import { describedBy, Field } from '../../components/field.tsx';
+import { describedBy, Field, NumberField } from '../../components/field.tsx';
 import { Page } from '../../components/page.tsx';
 import { ProblemMessage } from '../../components/problem-message.tsx';
 import { defineMessages } from '../../i18n.ts';
@@ -173,6 +173,10 @@ export default function NewSegmentation() {
   const methodHint = { kmeans: m.kmeansHint, rules: m.rulesHint, tree: m.treeHint, rfm: m.rfmShort }[form.method];
   const describesOnly = form.method === 'rules' || form.method === 'rfm';
   const numericFeatures = features.filter((f) => f.kind === 'numeric');
+  // k-means and the tree both take a seed
+  const seedField = (
+    <NumberField id="seg-seed" label={m.seed} hint={m.seedHint} error={errors['seed']} size={10} value={form.seed} onInput={(seed) => set({ seed })} />
+  );
 
   return (
     <Page title={m.title}>
@@ -278,50 +282,14 @@ export default function NewSegmentation() {
               </label>
             </div>
             {form.kMode === 'k' ? (
-              <Field id="seg-k" label={m.k} error={errors['k']}>
-                <input
-                  id="seg-k"
-                  inputMode="numeric"
-                  size={6}
-                  value={form.k}
-                  onInput={(e) => set({ k: e.currentTarget.value })}
-                  {...describedBy('seg-k', errors['k'])}
-                />
-              </Field>
+              <NumberField id="seg-k" label={m.k} error={errors['k']} size={6} value={form.k} onInput={(k) => set({ k })} />
             ) : (
               <div class="inline-fields">
-                <Field id="seg-kmin" label={m.kMin} error={errors['kMin']}>
-                  <input
-                    id="seg-kmin"
-                    inputMode="numeric"
-                    size={6}
-                    value={form.kMin}
-                    onInput={(e) => set({ kMin: e.currentTarget.value })}
-                    {...describedBy('seg-kmin', errors['kMin'])}
-                  />
-                </Field>
-                <Field id="seg-kmax" label={m.kMax} error={errors['kMax']}>
-                  <input
-                    id="seg-kmax"
-                    inputMode="numeric"
-                    size={6}
-                    value={form.kMax}
-                    onInput={(e) => set({ kMax: e.currentTarget.value })}
-                    {...describedBy('seg-kmax', errors['kMax'])}
-                  />
-                </Field>
+                <NumberField id="seg-kmin" label={m.kMin} error={errors['kMin']} size={6} value={form.kMin} onInput={(kMin) => set({ kMin })} />
+                <NumberField id="seg-kmax" label={m.kMax} error={errors['kMax']} size={6} value={form.kMax} onInput={(kMax) => set({ kMax })} />
               </div>
             )}
-            <Field id="seg-seed" label={m.seed} hint={m.seedHint} error={errors['seed']}>
-              <input
-                id="seg-seed"
-                inputMode="numeric"
-                size={10}
-                value={form.seed}
-                onInput={(e) => set({ seed: e.currentTarget.value })}
-                {...describedBy('seg-seed', errors['seed'], m.seedHint)}
-              />
-            </Field>
+            {seedField}
           </fieldset>
         )}
 
@@ -343,26 +311,15 @@ export default function NewSegmentation() {
                 ))}
               </select>
             </Field>
-            <Field id="seg-depth" label={m.maxDepth} error={errors['max_depth']}>
-              <input
-                id="seg-depth"
-                inputMode="numeric"
-                size={4}
-                value={form.maxDepth}
-                onInput={(e) => set({ maxDepth: e.currentTarget.value })}
-                {...describedBy('seg-depth', errors['max_depth'])}
-              />
-            </Field>
-            <Field id="seg-seed" label={m.seed} hint={m.seedHint} error={errors['seed']}>
-              <input
-                id="seg-seed"
-                inputMode="numeric"
-                size={10}
-                value={form.seed}
-                onInput={(e) => set({ seed: e.currentTarget.value })}
-                {...describedBy('seg-seed', errors['seed'], m.seedHint)}
-              />
-            </Field>
+            <NumberField
+              id="seg-depth"
+              label={m.maxDepth}
+              error={errors['max_depth']}
+              size={4}
+              value={form.maxDepth}
+              onInput={(maxDepth) => set({ maxDepth })}
+            />
+            {seedField}
           </fieldset>
         )}
 

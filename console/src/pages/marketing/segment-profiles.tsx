@@ -1,5 +1,6 @@
 // Each visible segment against the population: numeric features by index (population = 100) and
 // quartiles, categorical ones by their shares. Tens of rows per segment, whatever its size.
+import { DataTable } from '../../components/data-table.tsx';
 import { defineMessages, fmtNumber, fmtPercent } from '../../i18n.ts';
 import { isCategorical, type CategoricalProfile, type NumericProfile, type Segment } from './run-types.ts';
 
@@ -49,90 +50,65 @@ function NumericTable(props: { s: Segment; rows: [string, NumericProfile][] }) {
   const n = (v: number | null) => (v === null ? m.na : fmtNumber(v));
   return (
     <div class="table-wrap">
-      <table>
-        <caption>{m.numeric({ label: props.s.label })}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{m.feature}</th>
-            <th scope="col" class="num">
-              {m.index}
-            </th>
-            <th scope="col" class="num">
-              {m.mean}
-            </th>
-            <th scope="col" class="num">
-              {m.q1}
-            </th>
-            <th scope="col" class="num">
-              {m.median}
-            </th>
-            <th scope="col" class="num">
-              {m.q3}
-            </th>
-            <th scope="col" class="num">
-              {m.missing}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map(([f, p]) => (
-            <tr key={f}>
-              <th scope="row">{f}</th>
-              <td class="num">
-                {p.index === null ? m.na : fmtNumber(p.index)}
-                {p.index !== null && (
-                  <span class="index-track" aria-hidden="true">
-                    <span class={'index-bar' + (p.index >= 100 ? ' above' : ' below')} style={{ width: `${Math.min(100, p.index / 2)}%` }} />
-                  </span>
-                )}
-              </td>
-              <td class="num">{n(p.mean)}</td>
-              <td class="num">{n(p.q1)}</td>
-              <td class="num">{n(p.median)}</td>
-              <td class="num">{n(p.q3)}</td>
-              <td class="num">{fmtPercent(p.missing_share)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption={m.numeric({ label: props.s.label })}
+        rows={props.rows}
+        rowKey={([f]) => f}
+        columns={[
+          { header: m.feature, rowHeader: true, cell: ([f]) => f },
+          { header: m.index, numeric: true, cell: ([, p]) => <IndexCell index={p.index} na={m.na} /> },
+          { header: m.mean, numeric: true, cell: ([, p]) => n(p.mean) },
+          { header: m.q1, numeric: true, cell: ([, p]) => n(p.q1) },
+          { header: m.median, numeric: true, cell: ([, p]) => n(p.median) },
+          { header: m.q3, numeric: true, cell: ([, p]) => n(p.q3) },
+          { header: m.missing, numeric: true, cell: ([, p]) => fmtPercent(p.missing_share) },
+        ]}
+      />
     </div>
+  );
+}
+
+/** The index in figures, and as a bar for the eye only: the figure is what a reader hears. */
+function IndexCell(props: { index: number | null; na: string }) {
+  const index = props.index;
+  return (
+    <>
+      {index === null ? props.na : fmtNumber(index)}
+      {index !== null && (
+        <span class="index-track" aria-hidden="true">
+          <span class={'index-bar' + (index >= 100 ? ' above' : ' below')} style={{ width: `${Math.min(100, index / 2)}%` }} />
+        </span>
+      )}
+    </>
   );
 }
 
 function CategoricalTable(props: { s: Segment; rows: [string, CategoricalProfile][] }) {
   const m = useM();
+  const shares = (p: CategoricalProfile) => {
+    const levels = Object.entries(p.shares).sort((a, b) => b[1] - a[1]);
+    return (
+      <>
+        {levels
+          .slice(0, SHOWN_LEVELS)
+          .map(([level, share]) => `${level} ${fmtPercent(share)}`)
+          .join(' · ')}
+        {levels.length > SHOWN_LEVELS && ` · ${m.more({ n: levels.length - SHOWN_LEVELS })}`}
+      </>
+    );
+  };
   return (
     <div class="table-wrap">
-      <table>
-        <caption>{m.categorical({ label: props.s.label })}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{m.feature}</th>
-            <th scope="col">{m.shares}</th>
-            <th scope="col" class="num">
-              {m.missing}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map(([f, p]) => {
-            const levels = Object.entries(p.shares).sort((a, b) => b[1] - a[1]);
-            return (
-              <tr key={f}>
-                <th scope="row">{f}</th>
-                <td>
-                  {levels
-                    .slice(0, SHOWN_LEVELS)
-                    .map(([level, share]) => `${level} ${fmtPercent(share)}`)
-                    .join(' · ')}
-                  {levels.length > SHOWN_LEVELS && ` · ${m.more({ n: levels.length - SHOWN_LEVELS })}`}
-                </td>
-                <td class="num">{fmtPercent(p.missing_share)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        caption={m.categorical({ label: props.s.label })}
+        rows={props.rows}
+        rowKey={([f]) => f}
+        columns={[
+          { header: m.feature, rowHeader: true, cell: ([f]) => f },
+          { header: m.shares, cell: ([, p]) => shares(p) },
+          { header: m.missing, numeric: true, cell: ([, p]) => fmtPercent(p.missing_share) },
+        ]}
+      />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // sources and the dictionary.
 import type { ComponentChildren } from 'preact';
 import { fmtNumber, fmtPercent } from '../../i18n.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { TableRegion } from '../../components/table-region.tsx';
 import { usePolicyMessages } from './policy-messages.ts';
 import type { AccessRule, EffectivePolicy, Privilege } from './policy-types.ts';
@@ -36,26 +37,17 @@ export function RolesTable(props: { roles: NonNullable<Policy['roles']> }) {
   const m = usePolicyMessages();
   return (
     <TableRegion label={m.roles}>
-      <table class="policy-roles">
-        <thead>
-          <tr>
-            <th scope="col">{m.role}</th>
-            <th scope="col">{m.description}</th>
-            <th scope="col">{m.operations}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(props.roles).map(([name, r]) => (
-            <tr key={name} data-role={name}>
-              <th scope="row">{name}</th>
-              <td>{r.description}</td>
-              <td>
-                <Names items={r.operations} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        class="policy-roles"
+        rows={Object.entries(props.roles)}
+        rowKey={([name]) => name}
+        rowProps={([name]) => ({ 'data-role': name })}
+        columns={[
+          { header: m.role, rowHeader: true, cell: ([name]) => name },
+          { header: m.description, cell: ([, r]) => r.description },
+          { header: m.operations, cell: ([, r]) => <Names items={r.operations} /> },
+        ]}
+      />
     </TableRegion>
   );
 }
@@ -64,39 +56,25 @@ export function PurposesTable(props: { purposes: NonNullable<Policy['purposes']>
   const m = usePolicyMessages();
   return (
     <TableRegion label={m.purposes}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{m.purpose}</th>
-            <th scope="col">{m.description}</th>
-            <th scope="col">{m.legalBases}</th>
-            <th scope="col">{m.basis}</th>
-            <th scope="col" class="num">
-              {m.validityDays}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(props.purposes).map(([name, p]) => {
-            const days = p.consent_validity_days ?? p.consentValidityDays;
-            return (
-              <tr key={name} data-purpose={name}>
-                <th scope="row">
-                  <code>{name}</code>
-                </th>
-                <td>{p.description}</td>
-                <td>
-                  <Names items={p.legal_bases ?? p.legalBases} />
-                </td>
-                <td>
-                  <code>{p.basis}</code>
-                </td>
-                <td class="num">{days === undefined ? m.dash : fmtNumber(days)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        rows={Object.entries(props.purposes)}
+        rowKey={([name]) => name}
+        rowProps={([name]) => ({ 'data-purpose': name })}
+        columns={[
+          { header: m.purpose, rowHeader: true, cell: ([name]) => <code>{name}</code> },
+          { header: m.description, cell: ([, p]) => p.description },
+          { header: m.legalBases, cell: ([, p]) => <Names items={p.legal_bases ?? p.legalBases} /> },
+          { header: m.basis, cell: ([, p]) => <code>{p.basis}</code> },
+          {
+            header: m.validityDays,
+            numeric: true,
+            cell: ([, p]) => {
+              const days = p.consent_validity_days ?? p.consentValidityDays;
+              return days === undefined ? m.dash : fmtNumber(days);
+            },
+          },
+        ]}
+      />
     </TableRegion>
   );
 }
@@ -158,50 +136,24 @@ export function RulesTable(props: { rules: AccessRule[] }) {
     <>
       <p>{m.rulesIntro}</p>
       <TableRegion label={m.rules}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m.rule}</th>
-              <th scope="col">{m.decision}</th>
-              <th scope="col" class="num">
-                {m.priority}
-              </th>
-              <th scope="col">{m.roles}</th>
-              <th scope="col">{m.issuers}</th>
-              <th scope="col">{m.purposes}</th>
-              <th scope="col">{m.actions}</th>
-              <th scope="col">{m.categories}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rules.map((r) => (
-              <tr key={r.id} data-rule={r.id}>
-                <th scope="row">
-                  <code>{r.id}</code>
-                </th>
-                <td>
-                  <span class={`badge ${r.decision === 'ALLOW' ? 'ok' : 'bad'}`}>{r.decision === 'ALLOW' ? m.allow : m.deny}</span>
-                </td>
-                <td class="num">{fmtNumber(r.priority)}</td>
-                <td>
-                  <Names items={r.roles} empty={m.any} />
-                </td>
-                <td>
-                  <Names items={r.issuers} empty={m.any} />
-                </td>
-                <td>
-                  <Names items={r.purposes} empty={m.any} />
-                </td>
-                <td>
-                  <Names items={r.actions} />
-                </td>
-                <td>
-                  <Names items={r.data_categories} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={props.rules}
+          rowKey={(r) => r.id}
+          rowProps={(r) => ({ 'data-rule': r.id })}
+          columns={[
+            { header: m.rule, rowHeader: true, cell: (r) => <code>{r.id}</code> },
+            {
+              header: m.decision,
+              cell: (r) => <span class={`badge ${r.decision === 'ALLOW' ? 'ok' : 'bad'}`}>{r.decision === 'ALLOW' ? m.allow : m.deny}</span>,
+            },
+            { header: m.priority, numeric: true, cell: (r) => fmtNumber(r.priority) },
+            { header: m.roles, cell: (r) => <Names items={r.roles} empty={m.any} /> },
+            { header: m.issuers, cell: (r) => <Names items={r.issuers} empty={m.any} /> },
+            { header: m.purposes, cell: (r) => <Names items={r.purposes} empty={m.any} /> },
+            { header: m.actions, cell: (r) => <Names items={r.actions} /> },
+            { header: m.categories, cell: (r) => <Names items={r.data_categories} /> },
+          ]}
+        />
       </TableRegion>
     </>
   );
@@ -211,44 +163,22 @@ export function IssuersTable(props: { issuers: NonNullable<Policy['issuers']> })
   const m = usePolicyMessages();
   return (
     <TableRegion label={m.issuersTitle}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{m.issuer}</th>
-            <th scope="col">{m.issuerUrl}</th>
-            <th scope="col">{m.audience}</th>
-            <th scope="col">{m.algorithms}</th>
-            <th scope="col">{m.roles}</th>
-            <th scope="col" class="num">
-              {m.maxLifetime}
-            </th>
-            <th scope="col">{m.keys}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.issuers.map((i) => (
-            <tr key={i.id}>
-              <th scope="row">
-                <code>{i.id}</code>
-              </th>
-              <td>
-                <code>{i.issuer}</code>
-              </td>
-              <td>
-                <Names items={i.audience} />
-              </td>
-              <td>
-                <Names items={i.algorithms} />
-              </td>
-              <td>
-                <Names items={i.roles} />
-              </td>
-              <td class="num">{i.max_token_lifetime === undefined ? m.dash : fmtNumber(i.max_token_lifetime)}</td>
-              <td>{i.keys.jwks_url ? <code>{i.keys.jwks_url}</code> : <Names items={[i.keys.jwks_file ?? null, ...(i.keys.kids ?? [])]} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={props.issuers}
+        rowKey={(i) => i.id}
+        columns={[
+          { header: m.issuer, rowHeader: true, cell: (i) => <code>{i.id}</code> },
+          { header: m.issuerUrl, cell: (i) => <code>{i.issuer}</code> },
+          { header: m.audience, cell: (i) => <Names items={i.audience} /> },
+          { header: m.algorithms, cell: (i) => <Names items={i.algorithms} /> },
+          { header: m.roles, cell: (i) => <Names items={i.roles} /> },
+          { header: m.maxLifetime, numeric: true, cell: (i) => (i.max_token_lifetime === undefined ? m.dash : fmtNumber(i.max_token_lifetime)) },
+          {
+            header: m.keys,
+            cell: (i) => (i.keys.jwks_url ? <code>{i.keys.jwks_url}</code> : <Names items={[i.keys.jwks_file ?? null, ...(i.keys.kids ?? [])]} />),
+          },
+        ]}
+      />
     </TableRegion>
   );
 }
@@ -257,33 +187,24 @@ export function SourcesTable(props: { sources: NonNullable<Policy['sources']> })
   const m = usePolicyMessages();
   return (
     <TableRegion label={m.sources}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{m.source}</th>
-            <th scope="col">{m.description}</th>
-            <th scope="col">{m.writers}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(props.sources).map(([name, s]) => (
-            <tr key={name}>
-              <th scope="row">
-                <code>{name}</code>
-              </th>
-              <td>{s.description ?? m.dash}</td>
-              <td>
-                {(s.writers ?? []).map((w, i) => (
-                  <span key={i} class="writer">
-                    <code>{w.issuer}</code>
-                    {w.subjects && w.subjects.length > 0 && <span class="muted small"> ({m.subjects({ list: w.subjects.join(', ') })})</span>}{' '}
-                  </span>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={Object.entries(props.sources)}
+        rowKey={([name]) => name}
+        columns={[
+          { header: m.source, rowHeader: true, cell: ([name]) => <code>{name}</code> },
+          { header: m.description, cell: ([, s]) => s.description ?? m.dash },
+          {
+            header: m.writers,
+            cell: ([, s]) =>
+              (s.writers ?? []).map((w, i) => (
+                <span key={i} class="writer">
+                  <code>{w.issuer}</code>
+                  {w.subjects && w.subjects.length > 0 && <span class="muted small"> ({m.subjects({ list: w.subjects.join(', ') })})</span>}{' '}
+                </span>
+              )),
+          },
+        ]}
+      />
     </TableRegion>
   );
 }
@@ -303,57 +224,31 @@ export function DictionaryView(props: { dictionary: NonNullable<Policy['dictiona
       </dl>
       <h3>{m.features}</h3>
       <TableRegion label={m.features}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m.feature}</th>
-              <th scope="col">{m.kind}</th>
-              <th scope="col">{m.classification}</th>
-              <th scope="col">{m.category}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(d.features ?? {}).map(([name, f]) => (
-              <tr key={name}>
-                <th scope="row">
-                  <code>{name}</code>
-                </th>
-                <td>{f.kind}</td>
-                <td>{f.classification}</td>
-                <td>
-                  <code>{f.category}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={Object.entries(d.features ?? {})}
+          rowKey={([name]) => name}
+          columns={[
+            { header: m.feature, rowHeader: true, cell: ([name]) => <code>{name}</code> },
+            { header: m.kind, cell: ([, f]) => f.kind },
+            { header: m.classification, cell: ([, f]) => f.classification },
+            { header: m.category, cell: ([, f]) => <code>{f.category}</code> },
+          ]}
+        />
       </TableRegion>
       {Object.entries(d.record_types ?? {}).map(([type, fields]) => (
         <details key={type}>
           <summary>{m.recordType({ name: type })}</summary>
           <TableRegion label={m.recordType({ name: type })}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{m.field}</th>
-                  <th scope="col">{m.type}</th>
-                  <th scope="col">{m.classification}</th>
-                  <th scope="col">{m.category}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {Object.entries(fields).map(([name, f]) => (
-                  <tr key={name}>
-                    <th scope="row">
-                      <code>{name}</code>
-                    </th>
-                    <td>{f.type ?? m.dash}</td>
-                    <td>{f.classification ?? m.dash}</td>
-                    <td>{f.category ? <code>{f.category}</code> : m.dash}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              rows={Object.entries(fields)}
+              rowKey={([name]) => name}
+              columns={[
+                { header: m.field, rowHeader: true, cell: ([name]) => <code>{name}</code> },
+                { header: m.type, cell: ([, f]) => f.type ?? m.dash },
+                { header: m.classification, cell: ([, f]) => f.classification ?? m.dash },
+                { header: m.category, cell: ([, f]) => (f.category ? <code>{f.category}</code> : m.dash) },
+              ]}
+            />
           </TableRegion>
         </details>
       ))}

@@ -6,6 +6,7 @@ import { BarChart } from '../../components/bar-chart.tsx';
 import { Loading, Page } from '../../components/page.tsx';
 import { ProblemMessage } from '../../components/problem-message.tsx';
 import { defineMessages, fmtDateTime, fmtNumber, fmtPercent } from '../../i18n.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { TableRegion } from '../../components/table-region.tsx';
 
 interface SourceCard {
@@ -155,59 +156,36 @@ export default function QualityPage() {
               <section class="panel" aria-labelledby="quality-sources">
                 <h2 id="quality-sources">{m.sources}</h2>
                 <TableRegion label={m.sources}>
-                  <table class="quality-sources">
-                    <thead>
-                      <tr>
-                        <th scope="col">{m.source}</th>
-                        <th scope="col">{m.recordType}</th>
-                        <th scope="col">{m.state}</th>
-                        <th scope="col" class="num">
-                          {m.batches}
-                        </th>
-                        <th scope="col" class="num">
-                          {m.rowsCol}
-                        </th>
-                        <th scope="col" class="num">
-                          {m.accepted}
-                        </th>
-                        <th scope="col" class="num">
-                          {m.rejected}
-                        </th>
-                        <th scope="col" class="num">
-                          {m.validity}
-                        </th>
-                        <th scope="col" class="num">
-                          {m.duplicates}
-                        </th>
-                        <th scope="col">{m.lastBatch}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {card.sources.map((s) => (
-                        <tr
-                          key={`${s.source}/${s.record_type}`}
-                          class={s.flagged ? 'flagged' : undefined}
-                          data-source={s.source}
-                          data-record-type={s.record_type}
-                        >
-                          <th scope="row">{s.source}</th>
-                          <td>{s.record_type}</td>
-                          <td>{s.flagged ? <span class="badge bad">{m.flagged}</span> : <span class="badge ok">{m.fine}</span>}</td>
-                          <td class="num">{fmtNumber(s.batches)}</td>
-                          <td class="num">{fmtNumber(s.rows)}</td>
-                          <td class="num">{fmtNumber(s.accepted)}</td>
-                          <td class="num">{fmtNumber(s.rejected)}</td>
-                          <td class="num">{ratio(s.validity)}</td>
-                          <td class="num">{ratio(s.duplicate_rate)}</td>
-                          <td>
+                  <DataTable
+                    class="quality-sources"
+                    rows={card.sources}
+                    rowKey={(s) => `${s.source}/${s.record_type}`}
+                    rowProps={(s) => ({ class: s.flagged ? 'flagged' : undefined, 'data-source': s.source, 'data-record-type': s.record_type })}
+                    columns={[
+                      { header: m.source, rowHeader: true, cell: (s) => s.source },
+                      { header: m.recordType, cell: (s) => s.record_type },
+                      {
+                        header: m.state,
+                        cell: (s) => (s.flagged ? <span class="badge bad">{m.flagged}</span> : <span class="badge ok">{m.fine}</span>),
+                      },
+                      { header: m.batches, numeric: true, cell: (s) => fmtNumber(s.batches) },
+                      { header: m.rowsCol, numeric: true, cell: (s) => fmtNumber(s.rows) },
+                      { header: m.accepted, numeric: true, cell: (s) => fmtNumber(s.accepted) },
+                      { header: m.rejected, numeric: true, cell: (s) => fmtNumber(s.rejected) },
+                      { header: m.validity, numeric: true, cell: (s) => ratio(s.validity) },
+                      { header: m.duplicates, numeric: true, cell: (s) => ratio(s.duplicate_rate) },
+                      {
+                        header: m.lastBatch,
+                        cell: (s) => (
+                          <>
                             {fmtDateTime(s.freshness.last_batch_at)}
                             <br />
                             <span class="muted small">{m.hoursAgo({ n: fmtNumber(s.freshness.hours_since_last_batch, 1) })}</span>
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                          </>
+                        ),
+                      },
+                    ]}
+                  />
                 </TableRegion>
               </section>
               {card.sources.map((s) => (
@@ -217,32 +195,16 @@ export default function QualityPage() {
                     {m.rules}: {rulesText(s.rejected_by_rule, m.dash)}
                   </p>
                   <TableRegion label={m.fieldsTitle({ source: nameOf(s) })}>
-                    <table>
-                      <thead>
-                        <tr>
-                          <th scope="col">{m.field}</th>
-                          <th scope="col" class="num">
-                            {m.completeness}
-                          </th>
-                          <th scope="col" class="num">
-                            {m.validity}
-                          </th>
-                          <th scope="col">{m.invalidByRule}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {Object.entries(s.fields).map(([f, q]) => (
-                          <tr key={f}>
-                            <th scope="row">
-                              <code>{f}</code>
-                            </th>
-                            <td class="num">{ratio(q.completeness)}</td>
-                            <td class="num">{ratio(q.validity)}</td>
-                            <td>{rulesText(q.invalid_by_rule, m.dash)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
+                    <DataTable
+                      rows={Object.entries(s.fields)}
+                      rowKey={([f]) => f}
+                      columns={[
+                        { header: m.field, rowHeader: true, cell: ([f]) => <code>{f}</code> },
+                        { header: m.completeness, numeric: true, cell: ([, q]) => ratio(q.completeness) },
+                        { header: m.validity, numeric: true, cell: ([, q]) => ratio(q.validity) },
+                        { header: m.invalidByRule, cell: ([, q]) => rulesText(q.invalid_by_rule, m.dash) },
+                      ]}
+                    />
                   </TableRegion>
                 </details>
               ))}

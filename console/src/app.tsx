@@ -41,6 +41,8 @@ const useM = defineMessages({
 
 const GROUPS: Group[] = ['marketing', 'dpo', 'operations'];
 const PUBLIC = ['/sign-in', '/dev-sign-in', '/oidc-callback'];
+// one object for the life of the app: Lazy loads again whenever its page definition changes
+const OIDC_CALLBACK: PageDef = { path: '/oidc-callback', op: '', group: 'operations', load: () => import('./pages/oidc-callback.tsx') };
 
 function Lazy(props: { def: PageDef; params: Record<string, string> }) {
   const [mod, setMod] = useState<{ path: string; C: ComponentType<{ params: Record<string, string> }> }>();
@@ -131,7 +133,7 @@ function Routes() {
   const { path } = useLocation();
   if (path === '/sign-in') return <SignInPage />;
   if (path === '/dev-sign-in') return <SignInPage dev />;
-  if (path === '/oidc-callback') return <Lazy def={{ path, op: '', group: 'operations', load: () => import('./pages/oidc-callback.tsx') }} params={{}} />;
+  if (path === '/oidc-callback') return <Lazy def={OIDC_CALLBACK} params={{}} />;
   if (path === '/') return <Home />;
   for (const def of PAGES) {
     const params = match(def.path, path);

@@ -21,7 +21,7 @@ export async function menuPaths(page: Page): Promise<string[]> {
 }
 
 /** The distinct paths of the links a selector finds. */
-export async function linkPaths(page: Page, selector: string): Promise<string[]> {
+async function linkPaths(page: Page, selector: string): Promise<string[]> {
   const hrefs = (await page.evaluate(`Array.from(document.querySelectorAll(${JSON.stringify(selector)}), (a) => a.pathname)`)) as string[];
   return [...new Set(hrefs)];
 }
@@ -37,7 +37,7 @@ export async function load(page: Page, path: string): Promise<number> {
 }
 
 /** Waits for the current page to be usable; milliseconds since its navigation started. */
-export async function settled(page: Page): Promise<number> {
+async function settled(page: Page): Promise<number> {
   await page.locator('main h1').first().waitFor();
   // a locator, not waitForFunction: that one polls through eval, which the console's CSP refuses
   await page.locator('.loading').first().waitFor({ state: 'detached' });
@@ -63,12 +63,6 @@ export async function browserHoldings(page: Page, context: BrowserContext): Prom
   const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('\n');
   return `${inPage}\n${cookies}`;
 }
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The scripts a first visit loads (before any page's own code), raw and gzip-compressed bytes. */
 export async function initialScripts(page: Page, path: string): Promise<{ files: string[]; raw: number; gzip: number }> {

@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Lifetime of a token minted by the development sign-in page. */
-export const DEV_CONSOLE_TOKEN_SECONDS = 3600;
+const DEV_CONSOLE_TOKEN_SECONDS = 3600;
 
 export interface ConsoleOidcClient {
   /** The issuer's policy id (issuers.yaml). */
